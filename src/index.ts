@@ -1,0 +1,20 @@
+/**
+ * abi-sdk: embed, store, search and rerank text on Node.js, locally or through remote providers.
+ *
+ * The root entry exports the contracts ({@link Embedder}, {@link Reranker}, {@link Generator}), the error
+ * hierarchy ({@link AbiError} and its families), the filter language ({@link Filter}) and every component.
+ *
+ * @example
+ * ```ts
+ * import { HashingEmbedder } from 'abi-sdk';
+ * const embedder = new HashingEmbedder({ dimension: 256 });
+ * const [vector] = await embedder.embed(['hello world']);
+ * ```
+ *
+ * @packageDocumentation
+ */
+export * from './core/errors.js';
+export type * from './core/contracts.js';
+export * from './core/filter.js';
+export { BaseEmbedder } from './core/base-embedder.js';
+export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
