@@ -75,11 +75,31 @@ export interface Filter {
 export type FieldOperator = keyof FieldOperators;
 
 /** Normalized filter tree produced by {@link parseFilter}; backends translate this, never the raw object. */
-export type FilterNode =
-  | { kind: 'and'; children: FilterNode[] }
-  | { kind: 'or'; children: FilterNode[] }
-  | { kind: 'not'; child: FilterNode }
-  | FieldNode;
+export type FilterNode = AndNode | OrNode | NotNode | FieldNode;
+
+/** All children match (an empty `and` matches everything). */
+export interface AndNode {
+  /** Node marker. */
+  kind: 'and';
+  /** The conjuncts. */
+  children: FilterNode[];
+}
+
+/** At least one child matches (an empty `or` matches nothing). */
+export interface OrNode {
+  /** Node marker. */
+  kind: 'or';
+  /** The disjuncts. */
+  children: FilterNode[];
+}
+
+/** The child does not match. */
+export interface NotNode {
+  /** Node marker. */
+  kind: 'not';
+  /** The negated node. */
+  child: FilterNode;
+}
 
 /** A leaf of the normalized filter tree. */
 export interface FieldNode {
