@@ -2,6 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    globalSetup: ['tests/global-setup.ts'],
     include: ['tests/**/*.test.ts'],
     exclude: ['tests/**/*.slow.test.ts', 'node_modules/**'],
     testTimeout: 60_000,

@@ -21,6 +21,7 @@
  * | `ABORTED` | {@link AbortError} | the caller's `AbortSignal` fired |
  * | `TIMEOUT` | {@link TimeoutError} | the operation ran past its timeout |
  * | `BUSY` | {@link OverloadedError} | a bounded queue is full; retry later |
+ * | `CAPACITY_EXCEEDED` | {@link CapacityError} | a fixed capacity would be exceeded (e.g. the 4 GiB of a wasm32 memory) |
  * | `UNSUPPORTED` | {@link UnsupportedError} | the feature is not available here (device, format, operation) |
  * | `MODEL_LOAD_FAILED` | {@link ModelLoadError} | a model folder could not be loaded |
  * | `IO_ERROR` | {@link IOError} | the file system failed (disk full, permissions) |
@@ -48,6 +49,7 @@ export type AbiErrorCode =
   | 'ABORTED'
   | 'TIMEOUT'
   | 'BUSY'
+  | 'CAPACITY_EXCEEDED'
   | 'UNSUPPORTED'
   | 'MODEL_LOAD_FAILED'
   | 'IO_ERROR'
@@ -232,6 +234,26 @@ export class OverloadedError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('BUSY', message, { retryable: true, ...options });
+  }
+}
+
+/**
+ * A fixed capacity would be exceeded: a WebAssembly memory cannot grow past its maximum (4 GiB for wasm32), or
+ * the engine refused to grow it. Code `CAPACITY_EXCEEDED`. Not retryable: free space or split the data.
+ */
+export class CapacityError extends AbiError {
+  /** The size that was requested, in bytes, when known. */
+  readonly requestedBytes: number | undefined;
+  /** The limit that applies, in bytes, when known. */
+  readonly limitBytes: number | undefined;
+  /**
+   * @param message - what was being allocated and which limit applies
+   * @param options - cause, requested size and limit
+   */
+  constructor(message: string, options: AbiErrorOptions & { requestedBytes?: number; limitBytes?: number } = {}) {
+    super('CAPACITY_EXCEEDED', message, options);
+    this.requestedBytes = options.requestedBytes;
+    this.limitBytes = options.limitBytes;
   }
 }
 
