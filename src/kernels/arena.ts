@@ -138,7 +138,14 @@ export class KernelArena {
         limitBytes: this.maxBytes,
       });
     }
-    this.views = { u8: new Uint8Array(0), i8: new Int8Array(0), i32: new Int32Array(0), u32: new Uint32Array(0), f32: new Float32Array(0) };
+    this.views = {
+      u8: new Uint8Array(0),
+      i8: new Int8Array(0),
+      i16: new Int16Array(0),
+      i32: new Int32Array(0),
+      u32: new Uint32Array(0),
+      f32: new Float32Array(0),
+    };
     this.#refreshViews();
 
     if (backend === 'wasm' && !wasmSimdSupported()) {
@@ -305,6 +312,18 @@ export class KernelArena {
   }
 
   /**
+   * Copies int16 values (an int16-scaled query for the `dotI16I8` kernels) into the memory at `offset`.
+   *
+   * @param offset - byte offset, 2-byte aligned
+   * @param values - the values (each in -32768..32767; others wrap as `Int16Array` does)
+   * @throws {ValidationError} when the range is misaligned or outside the memory
+   */
+  writeI16(offset: number, values: ArrayLike<number>): void {
+    this.#checkRange(offset, values.length * 2, 2);
+    this.views.i16.set(values, offset >>> 1);
+  }
+
+  /**
    * Copies uint32 values (e.g. candidate ids for a gather kernel) into the memory at `offset`.
    *
    * @param offset - byte offset, 4-byte aligned
@@ -398,6 +417,7 @@ export class KernelArena {
     const v = this.views;
     v.u8 = new Uint8Array(buf);
     v.i8 = new Int8Array(buf);
+    v.i16 = new Int16Array(buf);
     v.i32 = new Int32Array(buf);
     v.u32 = new Uint32Array(buf);
     v.f32 = new Float32Array(buf);

@@ -21,6 +21,7 @@ export { MEASURED_PREFERENCE } from './select.js';
 export {
   KERNEL_OPS,
   MAX_I8_DOT_DIM,
+  maxI16QueryMagnitude,
   type ArenaViews,
   type BlockKernel,
   type DistanceKernels,

@@ -258,6 +258,66 @@ export function createJsKernels(views: ArenaViews): JsKernels {
     for (; i < count; i++, d++, o++) f[o] = dotF32I8(query, base + u[d] * s, dim);
   }
 
+  // ---- int16 query x int8 codes ----
+  function dotI16I8(query: number, codes: number, dim: number): number {
+    const w = views.i16;
+    const c = views.i8;
+    let i = query >>> 1, j = codes;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    const end4 = i + (dim - (dim & 3));
+    for (; i < end4; i += 4, j += 4) {
+      s0 += w[i] * c[j];
+      s1 += w[i + 1] * c[j + 1];
+      s2 += w[i + 2] * c[j + 2];
+      s3 += w[i + 3] * c[j + 3];
+    }
+    for (const end = i + (dim & 3); i < end; i++, j++) s0 += w[i] * c[j];
+    return (s0 + s1 + s2 + s3) | 0;
+  }
+
+  function dot4I16I8(q: number, p0: number, p1: number, p2: number, p3: number, dim: number, o: number): void {
+    const w = views.i16;
+    const c = views.i8;
+    const r = views.i32;
+    let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+    for (let k = 0; k < dim; k++) {
+      const x = w[q + k];
+      s0 += x * c[p0 + k];
+      s1 += x * c[p1 + k];
+      s2 += x * c[p2 + k];
+      s3 += x * c[p3 + k];
+    }
+    r[o] = s0;
+    r[o + 1] = s1;
+    r[o + 2] = s2;
+    r[o + 3] = s3;
+  }
+
+  function dotI16I8Block(query: number, base: number, strideBytes: number, count: number, dim: number, out: number): void {
+    const r = views.i32;
+    const q = query >>> 1;
+    const s = strideBytes;
+    let p = base;
+    let o = out >>> 2;
+    let i = 0;
+    for (; i + 4 <= count; i += 4, p += 4 * s, o += 4) dot4I16I8(q, p, p + s, p + 2 * s, p + 3 * s, dim, o);
+    for (; i < count; i++, p += s, o++) r[o] = dotI16I8(query, p, dim);
+  }
+
+  function dotI16I8Gather(query: number, base: number, strideBytes: number, ids: number, count: number, dim: number, out: number): void {
+    const u = views.u32;
+    const r = views.i32;
+    const q = query >>> 1;
+    const s = strideBytes;
+    let d = ids >>> 2;
+    let o = out >>> 2;
+    let i = 0;
+    for (; i + 4 <= count; i += 4, d += 4, o += 4) {
+      dot4I16I8(q, base + u[d] * s, base + u[d + 1] * s, base + u[d + 2] * s, base + u[d + 3] * s, dim, o);
+    }
+    for (; i < count; i++, d++, o++) r[o] = dotI16I8(query, base + u[d] * s, dim);
+  }
+
   // ---- product quantization ----
   function adc(f: Float32Array, c: Uint8Array, t: number, p: number, m: number): number {
     let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -307,6 +367,9 @@ export function createJsKernels(views: ArenaViews): JsKernels {
     dotF32I8,
     dotF32I8Block,
     dotF32I8Gather,
+    dotI16I8,
+    dotI16I8Block,
+    dotI16I8Gather,
     pqAdc,
     pqAdcBlock,
     pqAdcGather,

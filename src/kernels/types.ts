@@ -40,6 +40,9 @@ export type KernelOp =
   | 'dotF32I8'
   | 'dotF32I8Block'
   | 'dotF32I8Gather'
+  | 'dotI16I8'
+  | 'dotI16I8Block'
+  | 'dotI16I8Gather'
   | 'pqAdc'
   | 'pqAdcBlock'
   | 'pqAdcGather';
@@ -58,6 +61,9 @@ export const KERNEL_OPS: readonly KernelOp[] = [
   'dotF32I8',
   'dotF32I8Block',
   'dotF32I8Gather',
+  'dotI16I8',
+  'dotI16I8Block',
+  'dotI16I8Gather',
   'pqAdc',
   'pqAdcBlock',
   'pqAdcGather',
@@ -65,6 +71,18 @@ export const KERNEL_OPS: readonly KernelOp[] = [
 
 /** Largest `dim` for which the int8 × int8 dot product is exact in 32-bit integers (128·128·dim < 2^31). @internal */
 export const MAX_I8_DOT_DIM = 131_071;
+
+/**
+ * Largest |query value| for which the int16 × int8 dot product of `dim` elements is exact in 32-bit integers
+ * (`128 · max|q| · dim < 2^31`): scale an int16 query into ±this. 32767 up to dim 512, 21845 at 768, 4095 at 4096.
+ *
+ * @param dim - the dimension
+ * @returns the bound
+ * @internal
+ */
+export function maxI16QueryMagnitude(dim: number): number {
+  return Math.min(32_767, Math.floor((2 ** 31 - 1) / (128 * Math.max(1, dim))));
+}
 
 /** One query against one vector: `(a, b, dim) → number`. @internal */
 export type PairKernel = (a: number, b: number, dim: number) => number;
@@ -125,6 +143,16 @@ export interface DistanceKernels {
   /** Asymmetric gather form. */
   readonly dotF32I8Gather: GatherKernel;
 
+  /**
+   * `sum(query[j] * codes[j])`: int16 query weights (at `a`, 2 bytes each) times int8 codes (at `b`), exact int32
+   * while every |query| ≤ {@link maxI16QueryMagnitude}(dim). The fast form of the asymmetric product.
+   */
+  readonly dotI16I8: PairKernel;
+  /** int16-query block form; `out` is an `Int32Array`. */
+  readonly dotI16I8Block: BlockKernel;
+  /** int16-query gather form; `out` is an `Int32Array`. */
+  readonly dotI16I8Gather: GatherKernel;
+
   /** PQ lookup-sum: `sum_j table[j*256 + code[j]]` for the `m` one-byte codes at `code`; `table` is m×256 float32. */
   readonly pqAdc: (table: number, code: number, m: number) => number;
   /** `out[i] = pqAdc(table, codes + i*m, m)`, `i < count` (codes packed, `m` bytes per vector). */
@@ -139,6 +167,8 @@ export interface ArenaViews {
   u8: Uint8Array;
   /** The whole memory as signed bytes. */
   i8: Int8Array;
+  /** The whole memory as int16 (index = byteOffset >>> 1). */
+  i16: Int16Array;
   /** The whole memory as int32 (index = byteOffset >>> 2). */
   i32: Int32Array;
   /** The whole memory as uint32 (index = byteOffset >>> 2). */

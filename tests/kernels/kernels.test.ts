@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { KernelArena, MAX_I8_DOT_DIM, wasmSimdSupported, type KernelBackend } from '../../src/kernels/index.js';
+import {
+  KernelArena, MAX_I8_DOT_DIM, maxI16QueryMagnitude, wasmSimdSupported, type KernelBackend,
+} from '../../src/kernels/index.js';
 import { gaussian, int8s, refDot, refL2, rng, tolerance } from './helpers.js';
 
 const DIMS = [1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 100, 384, 385, 768, 1023, 4099];
@@ -52,8 +54,10 @@ describe.each(BACKENDS)('distance kernels, backend %s', (backend) => {
       const out = arena.alloc(count * 4);
       arena.writeF32(pa, a);
       const ai8 = arena.alloc(dim);
+      const ai16 = arena.alloc(dim * 2);
       const rowsI8 = arena.alloc(count * dim);
       arena.writeI8(ai8, Array.from(a, (x) => x));
+      arena.writeI16(ai16, Array.from(a, (x) => x));
       for (let p = 0; p < dim; p++) {
         // Row j is one-hot at position (p + j) % dim, so each of the four lanes of a quad pass sees a different one.
         const expected: number[] = [];
@@ -69,6 +73,7 @@ describe.each(BACKENDS)('distance kernels, backend %s', (backend) => {
           expect(k.dotF32(pa, rows + j * dim * 4, dim), `dot D=${dim} p=${p}`).toBe(expected[j]);
           expect(k.dotI8(ai8, rowsI8 + j * dim, dim), `i8 dot D=${dim} p=${p}`).toBe(expected[j]);
           expect(k.dotF32I8(pa, rowsI8 + j * dim, dim), `f32i8 dot D=${dim} p=${p}`).toBe(expected[j]);
+          expect(k.dotI16I8(ai16, rowsI8 + j * dim, dim), `i16i8 dot D=${dim} p=${p}`).toBe(expected[j]);
         }
         k.dotF32Block(pa, rows, dim * 4, count, dim, out);
         expect(Array.from(arena.readF32(out, count)), `block D=${dim} p=${p}`).toEqual(expected);
@@ -76,6 +81,8 @@ describe.each(BACKENDS)('distance kernels, backend %s', (backend) => {
         expect(Array.from(arena.readI32(out, count)), `i8 block D=${dim} p=${p}`).toEqual(expected);
         k.dotF32I8Block(pa, rowsI8, dim, count, dim, out);
         expect(Array.from(arena.readF32(out, count)), `f32i8 block D=${dim} p=${p}`).toEqual(expected);
+        k.dotI16I8Block(ai16, rowsI8, dim, count, dim, out);
+        expect(Array.from(arena.readI32(out, count)), `i16i8 block D=${dim} p=${p}`).toEqual(expected);
         const l2 = expected.map((x, j) => {
           const hot = (p + j) % dim;
           let s = 0;
@@ -110,6 +117,9 @@ describe.each(BACKENDS)('distance kernels, backend %s', (backend) => {
       arena.writeF32(q, gaussian(r, dim));
       const qi = arena.alloc(dim);
       arena.writeI8(qi, int8s(r, dim));
+      const qw = arena.alloc(dim * 2);
+      const qwv = Int16Array.from({ length: dim }, () => Math.round((r() * 2 - 1) * maxI16QueryMagnitude(dim)));
+      arena.writeI16(qw, qwv);
       const idsList = [3, 10, 0, 3, 7, 1, 1, 9, 2, 5, 8, 6, 4, 10, 0, 2];
       const out = arena.alloc(idsList.length * 4);
       const ids = arena.alloc(idsList.length * 4);
@@ -122,16 +132,17 @@ describe.each(BACKENDS)('distance kernels, backend %s', (backend) => {
         const gatherIdx = idsList.slice(0, count);
         for (const [form, idx] of [['block', blockIdx], ['gather', gatherIdx]] as const) {
           const c = idx.length;
-          const run = (fn: 'dotF32' | 'l2sqF32' | 'dotF32I8' | 'dotI8', base: number, stride: number, query: number) => {
+          const run = (fn: 'dotF32' | 'l2sqF32' | 'dotF32I8' | 'dotI8' | 'dotI16I8', base: number, stride: number, query: number) => {
             const name = `${fn}${form === 'block' ? 'Block' : 'Gather'}` as const;
             if (form === 'block') k[name as 'dotF32Block'](query, base, stride, c, dim, out);
             else k[name as 'dotF32Gather'](query, base, stride, ids, c, dim, out);
-            return fn === 'dotI8' ? Array.from(arena.readI32(out, c)) : Array.from(arena.readF32(out, c));
+            return fn === 'dotI8' || fn === 'dotI16I8' ? Array.from(arena.readI32(out, c)) : Array.from(arena.readF32(out, c));
           };
           const dots = run('dotF32', rowsF, strideF, q);
           const l2s = run('l2sqF32', rowsF, strideF, q);
           const asym = run('dotF32I8', rowsI, strideI, q);
           const i8 = run('dotI8', rowsI, strideI, qi);
+          const i16 = run('dotI16I8', rowsI, strideI, qw);
           idx.forEach((row, i) => {
             const at = `${form} D=${dim} count=${c} i=${i}`;
             expectClose(dots[i], refDot(qv, data, 0, row * dim, dim), `dot ${at}`);
@@ -141,6 +152,8 @@ describe.each(BACKENDS)('distance kernels, backend %s', (backend) => {
             // Against the single forms on the same bytes.
             expectClose(dots[i], refDot([k.dotF32(q, rowsF + row * strideF, dim)], [1]), `dot vs single ${at}`);
             expect(i8[i]).toBe(k.dotI8(qi, rowsI + row * strideI, dim));
+            expect(i16[i], `i16i8 ${at}`).toBe(refDot(qwv, codes, 0, row * dim, dim)[0]);
+            expect(i16[i]).toBe(k.dotI16I8(qw, rowsI + row * strideI, dim));
             expect(Math.abs(asym[i] - k.dotF32I8(q, rowsI + row * strideI, dim))).toBeLessThanOrEqual(
               tolerance(refDot(qv, codes, 0, row * dim, dim)[1]),
             );
@@ -177,6 +190,23 @@ describe.each(BACKENDS)('distance kernels, backend %s', (backend) => {
       }
       arena.free(a);
       arena.free(b);
+    }
+    for (const dim of [1, 7, 8, 9, 15, 16, 33, 511, 512, 513, 768, 4096]) {
+      const mag = maxI16QueryMagnitude(dim);
+      const q = arena.alloc(dim * 2);
+      const b = arena.alloc(dim * 5);
+      const out = arena.alloc(5 * 4);
+      for (const [sign, code] of [[-1, -128], [1, 127], [-1, 127], [1, -128]]) {
+        arena.views.i16.fill(sign * mag, q >>> 1, (q >>> 1) + dim);
+        arena.views.i8.fill(code, b, b + dim);
+        expect(k.dotI16I8(q, b, dim), `i16i8 D=${dim} ${sign * mag}x${code}`).toBe(sign * mag * code * dim);
+      }
+      arena.views.i16.fill(-mag, q >>> 1, (q >>> 1) + dim);
+      for (let j = 0; j < 5; j++) arena.views.i8.fill(cases[j][1], b + j * dim, b + (j + 1) * dim);
+      k.dotI16I8Block(q, b, dim, 5, dim, out);
+      expect(Array.from(arena.readI32(out, 5))).toEqual(cases.map(([, y]) => -mag * y * dim));
+      expect(128 * mag * dim).toBeLessThan(2 ** 31);
+      if (mag < 32_767) expect(128 * (mag + 1) * dim).toBeGreaterThanOrEqual(2 ** 31);
     }
     expect(MAX_I8_DOT_DIM * 128 * 128).toBeLessThan(2 ** 31);
     expect((MAX_I8_DOT_DIM + 1) * 128 * 128).toBeGreaterThanOrEqual(2 ** 31);

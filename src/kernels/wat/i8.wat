@@ -8,6 +8,10 @@
 ;; dot_f32i8*: float32 query weights times int8 codes (asymmetric: per-dimension scale/offset is folded into
 ;; the query by the caller). Codes are widened i8 -> i16 -> i32 -> f32 and multiplied in f32x4.
 ;;
+;; dot_i16i8*: int16 query weights times int8 codes, the same asymmetric product with the query pre-scaled to
+;; int16 by the caller: eight codes are widened by v128.load8x8_s and meet eight query lanes in one
+;; i32x4.dot_i16x8_s, so it runs at int8 speed. Exact in i32 while 128 * max|query| * dim < 2^31.
+;;
 ;; Pointers are byte offsets, `n` the dimension; loops count down (no end-pointer wrap at 4 GiB).
 (module
   (import "env" "memory" (memory 1 65536))
@@ -336,6 +340,135 @@
       (br_if $done (i32.eqz (local.get $k)))
       (loop $next
         (f32.store (local.get $out) (call $dot_f32i8 (local.get $q)
+          (i32.add (local.get $base) (i32.mul (i32.load (local.get $ids)) (local.get $stride)))
+          (local.get $n)))
+        (local.set $ids (i32.add (local.get $ids) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+
+  ;; ---------------------------------------------------------------- int16 query x int8 codes
+
+  (func $dot_i16i8 (export "dot_i16i8") (param $q i32) (param $c i32) (param $n i32) (result i32)
+    (local $acc0 v128) (local $acc1 v128) (local $k i32) (local $s i32)
+    (local.set $k (i32.shr_u (local.get $n) (i32.const 4)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (local.set $acc0 (i32x4.add (local.get $acc0)
+          (i32x4.dot_i16x8_s (v128.load (local.get $q)) (v128.load8x8_s (local.get $c)))))
+        (local.set $acc1 (i32x4.add (local.get $acc1)
+          (i32x4.dot_i16x8_s (v128.load offset=16 (local.get $q)) (v128.load8x8_s offset=8 (local.get $c)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 32)))
+        (local.set $c (i32.add (local.get $c) (i32.const 16)))
+        (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+    (if (i32.and (local.get $n) (i32.const 8))
+      (then
+        (local.set $acc0 (i32x4.add (local.get $acc0)
+          (i32x4.dot_i16x8_s (v128.load (local.get $q)) (v128.load8x8_s (local.get $c)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (local.set $c (i32.add (local.get $c) (i32.const 8)))))
+    (local.set $acc0 (i32x4.add (local.get $acc0) (local.get $acc1)))
+    (local.set $s (i32.add
+      (i32.add (i32x4.extract_lane 0 (local.get $acc0)) (i32x4.extract_lane 1 (local.get $acc0)))
+      (i32.add (i32x4.extract_lane 2 (local.get $acc0)) (i32x4.extract_lane 3 (local.get $acc0)))))
+    (local.set $k (i32.and (local.get $n) (i32.const 7)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (local.set $s (i32.add (local.get $s)
+          (i32.mul (i32.load16_s (local.get $q)) (i32.load8_s (local.get $c)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 2)))
+        (local.set $c (i32.add (local.get $c) (i32.const 1)))
+        (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+    (local.get $s))
+
+  ;; Four int16-query x int8-code dot products stored as four i32 at `out`.
+  (func $dot4_i16i8 (param $q i32) (param $p0 i32) (param $p1 i32) (param $p2 i32) (param $p3 i32)
+                    (param $n i32) (param $out i32)
+    (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $x v128) (local $k i32) (local $s i32)
+    (local.set $k (i32.shr_u (local.get $n) (i32.const 3)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (local.set $x (v128.load (local.get $q)))
+        (local.set $a0 (i32x4.add (local.get $a0) (i32x4.dot_i16x8_s (local.get $x) (v128.load8x8_s (local.get $p0)))))
+        (local.set $a1 (i32x4.add (local.get $a1) (i32x4.dot_i16x8_s (local.get $x) (v128.load8x8_s (local.get $p1)))))
+        (local.set $a2 (i32x4.add (local.get $a2) (i32x4.dot_i16x8_s (local.get $x) (v128.load8x8_s (local.get $p2)))))
+        (local.set $a3 (i32x4.add (local.get $a3) (i32x4.dot_i16x8_s (local.get $x) (v128.load8x8_s (local.get $p3)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 16)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 8)))
+        (local.set $p1 (i32.add (local.get $p1) (i32.const 8)))
+        (local.set $p2 (i32.add (local.get $p2) (i32.const 8)))
+        (local.set $p3 (i32.add (local.get $p3) (i32.const 8)))
+        (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+    (v128.store (local.get $out)
+      (call $hsum4_i32 (local.get $a0) (local.get $a1) (local.get $a2) (local.get $a3)))
+    (local.set $k (i32.and (local.get $n) (i32.const 7)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (local.set $s (i32.load16_s (local.get $q)))
+        (i32.store (local.get $out) (i32.add (i32.load (local.get $out))
+          (i32.mul (local.get $s) (i32.load8_s (local.get $p0)))))
+        (i32.store offset=4 (local.get $out) (i32.add (i32.load offset=4 (local.get $out))
+          (i32.mul (local.get $s) (i32.load8_s (local.get $p1)))))
+        (i32.store offset=8 (local.get $out) (i32.add (i32.load offset=8 (local.get $out))
+          (i32.mul (local.get $s) (i32.load8_s (local.get $p2)))))
+        (i32.store offset=12 (local.get $out) (i32.add (i32.load offset=12 (local.get $out))
+          (i32.mul (local.get $s) (i32.load8_s (local.get $p3)))))
+        (local.set $q (i32.add (local.get $q) (i32.const 2)))
+        (local.set $p0 (i32.add (local.get $p0) (i32.const 1)))
+        (local.set $p1 (i32.add (local.get $p1) (i32.const 1)))
+        (local.set $p2 (i32.add (local.get $p2) (i32.const 1)))
+        (local.set $p3 (i32.add (local.get $p3) (i32.const 1)))
+        (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+
+  (func (export "dot_i16i8_block") (param $q i32) (param $base i32) (param $stride i32) (param $count i32)
+                                   (param $n i32) (param $out i32)
+    (local $k i32)
+    (local.set $k (i32.shr_u (local.get $count) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (call $dot4_i16i8 (local.get $q) (local.get $base)
+          (i32.add (local.get $base) (local.get $stride))
+          (i32.add (local.get $base) (i32.shl (local.get $stride) (i32.const 1)))
+          (i32.add (local.get $base) (i32.mul (local.get $stride) (i32.const 3)))
+          (local.get $n) (local.get $out))
+        (local.set $base (i32.add (local.get $base) (i32.shl (local.get $stride) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+    (local.set $k (i32.and (local.get $count) (i32.const 3)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (i32.store (local.get $out) (call $dot_i16i8 (local.get $q) (local.get $base) (local.get $n)))
+        (local.set $base (i32.add (local.get $base) (local.get $stride)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+
+  (func (export "dot_i16i8_gather") (param $q i32) (param $base i32) (param $stride i32) (param $ids i32)
+                                    (param $count i32) (param $n i32) (param $out i32)
+    (local $k i32)
+    (local.set $k (i32.shr_u (local.get $count) (i32.const 2)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (call $dot4_i16i8 (local.get $q)
+          (i32.add (local.get $base) (i32.mul (i32.load (local.get $ids)) (local.get $stride)))
+          (i32.add (local.get $base) (i32.mul (i32.load offset=4 (local.get $ids)) (local.get $stride)))
+          (i32.add (local.get $base) (i32.mul (i32.load offset=8 (local.get $ids)) (local.get $stride)))
+          (i32.add (local.get $base) (i32.mul (i32.load offset=12 (local.get $ids)) (local.get $stride)))
+          (local.get $n) (local.get $out))
+        (local.set $ids (i32.add (local.get $ids) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1))))))
+    (local.set $k (i32.and (local.get $count) (i32.const 3)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (i32.store (local.get $out) (call $dot_i16i8 (local.get $q)
           (i32.add (local.get $base) (i32.mul (i32.load (local.get $ids)) (local.get $stride)))
           (local.get $n)))
         (local.set $ids (i32.add (local.get $ids) (i32.const 4)))
