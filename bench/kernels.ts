@@ -19,8 +19,8 @@ const N = 4096;
 /** Candidates per query in the "hot" columns: 256 x 768 float32 = 768 KiB stays in this machine's 1.25 MiB L2. */
 const HOT_N = 256;
 const K = 10;
-const TRIAL_MS = quick ? 40 : 120;
-const TRIALS = quick ? 3 : 5;
+const TRIAL_MS = quick ? 40 : 60;
+const TRIALS = quick ? 3 : 9;
 
 // ---------------------------------------------------------------- helpers
 

@@ -35,7 +35,7 @@ const RESERVED = ARENA_ALIGN;
 /** Options of {@link KernelArena}. @internal */
 export interface KernelArenaOptions {
   /**
-   * Bytes to reserve at creation (rounded up to whole 64 KiB pages).
+   * Bytes to reserve at creation (rounded up to whole 64 KiB pages, capped at `maxBytes`).
    * @defaultValue 1 MiB
    */
   initialBytes?: number;

@@ -14,7 +14,12 @@
  * - `ids` is the byte offset of a `Uint32Array` of candidate slot numbers; candidate `i` starts at
  *   `base + ids[i] * strideBytes`.
  * - `out` is the byte offset of the result array: `Float32Array` for float results, `Int32Array` for the
- *   int8 × int8 dot products. It must be 4-byte aligned and must not overlap the inputs.
+ *   integer dot products. It must be 4-byte aligned and must not overlap the inputs.
+ * - Natural alignment: float32 data (and float strides) at multiples of 4 bytes, int16 queries at multiples of
+ *   2. WebAssembly would not care, but the JS fallback indexes typed arrays with `offset >>> 2` / `>>> 1`.
+ * - `base + ids[i] * strideBytes` must stay below 2^32 (it wraps in wasm32 arithmetic).
+ * - Prefer the block and gather forms: each JS → WebAssembly call costs tens of nanoseconds, a large share of one
+ *   384-d distance.
  *
  * @module
  * @internal
