@@ -96,7 +96,7 @@ export class KernelArena {
   readonly maxBytes: number;
 
   #generation = 0;
-  /** First byte past the highest block ever not freed back. */
+  /** End of the highest block (live, or free but not yet returned): everything from here up is unused. */
   #top = RESERVED;
   /** Bytes at or above this offset have never been handed out since they were added, so they are still zero. */
   #clean = RESERVED;
@@ -208,7 +208,8 @@ export class KernelArena {
   }
 
   /**
-   * Resizes a block, keeping its first `min(old, new)` bytes; bytes past the old size are zero. Grows in place
+   * Resizes a block, keeping its first `min(old, new)` bytes; bytes past the old block's end (its
+   * {@link KernelArena.sizeOf}, the request rounded up to 16) are zero. Grows in place
    * when the block is the highest one or is followed by enough free space, else moves it.
    *
    * @param offset - a block from {@link KernelArena.alloc}

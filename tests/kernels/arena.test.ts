@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CapacityError, UnsupportedError, ValidationError } from '../../src/core/errors.js';
 import { ARENA_ALIGN, KernelArena, WASM32_MAX_BYTES, WASM_PAGE_BYTES, wasmSimdSupported } from '../../src/kernels/index.js';
@@ -186,5 +187,66 @@ describe('KernelArena allocator', () => {
       expect(() => new KernelArena({ backend: 'wasm' })).toThrow(UnsupportedError);
       expect(new KernelArena().kernels.impl.dotF32).toBe('js');
     }
+  });
+});
+
+describe('KernelArena allocator under random workloads', () => {
+  it('keeps live blocks disjoint, aligned and intact through any alloc / free / realloc sequence', () => {
+    type Op = { kind: 'alloc'; size: number } | { kind: 'free'; pick: number } | { kind: 'realloc'; pick: number; size: number };
+    const size = fc.integer({ min: 0, max: 70_000 }); // up to ~1 page: growth happens within a run
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('alloc' as const), size }),
+      fc.record({ kind: fc.constant('free' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('realloc' as const), pick: fc.nat(), size }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { maxLength: 40 }), (ops) => {
+        const arena = new KernelArena({ backend: 'js', initialBytes: WASM_PAGE_BYTES });
+        const live = new Map<number, { tag: number; bytes: number }>(); // offset -> fill byte, requested size
+        let tag = 1;
+        const fill = (off: number, bytes: number, t: number) => arena.views.u8.fill(t, off, off + bytes);
+        for (const o of ops) {
+          const offsets = [...live.keys()];
+          if (o.kind === 'alloc') {
+            const off = arena.alloc(o.size);
+            live.set(off, { tag, bytes: o.size });
+            fill(off, o.size, tag);
+            tag = (tag % 255) + 1;
+          } else if (offsets.length > 0) {
+            const off = offsets[o.pick % offsets.length];
+            const block = live.get(off)!;
+            const oldBlockSize = arena.sizeOf(off);
+            live.delete(off);
+            if (o.kind === 'free') arena.free(off);
+            else {
+              const moved = arena.realloc(off, o.size);
+              const kept = Math.min(block.bytes, o.size);
+              const u8 = arena.views.u8;
+              for (let i = 0; i < kept; i++) if (u8[moved + i] !== block.tag) return false;
+              // Past the old block (its size rounded to 16), new bytes are zero.
+              for (let i = Math.max(kept, oldBlockSize); i < o.size; i++) if (u8[moved + i] !== 0) return false;
+              fill(moved, o.size, block.tag);
+              live.set(moved, { tag: block.tag, bytes: o.size });
+            }
+          }
+          // Invariants after every step.
+          const sorted = [...live.entries()].sort((a, b) => a[0] - b[0]);
+          let end = 16;
+          for (const [off, { tag: t, bytes }] of sorted) {
+            if (off % 16 !== 0 || off < end) return false;
+            if (arena.sizeOf(off) < bytes) return false;
+            const u8 = arena.views.u8;
+            for (let i = 0; i < bytes; i++) if (u8[off + i] !== t) return false;
+            end = off + arena.sizeOf(off);
+          }
+          const stats = arena.stats();
+          if (stats.blocks !== live.size || end > arena.byteLength) return false;
+        }
+        for (const off of [...live.keys()]) arena.free(off);
+        const empty = arena.stats();
+        return empty.usedBytes === 0 && empty.freeBytes === 0;
+      }),
+      { numRuns: 150, seed: 20261123 },
+    );
   });
 });
