@@ -137,7 +137,6 @@ function benchOurs(dim: number, n: number): void {
  * one kernel per call site) suffers.
  */
 function freshSingleLoop(): (pair: (a: number, b: number, d: number) => number, q: number, base: number, s: number, n: number, dim: number) => number {
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval
   return new Function('pair', 'q', 'base', 's', 'n', 'dim',
     'let acc = 0; for (let i = 0; i < n; i++) acc += pair(q, base + i * s, dim); return acc;') as never;
 }
