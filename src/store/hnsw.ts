@@ -219,18 +219,29 @@ export class HnswGraph {
       return n;
     }
     const data = this.vectors.data, dim = this.vectors.dimension;
+    const out4 = this.#out4;
+    const isL2 = this.isL2;
     let count = 0;
     for (let i = 0; i < n && count < M; i++) {
       const id = ids[i], d = dists[i];
       const off = id * dim;
       let good = true;
-      for (let s = 0; s < count; s++) {
-        const other = sel[s];
-        const dd = this.isL2 ? l2sq(data, off, data, other * dim, dim) : 1 - dot(data, off, data, other * dim, dim);
-        if (dd < d) {
-          good = false;
-          break;
+      // Distances to the kept neighbours, four per kernel call; stop at the first that is nearer than the base.
+      let s = 0;
+      for (; s + 4 <= count && good; s += 4) {
+        if (isL2) {
+          l2sq4(data, off, data, sel[s] * dim, sel[s + 1] * dim, sel[s + 2] * dim, sel[s + 3] * dim, dim, out4);
+          if (out4[0] < d || out4[1] < d || out4[2] < d || out4[3] < d) good = false;
+        } else {
+          dot4(data, off, data, sel[s] * dim, sel[s + 1] * dim, sel[s + 2] * dim, sel[s + 3] * dim, dim, out4);
+          const t = 1 - d; // 1 - dot < d  <=>  dot > 1 - d
+          if (out4[0] > t || out4[1] > t || out4[2] > t || out4[3] > t) good = false;
         }
+      }
+      for (; s < count && good; s++) {
+        const other = sel[s] * dim;
+        const dd = isL2 ? l2sq(data, off, data, other, dim) : 1 - dot(data, off, data, other, dim);
+        if (dd < d) good = false;
       }
       if (good) sel[count++] = id;
     }
