@@ -7,6 +7,7 @@
  * @module
  */
 import type { Metadata } from '../core/contracts.js';
+import { normalizeInPlace } from './distance.js';
 import { exactSearch } from './flat.js';
 import { MaxHeap } from './heap.js';
 import { HnswGraph, type SlotPredicate } from './hnsw.js';
@@ -110,20 +111,10 @@ export class Collection {
     return 1 - distance;
   }
 
-  /**
-   * Prepares a query vector (copy, normalized for cosine).
-   */
+  /** Prepares a query vector in place (normalized for cosine); the caller passes its own copy. */
   prepareQuery(vector: Float32Array): Float32Array {
-    const q = new Float32Array(vector);
-    if (this.normalize) {
-      let n = 0;
-      for (let i = 0; i < q.length; i++) n += q[i] * q[i];
-      if (n > 0) {
-        const inv = 1 / Math.sqrt(n);
-        for (let i = 0; i < q.length; i++) q[i] *= inv;
-      }
-    }
-    return q;
+    if (this.normalize) normalizeInPlace(vector, 0, vector.length);
+    return vector;
   }
 
   /**

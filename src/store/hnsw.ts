@@ -138,6 +138,7 @@ export class HnswGraph {
     const data = this.vectors.data, dim = this.vectors.dimension;
     let cur = this.entryPoint;
     let curDist = this.#dist(q, qo, data, cur, dim);
+    const nb = this.#nb, nbDist = this.#nbDist;
     for (let level = this.maxLevel; level > stopLevel; level--) {
       let changed = true;
       while (changed) {
@@ -145,14 +146,18 @@ export class HnswGraph {
         const links = this.upper[cur]!;
         const base = (level - 1) * this.upperStride;
         const cnt = links[base];
-        for (let j = 1; j <= cnt; j++) {
-          const nb = links[base + j];
-          const d = this.#dist(q, qo, data, nb, dim);
-          if (d < curDist) {
-            curDist = d;
-            cur = nb;
-            changed = true;
+        for (let j = 0; j < cnt; j++) nb[j] = links[base + 1 + j];
+        this.#batchDistances(q, qo, data, dim, nb, cnt, nbDist);
+        let next = cur;
+        for (let j = 0; j < cnt; j++) {
+          if (nbDist[j] < curDist) {
+            curDist = nbDist[j];
+            next = nb[j];
           }
+        }
+        if (next !== cur) {
+          cur = next;
+          changed = true;
         }
       }
     }
