@@ -225,7 +225,7 @@ function report(): string {
     lines.push(`| ${r.dataset} | ${r.system} | ${r.params} | ${r.buildS === null ? '—' : r.buildS.toFixed(1)} | ${r.qps.toFixed(r.qps < 100 ? 1 : 0)} | ${r.recall.toFixed(3)} | ${r.memMB === null ? '—' : r.memMB.toFixed(0)} |`);
   }
   lines.push('');
-  lines.push('Memory: JS heap + ArrayBuffer growth for abi-sdk (after build, snapshot and reopen), LangChain and LlamaIndex; hnswlib-node's from its allocation layout (RSS growth is printed to stderr; malloc reuse makes it unreliable in one process). The linear-scan rows use fewer queries.');
+  lines.push('Memory: JS heap + ArrayBuffer growth for abi-sdk (after build, snapshot and reopen), LangChain and LlamaIndex; hnswlib-node computed from its allocation layout (RSS growth is printed to stderr; malloc reuse makes it unreliable in one process). The linear-scan rows use fewer queries.');
   for (const ds of new Set(rows.map((r) => r.dataset))) {
     const first = (sys: string): Row | undefined => rows.find((r) => r.dataset === ds && r.system === sys && r.recall >= 0.95);
     const a = first('abi-sdk HNSW'), b = first('hnswlib-node');
