@@ -25,7 +25,7 @@ const NQ = arg('--queries', quick ? 300 : 1000);
 const SLOW_NQ = arg('--slow-queries', quick ? 30 : 50); // queries for the linear-scan peers
 const EF_C = arg('--ef-construction', quick ? 64 : 200);
 const M = 16;
-const EFS = quick ? [16, 32, 64, 128] : [16, 32, 64, 128, 256];
+const EFS = quick ? [16, 32, 64, 128] : [16, 32, 64, 96, 128, 256];
 const K = 10;
 const DIM = 384;
 
