@@ -76,9 +76,24 @@ export type FieldOperator = keyof FieldOperators;
 
 /** Normalized filter tree produced by {@link parseFilter}; backends translate this, never the raw object. */
 export type FilterNode =
-  | { kind: 'and'; children: FilterNode[] }
-  | { kind: 'or'; children: FilterNode[] }
-  | { kind: 'not'; child: FilterNode }
+  | {
+    /** All children match. */
+    kind: 'and';
+    /** The operands. */
+    children: FilterNode[];
+  }
+  | {
+    /** At least one child matches. */
+    kind: 'or';
+    /** The operands. */
+    children: FilterNode[];
+  }
+  | {
+    /** The child does not match. */
+    kind: 'not';
+    /** The operand. */
+    child: FilterNode;
+  }
   | FieldNode;
 
 /** A leaf of the normalized filter tree. */
