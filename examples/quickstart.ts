@@ -48,19 +48,27 @@ try {
     console.log(`Reopened the store from disk: ${store.size} passages.`);
   }
 
+  // A short excerpt around the first query word the passage contains.
+  const snippet = (text: string, query: string): string => {
+    const lower = text.toLowerCase();
+    const at = Math.min(...query.toLowerCase().split(/\W+/).filter((w) => w.length > 3).map((w) => lower.indexOf(w)).filter((i) => i >= 0));
+    const start = Number.isFinite(at) ? Math.max(0, at - 40) : 0;
+    return `${start > 0 ? '…' : ''}${text.slice(start, start + 100)}…`;
+  };
+
   const show = async (query: string, filter?: Filter): Promise<void> => {
     const hits = await store.search(await embedder.embedQuery(query), { k: 3, filter });
     console.log(`\n> ${query}${filter ? `   filter: ${JSON.stringify(filter)}` : ''}`);
     for (const h of hits) {
       const m = h.metadata;
-      console.log(`  ${h.score.toFixed(3)}  ${m.year} ${m.president}: ${h.text!.slice(0, 110)}…`);
+      console.log(`  ${h.score.toFixed(3)}  ${m.year} ${m.president} (${m.party}): ${snippet(h.text!, query)}`);
     }
   };
 
-  await show('the navy and the defense of our coasts');
-  await show('tariff revenue and the public debt');
-  await show('railroads and the settlement of the western territories', { year: { $lt: 1900 } });
-  await show('unemployment and economic recovery', { year: { $gte: 1930 }, party: { $in: ['Democratic', 'Republican'] } });
+  await show('the progress of public credit and the revenue');
+  await show('gold and silver coinage');
+  await show('the navy and our commerce', { year: { $lt: 1850 } });
+  await show('nuclear weapons and the Soviet Union', { year: { $gte: 1945 }, party: { $in: ['Democratic', 'Republican'] } });
 } finally {
   await store.close();
 }
