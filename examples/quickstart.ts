@@ -65,10 +65,10 @@ try {
     }
   };
 
-  await show('the progress of public credit and the revenue');
+  await show('annexation of Texas');
   await show('gold and silver coinage');
-  await show('the navy and our commerce', { year: { $lt: 1850 } });
-  await show('nuclear weapons and the Soviet Union', { year: { $gte: 1945 }, party: { $in: ['Democratic', 'Republican'] } });
+  await show('commerce in the Mediterranean', { year: { $lt: 1850 } });
+  await show('relations with the Soviet Union', { year: { $gte: 1945 }, party: { $in: ['Democratic', 'Republican'] } });
 } finally {
   await store.close();
 }
