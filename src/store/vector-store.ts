@@ -183,7 +183,10 @@ export class VectorStore implements VectorStoreBackend {
     if (await exists(logPath)) {
       const scan = scanWal(await readFile(logPath), options.dimension, logPath);
       const ops = scan.records.filter((r) => r.lsn > lastLsn).map((r) => decodeLogRecord(r, options.dimension, logPath));
-      for (const op of ops) await store.#apply(op);
+      for (const op of ops) {
+        throwIfAborted(options.signal);
+        await store.#apply(op);
+      }
       const last = scan.records.at(-1)?.lsn ?? 0;
       store.#lsn = Math.max(lastLsn, last);
       store.#wal = await WalWriter.append(logPath, scan.validLength);
@@ -384,9 +387,9 @@ export class VectorStore implements VectorStoreBackend {
     await this.#exclusive(() => this.#checkpoint());
   }
 
-  async #checkpoint(): Promise<void> {
+  async #checkpoint(force = false): Promise<void> {
     if (!this.#wal || !this.path) return;
-    if (this.#wal.size === WAL_HEADER && this.#lastSnapshotBytes > 0) return;
+    if (!force && this.#wal.size === WAL_HEADER && this.#lastSnapshotBytes > 0) return;
     const c = this.#c;
     const snapPath = join(this.path, SNAPSHOT_FILE), logPath = join(this.path, LOG_FILE);
     try {
@@ -432,7 +435,8 @@ export class VectorStore implements VectorStoreBackend {
           }
           void old;
           this.#compactions++;
-          await this.#checkpoint().catch(() => undefined);
+          // Persist the compacted layout even when the log is empty (the old snapshot has the dead slots).
+          await this.#checkpoint(true).catch(() => undefined);
         });
       } finally {
         if (this.#compaction === job) this.#compaction = undefined;
