@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbiError, VectorStore, type Metadata } from '../../src/index.js';
+import { AbiError, CorruptDataError, VectorStore, type Metadata } from '../../src/index.js';
 import { randomVectors, rng, tempDir } from './helpers.js';
 
 const DIM = 8;
@@ -142,6 +142,16 @@ describe('corruption of snapshot and log', () => {
       if (res === 'error') errors++;
     }
     expect(errors).toBeGreaterThan(0);
+  });
+
+  it('a damaged record followed by more records raises CorruptDataError, not a silent truncation', async () => {
+    const dir = damagedCopy((d) => {
+      const f = join(d, 'wal.abw');
+      const buf = readFileSync(f);
+      buf[32 + 21 + 10] ^= 0x40; // inside the first record's payload
+      writeFileSync(f, buf);
+    });
+    await expect(VectorStore.open({ path: dir, ...OPTS })).rejects.toBeInstanceOf(CorruptDataError);
   });
 
   it('garbage files and a missing snapshot with a valid log', async () => {

@@ -3,7 +3,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  ClosedError, DimensionMismatchError, InvalidFilterError, LockedError, ValidationError, VectorStore,
+  AbortError, ClosedError, DimensionMismatchError, InvalidFilterError, LockedError, ValidationError, VectorStore,
 } from '../../src/index.js';
 import { randomVectors, tempDir } from './helpers.js';
 
@@ -85,6 +85,9 @@ describe('VectorStore basics (in memory)', () => {
     await expect(s.search([1, 0], { filter: { a: { $bad: 1 } } as never })).rejects.toBeInstanceOf(InvalidFilterError);
     await expect(s.delete([''])).rejects.toBeInstanceOf(ValidationError);
     await expect(VectorStore.open({ dimension: 0 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(VectorStore.open({ dimension: 2, signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    await expect(s.upsert([{ id: 'b', vector: [0, 1] }], { signal: AbortSignal.abort() })).rejects.toBeInstanceOf(AbortError);
+    expect(await s.get('b')).toBeUndefined();
     await expect(VectorStore.open({ dimension: 4, index: { type: 'hnsw', M: 1 } })).rejects.toBeInstanceOf(ValidationError);
   });
 
@@ -199,6 +202,7 @@ describe('VectorStore persistence', () => {
       await s.close();
       const r = await VectorStore.open({ path: t.dir, dimension: 8 });
       expect(r.size).toBe(2000 + searches);
+      expect(r.stats().deadSlots).toBe(0); // the compacted layout was snapshotted
       expect((await r.search(vs[2500], { k: 1 }))[0].id).toBe('k2500');
       await r.close();
     } finally {
