@@ -9,7 +9,7 @@
 import { CorruptDataError } from '../core/errors.js';
 import { ByteReader, ByteWriter, CorruptInput, readPayload, writePayload } from './codec.js';
 import { Collection, type ResolvedIndex } from './collection.js';
-import { HnswGraph } from './hnsw.js';
+import { deserializeGraph, serializeGraph } from './hnsw-codec.js';
 import { SectionType, type Section, type SnapshotFile } from './snapshot.js';
 import type { DistanceMetric } from './types.js';
 import type { ValidRecord } from './validate.js';
@@ -46,7 +46,7 @@ export function collectionSections(c: Collection): Section[] {
     { type: SectionType.Records, flags: 0, data: w.bytes() },
     { type: SectionType.Vectors, flags: 0, data: new Uint8Array(vectors.buffer, vectors.byteOffset, vectors.byteLength) },
   ];
-  if (c.graph) sections.push({ type: SectionType.Graph, flags: 0, data: c.graph.serialize() });
+  if (c.graph) sections.push({ type: SectionType.Graph, flags: 0, data: serializeGraph(c.graph) });
   return sections;
 }
 
@@ -104,7 +104,7 @@ export function collectionFromSnapshot(snap: SnapshotFile, metric: DistanceMetri
   if (idx.type === 'hnsw') {
     const graphBuf = snap.sections.get(SectionType.Graph);
     if (!graphBuf) throw bad('GRAPH section is missing');
-    const g = HnswGraph.deserialize(graphBuf, c.vectors, c.isL2);
+    const g = deserializeGraph(graphBuf, c.vectors, c.isL2);
     if (typeof g === 'string') throw bad(g);
     c.graph = g;
   }
