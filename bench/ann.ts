@@ -6,7 +6,7 @@
  * SimpleVectorStore, all in the same run, then the QPS ratio abi-sdk / hnswlib-node at recall ≥ 0.95.
  *
  *   npm run bench:ann                 # 100k vectors, 1000 queries
- *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 64 for both HNSW builds
+ *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 40 for both HNSW builds
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,9 +21,9 @@ const arg = (name: string, dflt: number): number => {
   return i >= 0 ? Number(args[i + 1]) : dflt;
 };
 const N = arg('--n', quick ? 20_000 : 100_000);
-const NQ = arg('--queries', quick ? 300 : 1000);
+const NQ = arg('--queries', quick ? 200 : 1000);
 const SLOW_NQ = arg('--slow-queries', quick ? 30 : 50); // queries for the linear-scan peers
-const EF_C = arg('--ef-construction', quick ? 64 : 200);
+const EF_C = arg('--ef-construction', quick ? 40 : 200);
 const M = 16;
 const EFS = quick ? [16, 32, 64, 128] : [16, 32, 64, 96, 128, 256];
 const K = 10;
@@ -166,6 +166,7 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   store = await VectorStore.open(hnswOpts);
   const reopenS = (performance.now() - t) / 1000;
   const abiMem = jsMB() - m0;
+  const reopenedIndexMB = store.stats().indexBytes / 2 ** 20;
   console.error(`[${kind}] abi-sdk HNSW: build ${abiBuild.toFixed(1)} s, snapshot on close ${closeS.toFixed(1)} s, reopen ${reopenS.toFixed(2)} s`);
 
   // hnswlib-node, same parameters.
@@ -190,7 +191,7 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
     );
     add({
       system: 'abi-sdk HNSW', params: `M${M} efC${EF_C} ef${ef}`, buildS: abiBuild, qps: qa, recall: recallAt(ds.truth, found, nq, K), memMB: abiMem,
-      note: `index ${indexMB.toFixed(0)} MB; snapshot ${closeS.toFixed(1)} s; reopen ${reopenS.toFixed(2)} s`,
+      note: `vectors + graph ${reopenedIndexMB.toFixed(0)} MB (${indexMB.toFixed(0)} MB with growth slack before reopen); snapshot ${closeS.toFixed(1)} s; reopen ${reopenS.toFixed(2)} s`,
     });
     add({ system: 'hnswlib-node', params: `M${M} efC${EF_C} ef${ef}`, buildS: hBuild, qps: qb, recall: recallAt(ds.truth, found2, nq, K), memMB: hMem });
   }
@@ -231,6 +232,8 @@ function report(): string {
     const a = first('abi-sdk HNSW'), b = first('hnswlib-node');
     const scan = rows.find((r) => r.dataset === ds && r.system === 'Float32Array scan')!;
     const flat = rows.find((r) => r.dataset === ds && r.system === 'abi-sdk flat')!;
+    const note = rows.find((r) => r.dataset === ds && r.note)?.note;
+    if (note) lines.push(`- ${ds}: abi-sdk HNSW ${note}`);
     const sameEf = a && rows.find((r) => r.dataset === ds && r.system === 'hnswlib-node' && r.params === a.params);
     lines.push(`- ${ds}: abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${a && b ? `${(a.qps / b.qps).toFixed(2)}x (${a.params.split(' ').pop()} ${a.qps.toFixed(0)} QPS @ ${a.recall.toFixed(3)} vs ${b.params.split(' ').pop()} ${b.qps.toFixed(0)} QPS @ ${b.recall.toFixed(3)})` : 'n/a'}` +
       `${sameEf ? `; at the same ef: ${(a.qps / sameEf.qps).toFixed(2)}x` : ''}; build time ratio ${a && b ? ((a.buildS ?? 0) / (b.buildS ?? 1)).toFixed(2) : 'n/a'}x; abi-sdk flat / Float32Array scan: ${(flat.qps / scan.qps).toFixed(2)}x`);

@@ -30,7 +30,7 @@ const store = await VectorStore.open({
   path: join(root, '.data', 'quickstart'),
   dimension: embedder.dimension,
   metric: 'cosine',
-  index: { type: 'hnsw', M: 16, efConstruction: 200, efSearch: 64 },
+  index: { type: 'hnsw', M: 16, efConstruction: 200, efSearch: 96 },
 });
 
 try {

@@ -27,12 +27,12 @@ export interface ResolvedIndex {
 
 /** Fills index defaults. @internal */
 export function resolveIndex(options: IndexOptions | undefined): ResolvedIndex {
-  if (options?.type === 'flat') return { type: 'flat', M: 16, efConstruction: 200, efSearch: 64, seed: 42 };
+  if (options?.type === 'flat') return { type: 'flat', M: 16, efConstruction: 200, efSearch: 96, seed: 42 };
   return {
     type: 'hnsw',
     M: options?.M ?? 16,
     efConstruction: options?.efConstruction ?? 200,
-    efSearch: options?.efSearch ?? 64,
+    efSearch: options?.efSearch ?? 96,
     seed: options?.seed ?? 42,
   };
 }

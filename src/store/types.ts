@@ -37,8 +37,9 @@ export interface HnswIndexOptions {
    */
   efConstruction?: number;
   /**
-   * Default beam width while searching (raised to `k` when smaller); overridable per search.
-   * @defaultValue 64
+   * Default beam width while searching (raised to `k` when smaller); overridable per search. 96 reaches
+   * recall@10 ≥ 0.95 on both `bench:ann` datasets (100k × 384); 64 gives 0.944 on the harder one.
+   * @defaultValue 96
    */
   efSearch?: number;
   /**
@@ -72,7 +73,7 @@ export interface VectorStoreOptions extends CallOptions {
   metric?: DistanceMetric;
   /**
    * Index kind and parameters. Fixed at creation; a reopened store keeps its stored index.
-   * @defaultValue `{ type: 'hnsw', M: 16, efConstruction: 200, efSearch: 64 }`
+   * @defaultValue `{ type: 'hnsw', M: 16, efConstruction: 200, efSearch: 96 }`
    */
   index?: IndexOptions;
   /**

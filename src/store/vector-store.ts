@@ -79,7 +79,7 @@ async function exists(p: string): Promise<boolean> {
  * @example
  * ```ts
  * const store = await VectorStore.open({ path: './data/docs', dimension: 384, metric: 'cosine',
- *   index: { type: 'hnsw', M: 16, efConstruction: 200, efSearch: 64 } });
+ *   index: { type: 'hnsw', M: 16, efConstruction: 200, efSearch: 96 } });
  * await store.upsert([{ id: 'a', vector, text: 'hello', metadata: { lang: 'en', year: 2024 } }]);
  * const hits = await store.search(query, { k: 10, filter: { year: { $gte: 2020 }, lang: { $in: ['en', 'de'] } } });
  * await store.close();
