@@ -92,14 +92,16 @@ export function l2sq4(
 }
 
 /**
- * Scales `v[o .. o+dim)` to unit length in place; a zero vector is left as is.
+ * Scales `v[o .. o+dim)` to unit length in place. A zero vector is left as is, and so is a vector already of unit
+ * length within float32 rounding (|norm² - 1| ≤ 1e-5), so normalized embeddings are stored bit for bit as given.
  *
  * @returns the original norm
  * @internal
  */
 export function normalizeInPlace(v: Float32Array, o: number, dim: number): number {
-  const n = Math.sqrt(dot(v, o, v, o, dim));
-  if (n > 0) {
+  const sq = dot(v, o, v, o, dim);
+  const n = Math.sqrt(sq);
+  if (n > 0 && Math.abs(sq - 1) > 1e-5) {
     const inv = 1 / n;
     for (let i = o; i < o + dim; i++) v[i] *= inv;
   }

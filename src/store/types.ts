@@ -115,7 +115,7 @@ export interface VectorRecord {
 export interface StoredRecord {
   /** The id. */
   id: string;
-  /** A copy of the stored vector (for `cosine`, the unit-length vector that is stored). */
+  /** A copy of the stored vector (for `cosine`, the unit-length vector that is stored: the vector as given when it already had unit length). */
   vector: Float32Array;
   /** The text, when one was stored. */
   text: string | undefined;
