@@ -263,8 +263,8 @@ export class VectorStore implements VectorStoreBackend {
     const valid = validateRecords(records, this.dimension);
     if (valid.length === 0) return;
     await this.#exclusive(async () => {
-      this.#checkOpen();
-      throwIfAborted(options.signal);
+      throwIfAborted(options.signal); // a write accepted before close() still completes
+
       await this.#log(WalKind.Upsert, encodeUpsert(valid, this.dimension));
       await this.#apply({ kind: 'upsert', records: valid });
       await this.#maintain();
@@ -285,7 +285,6 @@ export class VectorStore implements VectorStoreBackend {
     this.#checkOpen();
     const unique = validateIds(ids);
     return this.#exclusive(async () => {
-      this.#checkOpen();
       throwIfAborted(options.signal);
       const present = unique.filter((id) => this.#c.dir.slotOf(id) >= 0);
       if (present.length === 0) return 0;

@@ -217,3 +217,23 @@ describe('VectorStore persistence', () => {
     expect(dotp((await c.search([1, 1], { k: 1, includeVectors: true }))[0].vector!, [1, 1])).toBe(7);
   });
 });
+
+describe('VectorStore close', () => {
+  it('completes writes accepted before close() and rejects later calls', async () => {
+    const t = tempDir();
+    try {
+      const s = await VectorStore.open({ path: t.dir, dimension: 2 });
+      const pending = [s.upsert([{ id: 'a', vector: [1, 0] }]), s.upsert([{ id: 'b', vector: [0, 1] }]), s.delete(['a'])];
+      const closing = s.close();
+      await expect(Promise.all(pending)).resolves.toEqual([undefined, undefined, 1]);
+      await closing;
+      await expect(s.upsert([{ id: 'c', vector: [1, 1] }])).rejects.toBeInstanceOf(ClosedError);
+      const r = await VectorStore.open({ path: t.dir, dimension: 2 });
+      expect(r.size).toBe(1);
+      expect(await r.get('b')).toBeDefined();
+      await r.close();
+    } finally {
+      t.cleanup();
+    }
+  });
+});
