@@ -18,3 +18,8 @@ export type * from './core/contracts.js';
 export * from './core/filter.js';
 export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
+export { VectorStore } from './store/vector-store.js';
+export type {
+  DistanceMetric, DurabilityMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, SearchHit, SearchOptions,
+  StoredRecord, VectorRecord, VectorStoreBackend, VectorStoreOptions, VectorStoreStats, WriteOptions,
+} from './store/types.js';

@@ -89,6 +89,8 @@ export class AbiError extends Error {
   readonly retryable: boolean;
 
   /**
+   * Creates the error.
+   *
    * @param code - the stable error code
    * @param message - a human-readable description (never contains secrets)
    * @param options - cause and retryability
@@ -104,6 +106,8 @@ export class AbiError extends Error {
 /** An argument is malformed: empty ids, non-finite numbers, unknown options. Code `INVALID_INPUT`. */
 export class ValidationError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - what is wrong and where
    * @param options - cause
    */
@@ -117,6 +121,8 @@ export class InvalidFilterError extends AbiError {
   /** Path inside the filter where the problem was found, e.g. `$and[1].year.$gte`. */
   readonly path: string;
   /**
+   * Creates the error.
+   *
    * @param message - what is wrong
    * @param path - where in the filter
    */
@@ -133,6 +139,8 @@ export class DimensionMismatchError extends AbiError {
   /** The dimension that was given. */
   readonly actual: number;
   /**
+   * Creates the error.
+   *
    * @param expected - the expected dimension
    * @param actual - the given dimension
    * @param context - what was being checked, e.g. `record "a"`
@@ -147,6 +155,8 @@ export class DimensionMismatchError extends AbiError {
 /** A named thing (file, model, record, endpoint) does not exist. Code `NOT_FOUND`. */
 export class NotFoundError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - what was not found
    * @param options - cause
    */
@@ -160,6 +170,8 @@ export class CorruptDataError extends AbiError {
   /** The file that is corrupt, when known. */
   readonly file: string | undefined;
   /**
+   * Creates the error.
+   *
    * @param message - what check failed
    * @param file - the file's path
    * @param options - cause
@@ -173,6 +185,8 @@ export class CorruptDataError extends AbiError {
 /** Another process or handle holds the write lock. Code `LOCKED`. */
 export class LockedError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - what is locked, and by whom when known
    * @param options - cause
    */
@@ -184,6 +198,8 @@ export class LockedError extends AbiError {
 /** The operation conflicts with the current state (e.g. an id already exists where it must not). Code `CONFLICT`. */
 export class ConflictError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - the conflict
    * @param options - cause
    */
@@ -194,7 +210,11 @@ export class ConflictError extends AbiError {
 
 /** The object was closed or shut down before or during the call. Code `CLOSED`. */
 export class ClosedError extends AbiError {
-  /** @param what - what was closed, e.g. `VectorStore` */
+  /**
+   * Creates the error.
+   *
+   * @param what - what was closed, e.g. `VectorStore`
+   */
   constructor(what: string) {
     super('CLOSED', `${what} is closed`);
   }
@@ -203,6 +223,8 @@ export class ClosedError extends AbiError {
 /** The caller's `AbortSignal` fired. Code `ABORTED`. Never retried. */
 export class AbortError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - defaults to "The operation was aborted"
    * @param options - cause (the signal's reason)
    */
@@ -216,6 +238,8 @@ export class TimeoutError extends AbiError {
   /** The timeout that elapsed, in milliseconds. */
   readonly timeoutMs: number;
   /**
+   * Creates the error.
+   *
    * @param timeoutMs - the timeout in milliseconds
    * @param what - what timed out
    * @param options - cause
@@ -229,6 +253,8 @@ export class TimeoutError extends AbiError {
 /** A bounded queue is full; the request was refused at once. Code `BUSY`. Retryable. */
 export class OverloadedError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - which limit was hit
    * @param options - cause
    */
@@ -260,6 +286,8 @@ export class CapacityError extends AbiError {
 /** The feature is not available in this environment (device, file format, operation). Code `UNSUPPORTED`. */
 export class UnsupportedError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - what is unsupported and, where possible, what to do instead
    * @param options - cause
    */
@@ -273,6 +301,8 @@ export class ModelLoadError extends AbiError {
   /** The model folder or file. */
   readonly path: string | undefined;
   /**
+   * Creates the error.
+   *
    * @param message - what failed
    * @param path - the folder or file
    * @param options - cause
@@ -286,6 +316,8 @@ export class ModelLoadError extends AbiError {
 /** The file system failed (disk full, permission denied). Code `IO_ERROR`. */
 export class IOError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - what operation failed
    * @param options - cause (the Node.js system error)
    */
@@ -297,6 +329,8 @@ export class IOError extends AbiError {
 /** A scheduler worker died while running the job. Code `WORKER_CRASHED`. Retryable. */
 export class WorkerCrashedError extends AbiError {
   /**
+   * Creates the error.
+   *
    * @param message - which worker and why, when known
    * @param options - cause
    */
@@ -331,6 +365,8 @@ export class ConnectorError extends AbiError {
   /** The provider's error body, secrets removed. */
   readonly body: unknown;
   /**
+   * Creates the error.
+   *
    * @param code - the stable code
    * @param message - the provider's message or a description
    * @param options - provider, status, request id, body, cause, retryable
@@ -347,6 +383,8 @@ export class ConnectorError extends AbiError {
 /** No API key was configured for a provider that needs one. Code `MISSING_API_KEY`. */
 export class MissingApiKeyError extends ConnectorError {
   /**
+   * Creates the error.
+   *
    * @param provider - the provider
    * @param envVars - the environment variables that were consulted, in precedence order
    */
@@ -358,6 +396,8 @@ export class MissingApiKeyError extends ConnectorError {
 /** The provider rejected the credentials (HTTP 401). Code `UNAUTHORIZED`. */
 export class AuthenticationError extends ConnectorError {
   /**
+   * Creates the error.
+   *
    * @param message - the provider's message
    * @param options - provider and response details
    */
@@ -369,6 +409,8 @@ export class AuthenticationError extends ConnectorError {
 /** The credentials lack permission (HTTP 403). Code `FORBIDDEN`. */
 export class PermissionDeniedError extends ConnectorError {
   /**
+   * Creates the error.
+   *
    * @param message - the provider's message
    * @param options - provider and response details
    */
@@ -382,6 +424,8 @@ export class RateLimitError extends ConnectorError {
   /** How long the provider asked to wait, in milliseconds, when it said. */
   readonly retryAfterMs: number | undefined;
   /**
+   * Creates the error.
+   *
    * @param message - the provider's message
    * @param options - provider, response details and the requested wait
    */
@@ -396,6 +440,8 @@ export class ModelLoadingError extends ConnectorError {
   /** The provider's estimate of the remaining load time, in milliseconds, when it sent one. */
   readonly estimatedMs: number | undefined;
   /**
+   * Creates the error.
+   *
    * @param message - the provider's message
    * @param options - provider, response details and estimate
    */
@@ -408,6 +454,8 @@ export class ModelLoadingError extends ConnectorError {
 /** The provider does not know the model (Ollama 404). Code `MODEL_NOT_FOUND`. */
 export class ModelNotFoundError extends ConnectorError {
   /**
+   * Creates the error.
+   *
    * @param message - the provider's message
    * @param options - provider and response details
    */
@@ -419,6 +467,8 @@ export class ModelNotFoundError extends ConnectorError {
 /** The provider answered with an error status not covered by a narrower class. Code `PROVIDER_ERROR`. */
 export class ProviderError extends ConnectorError {
   /**
+   * Creates the error.
+   *
    * @param message - the provider's message
    * @param options - provider and response details; 408 and 5xx are retryable by default
    */
@@ -431,6 +481,8 @@ export class ProviderError extends ConnectorError {
 /** The provider's answer does not have the expected shape (bad JSON, wrong count). Code `INVALID_RESPONSE`. */
 export class InvalidResponseError extends ConnectorError {
   /**
+   * Creates the error.
+   *
    * @param message - what was wrong with the answer
    * @param options - provider and response details
    */
@@ -442,6 +494,8 @@ export class InvalidResponseError extends ConnectorError {
 /** The request got no answer (refused, reset, DNS failure). Code `CONNECTION_ERROR`. Retryable. */
 export class ConnectionError extends ConnectorError {
   /**
+   * Creates the error.
+   *
    * @param message - what failed
    * @param options - provider and cause
    */
@@ -453,6 +507,8 @@ export class ConnectionError extends ConnectorError {
 /** The circuit breaker is open; the call was not attempted. Code `CIRCUIT_OPEN`. Retryable later. */
 export class CircuitOpenError extends ConnectorError {
   /**
+   * Creates the error.
+   *
    * @param message - which circuit
    * @param options - provider
    */

@@ -1,0 +1,251 @@
+/**
+ * bench:ann — approximate nearest neighbour search, one query at a time, k = 10, on deterministic 384-d
+ * normalized datasets (clustered: 1000 Gaussian centres; lowrank: 24-d latent → 384-d + noise), exact ground truth.
+ * Prints one table (build time, QPS, recall@10, memory) for abi-sdk (flat, HNSW at several efSearch), a plain
+ * Float32Array scan, hnswlib-node (same M / efConstruction / ef sweep), LangChain MemoryVectorStore and LlamaIndex
+ * SimpleVectorStore, all in the same run, then the QPS ratio abi-sdk / hnswlib-node at recall ≥ 0.95.
+ *
+ *   npm run bench:ann                 # 100k vectors, 1000 queries
+ *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 40 for both HNSW builds
+ */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VectorStore } from '../src/index.js';
+import { loadDataset, recallAt, type Dataset } from './datasets.js';
+import { buildHnswlib, buildLangchain, buildLlamaindex, searchHnswlib, searchLangchain, searchLlamaindex } from './peers.js';
+
+const args = process.argv.slice(2);
+const quick = args.includes('--quick');
+const arg = (name: string, dflt: number): number => {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const N = arg('--n', quick ? 20_000 : 100_000);
+const NQ = arg('--queries', quick ? 200 : 1000);
+const SLOW_NQ = arg('--slow-queries', quick ? 30 : 50); // queries for the linear-scan peers
+const EF_C = arg('--ef-construction', quick ? 40 : 200);
+const M = 16;
+const EFS = quick ? [16, 32, 64, 128] : [16, 32, 64, 96, 128, 256];
+const K = 10;
+const DIM = 384;
+
+interface Row {
+  dataset: string;
+  system: string;
+  params: string;
+  buildS: number | null;
+  qps: number;
+  recall: number;
+  memMB: number | null;
+  note?: string;
+}
+const rows: Row[] = [];
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+/** JS heap + ArrayBuffers (what the JS stores allocate), after a full GC (run with --expose-gc). */
+const jsMB = (): number => {
+  gc();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.arrayBuffers) / 2 ** 20;
+};
+/** Resident set size (what a native addon allocates), after a full GC. */
+const rssMB = (): number => {
+  gc();
+  return process.memoryUsage().rss / 2 ** 20;
+};
+
+/**
+ * Times two systems on the same queries, alternating chunks of 50 so that load from other processes on a shared
+ * machine falls on both alike. Returns QPS of each.
+ */
+async function interleaved(
+  nq: number, a: (q: number) => number[] | Promise<number[]>, fa: Uint32Array, b: (q: number) => number[] | Promise<number[]>, fb: Uint32Array,
+): Promise<[number, number]> {
+  let ta = 0, tb = 0;
+  const CH = 50;
+  for (let s = 0; s < nq; s += CH) {
+    const e = Math.min(nq, s + CH);
+    let t = performance.now();
+    for (let q = s; q < e; q++) {
+      const ids = await a(q);
+      for (let j = 0; j < K; j++) fa[q * K + j] = ids[j] ?? 0xffffffff;
+    }
+    ta += performance.now() - t;
+    t = performance.now();
+    for (let q = s; q < e; q++) {
+      const ids = await b(q);
+      for (let j = 0; j < K; j++) fb[q * K + j] = ids[j] ?? 0xffffffff;
+    }
+    tb += performance.now() - t;
+  }
+  return [nq / (ta / 1000), nq / (tb / 1000)];
+}
+
+/** Times `nq` sequential queries; fills `found` with k ids per query. */
+async function timeQueries(nq: number, run: (q: number) => number[] | Promise<number[]>, found: Uint32Array): Promise<number> {
+  const t = performance.now();
+  for (let q = 0; q < nq; q++) {
+    const ids = await run(q);
+    for (let j = 0; j < K; j++) found[q * K + j] = ids[j] ?? 0xffffffff;
+  }
+  return nq / ((performance.now() - t) / 1000);
+}
+
+function plainScan(ds: Dataset, q: number): number[] {
+  // The baseline the issue names: a straightforward loop over one Float32Array, top-k by insertion.
+  const { data, queries, n, dim } = ds;
+  const bestS = new Float64Array(K).fill(-Infinity), bestI = new Int32Array(K).fill(-1);
+  const qo = q * dim;
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    const o = i * dim;
+    for (let d = 0; d < dim; d++) s += queries[qo + d] * data[o + d];
+    if (s > bestS[K - 1]) {
+      let j = K - 1;
+      while (j > 0 && bestS[j - 1] < s) {
+        bestS[j] = bestS[j - 1];
+        bestI[j] = bestI[j - 1];
+        j--;
+      }
+      bestS[j] = s;
+      bestI[j] = i;
+    }
+  }
+  return Array.from(bestI);
+}
+
+async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
+  let t = performance.now();
+  const ds = loadDataset(kind, N, Math.max(NQ, 1000));
+  console.error(`[${kind}] data + ground truth ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const qv = (q: number): Float32Array => ds.queries.subarray(q * DIM, (q + 1) * DIM);
+  const found = new Uint32Array(ds.nq * K);
+  const add = (r: Omit<Row, 'dataset'>): void => {
+    rows.push({ dataset: kind, ...r });
+    console.error(`[${kind}] ${r.system} ${r.params}: ${r.qps.toFixed(1)} QPS, recall ${r.recall.toFixed(3)}`);
+  };
+
+  // Plain Float32Array scan (the floor exact search must beat).
+  let qps = await timeQueries(SLOW_NQ, (q) => plainScan(ds, q), found);
+  add({ system: 'Float32Array scan', params: 'exact', buildS: null, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: (N * DIM * 4) / 2 ** 20 });
+
+  // abi-sdk flat (exact).
+  let m0 = jsMB();
+  t = performance.now();
+  const flat = await VectorStore.open({ dimension: DIM, index: { type: 'flat' } });
+  for (let s = 0; s < N; s += 5000) {
+    const batch = [];
+    for (let i = s; i < Math.min(N, s + 5000); i++) batch.push({ id: String(i), vector: ds.data.subarray(i * DIM, (i + 1) * DIM) });
+    await flat.upsert(batch);
+  }
+  let build = (performance.now() - t) / 1000;
+  let mem = jsMB() - m0;
+  qps = await timeQueries(SLOW_NQ, async (q) => (await flat.search(qv(q), { k: K })).map((h) => Number(h.id)), found);
+  add({ system: 'abi-sdk flat', params: 'exact', buildS: build, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: mem });
+  await flat.close();
+
+  // abi-sdk HNSW, persisted: build through the log, close (snapshot), reopen (no rebuild), then query.
+  const dir = join(import.meta.dirname, 'results', `store-${kind}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const hnswOpts = { path: dir, dimension: DIM, index: { type: 'hnsw' as const, M, efConstruction: EF_C }, durability: 'write' as const, snapshotLogBytes: 2 ** 31 };
+  m0 = jsMB();
+  t = performance.now();
+  let store = await VectorStore.open(hnswOpts);
+  for (let s = 0; s < N; s += 1000) {
+    const batch = [];
+    for (let i = s; i < Math.min(N, s + 1000); i++) batch.push({ id: String(i), vector: ds.data.subarray(i * DIM, (i + 1) * DIM) });
+    await store.upsert(batch);
+  }
+  const abiBuild = (performance.now() - t) / 1000;
+  const indexMB = store.stats().indexBytes / 2 ** 20;
+  t = performance.now();
+  await store.close();
+  const closeS = (performance.now() - t) / 1000;
+  t = performance.now();
+  store = await VectorStore.open(hnswOpts);
+  const reopenS = (performance.now() - t) / 1000;
+  const abiMem = jsMB() - m0;
+  const reopenedIndexMB = store.stats().indexBytes / 2 ** 20;
+  console.error(`[${kind}] abi-sdk HNSW: build ${abiBuild.toFixed(1)} s, snapshot on close ${closeS.toFixed(1)} s, reopen ${reopenS.toFixed(2)} s`);
+
+  // hnswlib-node, same parameters.
+  m0 = rssMB();
+  t = performance.now();
+  const h = buildHnswlib(ds.data, N, DIM, M, EF_C);
+  const hBuild = (performance.now() - t) / 1000;
+  const hRss = rssMB() - m0;
+  // RSS growth under-reports when malloc reuses pages freed earlier in the run, so report hnswlib's own allocation:
+  // per element 4 + 4*2M (level-0 links) + 4*dim (vector) + 8 (label), plus upper links (1/ln M of nodes have
+  // 4 + 4M bytes per level, ~1/(M-1) levels on average) and the label hash map (~40 bytes).
+  const hMem = (N * (4 + 8 * M + 4 * DIM + 8 + 40) + (N / (M - 1)) * (4 + 4 * M)) / 2 ** 20;
+  console.error(`[${kind}] hnswlib-node memory: computed ${hMem.toFixed(0)} MB, RSS growth ${hRss.toFixed(0)} MB`);
+  console.error(`[${kind}] hnswlib-node: build ${hBuild.toFixed(1)} s`);
+  const found2 = new Uint32Array(ds.nq * K);
+  const nq = Math.min(NQ, ds.nq);
+  for (const ef of EFS) {
+    h.setEf(ef);
+    const [qa, qb] = await interleaved(
+      nq, async (q) => (await store.search(qv(q), { k: K, efSearch: ef })).map((x) => Number(x.id)), found,
+      (q) => searchHnswlib(h, qv(q), K), found2,
+    );
+    add({
+      system: 'abi-sdk HNSW', params: `M${M} efC${EF_C} ef${ef}`, buildS: abiBuild, qps: qa, recall: recallAt(ds.truth, found, nq, K), memMB: abiMem,
+      note: `vectors + graph ${reopenedIndexMB.toFixed(0)} MB (${indexMB.toFixed(0)} MB with growth slack before reopen); snapshot ${closeS.toFixed(1)} s; reopen ${reopenS.toFixed(2)} s`,
+    });
+    add({ system: 'hnswlib-node', params: `M${M} efC${EF_C} ef${ef}`, buildS: hBuild, qps: qb, recall: recallAt(ds.truth, found2, nq, K), memMB: hMem });
+  }
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+
+  // LangChain MemoryVectorStore and LlamaIndex SimpleVectorStore (linear scans over number[] vectors).
+  m0 = jsMB();
+  t = performance.now();
+  const lc = await buildLangchain(ds.data, N, DIM);
+  build = (performance.now() - t) / 1000;
+  mem = jsMB() - m0;
+  qps = await timeQueries(SLOW_NQ, (q) => searchLangchain(lc, qv(q), K), found);
+  add({ system: 'LangChain MemoryVectorStore', params: 'exact', buildS: build, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: mem });
+  m0 = jsMB();
+  t = performance.now();
+  const li = await buildLlamaindex(ds.data, N, DIM);
+  build = (performance.now() - t) / 1000;
+  mem = jsMB() - m0;
+  qps = await timeQueries(SLOW_NQ, (q) => searchLlamaindex(li, qv(q), K), found);
+  add({ system: 'LlamaIndex SimpleVectorStore', params: 'exact', buildS: build, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: mem });
+}
+
+function report(): string {
+  const lines = [
+    `| dataset | system | params | build s | QPS | recall@10 | memory MB |`,
+    `|---|---|---|---:|---:|---:|---:|`,
+  ];
+  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
+  const sorted = [...rows].sort((a, b) => (a.dataset === b.dataset ? order.indexOf(a.system) - order.indexOf(b.system) : 0));
+  for (const r of sorted) {
+    lines.push(`| ${r.dataset} | ${r.system} | ${r.params} | ${r.buildS === null ? '—' : r.buildS.toFixed(1)} | ${r.qps.toFixed(r.qps < 100 ? 1 : 0)} | ${r.recall.toFixed(3)} | ${r.memMB === null ? '—' : r.memMB.toFixed(0)} |`);
+  }
+  lines.push('');
+  lines.push('Memory: JS heap + ArrayBuffer growth for abi-sdk (after build, snapshot and reopen), LangChain and LlamaIndex; hnswlib-node computed from its allocation layout (RSS growth is printed to stderr; malloc reuse makes it unreliable in one process). The linear-scan rows use fewer queries.');
+  for (const ds of new Set(rows.map((r) => r.dataset))) {
+    const first = (sys: string): Row | undefined => rows.find((r) => r.dataset === ds && r.system === sys && r.recall >= 0.95);
+    const a = first('abi-sdk HNSW'), b = first('hnswlib-node');
+    const scan = rows.find((r) => r.dataset === ds && r.system === 'Float32Array scan')!;
+    const flat = rows.find((r) => r.dataset === ds && r.system === 'abi-sdk flat')!;
+    const note = rows.find((r) => r.dataset === ds && r.note)?.note;
+    if (note) lines.push(`- ${ds}: abi-sdk HNSW ${note}`);
+    const sameEf = a && rows.find((r) => r.dataset === ds && r.system === 'hnswlib-node' && r.params === a.params);
+    lines.push(`- ${ds}: abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${a && b ? `${(a.qps / b.qps).toFixed(2)}x (${a.params.split(' ').pop()} ${a.qps.toFixed(0)} QPS @ ${a.recall.toFixed(3)} vs ${b.params.split(' ').pop()} ${b.qps.toFixed(0)} QPS @ ${b.recall.toFixed(3)})` : 'n/a'}` +
+      `${sameEf ? `; at the same ef: ${(a.qps / sameEf.qps).toFixed(2)}x` : ''}; build time ratio ${a && b ? ((a.buildS ?? 0) / (b.buildS ?? 1)).toFixed(2) : 'n/a'}x; abi-sdk flat / Float32Array scan: ${(flat.qps / scan.qps).toFixed(2)}x`);
+  }
+  return lines.join('\n');
+}
+
+console.error(`bench:ann — N=${N}, queries=${NQ} (linear-scan peers: ${SLOW_NQ}), k=${K}, M=${M}, efConstruction=${EF_C}${quick ? ' (quick)' : ''}`);
+const t0 = performance.now();
+for (const kind of ['clustered', 'lowrank'] as const) await runDataset(kind);
+const table = report();
+console.log(`\nbench:ann — ${N} x ${DIM} normalized, ${NQ} queries one at a time, k=${K}, Node ${process.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s total\n`);
+console.log(table);
+mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+writeFileSync(join(import.meta.dirname, 'results', `ann-${quick ? 'quick' : 'full'}.json`), JSON.stringify({ N, NQ, EF_C, rows }, null, 2));
