@@ -16,3 +16,6 @@ if [ ${#apt_packages[@]} -gt 0 ]; then
 fi
 
 [ -d node_modules ] || npm ci
+
+# The tiny ONNX models the engine tests load (written by the project's generator; no downloads).
+npx tsx scripts/generate-models.ts --tiny
