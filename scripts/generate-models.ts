@@ -12,7 +12,7 @@ import { encodeModel } from './models/onnx-proto.js';
 import { bertSpecialTokensMap, bertTokenizerConfig, bertTokenizerJson, bertUncasedVocab } from './models/wordpiece.js';
 
 /** Bump when the output changes, so stale folders are rewritten. */
-const GENERATOR_VERSION = 1;
+const GENERATOR_VERSION = 2;
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 /** Default output folder (git-ignored). */
 export const MODELS_DIR = join(ROOT, '.models');
@@ -60,8 +60,8 @@ export const MODELS: ModelDef[] = [
   { name: 'tiny-bert-prompts', size: 'tiny', spec: { ...TINY, tokenTypeInput: false }, seed: 2,
     variants: [{ variant: 'fp32', file: 'model.onnx' }], pooling: 'cls', normalize: false, maxSeqLength: 64,
     modelMaxLength: 128, prompts: { query: 'query: ', document: 'passage: ' }, exportedTruncation: 128 },
-  // Decoder-style pooling on the last token, left padding.
-  { name: 'tiny-bert-lasttoken', size: 'tiny', spec: TINY, seed: 3, variants: [{ variant: 'fp32', file: 'onnx/model.onnx' }],
+  // Decoder-style: last-token pooling, left padding, `position_ids` fed by the caller (so padding does not shift them).
+  { name: 'tiny-bert-lasttoken', size: 'tiny', spec: { ...TINY, positionIdsInput: true }, seed: 3, variants: [{ variant: 'fp32', file: 'onnx/model.onnx' }],
     pooling: 'lasttoken', normalize: true, maxSeqLength: 128, modelMaxLength: 128, paddingSide: 'left' },
   // ms-marco-MiniLM cross-encoder layout: BertForSequenceClassification with one logit.
   { name: 'tiny-cross-encoder', size: 'tiny', spec: { ...TINY, numLabels: 1 }, seed: 4,

@@ -19,6 +19,8 @@ export interface BertSpec {
   numLabels: number;
   /** Whether the graph takes `token_type_ids` (some embedders do not). */
   tokenTypeInput: boolean;
+  /** Whether the graph takes `position_ids` (as decoder exports do) instead of computing 0..S-1 itself. */
+  positionIdsInput?: boolean;
   layerNormEps: number;
 }
 
@@ -163,7 +165,7 @@ class BertGraph {
     return g.op('Mul', [g.op('Mul', [x, onePlus]), g.f32(g.fresh('half'), [], [0.5])]);
   }
 
-  embeddings(w: BertWeights, inputIds: string, tokenTypeIds: string | undefined): string {
+  embeddings(w: BertWeights, inputIds: string, tokenTypeIds: string | undefined, positionIds: string | undefined): string {
     const g = this.g;
     const H = this.spec.hidden;
     let word: string;
@@ -181,8 +183,11 @@ class BertGraph {
     } else {
       word = g.op('Gather', [this.weight('embeddings.word_embeddings.weight', [this.spec.vocabSize, H], w.word), inputIds], { axis: int(0) });
     }
-    const seqLen = g.op('Gather', [g.op('Shape', [inputIds]), g.i64('dim1', [], [1])], { axis: int(0) });
-    const positions = g.op('Range', [g.i64('zero_i64', [], [0]), seqLen, g.i64('one_i64', [], [1])]);
+    let positions = positionIds;
+    if (!positions) {
+      const seqLen = g.op('Gather', [g.op('Shape', [inputIds]), g.i64('dim1', [], [1])], { axis: int(0) });
+      positions = g.op('Range', [g.i64('zero_i64', [], [0]), seqLen, g.i64('one_i64', [], [1])]);
+    }
     const pos = g.op('Gather', [this.weight('embeddings.position_embeddings.weight', [this.spec.maxPositions, H], w.position), positions], { axis: int(0) });
     let sum = g.op('Add', [word, pos]);
     if (tokenTypeIds) {
@@ -215,6 +220,7 @@ class BertGraph {
     const inputIds = g.input('input_ids', DataType.INT64, ['batch_size', 'sequence_length']);
     const attentionMask = g.input('attention_mask', DataType.INT64, ['batch_size', 'sequence_length']);
     const tokenTypeIds = spec.tokenTypeInput ? g.input('token_type_ids', DataType.INT64, ['batch_size', 'sequence_length']) : undefined;
+    const positionIds = spec.positionIdsInput ? g.input('position_ids', DataType.INT64, ['batch_size', 'sequence_length']) : undefined;
 
     // Additive mask [B,1,1,S]: 0 where attended, the float minimum where padded (as transformers' BERT does).
     const maskF = g.op('Cast', [attentionMask], { to: int(DataType.FLOAT) });
@@ -222,7 +228,7 @@ class BertGraph {
     const additive = g.op('Mul', [inverted, g.f32('mask_min', [], [-3.4028234663852886e38])]);
     const mask = g.op('Unsqueeze', [additive, g.i64('mask_axes', [2], [1, 2])]);
 
-    let x = this.embeddings(w, inputIds, tokenTypeIds);
+    let x = this.embeddings(w, inputIds, tokenTypeIds, positionIds);
     w.layers.forEach((p, l) => {
       const name = `encoder.layer.${l}`;
       const attn = this.attention(x, mask, p, `${name}.attention`);
