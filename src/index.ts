@@ -23,3 +23,4 @@ export type {
   DistanceMetric, DurabilityMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, SearchHit, SearchOptions,
   StoredRecord, VectorRecord, VectorStoreBackend, VectorStoreOptions, VectorStoreStats, WriteOptions,
 } from './store/types.js';
+export * from './engine/index.js';
