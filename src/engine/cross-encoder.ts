@@ -206,7 +206,9 @@ export class LocalCrossEncoder implements Reranker {
    * @throws {AbortError} when the signal fires between batches
    */
   async scoreTokenized(tokens: TokenizedTexts, options: ScoreOptions = {}): Promise<Float32Array> {
-    return (await this.runTokenized(tokens, options, options.signal)).scores;
+    this.assertOpen();
+    const { scores } = await this.registry.use(this.dir, this.loadOptions, (m) => this.runOn(m, tokens, options, options.signal), options.signal);
+    return scores;
   }
 
   /**
@@ -230,16 +232,17 @@ export class LocalCrossEncoder implements Reranker {
     const { signal, dispose } = linkedSignal(options.signal, options.timeout, 'rerank');
     try {
       throwIfAborted(signal);
-      const parts = await this.registry.use(this.dir, this.loadOptions,
-        (m) => Promise.all(groups.map(([q, d]) => m.tokenizer.encodePairs(q, d))), signal);
-      return await this.runTokenized(concatTokenized(parts), options, signal);
+      // One hold on the model for tokenizing and running, so an unload cannot slip in between.
+      return await this.registry.use(this.dir, this.loadOptions, async (m) => {
+        const parts = await Promise.all(groups.map(([q, d]) => m.tokenizer.encodePairs(q, d)));
+        return this.runOn(m, concatTokenized(parts), options, signal);
+      }, signal);
     } finally {
       dispose();
     }
   }
 
-  private async runTokenized(tokens: TokenizedTexts, options: ScoreOptions, signal: AbortSignal | undefined): Promise<Scores> {
-    this.assertOpen();
+  private async runOn(model: LoadedModel, tokens: TokenizedTexts, options: ScoreOptions, signal: AbortSignal | undefined): Promise<Scores> {
     const activation = checkActivation(options.activation) ?? this.activation;
     let limits = this.limits;
     if (options.batchSize !== undefined) {
@@ -252,18 +255,17 @@ export class LocalCrossEncoder implements Reranker {
     const scores = new Float32Array(tokens.count);
     const L = this.numLabels;
     const label = this.labelIndex;
-    await this.registry.use(this.dir, this.loadOptions, (model) =>
-      model.forEachBatch(tokens, 'logits', limits, signal, (out, feeds, order, from) => {
-        if (out.data.length !== feeds.rows * L) {
-          throw new ModelLoadError(`logits have ${out.data.length / feeds.rows} values per pair, expected ${L}`);
-        }
-        for (let r = 0; r < feeds.rows; r++) {
-          const row = out.data.subarray(r * L, (r + 1) * L);
-          const i = order[from + r];
-          logits[i] = row[label];
-          scores[i] = activate(row, label, activation);
-        }
-      }), signal);
+    await model.forEachBatch(tokens, 'logits', limits, signal, (out, feeds, order, from) => {
+      if (out.data.length !== feeds.rows * L) {
+        throw new ModelLoadError(`logits have ${out.data.length / feeds.rows} values per pair, expected ${L}`);
+      }
+      for (let r = 0; r < feeds.rows; r++) {
+        const row = out.data.subarray(r * L, (r + 1) * L);
+        const i = order[from + r];
+        logits[i] = row[label];
+        scores[i] = activate(row, label, activation);
+      }
+    });
     return { logits, scores };
   }
 

@@ -152,8 +152,11 @@ export class LocalEmbedder extends BaseEmbedder {
     if (texts.length === 0) return [];
     const { signal, dispose } = linkedSignal(options.signal, options.timeout, 'embed');
     try {
-      const tokens = await this.tokenize(texts, options.inputType, { signal });
-      return await this.embedTokenized(tokens, { signal, dimensions: dims });
+      this.assertOpen();
+      throwIfAborted(signal);
+      // One hold on the model for tokenizing and running, so an unload cannot slip in between.
+      return await this.registry.use(this.dir, this.loadOptions, async (model) =>
+        this.run(model, await this.tokenizeOn(model, texts, options.inputType), dims, signal), signal);
     } finally {
       dispose();
     }
@@ -172,12 +175,7 @@ export class LocalEmbedder extends BaseEmbedder {
   async tokenize(texts: readonly string[], inputType: 'query' | 'document' = 'document', options: CallOptions = {}): Promise<TokenizedTexts> {
     this.assertOpen();
     throwIfAborted(options.signal);
-    const prompt = inputType === 'query' ? this.prompts.query : this.prompts.document;
-    const input = prompt ? texts.map((t) => (typeof t === 'string' ? prompt + t : t)) : texts;
-    return this.registry.use(this.dir, this.loadOptions, async (model) => {
-      const skip = prompt && this.excludePrompt ? Math.max(0, (await model.tokenizer.countTokens(prompt)) - 1) : 0;
-      return model.tokenizer.encode(input, { skipTokens: skip });
-    }, options.signal);
+    return this.registry.use(this.dir, this.loadOptions, (model) => this.tokenizeOn(model, texts, inputType), options.signal);
   }
 
   /**
@@ -190,22 +188,8 @@ export class LocalEmbedder extends BaseEmbedder {
    */
   async embedTokenized(tokens: TokenizedTexts, options: { signal?: AbortSignal; dimensions?: number } = {}): Promise<Float32Array[]> {
     this.assertOpen();
-    const dims = options.dimensions ?? this.dimension;
-    const result = new Array<Float32Array>(tokens.count);
-    if (tokens.count === 0) return result;
-    const width = this.modelWidth;
-    const pooling = this.pooling;
-    await this.registry.use(this.dir, this.loadOptions, (model) =>
-      model.forEachBatch(tokens, this.outputName, this.limits, options.signal, (out, feeds, order, from) => {
-        const pooled = new Float32Array(width);
-        for (let r = 0; r < feeds.rows; r++) {
-          if (pooling === 'none') pooled.set(out.data.subarray(r * width, (r + 1) * width));
-          else poolRow(pooling, out.data, r, feeds.seqLen, width, feeds, pooled);
-          const v = pooled.slice(0, dims);
-          result[order[from + r]] = this.normalize ? l2NormalizeInPlace(v) : v;
-        }
-      }), options.signal);
-    return result;
+    const dims = options.dimensions === undefined ? this.dimension : checkDimensions(options.dimensions, this.modelWidth, 'dimensions');
+    return this.registry.use(this.dir, this.loadOptions, (model) => this.run(model, tokens, dims, options.signal), options.signal);
   }
 
   /**
@@ -218,6 +202,30 @@ export class LocalEmbedder extends BaseEmbedder {
     if (this.closed) return;
     this.closed = true;
     if (this.ownsRegistry) await this.registry.close();
+  }
+
+  private async tokenizeOn(model: LoadedModel, texts: readonly string[], inputType: 'query' | 'document' = 'document'): Promise<TokenizedTexts> {
+    const prompt = inputType === 'query' ? this.prompts.query : this.prompts.document;
+    const input = prompt ? texts.map((t) => (typeof t === 'string' ? prompt + t : t)) : texts;
+    const skip = prompt && this.excludePrompt ? Math.max(0, (await model.tokenizer.countTokens(prompt)) - 1) : 0;
+    return model.tokenizer.encode(input, { skipTokens: skip });
+  }
+
+  private async run(model: LoadedModel, tokens: TokenizedTexts, dims: number, signal: AbortSignal | undefined): Promise<Float32Array[]> {
+    const result = new Array<Float32Array>(tokens.count);
+    if (tokens.count === 0) return result;
+    const width = this.modelWidth;
+    const pooling = this.pooling;
+    const pooled = new Float32Array(width);
+    await model.forEachBatch(tokens, this.outputName, this.limits, signal, (out, feeds, order, from) => {
+      for (let r = 0; r < feeds.rows; r++) {
+        if (pooling === 'none') pooled.set(out.data.subarray(r * width, (r + 1) * width));
+        else poolRow(pooling, out.data, r, feeds.seqLen, width, feeds, pooled);
+        const v = pooled.slice(0, dims);
+        result[order[from + r]] = this.normalize ? l2NormalizeInPlace(v) : v;
+      }
+    });
+    return result;
   }
 
   private assertOpen(): void {

@@ -11,5 +11,5 @@ const vectors = await embedder.embedTokenized(tokens);
 const flat = new Float32Array(vectors.length * embedder.dimension);
 vectors.forEach((v, i) => flat.set(v, i * embedder.dimension));
 // Tokenized batches are plain typed arrays: they cross threads by transfer.
-parentPort!.postMessage({ flat, ids: tokens.ids, offsets: tokens.offsets }, [flat.buffer, tokens.ids.buffer, tokens.offsets.buffer]);
+parentPort!.postMessage({ flat, ids: tokens.ids, offsets: tokens.offsets }, [flat.buffer, tokens.ids.buffer as ArrayBuffer, tokens.offsets.buffer as ArrayBuffer]);
 await registry.close();
