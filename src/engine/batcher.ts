@@ -1,6 +1,7 @@
-// Length-sorted, token-budgeted batching: sort sequences by token count, cut batches so that rows x longest row stays
-// under a token budget (and rows under a cap), pad each batch only to its own longest row, and write the feeds into
-// reusable buffers. The caller restores input order through `order`.
+// Length-sorted, token-budgeted batching: sort sequences by token count, cut the sorted run into batches that cost
+// the least padded work (rows x longest row, plus a fixed cost per model call) within a token budget and a row cap,
+// pad each batch only to its own longest row, and write the feeds into reusable buffers. The caller restores input
+// order through `order`.
 import { ValidationError } from '../core/errors.js';
 import type { TokenizedTexts } from './tokenizer.js';
 
@@ -31,23 +32,36 @@ export interface BatchLimits {
    * @defaultValue 64
    */
   maxBatchSize?: number;
+  /**
+   * The fixed cost of one model call, in padded-token equivalents, used to decide where to cut batches: a lower value
+   * cuts more (less padding, more calls), a higher one fills batches up to the limits. CPUs pay little per call; GPUs
+   * pay more.
+   * @defaultValue 32
+   */
+  batchOverheadTokens?: number;
 }
 
 /** Resolved batching limits with their defaults. @internal */
 export function resolveLimits(limits: BatchLimits | undefined): Required<BatchLimits> {
   const maxBatchTokens = limits?.maxBatchTokens ?? 16384;
   const maxBatchSize = limits?.maxBatchSize ?? 64;
+  const batchOverheadTokens = limits?.batchOverheadTokens ?? 32;
+  if (typeof batchOverheadTokens !== 'number' || !(batchOverheadTokens >= 0) || batchOverheadTokens === Infinity) {
+    throw new ValidationError(`batchOverheadTokens must be a finite number ≥ 0, got ${String(batchOverheadTokens)}`);
+  }
   if (!Number.isInteger(maxBatchTokens) || maxBatchTokens < 1) {
     throw new ValidationError(`maxBatchTokens must be a positive integer, got ${String(maxBatchTokens)}`);
   }
   if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
     throw new ValidationError(`maxBatchSize must be a positive integer, got ${String(maxBatchSize)}`);
   }
-  return { maxBatchTokens, maxBatchSize };
+  return { maxBatchTokens, maxBatchSize, batchOverheadTokens };
 }
 
 /**
  * Plans batches over sequences of the given lengths. Sequences of length 0 count as 1 (they run as one padded slot).
+ * Batches are contiguous runs of the longest-first order; where to cut is chosen by dynamic programming to minimise
+ * `sum(batchOverheadTokens + rows x seqLen)` under the limits — O(n x maxBatchSize).
  *
  * @internal
  */
@@ -57,15 +71,27 @@ export function planBatches(lengths: Int32Array, limits: Required<BatchLimits>):
   for (let i = 0; i < n; i++) order[i] = i;
   // Typed-array sort with a comparator is stable in V8 (TimSort); longest first.
   order.sort((a, b) => lengths[b] - lengths[a]);
-  const batches: PlannedBatch[] = [];
-  let from = 0;
-  while (from < n) {
-    const seqLen = Math.max(1, lengths[order[from]]);
-    let to = from + 1;
-    while (to < n && to - from < limits.maxBatchSize && (to - from + 1) * seqLen <= limits.maxBatchTokens) to++;
-    batches.push({ from, to, seqLen });
-    from = to;
+  const len = (k: number): number => Math.max(1, lengths[order[k]]);
+  // best[j]: least cost of the first j sorted sequences; cut[j]: where the last batch of that solution starts.
+  const best = new Float64Array(n + 1);
+  const cut = new Int32Array(n + 1);
+  for (let j = 1; j <= n; j++) {
+    best[j] = Infinity;
+    const lowest = Math.max(0, j - limits.maxBatchSize);
+    for (let i = j - 1; i >= lowest; i--) {
+      const rows = j - i;
+      const padded = rows * len(i);
+      if (rows > 1 && padded > limits.maxBatchTokens) break; // longer rows only start earlier: larger still
+      const cost = best[i] + limits.batchOverheadTokens + padded;
+      if (cost <= best[j]) { // on ties prefer the larger batch (fewer calls)
+        best[j] = cost;
+        cut[j] = i;
+      }
+    }
   }
+  const batches: PlannedBatch[] = [];
+  for (let j = n; j > 0; j = cut[j]) batches.push({ from: cut[j], to: j, seqLen: len(cut[j]) });
+  batches.reverse();
   return { order, batches };
 }
 

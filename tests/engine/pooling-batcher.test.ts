@@ -58,6 +58,7 @@ describe('batch planning', () => {
   it('rejects bad limits', () => {
     expect(() => resolveLimits({ maxBatchTokens: 0 })).toThrow(ValidationError);
     expect(() => resolveLimits({ maxBatchSize: 1.5 })).toThrow(ValidationError);
+    expect(() => resolveLimits({ batchOverheadTokens: -1 })).toThrow(ValidationError);
   });
 
   it('covers every sequence once, longest first, within the token budget and size cap', () => {
@@ -65,9 +66,10 @@ describe('batch planning', () => {
       fc.array(fc.integer({ min: 0, max: 300 }), { maxLength: 200 }),
       fc.integer({ min: 1, max: 2000 }),
       fc.integer({ min: 1, max: 70 }),
-      (lens, maxBatchTokens, maxBatchSize) => {
+      fc.integer({ min: 0, max: 500 }),
+      (lens, maxBatchTokens, maxBatchSize, batchOverheadTokens) => {
         const lengths = Int32Array.from(lens);
-        const plan = planBatches(lengths, { maxBatchTokens, maxBatchSize });
+        const plan = planBatches(lengths, { maxBatchTokens, maxBatchSize, batchOverheadTokens });
         expect([...plan.order].sort((a, b) => a - b)).toEqual(lens.map((_, i) => i));
         let prevEnd = 0;
         for (const b of plan.batches) {
@@ -88,6 +90,36 @@ describe('batch planning', () => {
   });
 });
 
+describe('batch cutting', () => {
+  const plan = (lens: number[], batchOverheadTokens: number, maxBatchSize = 64) =>
+    planBatches(Int32Array.from(lens), { maxBatchTokens: 100_000, maxBatchSize, batchOverheadTokens }).batches.map((b) => [b.to - b.from, b.seqLen]);
+
+  it('splits where padding costs more than another call, and fills batches when calls are expensive', () => {
+    expect(plan([100, 100, 10, 10], 32)).toEqual([[2, 100], [2, 10]]);
+    expect(plan([100, 100, 10, 10], 1000)).toEqual([[4, 100]]);
+    expect(plan([5, 5, 5, 5, 5], 0)).toEqual([[5, 5]]);
+    expect(plan([5, 5, 5, 5, 5], 0, 2)).toEqual([[1, 5], [2, 5], [2, 5]]);
+    expect(plan([], 32)).toEqual([]);
+  });
+
+  it('is never costlier than one greedy fill', () => {
+    fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 120 }), (lens) => {
+      const limits = { maxBatchTokens: 4096, maxBatchSize: 32, batchOverheadTokens: 32 };
+      const p = planBatches(Int32Array.from(lens), limits);
+      const cost = p.batches.reduce((s, b) => s + 32 + (b.to - b.from) * b.seqLen, 0);
+      const sorted = [...lens].sort((a, b) => b - a);
+      let greedy = 0;
+      for (let i = 0; i < sorted.length;) {
+        let j = i + 1;
+        while (j < sorted.length && j - i < 32 && (j - i + 1) * sorted[i] <= 4096) j++;
+        greedy += 32 + (j - i) * sorted[i];
+        i = j;
+      }
+      expect(cost).toBeLessThanOrEqual(greedy);
+    }));
+  });
+});
+
 describe('feed buffers', () => {
   const tokens: TokenizedTexts = {
     count: 3,
@@ -99,7 +131,7 @@ describe('feed buffers', () => {
 
   it('writes int64 feeds without BigInts, pads right, and restores spans', () => {
     const buffers = new FeedBuffers({ intType: 'int64', tokenTypeIds: true, positionIds: true, padId: 0, paddingSide: 'right' });
-    const plan = planBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8 });
+    const plan = planBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 100 });
     const f = buffers.fill(tokens, plan, plan.batches[0]);
     expect(Array.from(plan.order)).toEqual([1, 0, 2]);
     expect([f.rows, f.seqLen]).toEqual([3, 5]);
@@ -109,14 +141,14 @@ describe('feed buffers', () => {
     expect(Array.from(f.positionIds as BigInt64Array, Number)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 1, 1, 0, 1, 1, 1, 1]);
     expect(Array.from(f.length)).toEqual([5, 3, 2]);
     // Reuse: a smaller second batch overwrites every slot it uses.
-    const plan2 = planBatches(Int32Array.from([2]), { maxBatchTokens: 100, maxBatchSize: 8 });
+    const plan2 = planBatches(Int32Array.from([2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 32 });
     const f2 = buffers.fill({ ...tokens, count: 1, offsets: Int32Array.from([8, 10]) }, plan2, plan2.batches[0]);
     expect(Array.from(f2.inputIds as BigInt64Array, Number)).toEqual([101, 102]);
   });
 
   it('pads left with position ids counted from the first real token, int32 graphs, pad id', () => {
     const buffers = new FeedBuffers({ intType: 'int32', tokenTypeIds: false, positionIds: true, padId: 3, paddingSide: 'left' });
-    const plan = planBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8 });
+    const plan = planBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 100 });
     const f = buffers.fill(tokens, plan, plan.batches[0]);
     expect(f.inputIds).toBeInstanceOf(Int32Array);
     expect(Array.from(f.inputIds)).toEqual([101, 5, 6, 9, 102, 3, 3, 101, 7, 102, 3, 3, 3, 101, 102]);
