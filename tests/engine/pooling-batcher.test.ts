@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { FeedBuffers, planBatches, resolveLimits } from '../../src/engine/batcher.js';
-import { halfToFloat, l2NormalizeInPlace, poolRow } from '../../src/engine/pooling.js';
+import { halfToFloat, l2NormalizeInPlace, poolRow, type RowSpans } from '../../src/engine/pooling.js';
 import type { TokenizedTexts } from '../../src/engine/tokenizer.js';
 import { toHalf } from '../../scripts/models/bert.js';
 
@@ -13,7 +13,7 @@ describe('pooling', () => {
     99, 99, 99, 99, 5, -50, 7, 70,
   ]);
   const spans = { start: Int32Array.from([0, 2]), length: Int32Array.from([3, 2]) };
-  const pool = (s: Parameters<typeof poolRow>[0], b: number, sp = spans) => {
+  const pool = (s: Parameters<typeof poolRow>[0], b: number, sp: RowSpans = spans) => {
     const out = new Float32Array(2);
     poolRow(s, hidden, b, 4, 2, sp, out);
     return Array.from(out);
@@ -151,8 +151,8 @@ describe('feed buffers', () => {
     const plan = planBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 100 });
     const f = buffers.fill(tokens, plan, plan.batches[0]);
     expect(f.inputIds).toBeInstanceOf(Int32Array);
-    expect(Array.from(f.inputIds)).toEqual([101, 5, 6, 9, 102, 3, 3, 101, 7, 102, 3, 3, 3, 101, 102]);
-    expect(Array.from(f.positionIds!)).toEqual([0, 1, 2, 3, 4, 1, 1, 0, 1, 2, 1, 1, 1, 0, 1]);
+    expect(Array.from(f.inputIds as Int32Array)).toEqual([101, 5, 6, 9, 102, 3, 3, 101, 7, 102, 3, 3, 3, 101, 102]);
+    expect(Array.from(f.positionIds as Int32Array)).toEqual([0, 1, 2, 3, 4, 1, 1, 0, 1, 2, 1, 1, 1, 0, 1]);
     expect(Array.from(f.start)).toEqual([0, 2, 3]);
     expect(f.tokenTypeIds).toBeUndefined();
   });

@@ -1,0 +1,184 @@
+/**
+ * `npm run bench:embed [-- --quick] [-- --threads N]`: local embedding throughput on the generated `minilm-l6` folder
+ * (all-MiniLM-L6-v2's shape: 6 layers, hidden 384, 12 heads, FFN 1536, 30,522-word vocab; `npm run models` writes it).
+ *
+ * Texts/s at caller batch sizes 1, 32 and 256 on short (1-16 words) and medium (90-110 words) English texts, in one
+ * process, with one intra-op thread count for every peer:
+ * - abi-sdk `LocalEmbedder` (fp32 and int8): tokenization, length-sorted batching, mean pooling, normalization;
+ * - transformers.js 4.3.1 `pipeline('feature-extraction')` with the same pooling and normalization;
+ * - raw `InferenceSession.run` on pre-tokenized, pre-padded batches — the same batches abi-sdk runs (the limit: its
+ *   ratio is abi-sdk's own overhead) and caller-order batches padded to their longest text (what sorting saves);
+ * - fastembed 2.1 (`EmbeddingModel.CUSTOM`) at batch 32 in a child process (it pins onnxruntime-node 1.21, which must
+ *   not share a process with 1.30; it pads every batch to the max length, pools CLS and takes no thread option).
+ * Cells run interleaved, each the best of several repetitions (other processes only ever add time on a shared machine).
+ */
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { env, pipeline } from '@huggingface/transformers';
+import ort from 'onnxruntime-node';
+import { MODELS_DIR, generateModels } from '../scripts/generate-models.js';
+import { bertUncasedVocab } from '../scripts/models/wordpiece.js';
+import { planBatches, resolveLimits } from '../src/engine/batcher.js';
+import { LocalEmbedder } from '../src/engine/local-embedder.js';
+import type { TokenizedTexts } from '../src/engine/tokenizer.js';
+
+const quick = process.argv.includes('--quick');
+const threadsArg = process.argv.indexOf('--threads');
+const THREADS = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : availableParallelism();
+const REPS = quick ? 1 : 2;
+const MODEL = 'minilm-l6';
+const DIR = join(MODELS_DIR, MODEL);
+const t0 = performance.now();
+
+generateModels({ log: (l) => console.error(l) });
+
+// ---------------------------------------------------------------- texts
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), s | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+// Whole English words of bert-base-uncased, lower ids first (the vocabulary is roughly frequency ordered).
+const WORDS = Object.entries(bertUncasedVocab())
+  .filter(([w, id]) => id >= 1996 && id < 12000 && /^[a-z]{2,}$/.test(w))
+  .map(([w]) => w);
+
+function makeTexts(n: number, minWords: number, maxWords: number, seed: number): string[] {
+  const r = rng(seed);
+  return Array.from({ length: n }, () => {
+    const count = minWords + Math.floor(r() * (maxWords - minWords + 1));
+    const words = Array.from({ length: count }, () => WORDS[Math.floor(r() * Math.sqrt(r()) * WORDS.length)]);
+    words[0] = words[0][0].toUpperCase() + words[0].slice(1);
+    return `${words.join(' ')}.`;
+  });
+}
+
+interface Cell { set: 'short' | 'medium'; batch: number; texts: string[] }
+const scale = quick ? 0.5 : 1;
+const CELLS: Cell[] = [
+  { set: 'short', batch: 1, texts: makeTexts(Math.round(48 * scale), 1, 16, 1) },
+  { set: 'short', batch: 32, texts: makeTexts(Math.round(256 * scale), 1, 16, 2) },
+  { set: 'short', batch: 256, texts: makeTexts(256, 1, 16, 3) },
+  { set: 'medium', batch: 1, texts: makeTexts(Math.round(12 * scale), 90, 110, 4) },
+  { set: 'medium', batch: 32, texts: makeTexts(Math.round(64 * scale), 90, 110, 5) },
+  { set: 'medium', batch: 256, texts: makeTexts(256, 90, 110, 6) },
+];
+
+// ---------------------------------------------------------------- peers
+
+const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, (i + 1) * n));
+
+const abi = await LocalEmbedder.fromFolder(DIR, { threads: THREADS });
+const abi8 = await LocalEmbedder.fromFolder(DIR, { threads: THREADS, dtype: 'int8' });
+env.allowRemoteModels = false;
+env.localModelPath = MODELS_DIR;
+const sessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: 'sequential' as const, graphOptimizationLevel: 'all' as const };
+const tjs = await pipeline('feature-extraction', MODEL, { dtype: 'fp32', session_options: sessionOptions });
+const raw = await ort.InferenceSession.create(join(DIR, 'onnx/model.onnx'), sessionOptions);
+
+/** Pre-built feeds for raw ORT: the batches abi-sdk would run (`sorted`) or the caller's batches padded to their longest. */
+function prebuild(tokens: TokenizedTexts, batch: number, sorted: boolean): Record<string, ort.Tensor>[] {
+  const feeds: Record<string, ort.Tensor>[] = [];
+  for (let c = 0; c < tokens.count; c += batch) {
+    const idx = Array.from({ length: Math.min(batch, tokens.count - c) }, (_, i) => c + i);
+    const lens = Int32Array.from(idx, (i) => tokens.offsets[i + 1] - tokens.offsets[i]);
+    const groups = sorted
+      ? (() => {
+        const plan = planBatches(lens, resolveLimits({}));
+        return plan.batches.map((b) => Array.from(plan.order.subarray(b.from, b.to), (k) => idx[k]));
+      })()
+      : [idx];
+    for (const g of groups) {
+      const S = Math.max(...g.map((i) => tokens.offsets[i + 1] - tokens.offsets[i]));
+      const ids = new BigInt64Array(g.length * S);
+      const mask = new BigInt64Array(g.length * S);
+      g.forEach((i, r) => {
+        for (let t = tokens.offsets[i]; t < tokens.offsets[i + 1]; t++) {
+          const k = r * S + t - tokens.offsets[i];
+          ids[k] = BigInt(tokens.ids[t]);
+          mask[k] = 1n;
+        }
+      });
+      const dims = [g.length, S];
+      feeds.push({
+        input_ids: new ort.Tensor('int64', ids, dims), attention_mask: new ort.Tensor('int64', mask, dims),
+        token_type_ids: new ort.Tensor('int64', new BigInt64Array(g.length * S), dims),
+      });
+    }
+  }
+  return feeds;
+}
+
+type Peer = 'abi' | 'abi8' | 'tjs' | 'rawSame' | 'rawCaller';
+const PEERS: Peer[] = ['abi', 'abi8', 'tjs', 'rawSame', 'rawCaller'];
+
+async function runPeer(peer: Peer, cell: Cell, feeds: { same: Record<string, ort.Tensor>[]; caller: Record<string, ort.Tensor>[] }): Promise<number> {
+  const start = performance.now();
+  if (peer === 'abi' || peer === 'abi8') {
+    const e = peer === 'abi' ? abi : abi8;
+    for (const c of chunks(cell.texts, cell.batch)) await e.embed(c);
+  } else if (peer === 'tjs') {
+    for (const c of chunks(cell.texts, cell.batch)) await tjs(c, { pooling: 'mean', normalize: true });
+  } else {
+    for (const f of peer === 'rawSame' ? feeds.same : feeds.caller) await raw.run(f);
+  }
+  return cell.texts.length / ((performance.now() - start) / 1000);
+}
+
+// Warm-up: one call per peer.
+const warm = { set: 'short', batch: 4, texts: makeTexts(8, 4, 8, 99) } as Cell;
+const warmTok = await abi.tokenize(warm.texts);
+for (const p of PEERS) await runPeer(p, warm, { same: prebuild(warmTok, 4, true), caller: prebuild(warmTok, 4, false) });
+
+const results = new Map<Cell, Record<Peer, number>>();
+for (const cell of CELLS) {
+  const tokens = await abi.tokenize(cell.texts);
+  const feeds = { same: prebuild(tokens, cell.batch, true), caller: prebuild(tokens, cell.batch, false) };
+  const best = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
+  for (let rep = 0; rep < REPS; rep++) {
+    for (const p of PEERS) best[p] = Math.max(best[p], await runPeer(p, cell, feeds));
+  }
+  results.set(cell, best);
+  const meanTokens = (tokens.ids.length / tokens.count).toFixed(0);
+  console.error(`bench:embed: ${cell.set} x${cell.batch} (${cell.texts.length} texts, ${meanTokens} tokens avg) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+}
+
+// fastembed, batch 32, in its own process.
+let fastembed: Record<string, number> | undefined;
+let fastembedNote = '';
+{
+  const sets = Object.fromEntries(CELLS.filter((c) => c.batch === 32).map((c) => [c.set, c.texts.slice(0, quick ? 32 : 64)]));
+  const child = spawnSync(process.execPath, [join(import.meta.dirname, 'embed-fastembed.mjs')], {
+    input: JSON.stringify({ dir: DIR, sets, batch: 32, reps: 1, maxLength: abi.maxLength }), encoding: 'utf8', timeout: 600_000,
+  });
+  if (child.status === 0) fastembed = JSON.parse(child.stdout) as Record<string, number>;
+  else fastembedNote = (child.stderr || String(child.error)).split('\n').find((l) => l.trim()) ?? 'failed';
+}
+
+// ---------------------------------------------------------------- table
+
+const f = (x: number): string => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
+const header = ['texts', 'batch', 'abi-sdk fp32', 'abi-sdk int8', 'transformers.js', 'raw ORT (same batches)', 'raw ORT (caller order)',
+  'fastembed', 'abi / transformers.js', 'abi time / raw time', 'int8 / fp32'];
+const rows = [...results].map(([cell, r]) => [
+  cell.set, String(cell.batch), f(r.abi), f(r.abi8), f(r.tjs), f(r.rawSame), f(r.rawCaller),
+  cell.batch === 32 && fastembed ? f(fastembed[cell.set]) : '—',
+  `${(r.abi / r.tjs).toFixed(2)}x`, (r.rawSame / r.abi).toFixed(2), `${(r.abi8 / r.abi).toFixed(2)}x`,
+]);
+console.log(`\nbench:embed — ${MODEL} (random weights, real shape), texts/s, ${THREADS} intra-op threads, Node ${process.version}, ` +
+  `${((performance.now() - t0) / 1000).toFixed(0)} s total${quick ? ' (--quick)' : ''}\n`);
+console.log(`| ${header.join(' | ')} |`);
+console.log(`|${header.map(() => '---').join('|')}|`);
+for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+if (!fastembed) console.log(`\nfastembed: not measured (${fastembedNote})`);
+console.log('\nabi time / raw time: abi-sdk wall time over raw InferenceSession.run on the same pre-padded batches (1.00 = no overhead).');
+console.log('fastembed pads every batch to the max length and pools CLS; it runs with onnxruntime-node 1.21 defaults (threads = cores).');
+
+await Promise.all([abi.close(), abi8.close(), tjs.dispose(), raw.release()]);
