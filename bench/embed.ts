@@ -10,7 +10,10 @@
  *   ratio is abi-sdk's own overhead) and caller-order batches padded to their longest text (what sorting saves);
  * - fastembed 2.1 (`EmbeddingModel.CUSTOM`) at batch 32 in a child process (it pins onnxruntime-node 1.21, which must
  *   not share a process with 1.30; it pads every batch to the max length, pools CLS and takes no thread option).
- * Cells run interleaved, each the best of several repetitions (other processes only ever add time on a shared machine).
+ * Every peer runs with onnxruntime's thread spin-waiting off (abi-sdk's default): a spinning pool left behind by one
+ * peer would otherwise steal cores from the next. Peers are interleaved call by call (one caller batch each, in a
+ * rotating order) and each peer's texts/s is its texts over its summed time, so load from other processes on a shared
+ * machine spreads evenly over the peers instead of landing on one of them.
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -26,7 +29,7 @@ import type { TokenizedTexts } from '../src/engine/tokenizer.js';
 const quick = process.argv.includes('--quick');
 const threadsArg = process.argv.indexOf('--threads');
 const THREADS = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : availableParallelism();
-const REPS = quick ? 1 : 2;
+const REPS = 2;
 const MODEL = 'minilm-l6';
 const DIR = join(MODELS_DIR, MODEL);
 const t0 = performance.now();
@@ -60,15 +63,15 @@ function makeTexts(n: number, minWords: number, maxWords: number, seed: number):
   });
 }
 
-interface Cell { set: 'short' | 'medium'; batch: number; texts: string[] }
+interface Cell { set: 'short' | 'medium'; batch: number; texts: string[]; reps?: number }
 const scale = quick ? 0.5 : 1;
 const CELLS: Cell[] = [
   { set: 'short', batch: 1, texts: makeTexts(Math.round(48 * scale), 1, 16, 1) },
   { set: 'short', batch: 32, texts: makeTexts(Math.round(256 * scale), 1, 16, 2) },
-  { set: 'short', batch: 256, texts: makeTexts(256, 1, 16, 3) },
-  { set: 'medium', batch: 1, texts: makeTexts(Math.round(12 * scale), 90, 110, 4) },
-  { set: 'medium', batch: 32, texts: makeTexts(Math.round(64 * scale), 90, 110, 5) },
-  { set: 'medium', batch: 256, texts: makeTexts(256, 90, 110, 6) },
+  { set: 'short', batch: 256, texts: makeTexts(256 * (quick ? 1 : 2), 1, 16, 3) },
+  { set: 'medium', batch: 1, texts: makeTexts(Math.round(16 * scale), 90, 110, 4) },
+  { set: 'medium', batch: 32, texts: makeTexts(Math.round(96 * scale), 90, 110, 5) },
+  { set: 'medium', batch: 256, texts: makeTexts(256, 90, 110, 6), reps: 1 },
 ];
 
 // ---------------------------------------------------------------- peers
@@ -77,77 +80,85 @@ const chunks = <T>(xs: T[], n: number): T[][] => Array.from({ length: Math.ceil(
 
 const abi = await LocalEmbedder.fromFolder(DIR, { threads: THREADS });
 const abi8 = await LocalEmbedder.fromFolder(DIR, { threads: THREADS, dtype: 'int8' });
+const noSpin = { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } };
 env.allowRemoteModels = false;
 env.localModelPath = MODELS_DIR;
-const sessionOptions = { intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: 'sequential' as const, graphOptimizationLevel: 'all' as const };
+const sessionOptions = {
+  intraOpNumThreads: THREADS, interOpNumThreads: 1, executionMode: 'sequential' as const, graphOptimizationLevel: 'all' as const, extra: noSpin,
+};
 const tjs = await pipeline('feature-extraction', MODEL, { dtype: 'fp32', session_options: sessionOptions });
 const raw = await ort.InferenceSession.create(join(DIR, 'onnx/model.onnx'), sessionOptions);
 
-/** Pre-built feeds for raw ORT: the batches abi-sdk would run (`sorted`) or the caller's batches padded to their longest. */
-function prebuild(tokens: TokenizedTexts, batch: number, sorted: boolean): Record<string, ort.Tensor>[] {
-  const feeds: Record<string, ort.Tensor>[] = [];
-  for (let c = 0; c < tokens.count; c += batch) {
-    const idx = Array.from({ length: Math.min(batch, tokens.count - c) }, (_, i) => c + i);
-    const lens = Int32Array.from(idx, (i) => tokens.offsets[i + 1] - tokens.offsets[i]);
-    const groups = sorted
-      ? (() => {
-        const plan = planBatches(lens, resolveLimits({}));
-        return plan.batches.map((b) => Array.from(plan.order.subarray(b.from, b.to), (k) => idx[k]));
-      })()
-      : [idx];
-    for (const g of groups) {
-      const S = Math.max(...g.map((i) => tokens.offsets[i + 1] - tokens.offsets[i]));
-      const ids = new BigInt64Array(g.length * S);
-      const mask = new BigInt64Array(g.length * S);
-      g.forEach((i, r) => {
-        for (let t = tokens.offsets[i]; t < tokens.offsets[i + 1]; t++) {
-          const k = r * S + t - tokens.offsets[i];
-          ids[k] = BigInt(tokens.ids[t]);
-          mask[k] = 1n;
-        }
-      });
-      const dims = [g.length, S];
-      feeds.push({
-        input_ids: new ort.Tensor('int64', ids, dims), attention_mask: new ort.Tensor('int64', mask, dims),
-        token_type_ids: new ort.Tensor('int64', new BigInt64Array(g.length * S), dims),
-      });
-    }
+/** Raw ORT feeds for one caller batch: the batches abi-sdk would run (`sorted`) or one batch padded to its longest text. */
+function prebuild(tokens: TokenizedTexts, idx: number[], sorted: boolean): Record<string, ort.Tensor>[] {
+  const lens = Int32Array.from(idx, (i) => tokens.offsets[i + 1] - tokens.offsets[i]);
+  let groups = [idx];
+  if (sorted) {
+    const plan = planBatches(lens, resolveLimits({}));
+    groups = plan.batches.map((b) => Array.from(plan.order.subarray(b.from, b.to), (k) => idx[k]));
   }
-  return feeds;
+  return groups.map((g) => {
+    const S = Math.max(...g.map((i) => tokens.offsets[i + 1] - tokens.offsets[i]));
+    const ids = new BigInt64Array(g.length * S);
+    const mask = new BigInt64Array(g.length * S);
+    g.forEach((i, r) => {
+      for (let t = tokens.offsets[i]; t < tokens.offsets[i + 1]; t++) {
+        ids[r * S + t - tokens.offsets[i]] = BigInt(tokens.ids[t]);
+        mask[r * S + t - tokens.offsets[i]] = 1n;
+      }
+    });
+    const dims = [g.length, S];
+    return {
+      input_ids: new ort.Tensor('int64', ids, dims), attention_mask: new ort.Tensor('int64', mask, dims),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(g.length * S), dims),
+    };
+  });
 }
 
 type Peer = 'abi' | 'abi8' | 'tjs' | 'rawSame' | 'rawCaller';
 const PEERS: Peer[] = ['abi', 'abi8', 'tjs', 'rawSame', 'rawCaller'];
 
-async function runPeer(peer: Peer, cell: Cell, feeds: { same: Record<string, ort.Tensor>[]; caller: Record<string, ort.Tensor>[] }): Promise<number> {
+/** One caller batch, ready for every peer. */
+interface Round { texts: string[]; same: Record<string, ort.Tensor>[]; caller: Record<string, ort.Tensor>[] }
+
+async function runPeer(peer: Peer, round: Round): Promise<number> {
   const start = performance.now();
-  if (peer === 'abi' || peer === 'abi8') {
-    const e = peer === 'abi' ? abi : abi8;
-    for (const c of chunks(cell.texts, cell.batch)) await e.embed(c);
-  } else if (peer === 'tjs') {
-    for (const c of chunks(cell.texts, cell.batch)) await tjs(c, { pooling: 'mean', normalize: true });
-  } else {
-    for (const f of peer === 'rawSame' ? feeds.same : feeds.caller) await raw.run(f);
-  }
-  return cell.texts.length / ((performance.now() - start) / 1000);
+  if (peer === 'abi') await abi.embed(round.texts);
+  else if (peer === 'abi8') await abi8.embed(round.texts);
+  else if (peer === 'tjs') await tjs(round.texts, { pooling: 'mean', normalize: true });
+  else for (const f of peer === 'rawSame' ? round.same : round.caller) await raw.run(f);
+  return performance.now() - start;
+}
+
+async function roundsOf(texts: string[], batch: number): Promise<Round[]> {
+  const tokens = await abi.tokenize(texts);
+  return chunks(texts.map((_, i) => i), batch).map((idx) => ({
+    texts: idx.map((i) => texts[i]), same: prebuild(tokens, idx, true), caller: prebuild(tokens, idx, false),
+  }));
 }
 
 // Warm-up: one call per peer.
-const warm = { set: 'short', batch: 4, texts: makeTexts(8, 4, 8, 99) } as Cell;
-const warmTok = await abi.tokenize(warm.texts);
-for (const p of PEERS) await runPeer(p, warm, { same: prebuild(warmTok, 4, true), caller: prebuild(warmTok, 4, false) });
+for (const round of await roundsOf(makeTexts(8, 4, 8, 99), 4)) for (const p of PEERS) await runPeer(p, round);
 
 const results = new Map<Cell, Record<Peer, number>>();
+let turn = 0;
 for (const cell of CELLS) {
-  const tokens = await abi.tokenize(cell.texts);
-  const feeds = { same: prebuild(tokens, cell.batch, true), caller: prebuild(tokens, cell.batch, false) };
-  const best = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
-  for (let rep = 0; rep < REPS; rep++) {
-    for (const p of PEERS) best[p] = Math.max(best[p], await runPeer(p, cell, feeds));
+  const rounds = await roundsOf(cell.texts, cell.batch);
+  const spent = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
+  const reps = cell.reps ?? REPS;
+  for (let rep = 0; rep < reps; rep++) {
+    for (const round of rounds) {
+      turn++;
+      for (let k = 0; k < PEERS.length; k++) {
+        const p = PEERS[(k + turn) % PEERS.length];
+        spent[p] += await runPeer(p, round);
+      }
+    }
   }
-  results.set(cell, best);
-  const meanTokens = (tokens.ids.length / tokens.count).toFixed(0);
-  console.error(`bench:embed: ${cell.set} x${cell.batch} (${cell.texts.length} texts, ${meanTokens} tokens avg) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  const rate = Object.fromEntries(PEERS.map((p) => [p, (reps * cell.texts.length) / (spent[p] / 1000)])) as Record<Peer, number>;
+  results.set(cell, rate);
+  const tokens = rounds.reduce((s, r) => s + r.caller.reduce((t, f) => t + Number(f.attention_mask.data.length), 0), 0);
+  console.error(`bench:embed: ${cell.set} x${cell.batch} (${cell.texts.length} texts, ${(tokens / cell.texts.length).toFixed(0)} padded tokens/text in caller order) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 // fastembed, batch 32, in its own process.

@@ -235,5 +235,8 @@ export class LocalEmbedder extends BaseEmbedder {
 
 /** The subset of options that decides which model is loaded (the registry key). @internal */
 export function pickLoadOptions(o: ModelLoadOptions): ModelLoadOptions {
-  return { dtype: o.dtype, modelFile: o.modelFile, maxLength: o.maxLength, device: o.device, threads: o.threads, logger: o.logger };
+  return {
+    dtype: o.dtype, modelFile: o.modelFile, maxLength: o.maxLength, device: o.device, threads: o.threads, spinning: o.spinning,
+    logger: o.logger,
+  };
 }

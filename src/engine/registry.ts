@@ -64,7 +64,7 @@ interface Entry {
 }
 
 function keyOf(dir: string, o: ModelLoadOptions): string {
-  return JSON.stringify([resolve(dir), o.dtype ?? 'fp32', o.modelFile ?? null, o.maxLength ?? null, o.device ?? 'cpu', o.threads ?? 0]);
+  return JSON.stringify([resolve(dir), o.dtype ?? 'fp32', o.modelFile ?? null, o.maxLength ?? null, o.device ?? 'cpu', o.threads ?? 0, o.spinning === true]);
 }
 
 function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
