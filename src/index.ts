@@ -23,3 +23,25 @@ export type {
   DistanceMetric, DurabilityMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, SearchHit, SearchOptions,
   StoredRecord, VectorRecord, VectorStoreBackend, VectorStoreOptions, VectorStoreStats, WriteOptions,
 } from './store/types.js';
+export { type Clock, systemClock } from './resilience/clock.js';
+export {
+  backoffDelay, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfter, requestedDelay, resolveRetryOptions, retryDelay,
+  type RetryOptions,
+} from './resilience/retry.js';
+export { withTimeout } from './resilience/timeout.js';
+export {
+  CircuitBreaker, type CallOutcome, type CircuitBreakerOptions, type CircuitState,
+} from './resilience/breaker.js';
+export { RateLimiter, type RateLimitOptions } from './resilience/rate-limit.js';
+export {
+  LoadBalancer, type BalanceStrategy, type BalancerOptions, type EndpointLease, type EndpointSpec, type EndpointStatus,
+  type HealthProbeOptions,
+} from './resilience/balancer.js';
+export {
+  estimateTokens, planBatches, runBatches, type Batch, type BatchLimits, type RunBatchesOptions,
+} from './resilience/batching.js';
+export {
+  defaultClassify, ResilientCaller, type AttemptContext, type ResilientCallerOptions, type ResilientCallOptions,
+} from './resilience/caller.js';
+export { resilientStream } from './resilience/stream.js';
+export type { ResilienceEvent, ResilienceEventListener } from './resilience/events.js';
