@@ -45,3 +45,19 @@ export {
 } from './resilience/caller.js';
 export { resilientStream } from './resilience/stream.js';
 export type { ResilienceEvent, ResilienceEventListener } from './resilience/events.js';
+export type {
+  ConnectorBalancerOptions, EndpointConfig, RemoteConnectorOptions,
+} from './connectors/shared/options.js';
+export {
+  RemoteEmbedder, type EmbedderFingerprint, type EmbeddingPrompts, type RemoteEmbedderOptions, type RemoteEmbedOptions,
+} from './connectors/shared/remote-embedder.js';
+export {
+  RemoteGenerator, type RemoteChatOptions, type RemoteGeneratorOptions,
+} from './connectors/shared/remote-generator.js';
+export {
+  RemoteReranker, type RemoteRerankerOptions, type RemoteRerankOptions,
+} from './connectors/shared/remote-reranker.js';
+export {
+  OPENAI_DEFAULT_BASE_URL, OpenAIConnector, type OpenAIConnectorOptions, type OpenAIEmbedderOptions,
+  type OpenAIGeneratorOptions,
+} from './connectors/openai/connector.js';
