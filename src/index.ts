@@ -61,3 +61,7 @@ export {
   OPENAI_DEFAULT_BASE_URL, OpenAIConnector, type OpenAIConnectorOptions, type OpenAIEmbedderOptions,
   type OpenAIGeneratorOptions,
 } from './connectors/openai/connector.js';
+export {
+  OLLAMA_DEFAULT_HOST, OllamaConnector, type OllamaConnectorOptions, type OllamaEmbedderOptions,
+  type OllamaGeneratorOptions, type OllamaModelInfo, type OllamaPullProgress,
+} from './connectors/ollama/connector.js';
