@@ -65,3 +65,7 @@ export {
   OLLAMA_DEFAULT_HOST, OllamaConnector, type OllamaConnectorOptions, type OllamaEmbedderOptions,
   type OllamaGeneratorOptions, type OllamaModelInfo, type OllamaPullProgress,
 } from './connectors/ollama/connector.js';
+export {
+  HuggingFaceConnector, type HuggingFaceConnectorOptions, type HuggingFaceEmbedderOptions,
+  type HuggingFaceRerankerOptions,
+} from './connectors/huggingface/connector.js';

@@ -42,9 +42,16 @@ export interface RemoteEmbedderOptions<E> {
   caller: ResilientCaller<E>;
   /**
    * Sends one request for `texts` (prompts already applied) to the attempt's endpoint and returns one vector per
-   * text, in order. Must pass `ctx.signal` to the request and throw typed errors.
+   * text, in order. Must pass `ctx.signal` to the request and throw typed errors. `inputType` is for providers that
+   * select a server-side prompt by it.
    */
-  embedBatch: (ctx: AttemptContext<E>, texts: string[]) => Promise<Float32Array[]>;
+  embedBatch: (ctx: AttemptContext<E>, texts: string[], inputType: 'query' | 'document') => Promise<Float32Array[]>;
+  /**
+   * Identifies a server-side prompt chosen by input type (e.g. Text-Embeddings-Inference's `prompt_name`), for the
+   * cache fingerprint; client-side `prompts` are included automatically.
+   * @defaultValue none
+   */
+  serverPrompt?: (inputType: 'query' | 'document') => string | undefined;
   /** The provider's per-request limits. */
   limits: BatchLimits;
   /**
@@ -99,6 +106,7 @@ export class RemoteEmbedder<E = unknown> extends BaseEmbedder {
   readonly #concurrency: number;
   readonly #requested: number | undefined;
   readonly #prompts: EmbeddingPrompts;
+  readonly #serverPrompt: RemoteEmbedderOptions<E>['serverPrompt'];
   #dimension: number | undefined;
 
   /**
@@ -120,6 +128,7 @@ export class RemoteEmbedder<E = unknown> extends BaseEmbedder {
     this.#requested = options.dimensions;
     this.#dimension = options.dimensions;
     this.#prompts = { ...options.prompts };
+    this.#serverPrompt = options.serverPrompt;
   }
 
   /** The vector length: the requested `dimensions`, else learned from the first response. */
@@ -134,7 +143,9 @@ export class RemoteEmbedder<E = unknown> extends BaseEmbedder {
    * @returns provider, model, requested dimensions and prompt
    */
   fingerprint(inputType: 'query' | 'document' = 'document'): EmbedderFingerprint {
-    return { provider: this.provider, model: this.model, dimensions: this.#requested, prompt: this.#prompt(inputType) };
+    const server = this.#serverPrompt?.(inputType);
+    const prompt = server ? `${this.#prompt(inputType)}\u0000prompt_name=${server}` : this.#prompt(inputType);
+    return { provider: this.provider, model: this.model, dimensions: this.#requested, prompt };
   }
 
   /**
@@ -148,14 +159,15 @@ export class RemoteEmbedder<E = unknown> extends BaseEmbedder {
     if (!Array.isArray(texts)) throw new ValidationError('embed() takes an array of strings');
     throwIfAborted(options.signal);
     if (texts.length === 0) return [];
-    const prompt = this.#prompt(options.inputType ?? 'document');
+    const inputType = options.inputType ?? 'document';
+    const prompt = this.#prompt(inputType);
     const inputs = prompt ? texts.map((t) => (typeof t === 'string' ? prompt + t : t)) : texts;
     const balancer = this.#caller.balancer;
     const group = balancer.strategy === 'consistent-hash' && balancer.size > 1 ? (t: string) => balancer.ownerOf(t) : undefined;
     const batches = planBatches(inputs, this.#limits, group);
     return runBatches(inputs.length, batches, (batch, signal) => {
       const slice = Array.from(batch.indices, (i) => inputs[i]);
-      return this.#caller.call(async (ctx) => this.#check(await this.#embedBatch(ctx, slice), slice.length), {
+      return this.#caller.call(async (ctx) => this.#check(await this.#embedBatch(ctx, slice, inputType), slice.length), {
         signal, timeout: options.timeout, maxAttempts: options.maxAttempts, tokens: batch.tokens, key: batch.key,
       });
     }, { concurrency: this.#concurrency, signal: options.signal, provider: this.provider });
