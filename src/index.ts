@@ -69,3 +69,8 @@ export {
   HuggingFaceConnector, type HuggingFaceConnectorOptions, type HuggingFaceEmbedderOptions,
   type HuggingFaceRerankerOptions,
 } from './connectors/huggingface/connector.js';
+export { embeddingCacheKey, embeddingCacheKeys, type EmbeddingKeyParts } from './cache/key.js';
+export type { EmbeddingCache } from './cache/types.js';
+export { LruEmbeddingCache, type LruEmbeddingCacheOptions } from './cache/lru.js';
+export { RedisEmbeddingCache, type RedisEmbeddingCacheOptions } from './cache/redis.js';
+export { CachedEmbedder, type CachedEmbedderOptions, type EmbeddingCacheStats } from './cache/cached-embedder.js';
