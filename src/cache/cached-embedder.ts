@@ -5,7 +5,7 @@
  */
 import { BaseEmbedder } from '../core/base-embedder.js';
 import type { EmbedOptions, Embedder } from '../core/contracts.js';
-import { InvalidResponseError, ValidationError } from '../core/errors.js';
+import { InvalidResponseError, UnsupportedError, ValidationError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
 import type { EmbedderFingerprint } from '../connectors/shared/remote-embedder.js';
 import { embeddingCacheKeys } from './key.js';
@@ -23,6 +23,11 @@ export interface CachedEmbedderOptions {
    *   class name, `model`, `dimension` and the input type
    */
   fingerprint?: (inputType: 'query' | 'document') => EmbedderFingerprint;
+  /**
+   * Receives a warning the first time a tier fails (its lookups then count as misses).
+   * @defaultValue `process.emitWarning` with code `ABI_CACHE_UNAVAILABLE`
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** Hit and miss counts of a {@link CachedEmbedder}. */
@@ -37,7 +42,8 @@ export interface EmbeddingCacheStats {
  * Embeds through a cache: each text's key is a hash of (provider, model, dimensions, prompt, text); texts found in
  * a tier are not sent; the misses go to the wrapped embedder in one call (a text repeated within a call is sent
  * once) and are written to every tier. Results keep the caller's order. A tier that fails counts as a miss, so a
- * cache outage slows embedding down but never fails it.
+ * cache outage slows embedding down but never fails it (a missing optional dependency such as `ioredis` is still
+ * thrown, with the package to install).
  *
  * @example
  * ```ts
@@ -54,6 +60,8 @@ export class CachedEmbedder extends BaseEmbedder {
   readonly #tiers: readonly EmbeddingCache[];
   readonly #fingerprint: (inputType: 'query' | 'document') => EmbedderFingerprint;
   readonly #stats: EmbeddingCacheStats = { hits: 0, misses: 0 };
+  readonly #warn: (message: string) => void;
+  readonly #warned = new Set<EmbeddingCache>();
 
   /**
    * @param options - the embedder, the tiers, an optional fingerprint
@@ -64,6 +72,7 @@ export class CachedEmbedder extends BaseEmbedder {
     this.#inner = options.embedder;
     this.#tiers = Array.isArray(options.cache) ? [...options.cache] : [options.cache as EmbeddingCache];
     if (this.#tiers.length === 0) throw new ValidationError('CachedEmbedder needs at least one cache tier');
+    this.#warn = options.onWarning ?? ((m) => process.emitWarning(m, { code: 'ABI_CACHE_UNAVAILABLE' }));
     const own = (this.#inner as { fingerprint?: (t: 'query' | 'document') => EmbedderFingerprint }).fingerprint;
     this.#fingerprint = options.fingerprint ?? (typeof own === 'function'
       ? (t) => own.call(this.#inner, t)
@@ -150,7 +159,8 @@ export class CachedEmbedder extends BaseEmbedder {
     try {
       const got = await tier.getMany(keys, { signal });
       return Array.isArray(got) && got.length === keys.length ? got : keys.map(() => undefined);
-    } catch {
+    } catch (err) {
+      this.#tierFailed(tier, err);
       return keys.map(() => undefined);
     } finally {
       throwIfAborted(signal);
@@ -158,6 +168,14 @@ export class CachedEmbedder extends BaseEmbedder {
   }
 
   async #store(tiers: readonly EmbeddingCache[], entries: [string, Float32Array][]): Promise<void> {
-    await Promise.all(tiers.map((t) => t.setMany(entries).catch(() => undefined)));
+    await Promise.all(tiers.map((t) => t.setMany(entries).catch((err: unknown) => this.#tierFailed(t, err))));
+  }
+
+  /** A missing optional dependency is a deployment error and is thrown; anything else degrades to a miss. */
+  #tierFailed(tier: EmbeddingCache, err: unknown): void {
+    if (err instanceof UnsupportedError) throw err;
+    if (this.#warned.has(tier)) return;
+    this.#warned.add(tier);
+    this.#warn(`Embedding cache tier "${tier.name}" failed; continuing without it: ${err instanceof Error ? err.message : String(err)}`);
   }
 }

@@ -10,6 +10,31 @@ import { readEnv } from '../internal/env.js';
 import { loadPeer } from '../connectors/shared/options.js';
 import type { EmbeddingCache } from './types.js';
 
+/**
+ * The part of an `ioredis` client this cache uses; an `ioredis` `Redis` instance fits. Declared here so the SDK's
+ * types do not require `ioredis` to be installed.
+ */
+export interface RedisClientLike {
+  /** Connection status; `'ready'` when commands can be sent. */
+  readonly status: string;
+  /**
+   * `MGET` returning raw bytes.
+   *
+   * @param keys - full keys
+   * @returns one value (or null) per key
+   */
+  mgetBuffer(keys: string[]): Promise<(Buffer | null)[]>;
+  /**
+   * A command pipeline.
+   *
+   * @returns a pipeline with `set` and `exec`
+   */
+  pipeline(): {
+    set(key: string, value: Buffer, mode: 'EX', seconds: number): unknown;
+    exec(): Promise<[Error | null, unknown][] | null>;
+  };
+}
+
 /** Options for {@link RedisEmbeddingCache}. */
 export interface RedisEmbeddingCacheOptions {
   /**
@@ -22,7 +47,7 @@ export interface RedisEmbeddingCacheOptions {
    * degrade quickly during an outage it should have `enableOfflineQueue: false` and a `commandTimeout`.
    * @defaultValue none
    */
-  client?: Redis;
+  client?: RedisClientLike;
   /**
    * Time to live of every entry, in seconds.
    * @defaultValue 604800 (7 days)
@@ -167,7 +192,7 @@ export class RedisEmbeddingCache implements EmbeddingCache {
   }
 
   /** The client, connected on first use; `undefined` (a miss) when connecting fails or the cache is closed. */
-  async #connect(): Promise<Redis | undefined> {
+  async #connect(): Promise<RedisClientLike | undefined> {
     if (this.#closed) return undefined;
     if (this.#options.client) return this.#options.client;
     this.#client ??= this.#open();

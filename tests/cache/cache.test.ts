@@ -91,8 +91,12 @@ describe('CachedEmbedder', () => {
       setMany: () => Promise.reject(new Error('boom')),
     };
     const inner = new Counting();
-    const out = await new CachedEmbedder({ embedder: inner, cache: [broken, new LruEmbeddingCache()] }).embed(['a']);
-    expect(out).toHaveLength(1);
+    const warnings: string[] = [];
+    const e = new CachedEmbedder({ embedder: inner, cache: [broken, new LruEmbeddingCache()], onWarning: (m) => warnings.push(m) });
+    expect(await e.embed(['a'])).toHaveLength(1);
+    expect(await e.embed(['a', 'b'])).toHaveLength(2);
+    expect(inner.calls).toEqual([['a'], ['b']]); // the LRU behind the broken tier still answers
+    expect(warnings).toEqual(['Embedding cache tier "broken" failed; continuing without it: boom']);
   });
 
   describe('over the OpenAI connector', () => {

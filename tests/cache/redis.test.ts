@@ -102,6 +102,17 @@ describe.skipIf(redisSkipped)('RedisEmbeddingCache against a real redis-server',
     }
   });
 
+  it('uses an ioredis client passed in, and leaves it open', async () => {
+    const client = new Redis(redis.url, { enableOfflineQueue: false, commandTimeout: 500, lazyConnect: false });
+    await new Promise((r) => client.once('ready', r));
+    const cache = new RedisEmbeddingCache({ client, keyPrefix: 't5:' });
+    await cache.setMany([['k', Float32Array.of(1, 2)]]);
+    expect(Array.from((await cache.getMany(['k']))[0]!)).toEqual([1, 2]);
+    await cache.close();
+    expect(client.status).toBe('ready');
+    client.disconnect();
+  });
+
   it('a cache pointed at nothing never fails an embed', async () => {
     const warnings: string[] = [];
     const cache = new RedisEmbeddingCache({ url: 'redis://127.0.0.1:9', timeoutMs: 200, onWarning: (m) => warnings.push(m) });

@@ -41,14 +41,14 @@ export interface HfAttempt {
  * A client for one attempt. `retry_on_error: false` matters: left on, the client re-sends every 503 ("model
  * loading") immediately and without limit; our policy waits `estimated_time` instead.
  */
-export async function attemptClient(endpoint: HfEndpoint, signal: AbortSignal, baseFetch: typeof fetch | undefined): Promise<HfAttempt> {
+export async function attemptClient(endpoint: HfEndpoint, signal: AbortSignal, baseFetch: typeof globalThis.fetch | undefined): Promise<HfAttempt> {
   const mod = await loadHf();
   const Ctor = (mod.InferenceClient ?? (mod as unknown as { default: { InferenceClient: typeof InferenceClient } }).default.InferenceClient) as typeof InferenceClient;
-  const { fetch, last } = attemptFetch(baseFetch ?? globalThis.fetch, signal);
+  const { fetch: boundFetch, last } = attemptFetch(baseFetch ?? globalThis.fetch, signal);
   const client = new Ctor(endpoint.apiKey?.reveal() ?? '', {
-    ...(endpoint.url ? { endpointUrl: endpoint.url } : {}), fetch, retry_on_error: false,
+    ...(endpoint.url ? { endpointUrl: endpoint.url } : {}), fetch: boundFetch, retry_on_error: false,
   });
-  return { client, fetch, last, callOptions: { signal, fetch, retry_on_error: false } };
+  return { client, fetch: boundFetch, last, callOptions: { signal, fetch: boundFetch, retry_on_error: false } };
 }
 
 /** Maps the client's error classes: HTTP errors by status (503 + loading → `MODEL_LOADING`), bad output, bad input. */

@@ -40,13 +40,13 @@ export interface AttemptClient {
  * headers (`Retry-After`) that `ResponseError` drops. Building one is a few property assignments.
  */
 export async function attemptClient(
-  endpoint: OllamaEndpoint, signal: AbortSignal, baseFetch: typeof fetch | undefined, headers: Record<string, string> | undefined,
+  endpoint: OllamaEndpoint, signal: AbortSignal, baseFetch: typeof globalThis.fetch | undefined, headers: Record<string, string> | undefined,
 ): Promise<AttemptClient> {
   const mod = await loadOllama();
   const Ctor = (mod.Ollama ?? (mod as unknown as { default: { Ollama: typeof Ollama } }).default.Ollama) as typeof Ollama;
-  const { fetch, last } = attemptFetch(baseFetch ?? globalThis.fetch, signal);
+  const { fetch: boundFetch, last } = attemptFetch(baseFetch ?? globalThis.fetch, signal);
   const auth = endpoint.apiKey ? { Authorization: `Bearer ${endpoint.apiKey.reveal()}` } : {};
-  return { client: new Ctor({ host: endpoint.url, fetch, headers: { ...headers, ...auth } }), last };
+  return { client: new Ctor({ host: endpoint.url, fetch: boundFetch, headers: { ...headers, ...auth } }), last };
 }
 
 /** Maps `ollama`'s `ResponseError` (HTTP status) and its in-stream `{ error }` lines. */

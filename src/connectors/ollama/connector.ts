@@ -5,7 +5,7 @@
  * @module
  */
 import { inspect } from 'node:util';
-import type { ChatResponse, GenerateResponse, Options as OllamaModelOptions } from 'ollama';
+import type { ChatResponse, GenerateResponse } from 'ollama';
 import type { ChatDelta, ChatOptions, ChatResult, FinishReason, TokenUsage } from '../../core/contracts.js';
 import { InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
@@ -89,11 +89,11 @@ export interface OllamaGeneratorOptions {
    */
   keepAlive?: string | number;
   /**
-   * Further model options (`num_ctx`, `seed`, `repeat_penalty`, …); the call's `maxTokens`, `temperature`, `topP`
-   * and `stop` take precedence.
+   * Further Ollama model options (`num_ctx`, `seed`, `repeat_penalty`, …, as Ollama names them); the call's
+   * `maxTokens`, `temperature`, `topP` and `stop` take precedence.
    * @defaultValue none
    */
-  modelOptions?: Partial<OllamaModelOptions>;
+  modelOptions?: Record<string, unknown>;
 }
 
 /** A model installed on the server, from {@link OllamaConnector.listModels}. */
@@ -361,7 +361,7 @@ export class OllamaConnector {
   }
 
   #common(options: OllamaGeneratorOptions, o: ChatOptions) {
-    const modelOptions: Partial<OllamaModelOptions> = {
+    const modelOptions: Record<string, unknown> = {
       ...options.modelOptions,
       ...(o.maxTokens !== undefined ? { num_predict: o.maxTokens } : {}),
       ...(o.temperature !== undefined ? { temperature: o.temperature } : {}),
