@@ -44,9 +44,11 @@ export {
   defaultClassify, ResilientCaller, type AttemptContext, type ResilientCallerOptions, type ResilientCallOptions,
 } from './resilience/caller.js';
 export { resilientStream } from './resilience/stream.js';
-export type { ResilienceEvent, ResilienceEventListener } from './resilience/events.js';
 export type {
-  ConnectorBalancerOptions, EndpointConfig, RemoteConnectorOptions,
+  BreakerEvent, EjectedEvent, ProbeEvent, ResilienceEvent, ResilienceEventListener, RetryEvent,
+} from './resilience/events.js';
+export type {
+  ConnectorBalancerOptions, EndpointConfig, HealthCheckOptions, RemoteConnectorOptions,
 } from './connectors/shared/options.js';
 export {
   RemoteEmbedder, type EmbedderFingerprint, type EmbeddingPrompts, type RemoteEmbedderOptions, type RemoteEmbedOptions,
@@ -67,10 +69,10 @@ export {
 } from './connectors/ollama/connector.js';
 export {
   HuggingFaceConnector, type HuggingFaceConnectorOptions, type HuggingFaceEmbedderOptions,
-  type HuggingFaceRerankerOptions,
+  type HuggingFaceRerankerOptions, type PromptNames,
 } from './connectors/huggingface/connector.js';
 export { embeddingCacheKey, embeddingCacheKeys, type EmbeddingKeyParts } from './cache/key.js';
 export type { EmbeddingCache } from './cache/types.js';
 export { LruEmbeddingCache, type LruEmbeddingCacheOptions } from './cache/lru.js';
-export { RedisEmbeddingCache, type RedisEmbeddingCacheOptions } from './cache/redis.js';
+export { RedisEmbeddingCache, type RedisClientLike, type RedisEmbeddingCacheOptions, type RedisPipelineLike } from './cache/redis.js';
 export { CachedEmbedder, type CachedEmbedderOptions, type EmbeddingCacheStats } from './cache/cached-embedder.js';

@@ -29,10 +29,27 @@ export interface RedisClientLike {
    *
    * @returns a pipeline with `set` and `exec`
    */
-  pipeline(): {
-    set(key: string, value: Buffer, mode: 'EX', seconds: number): unknown;
-    exec(): Promise<[Error | null, unknown][] | null>;
-  };
+  pipeline(): RedisPipelineLike;
+}
+
+/** The part of an `ioredis` pipeline the cache uses. */
+export interface RedisPipelineLike {
+  /**
+   * Queues `SET key value EX seconds`.
+   *
+   * @param key - full key
+   * @param value - raw bytes
+   * @param mode - `'EX'`
+   * @param seconds - time to live
+   * @returns the pipeline (ignored)
+   */
+  set(key: string, value: Buffer, mode: 'EX', seconds: number): unknown;
+  /**
+   * Sends the queued commands.
+   *
+   * @returns one `[error, result]` pair per command
+   */
+  exec(): Promise<[Error | null, unknown][] | null>;
 }
 
 /** Options for {@link RedisEmbeddingCache}. */

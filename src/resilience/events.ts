@@ -4,19 +4,54 @@
  * @module
  */
 
-/**
- * Something the resilience machinery did. `endpointId` names the endpoint concerned (see {@link EndpointSpec}).
- *
- * - `retry`: an attempt failed and another follows after `delayMs` (0 for an immediate failover).
- * - `breaker`: an endpoint's circuit changed state.
- * - `ejected`: an endpoint failed `ejectAfterFailures` times in a row and is skipped until `untilMs` (clock time).
- * - `probe`: an active health probe finished.
- */
-export type ResilienceEvent =
-  | { type: 'retry'; endpointId: string; attempt: number; delayMs: number; error: unknown }
-  | { type: 'breaker'; endpointId: string; state: 'closed' | 'open' | 'half-open' }
-  | { type: 'ejected'; endpointId: string; untilMs: number }
-  | { type: 'probe'; endpointId: string; healthy: boolean; error?: unknown };
+/** An attempt failed and another follows. */
+export interface RetryEvent {
+  /** `'retry'`. */
+  type: 'retry';
+  /** The endpoint the failed attempt went to. */
+  endpointId: string;
+  /** The failed attempt's number (1 for the first). */
+  attempt: number;
+  /** Wait before the next attempt, in milliseconds (0 for an immediate failover to another endpoint). */
+  delayMs: number;
+  /** The failure. */
+  error: unknown;
+}
+
+/** An endpoint's circuit changed state. */
+export interface BreakerEvent {
+  /** `'breaker'`. */
+  type: 'breaker';
+  /** The endpoint. */
+  endpointId: string;
+  /** The new state. */
+  state: 'closed' | 'open' | 'half-open';
+}
+
+/** An endpoint failed `ejectAfterFailures` times in a row and is skipped for a while. */
+export interface EjectedEvent {
+  /** `'ejected'`. */
+  type: 'ejected';
+  /** The endpoint. */
+  endpointId: string;
+  /** Clock time (milliseconds) until which it is skipped. */
+  untilMs: number;
+}
+
+/** An active health probe finished. */
+export interface ProbeEvent {
+  /** `'probe'`. */
+  type: 'probe';
+  /** The endpoint probed. */
+  endpointId: string;
+  /** Whether it passed. */
+  healthy: boolean;
+  /** Why it failed, when it did. */
+  error?: unknown;
+}
+
+/** Something the resilience machinery did, for logs and metrics. */
+export type ResilienceEvent = RetryEvent | BreakerEvent | EjectedEvent | ProbeEvent;
 
 /** A listener for {@link ResilienceEvent}s. Exceptions it throws are swallowed. */
 export type ResilienceEventListener = (event: ResilienceEvent) => void;

@@ -41,6 +41,14 @@ export interface HuggingFaceConnectorOptions extends RemoteConnectorOptions {
   inferenceProvider?: string;
 }
 
+/** Server-side prompt names by input type (keys of the model's sentence-transformers `prompts`). */
+export interface PromptNames {
+  /** Prompt name for queries. */
+  query?: string;
+  /** Prompt name for documents. */
+  document?: string;
+}
+
 /** Options for {@link HuggingFaceConnector.embedder}. */
 export interface HuggingFaceEmbedderOptions {
   /**
@@ -57,7 +65,7 @@ export interface HuggingFaceEmbedderOptions {
    * Server-side prompt names by input type (sentence-transformers `prompts`; TEI's `prompt_name`).
    * @defaultValue none
    */
-  promptNames?: { query?: string; document?: string };
+  promptNames?: PromptNames;
   /**
    * Client-side prompts prepended by input type.
    * @defaultValue none

@@ -31,6 +31,20 @@ export interface EndpointConfig {
   id?: string;
 }
 
+/** Interval and timeout of a connector's active health probes. */
+export interface HealthCheckOptions {
+  /**
+   * Milliseconds between probe rounds.
+   * @defaultValue 10000
+   */
+  intervalMs?: number;
+  /**
+   * Milliseconds one probe may take.
+   * @defaultValue 5000
+   */
+  timeoutMs?: number;
+}
+
 /** Load-balancing settings of a connector with several endpoints. */
 export interface ConnectorBalancerOptions {
   /**
@@ -58,7 +72,7 @@ export interface ConnectorBalancerOptions {
    * Hugging Face endpoints: `GET /health`); `true` for the default interval.
    * @defaultValue false
    */
-  healthCheck?: boolean | { intervalMs?: number; timeoutMs?: number };
+  healthCheck?: boolean | HealthCheckOptions;
 }
 
 /** Options shared by every remote connector. */
