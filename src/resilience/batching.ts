@@ -88,7 +88,8 @@ export function planBatches(
       tokens = 0;
     };
     for (let j = 0; j < list.length; j++) {
-      const t = Math.max(0, estimate(texts[list[j]]));
+      const e = estimate(texts[list[j]]);
+      const t = Number.isFinite(e) && e > 0 ? e : 0;
       if (j > start && (j - start >= maxInputs || tokens + t > maxTokens)) flush(j);
       tokens += t;
     }

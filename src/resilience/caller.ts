@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AbiError } from '../core/errors.js';
+import { AbiError, ValidationError } from '../core/errors.js';
 import { linkedSignal, throwIfAborted, toAbortError } from '../internal/abort.js';
 import { type BalancerOptions, type EndpointSpec, LoadBalancer, type EndpointStatus } from './balancer.js';
 import type { CallOutcome } from './breaker.js';
@@ -156,6 +156,7 @@ export class ResilientCaller<E = undefined> {
     this.#onEvent = options.onEvent;
     this.#retry = resolveRetryOptions(options.retry === false ? { maxAttempts: 1 } : options.retry);
     this.#timeout = options.timeout ?? 120_000;
+    if (!(this.#timeout > 0)) throw new ValidationError('timeout must be a positive number of milliseconds');
     this.#classify = options.classify ?? defaultClassify;
     const endpoints = options.endpoints ?? [{ id: 'default', value: undefined as E }];
     this.#balancer = new LoadBalancer(endpoints, {
@@ -195,6 +196,7 @@ export class ResilientCaller<E = undefined> {
    * @param fn - one attempt; receives the endpoint and the attempt's signal
    * @param options - signal, per-attempt timeout, attempts, hashing key, token estimate
    * @returns what a successful attempt returned
+   * @throws {@link ValidationError} for a non-positive `timeout` or `maxAttempts`
    * @throws {@link AbortError} when the caller's signal fires
    * @throws {@link TimeoutError} when the last attempt timed out
    * @throws {@link CircuitOpenError} when every endpoint's circuit is open
@@ -204,6 +206,8 @@ export class ResilientCaller<E = undefined> {
   async call<T>(fn: (ctx: AttemptContext<E>) => Promise<T>, options: ResilientCallOptions = {}): Promise<T> {
     const maxAttempts = options.maxAttempts ?? this.#retry.maxAttempts;
     const timeout = options.timeout ?? this.#timeout;
+    if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new ValidationError('maxAttempts must be an integer ≥ 1');
+    if (timeout !== undefined && !(timeout > 0)) throw new ValidationError('timeout must be a positive number of milliseconds');
     const tried = new Set<string>();
     let retries = 0;
     for (let attempt = 1; ; attempt++) {

@@ -113,7 +113,7 @@ export class RateLimiter {
   async acquire(tokens = 0, options: { signal?: AbortSignal } = {}): Promise<void> {
     if (!this.enabled) return;
     throwIfAborted(options.signal);
-    const need = Math.max(0, tokens);
+    const need = Number.isFinite(tokens) && tokens > 0 ? tokens : 0;
     this.#refill();
     if (this.#queue.length === 0 && this.#fits(need)) {
       this.#take(need);

@@ -131,6 +131,11 @@ describe('HuggingFaceConnector chat', () => {
     expect(rest.map((d) => d.text).join('')).toBe('a b');
     expect(rest.at(-1)).toMatchObject({ finishReason: 'stop', usage: { promptTokens: 7, completionTokens: 3 } });
   });
+  it('completes raw prompts (text generation)', async () => {
+    const r = await connect().generate('once upon a time', { maxTokens: 2, temperature: 0.5 });
+    expect(r.text).toBe('echo: once ');
+    expect(server.requests.at(-1)).toMatchObject({ path: '/v1/completions', body: { prompt: 'once upon a time', max_tokens: 2, temperature: 0.5 } });
+  });
   it('a reset mid-stream is a ConnectionError and is not replayed', async () => {
     server.inject({ path: /chat/, resetAfterChunks: 1 });
     const err = await (async () => {

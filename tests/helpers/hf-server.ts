@@ -93,6 +93,15 @@ export async function startFakeHf(options: { token?: string; dim?: number } = {}
       json(res, 200, ranked);
       return;
     }
+    if (req.path.endsWith('/v1/completions')) {
+      const body = req.body as { model?: string; prompt: string; max_tokens?: number };
+      const words = `echo: ${body.prompt}`.split(/(?<= )/);
+      const out = body.max_tokens !== undefined ? words.slice(0, body.max_tokens) : words;
+      json(res, 200, { id: '', object: 'text_completion', created: 1, model: body.model ?? 'tgi',
+        choices: [{ index: 0, text: out.join(''), logprobs: null, finish_reason: out.length < words.length ? 'length' : 'stop' }],
+        usage: { prompt_tokens: 3, completion_tokens: out.length, total_tokens: 3 + out.length } });
+      return;
+    }
     if (req.path.endsWith('/v1/chat/completions')) {
       await chat(req, res, fault?.resetAfterChunks);
       return;

@@ -6,14 +6,16 @@
  * @module
  */
 import { inspect } from 'node:util';
-import type { ChatDelta, FinishReason, TokenUsage } from '../../core/contracts.js';
+import type { ChatDelta, ChatResult, FinishReason, TokenUsage } from '../../core/contracts.js';
 import { InvalidResponseError, MissingApiKeyError, ValidationError } from '../../core/errors.js';
+import { throwIfAborted } from '../../internal/abort.js';
 import { readEnv } from '../../internal/env.js';
+import { estimateTokens } from '../../resilience/batching.js';
 import type { AttemptContext, ResilientCaller } from '../../resilience/caller.js';
 import { type FailureContext, httpError, toConnectorError } from '../shared/errors.js';
 import { buildCaller, type RemoteConnectorOptions, resolveEndpoints } from '../shared/options.js';
 import { type EmbeddingPrompts, RemoteEmbedder } from '../shared/remote-embedder.js';
-import { RemoteGenerator } from '../shared/remote-generator.js';
+import { type RemoteChatOptions, RemoteGenerator } from '../shared/remote-generator.js';
 import { RemoteReranker } from '../shared/remote-reranker.js';
 import { safeUrl, Secret } from '../shared/secret.js';
 import { attemptClient, type HfAttempt, type HfEndpoint, mapHfError } from './client.js';
@@ -230,6 +232,36 @@ export class HuggingFaceConnector {
         return this.#deltas(it, ctx.signal, a);
       }),
     }) as RemoteGenerator<unknown>;
+  }
+
+  /**
+   * Completes a raw prompt (text generation: `/v1/completions` on TGI and the router). The client returns only the
+   * text, so `finishReason` is `'other'` and `usage` is undefined; use {@link HuggingFaceConnector.generator} when
+   * you need them.
+   *
+   * @param prompt - the prompt
+   * @param options - `model` (required for the router), sampling, signal, timeout, attempts
+   * @returns the completion
+   * @throws {@link ValidationError} for a non-string prompt or a missing model on the router
+   * @throws {@link AbortError}, {@link TimeoutError} or the provider's typed error once retries are exhausted
+   */
+  async generate(prompt: string, options: RemoteChatOptions & { model?: string } = {}): Promise<ChatResult> {
+    if (typeof prompt !== 'string') throw new ValidationError('prompt must be a string');
+    const id = this.#model(options.model);
+    throwIfAborted(options.signal);
+    const parameters = {
+      ...(options.maxTokens !== undefined ? { max_new_tokens: options.maxTokens } : {}),
+      ...(options.temperature !== undefined ? { temperature: options.temperature } : {}),
+      ...(options.topP !== undefined ? { top_p: options.topP } : {}),
+      ...(options.stop !== undefined ? { stop: options.stop } : {}),
+    };
+    return this.#caller.call((ctx) => this.#attempt(ctx, async (a) => {
+      const r = await a.client.textGeneration({
+        ...this.#target(options.model), inputs: prompt, ...(Object.keys(parameters).length ? { parameters } : {}),
+      }, a.callOptions);
+      if (typeof r?.generated_text !== 'string') throw this.#invalid('text generation without generated_text');
+      return { text: r.generated_text, finishReason: 'other' as const, usage: undefined, model: id };
+    }), { signal: options.signal, timeout: options.timeout, maxAttempts: options.maxAttempts, tokens: estimateTokens(prompt) + (options.maxTokens ?? 0) });
   }
 
   /**
