@@ -7,7 +7,7 @@
 import type { Redis, RedisOptions } from 'ioredis';
 import { ValidationError } from '../core/errors.js';
 import { readEnv } from '../internal/env.js';
-import { loadPeer } from '../connectors/shared/options.js';
+import { loadPeer } from '../internal/peer.js';
 import type { EmbeddingCache } from './types.js';
 
 /**

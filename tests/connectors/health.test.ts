@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HuggingFaceConnector, OllamaConnector, OpenAIConnector } from '../../src/index.js';
+import { HuggingFaceConnector, OllamaConnector, OpenAIConnector, type ResilientCaller } from '../../src/index.js';
 import { startFakeHf, type FakeHf } from '../helpers/hf-server.js';
 import { startFakeOllama, type FakeOllama } from '../helpers/ollama-server.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../helpers/openai-server.js';
@@ -35,13 +35,13 @@ const cases = [
 
 describe('active health probes of each connector', () => {
   it.each(cases)('$name marks a dead endpoint unhealthy and keeps traffic off it', async (c) => {
-    const connector = c.make() as OpenAIConnector & OllamaConnector & HuggingFaceConnector;
+    const connector = c.make() as { caller: ResilientCaller<unknown>; close(): void };
     try {
       await connector.caller.balancer.probeNow();
       const status = connector.caller.status();
       expect(status.map((s) => s.probeHealthy)).toEqual([false, true]);
       expect(c.server().count(new RegExp(`^${c.probe}$`))).toBeGreaterThan(0);
-      for (let i = 0; i < 4; i++) expect(await (c.embed as (x: typeof connector) => Promise<Float32Array[]>)(connector)).toHaveLength(2);
+      for (let i = 0; i < 4; i++) expect(await (c.embed as (x: unknown) => Promise<Float32Array[]>)(connector)).toHaveLength(2);
       expect(connector.caller.status()[0].consecutiveFailures).toBe(0); // never tried
     } finally {
       connector.close();

@@ -7,7 +7,7 @@
 import type { InferenceClient } from '@huggingface/inference';
 import { type AbiError, InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { attemptFetch, type FailureContext, httpError } from '../shared/errors.js';
-import { loadPeer } from '../shared/options.js';
+import { loadPeer } from '../../internal/peer.js';
 import type { Secret } from '../shared/secret.js';
 
 type HfModule = typeof import('@huggingface/inference');

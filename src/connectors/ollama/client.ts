@@ -7,7 +7,7 @@
 import type { Ollama } from 'ollama';
 import { type AbiError, ConnectionError, ModelNotFoundError, ProviderError } from '../../core/errors.js';
 import { attemptFetch, type FailureContext, httpError } from '../shared/errors.js';
-import { loadPeer } from '../shared/options.js';
+import { loadPeer } from '../../internal/peer.js';
 import type { Secret } from '../shared/secret.js';
 
 type OllamaModule = typeof import('ollama');

@@ -7,7 +7,7 @@
 import type { OpenAI } from 'openai';
 import { type AbiError, TimeoutError } from '../../core/errors.js';
 import { type FailureContext, httpError } from '../shared/errors.js';
-import { loadPeer } from '../shared/options.js';
+import { loadPeer } from '../../internal/peer.js';
 import type { Secret } from '../shared/secret.js';
 
 type OpenAIModule = typeof import('openai');

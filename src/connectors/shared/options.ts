@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { UnsupportedError, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import type { BalanceStrategy } from '../../resilience/balancer.js';
 import type { CircuitBreakerOptions } from '../../resilience/breaker.js';
 import { ResilientCaller } from '../../resilience/caller.js';
@@ -183,21 +183,4 @@ export function buildCaller<E>(
       ...(hc && probe ? { probe: { check: probe, ...(typeof hc === 'object' ? hc : {}) } } : {}),
     },
   });
-}
-
-/**
- * Imports an optional peer dependency, turning "not installed" into an `UnsupportedError` that says what to install.
- *
- * @internal
- */
-export async function loadPeer<T>(pkg: string, what: string, load: () => Promise<T>): Promise<T> {
-  try {
-    return await load();
-  } catch (err) {
-    const code = (err as { code?: unknown }).code;
-    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') {
-      throw new UnsupportedError(`${what} needs the optional peer dependency "${pkg}": npm install ${pkg}`, { cause: err });
-    }
-    throw err;
-  }
 }
