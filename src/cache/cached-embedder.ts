@@ -112,9 +112,11 @@ export class CachedEmbedder extends BaseEmbedder {
     for (let t = 0; t < this.#tiers.length && pending.length > 0; t++) {
       const found = await this.#lookup(this.#tiers[t], pending.map((i) => keys[i]), options.signal);
       const refill: [string, Float32Array][] = [];
+      const dim = this.#inner.dimension;
       pending = pending.filter((i, j) => {
         const v = found[j];
-        if (!v) return true;
+        // A stored vector of the wrong length (a foreign writer under the same key) is a miss, not an answer.
+        if (!(v instanceof Float32Array) || (dim !== undefined && v.length !== dim)) return true;
         out[i] = v;
         refill.push([keys[i], v]);
         return false;

@@ -64,7 +64,7 @@ export interface ResilientCallerOptions<E> {
   /**
    * Decides whether a failure is the endpoint's fault (`'failure'`, counts toward its circuit and ejection), proof
    * that it answered (`'success'`) or neither (`'ignored'`).
-   * @defaultValue retryable errors other than rate limits are failures; aborts are ignored; the rest are successes
+   * @defaultValue {@link defaultClassify}
    */
   classify?: (err: unknown) => CallOutcome;
   /**
@@ -95,15 +95,16 @@ export interface ResilientCallOptions {
 
 /**
  * Default classification of a failure for breakers and ejection: server-side trouble (5xx, timeouts, connection
- * errors, a model still loading) is the endpoint's failure; a rate limit, 4xx or bad request proves it answers;
- * aborts say nothing.
+ * errors) is the endpoint's failure; a rate limit, 4xx or bad request proves it answers; aborts and a model still
+ * loading say nothing.
  *
  * @param err - the failure
  * @returns the outcome to record
  */
 export function defaultClassify(err: unknown): CallOutcome {
   if (!(err instanceof AbiError)) return 'failure';
-  if (err.code === 'ABORTED' || err.code === 'CIRCUIT_OPEN') return 'ignored';
+  // A model still loading is busy, not broken: opening its circuit would only delay its first answer.
+  if (err.code === 'ABORTED' || err.code === 'CIRCUIT_OPEN' || err.code === 'MODEL_LOADING') return 'ignored';
   if (err.code === 'RATE_LIMITED') return 'success';
   return err.retryable ? 'failure' : 'success';
 }

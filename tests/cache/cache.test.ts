@@ -84,6 +84,16 @@ describe('CachedEmbedder', () => {
     await e.embedQuery('x');
     expect(inner.calls).toHaveLength(2); // unknown embedder: input type is part of the key
   });
+  it('a stored vector of the wrong length is a miss', async () => {
+    const inner = new Counting();
+    const lru = new LruEmbeddingCache();
+    const e = new CachedEmbedder({ embedder: inner, cache: lru });
+    const key = embeddingCacheKey({ provider: 'Counting', model: 'counting', dimensions: 16, prompt: 'inputType=document', text: 'a' });
+    await lru.setMany([[key, new Float32Array(3)]]);
+    const [v] = await e.embed(['a']);
+    expect(v.length).toBe(16);
+    expect(inner.calls).toEqual([['a']]);
+  });
   it('a tier that throws is a miss, never a failure', async () => {
     const broken: EmbeddingCache = {
       name: 'broken',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AbortError, CircuitOpenError, ConnectionError, ProviderError, RateLimitError, ResilientCaller, systemClock,
+  AbortError, CircuitOpenError, ConnectionError, ModelLoadingError, ProviderError, RateLimitError, ResilientCaller, systemClock,
   TimeoutError, type ResilienceEvent,
 } from '../../src/index.js';
 import { manualClock, virtualClock } from '../helpers/clocks.js';
@@ -93,6 +93,14 @@ describe('ResilientCaller', () => {
     expect(caller.status()[0].circuit).toBe('half-open');
     expect(await caller.call(async () => 'trial 2')).toBe('trial 2');
     expect(caller.status()[0].circuit).toBe('closed');
+  });
+  it('a model still loading neither opens the circuit nor ejects the endpoint', async () => {
+    const caller = new ResilientCaller({ ...p, clock: manualClock(), retry: false });
+    for (let i = 0; i < 8; i++) {
+      await expect(caller.call(async () => { throw new ModelLoadingError('loading', { ...p, estimatedMs: 10 }); }))
+        .rejects.toBeInstanceOf(ModelLoadingError);
+    }
+    expect(caller.status()[0]).toMatchObject({ circuit: 'closed', consecutiveFailures: 0 });
   });
   it('charges the rate limit on every attempt', async () => {
     const clock = virtualClock();
