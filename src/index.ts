@@ -23,3 +23,8 @@ export type {
   DistanceMetric, DurabilityMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, SearchHit, SearchOptions,
   StoredRecord, VectorRecord, VectorStoreBackend, VectorStoreOptions, VectorStoreStats, WriteOptions,
 } from './store/types.js';
+export {
+  reciprocalRankFusion, weightedScoreFusion,
+  type RankedItem, type FusedItem, type RrfOptions, type WeightedFusionOptions, type ScoreNormalization,
+} from './rerank/fusion.js';
+export { maximalMarginalRelevance, type MmrOptions } from './rerank/mmr.js';
