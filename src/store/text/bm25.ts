@@ -9,6 +9,7 @@
  * @module
  */
 import { CorruptDataError, ValidationError } from '../../core/errors.js';
+import { MaxHeap } from '../heap.js';
 import { loadAnalyzer, type Analyzer, type AnalyzerConfig, type AnalyzerOptions } from './analyzer.js';
 
 /** Options of {@link Bm25Index.create}. */
@@ -25,7 +26,7 @@ export interface Bm25Options extends AnalyzerOptions {
   b?: number;
 }
 
-/** Top-k result of {@link Bm25Index.search}, best first (ties: lower slot first). */
+/** Top-k result of {@link Bm25Index.search}, best first (equal scores: lower slot first). */
 export interface Bm25Hits {
   /** Slot ids. */
   slots: Uint32Array;
@@ -200,42 +201,19 @@ export class Bm25Index {
         scores[slot] += idf * tf * (k1 + 1) / (tf + constantFactor + lengthFactor * this.#docLen[slot]) + 1e-300;
       }
     }
-    // Top-k by a bounded min-heap over the touched slots (ties: lower slot wins).
-    const heapSlots = new Uint32Array(Math.min(k, touchedCount));
-    const heapScores = new Float64Array(heapSlots.length);
-    let size = 0;
-    const worse = (sa: number, xa: number, sb: number, xb: number): boolean => sa < sb || (sa === sb && xa > xb);
+    // Top-k in a bounded heap keyed by −score (its top is the worst kept hit).
+    const heap = new MaxHeap(Math.min(k, touchedCount) || 1);
     for (let i = 0; i < touchedCount; i++) {
       const slot = touched[i];
-      const s = scores[slot];
+      const key = -scores[slot];
       scores[slot] = 0;
       if (accept !== undefined && !accept(slot)) continue;
-      if (size < heapSlots.length) {
-        let j = size++;
-        while (j > 0) {
-          const parent = (j - 1) >> 1;
-          if (!worse(s, slot, heapScores[parent], heapSlots[parent])) break;
-          heapScores[j] = heapScores[parent];
-          heapSlots[j] = heapSlots[parent];
-          j = parent;
-        }
-        heapScores[j] = s;
-        heapSlots[j] = slot;
-      } else if (size > 0 && worse(heapScores[0], heapSlots[0], s, slot)) {
-        let j = 0;
-        for (;;) {
-          let c = 2 * j + 1;
-          if (c >= size) break;
-          if (c + 1 < size && worse(heapScores[c + 1], heapSlots[c + 1], heapScores[c], heapSlots[c])) c++;
-          if (!worse(heapScores[c], heapSlots[c], s, slot)) break;
-          heapScores[j] = heapScores[c];
-          heapSlots[j] = heapSlots[c];
-          j = c;
-        }
-        heapScores[j] = s;
-        heapSlots[j] = slot;
-      }
+      if (heap.size < k) heap.push(key, slot);
+      else if (key < heap.topKey()) heap.replaceTop(key, slot);
     }
+    const size = heap.size;
+    const heapScores = Float64Array.from(heap.keys.subarray(0, size), (key) => -key);
+    const heapSlots = heap.vals.subarray(0, size);
     const order = Array.from({ length: size }, (_, i) => i).sort((a, b) =>
       heapScores[b] - heapScores[a] || heapSlots[a] - heapSlots[b]);
     return {
