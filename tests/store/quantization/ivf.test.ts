@@ -13,7 +13,7 @@ describe('IvfPqIndex', () => {
     for (let j = 0; j < dim; j++) v += data[s * dim + j] * currentQuery[j];
     return v;
   });
-  let currentQuery = new Float32Array(dim);
+  let currentQuery: Float32Array = new Float32Array(dim);
 
   it('reaches recall@10 >= 0.9 after re-ranking at ~1/25 of the float memory', async () => {
     const index = await IvfPqIndex.train(data.subarray(0, 3000 * dim), dim, { nlist: 64, m: 48, metric: 'dot', iterations: 8 });
