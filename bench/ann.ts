@@ -139,7 +139,8 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
     await flat.upsert(batch);
   }
   let build = (performance.now() - t) / 1000;
-  let mem = jsMB() - m0;
+  // Vectors live in a WebAssembly memory, which process.memoryUsage() does not count: add the store's own figure.
+  let mem = jsMB() - m0 + flat.stats().indexBytes / 2 ** 20;
   qps = await timeQueries(SLOW_NQ, async (q) => (await flat.search(qv(q), { k: K })).map((h) => Number(h.id)), found);
   add({ system: 'abi-sdk flat', params: 'exact', buildS: build, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: mem });
   await flat.close();
@@ -165,8 +166,8 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   t = performance.now();
   store = await VectorStore.open(hnswOpts);
   const reopenS = (performance.now() - t) / 1000;
-  const abiMem = jsMB() - m0;
   const reopenedIndexMB = store.stats().indexBytes / 2 ** 20;
+  const abiMem = jsMB() - m0 + reopenedIndexMB; // JS heap (ids, metadata) + the WebAssembly memory (vectors) + graph
   console.error(`[${kind}] abi-sdk HNSW: build ${abiBuild.toFixed(1)} s, snapshot on close ${closeS.toFixed(1)} s, reopen ${reopenS.toFixed(2)} s`);
 
   // hnswlib-node, same parameters.
@@ -226,7 +227,7 @@ function report(): string {
     lines.push(`| ${r.dataset} | ${r.system} | ${r.params} | ${r.buildS === null ? '—' : r.buildS.toFixed(1)} | ${r.qps.toFixed(r.qps < 100 ? 1 : 0)} | ${r.recall.toFixed(3)} | ${r.memMB === null ? '—' : r.memMB.toFixed(0)} |`);
   }
   lines.push('');
-  lines.push('Memory: JS heap + ArrayBuffer growth for abi-sdk (after build, snapshot and reopen), LangChain and LlamaIndex; hnswlib-node computed from its allocation layout (RSS growth is printed to stderr; malloc reuse makes it unreliable in one process). The linear-scan rows use fewer queries.');
+  lines.push('Memory: abi-sdk = JS heap growth (ids, metadata) + its vectors and graph (a WebAssembly memory that process.memoryUsage() does not count), after build, snapshot and reopen; LangChain and LlamaIndex: JS heap + ArrayBuffer growth; hnswlib-node computed from its allocation layout (RSS growth is printed to stderr; malloc reuse makes it unreliable in one process). The linear-scan rows use fewer queries.');
   for (const ds of new Set(rows.map((r) => r.dataset))) {
     const first = (sys: string): Row | undefined => rows.find((r) => r.dataset === ds && r.system === sys && r.recall >= 0.95);
     const a = first('abi-sdk HNSW'), b = first('hnswlib-node');

@@ -70,7 +70,7 @@ export class Collection {
     this.index = index;
     this.isL2 = metric === 'l2';
     this.normalize = metric === 'cosine';
-    this.vectors = new VectorStorage(dimension, capacity);
+    this.vectors = new VectorStorage(dimension, this.isL2, capacity);
     this.graph = index.type === 'hnsw'
       ? new HnswGraph(this.vectors, this.isL2, { M: index.M, efConstruction: index.efConstruction, seed: index.seed }, capacity)
       : null;
@@ -129,16 +129,17 @@ export class Collection {
     const metas = this.metas;
     const accept: SlotPredicate | null = filter ? (s) => filter(metas[s]) : null;
     const top = this.#top;
+    const qo = this.vectors.setQuery(q);
     const graph = this.graph;
     if (exact || graph === null || live < EXACT_BELOW || (accept !== null && this.#estimate(accept) < SELECTIVE_FRACTION)) {
-      exactSearch(this.vectors, this.isL2, q, 0, kk, top, deleted, accept);
+      exactSearch(this.vectors, qo, kk, top, deleted, accept);
       return this.#drain(top, kk);
     }
     const ef = Math.max(efSearch, kk);
-    const walk = graph.search(q, 0, ef, top, this.dir.dead > 0 ? deleted : null, accept, Math.max(4 * ef * 32, live / 4));
+    const walk = graph.search(qo, ef, top, this.dir.dead > 0 ? deleted : null, accept, Math.max(4 * ef * 32, live / 4));
     if (walk.complete && top.size >= kk) return this.#drain(top, kk);
     // The walk under-filled (few matches reachable) or was cut short: answer exactly over the matching slots.
-    exactSearch(this.vectors, this.isL2, q, 0, kk, top, deleted, accept);
+    exactSearch(this.vectors, qo, kk, top, deleted, accept);
     return this.#drain(top, kk);
   }
 
