@@ -1,5 +1,5 @@
 /**
- * Exact (brute-force) k-nearest-neighbour search over the contiguous vector storage: eligible slots are collected
+ * Exact (brute-force) k-nearest-neighbour search over a distance space (float vectors or int8 codes): eligible slots are collected
  * in batches and scored by one gather-kernel call per batch, into a typed max-heap of the k best, with no
  * allocation per candidate.
  *
@@ -8,7 +8,8 @@
  */
 import type { MaxHeap } from './heap.js';
 import type { SlotPredicate } from './hnsw.js';
-import { MAX_GATHER, type VectorStorage } from './vectors.js';
+import type { DistanceSpace } from './space.js';
+import { MAX_GATHER } from './vectors.js';
 
 const batch = new Uint32Array(MAX_GATHER);
 const dist = new Float64Array(MAX_GATHER);
@@ -17,13 +18,13 @@ const dist = new Float64Array(MAX_GATHER);
  * Scans slots `[0, storage.count)` (or the listed `slots`) and leaves the `k` nearest eligible ones in `top`
  * (max-heap by distance: `1 - dot` or squared L2).
  *
- * @param q - byte offset of the query in the storage's arena
+ * @param q - query handle from the space's `setQuery`
  * @param slots - scan only these slots, or null for all
  * @returns the number of eligible slots seen
  * @internal
  */
 export function exactSearch(
-  storage: VectorStorage, q: number, k: number, top: MaxHeap,
+  storage: DistanceSpace, q: number, k: number, top: MaxHeap,
   deleted: Uint8Array | null, accept: SlotPredicate | null, slots: Uint32Array | null = null,
 ): number {
   top.clear();

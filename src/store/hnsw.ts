@@ -2,7 +2,7 @@
  * Hierarchical Navigable Small World graph (Malkov & Yashunin), laid out as hnswlib does it, on flat typed arrays:
  * - level-0 links of all nodes in one `Uint32Array`, `1 + 2M` words per node (count, then neighbour slots);
  * - upper-level links per node (only ~1/M of nodes have any), `1 + M` words per level;
- * - vectors are not stored here: the graph reads them from the shared {@link VectorStorage} by slot;
+ * - vectors are not stored here: the graph reads them from the shared distance space (float or int8) by slot;
  * - epoch-tagged visited sets from a pool, typed-array binary heaps, hnswlib's neighbour-selection heuristic.
  *
  * Deleted and filtered-out nodes stay in the graph as waypoints and are only kept out of results (hnswlib's
@@ -12,7 +12,7 @@
  * @module
  */
 import { MaxHeap, MinHeap } from './heap.js';
-import type { VectorStorage } from './vectors.js';
+import type { DistanceSpace } from './space.js';
 import { VisitedPool } from './visited.js';
 
 /** Graph construction parameters. @internal */
@@ -42,7 +42,7 @@ function nextRandom(state: Uint32Array): number {
 }
 
 
-/** An HNSW graph over the slots of a {@link VectorStorage}. @internal */
+/** An HNSW graph over the slots of a {@link DistanceSpace}. @internal */
 export class HnswGraph {
   readonly M: number;
   readonly maxM0: number;
@@ -50,7 +50,7 @@ export class HnswGraph {
   readonly stride0: number;
   readonly upperStride: number;
   readonly isL2: boolean;
-  vectors: VectorStorage;
+  vectors: DistanceSpace;
   level0: Uint32Array;
   levels: Uint8Array;
   upper: (Uint32Array | undefined)[] = [];
@@ -71,7 +71,7 @@ export class HnswGraph {
   #sortDists = new Float64Array(256);
   readonly #sel: Uint32Array;
 
-  constructor(vectors: VectorStorage, isL2: boolean, params: HnswParams, capacity = 64) {
+  constructor(vectors: DistanceSpace, isL2: boolean, params: HnswParams, capacity = 64) {
     this.vectors = vectors;
     this.isL2 = isL2;
     this.M = params.M;
@@ -204,7 +204,7 @@ export class HnswGraph {
     for (let i = 0; i < n && count < M; i++) {
       const id = ids[i], d = dists[i];
       // Keep the candidate only if no kept neighbour is nearer to it than the base is.
-      vectors.gather(vectors.offsetOf(id), sel, count, selDist);
+      vectors.gather(vectors.slotQuery(id, 2), sel, count, selDist);
       let good = true;
       for (let s = 0; s < count; s++) {
         if (selDist[s] < d) {
@@ -243,7 +243,7 @@ export class HnswGraph {
       this.maxLevel = level;
       return;
     }
-    const q = this.vectors.offsetOf(slot);
+    const q = this.vectors.slotQuery(slot, 0);
     let ep = this.entryPoint;
     let epDist = 0;
     if (level < this.maxLevel) {
@@ -294,7 +294,7 @@ export class HnswGraph {
     const nb = this.#nb, nbDist = this.#nbDist;
     for (let i = 0; i < cnt; i++) nb[i] = links[base + 1 + i];
     nb[cnt] = added;
-    this.vectors.gather(this.vectors.offsetOf(node), nb, cnt + 1, nbDist);
+    this.vectors.gather(this.vectors.slotQuery(node, 1), nb, cnt + 1, nbDist);
     // Insertion sort by distance to `node`: at most 2M + 1 entries.
     for (let i = 0; i <= cnt; i++) {
       const id = nb[i], d = nbDist[i];
@@ -318,7 +318,7 @@ export class HnswGraph {
    * which only slots passing `accept` (and not `deleted`) enter `top`, while every node may serve as a waypoint.
    * Neighbour distances are computed by one gather-kernel call per expanded node.
    *
-   * @param q - byte offset of the query in the vector arena ({@link VectorStorage.setQuery}; normalized for cosine)
+   * @param q - byte offset of the query in the vector arena ({@link DistanceSpace.setQuery}; normalized for cosine)
    * @param ef - beam width (at least k)
    * @param top - receives up to `ef` results (max-heap by distance)
    * @param deleted - tombstone flags by slot, or null

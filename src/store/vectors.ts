@@ -16,13 +16,14 @@
 import { CapacityError } from '../core/errors.js';
 import { KernelArena, type KernelBackend } from '../kernels/index.js';
 import { normalizeInPlace } from './distance.js';
+import type { DistanceSpace } from './space.js';
 
 const MIN_CAPACITY = 64;
 /** Slots per kernel call; callers with more split their work. @internal */
 export const MAX_GATHER = 1024;
 
 /** Growable, contiguous storage of fixed-dimension float vectors, with distance kernels over it. @internal */
-export class VectorStorage {
+export class VectorStorage implements DistanceSpace {
   /** Elements per vector. */
   readonly dimension: number;
   /** Whether distances are squared L2 (else `1 - dot`). */
@@ -107,6 +108,11 @@ export class VectorStorage {
     return this.#base + slot * this.#rowBytes;
   }
 
+  /** The stored vector of `slot` as a query (all lanes share it: it is read in place). */
+  slotQuery(slot: number): number {
+    return this.offsetOf(slot);
+  }
+
   /** Makes room for at least `slots` slots, growing geometrically (x1.5, at least +64) so appends stay amortized O(1). */
   reserve(slots: number): void {
     if (slots <= this.#capacity) return;
@@ -130,6 +136,12 @@ export class VectorStorage {
     if (normalize) normalizeInPlace(data, o, this.dimension);
     this.count = slot + 1;
     return slot;
+  }
+
+  /** Reads slot `slot` into `out[at .. at + dim)`. */
+  read(slot: number, out: Float32Array, at = 0): void {
+    const o = slot * this.dimension;
+    out.set(this.data.subarray(o, o + this.dimension), at);
   }
 
   /** A copy of the vector in `slot`. */
