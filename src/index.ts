@@ -20,9 +20,11 @@ export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
 export { VectorStore } from './store/vector-store.js';
 export type {
-  DistanceMetric, DurabilityMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, SearchHit, SearchOptions,
-  StoredRecord, VectorRecord, VectorStoreBackend, VectorStoreOptions, VectorStoreStats, WriteOptions,
+  DistanceMetric, DurabilityMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
+  RrfFusion, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
+  VectorStoreOptions, VectorStoreStats, WeightedFusion, WriteOptions,
 } from './store/types.js';
+export type { TextLanguage } from './store/text/analyzer.js';
 export {
   reciprocalRankFusion, weightedScoreFusion,
   type RankedItem, type FusedItem, type RrfOptions, type WeightedFusionOptions, type ScoreNormalization,

@@ -241,7 +241,29 @@ export interface SearchOptions extends CallOptions {
  * - `rrf`: reciprocal rank fusion, `Σ 1 / (k + rank)` (rank-based, needs no score calibration);
  * - `weighted`: `alpha · vectorScore + (1 − alpha) · textScore` after min-max normalizing each side.
  */
-export type FusionOptions = { method: 'rrf'; k?: number } | { method: 'weighted'; alpha?: number };
+export type FusionOptions = RrfFusion | WeightedFusion;
+
+/** Reciprocal rank fusion. */
+export interface RrfFusion {
+  /** Method. */
+  method: 'rrf';
+  /**
+   * The RRF constant.
+   * @defaultValue 60
+   */
+  k?: number;
+}
+
+/** Weighted score fusion. */
+export interface WeightedFusion {
+  /** Method. */
+  method: 'weighted';
+  /**
+   * Weight of the vector side (the text side gets `1 − alpha`).
+   * @defaultValue 0.5
+   */
+  alpha?: number;
+}
 
 /**
  * A search by vector, by text (BM25; needs the store's `text` index), or both (hybrid). Filters apply to both sides
