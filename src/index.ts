@@ -20,8 +20,9 @@ export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
 export { VectorStore } from './store/vector-store.js';
 export type {
-  DistanceMetric, DurabilityMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, SearchHit, SearchOptions,
-  StoredRecord, VectorRecord, VectorStoreBackend, VectorStoreOptions, VectorStoreStats, WriteOptions,
+  DistanceMetric, DurabilityMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
+  RrfFusion, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
+  VectorStoreOptions, VectorStoreStats, WeightedFusion, WriteOptions,
 } from './store/types.js';
 export { type Clock, systemClock } from './resilience/clock.js';
 export {
@@ -76,3 +77,9 @@ export type { EmbeddingCache } from './cache/types.js';
 export { LruEmbeddingCache, type LruEmbeddingCacheOptions } from './cache/lru.js';
 export { RedisEmbeddingCache, type RedisClientLike, type RedisEmbeddingCacheOptions, type RedisPipelineLike } from './cache/redis.js';
 export { CachedEmbedder, type CachedEmbedderOptions, type EmbeddingCacheStats } from './cache/cached-embedder.js';
+export type { TextLanguage } from './store/text/analyzer.js';
+export {
+  reciprocalRankFusion, weightedScoreFusion,
+  type RankedItem, type FusedItem, type RrfOptions, type WeightedFusionOptions, type ScoreNormalization,
+} from './rerank/fusion.js';
+export { maximalMarginalRelevance, type MmrOptions } from './rerank/mmr.js';
