@@ -77,24 +77,18 @@ export async function searchLlamaindex(store: SimpleVectorStore, q: Float32Array
   return (res.ids ?? []).map(Number);
 }
 
-/** LanceDB table with an IVF_PQ index (the peer of abi-sdk's ivfpq), built from the same vectors. */
+/** LanceDB table with an IVF_PQ index (the peer of abi-sdk's ivfpq), built from the same vectors in 50k-row batches. */
 export async function buildLance(dir: string, data: Float32Array, n: number, dim: number, nlist: number, m: number): Promise<import('@lancedb/lancedb').Table> {
   const lancedb = await import('@lancedb/lancedb');
-  const arrow = await import('apache-arrow');
-  const listType = new arrow.FixedSizeList(dim, new arrow.Field('item', new arrow.Float32(), true));
-  const schema = new arrow.Schema([new arrow.Field('id', new arrow.Int32(), false), new arrow.Field('vector', listType, false)]);
-  const batches = [];
-  for (let s = 0; s < n; s += 65536) {
-    const len = Math.min(65536, n - s);
-    const child = arrow.makeData({ type: new arrow.Float32(), length: len * dim, data: data.subarray(s * dim, (s + len) * dim) });
-    const vec = arrow.makeData({ type: listType, length: len, child, nullCount: 0 });
-    const ids = arrow.makeData({ type: new arrow.Int32(), length: len, data: Int32Array.from({ length: len }, (_, i) => s + i) });
-    batches.push(new arrow.RecordBatch(schema, arrow.makeData({ type: new arrow.Struct(schema.fields), length: len, children: [ids, vec], nullCount: 0 })));
-  }
   const db = await lancedb.connect(dir);
-  const table = await db.createTable('vectors', new arrow.Table(schema, batches), { mode: 'overwrite' });
-  await table.createIndex('vector', { config: lancedb.Index.ivfPq({ numPartitions: nlist, numSubVectors: m, distanceType: 'cosine' }) });
-  return table;
+  let table: import('@lancedb/lancedb').Table | undefined;
+  for (let s = 0; s < n; s += 50_000) {
+    const rows = Array.from({ length: Math.min(50_000, n - s) }, (_, i) => ({ id: s + i, vector: data.subarray((s + i) * dim, (s + i + 1) * dim) }));
+    if (table === undefined) table = await db.createTable('vectors', rows, { mode: 'overwrite' });
+    else await table.add(rows);
+  }
+  await table!.createIndex('vector', { config: lancedb.Index.ivfPq({ numPartitions: nlist, numSubVectors: m, distanceType: 'cosine' }) });
+  return table!;
 }
 
 /** LanceDB search: `nprobes` cells, exact re-ranking of `refine × k` candidates. */
