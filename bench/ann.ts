@@ -5,14 +5,21 @@
  * Float32Array scan, hnswlib-node (same M / efConstruction / ef sweep), LangChain MemoryVectorStore and LlamaIndex
  * SimpleVectorStore, all in the same run, then the QPS ratio abi-sdk / hnswlib-node at recall ≥ 0.95.
  *
+ * Quantized rows: abi-sdk int8 HNSW and IVF-PQ with float vectors on disk (re-ranked), beside LanceDB's IVF_PQ
+ * with the same cells and sub-spaces.
+ *
  *   npm run bench:ann                 # 100k vectors, 1000 queries
  *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 40 for both HNSW builds
+ *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
+ *   options: --n N --queries Q --datasets clustered,lowrank --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VectorStore } from '../src/index.js';
 import { loadDataset, recallAt, type Dataset } from './datasets.js';
-import { buildHnswlib, buildLangchain, buildLlamaindex, searchHnswlib, searchLangchain, searchLlamaindex } from './peers.js';
+import {
+  buildHnswlib, buildLance, buildLangchain, buildLlamaindex, searchHnswlib, searchLance, searchLangchain, searchLlamaindex,
+} from './peers.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -24,6 +31,13 @@ const N = arg('--n', quick ? 20_000 : 100_000);
 const NQ = arg('--queries', quick ? 200 : 1000);
 const SLOW_NQ = arg('--slow-queries', quick ? 30 : 50); // queries for the linear-scan peers
 const EF_C = arg('--ef-construction', quick ? 40 : 200);
+const list = (name: string, dflt: string): string[] => {
+  const i = args.indexOf(name);
+  return (i >= 0 ? args[i + 1] : dflt).split(',');
+};
+const SYSTEMS = new Set(list('--systems', 'scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex'));
+const DATASETS = list('--datasets', 'clustered,lowrank') as ('clustered' | 'lowrank')[];
+const NPROBES = quick ? [8, 16, 32, 64] : [16, 32, 64, 128, 256];
 const M = 16;
 const EFS = quick ? [16, 32, 64, 128] : [16, 32, 64, 96, 128, 256];
 const K = 10;
@@ -37,6 +51,8 @@ interface Row {
   qps: number;
   recall: number;
   memMB: number | null;
+  /** Bytes of vectors, codes and index structures alone (abi-sdk), in MB. */
+  indexMB?: number;
   note?: string;
 }
 const rows: Row[] = [];
@@ -125,12 +141,16 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
     console.error(`[${kind}] ${r.system} ${r.params}: ${r.qps.toFixed(1)} QPS, recall ${r.recall.toFixed(3)}`);
   };
 
+  let qps = 0, m0 = 0, build = 0, mem = 0;
   // Plain Float32Array scan (the floor exact search must beat).
-  let qps = await timeQueries(SLOW_NQ, (q) => plainScan(ds, q), found);
+  if (SYSTEMS.has('scan')) {
+  qps = await timeQueries(SLOW_NQ, (q) => plainScan(ds, q), found);
   add({ system: 'Float32Array scan', params: 'exact', buildS: null, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: (N * DIM * 4) / 2 ** 20 });
+  }
 
   // abi-sdk flat (exact).
-  let m0 = jsMB();
+  if (SYSTEMS.has('flat')) {
+  m0 = jsMB();
   t = performance.now();
   const flat = await VectorStore.open({ dimension: DIM, index: { type: 'flat' } });
   for (let s = 0; s < N; s += 5000) {
@@ -138,14 +158,17 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
     for (let i = s; i < Math.min(N, s + 5000); i++) batch.push({ id: String(i), vector: ds.data.subarray(i * DIM, (i + 1) * DIM) });
     await flat.upsert(batch);
   }
-  let build = (performance.now() - t) / 1000;
-  let mem = jsMB() - m0;
+  build = (performance.now() - t) / 1000;
+  // Vectors live in a WebAssembly memory, which process.memoryUsage() does not count: add the store's own figure.
+  mem = flat.stats().indexBytes / 2 ** 20;
   qps = await timeQueries(SLOW_NQ, async (q) => (await flat.search(qv(q), { k: K })).map((h) => Number(h.id)), found);
   add({ system: 'abi-sdk flat', params: 'exact', buildS: build, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: mem });
   await flat.close();
+  }
 
   // abi-sdk HNSW, persisted: build through the log, close (snapshot), reopen (no rebuild), then query.
   const dir = join(import.meta.dirname, 'results', `store-${kind}`);
+  if (SYSTEMS.has('hnsw')) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const hnswOpts = { path: dir, dimension: DIM, index: { type: 'hnsw' as const, M, efConstruction: EF_C }, durability: 'write' as const, snapshotLogBytes: 2 ** 31 };
@@ -165,8 +188,8 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   t = performance.now();
   store = await VectorStore.open(hnswOpts);
   const reopenS = (performance.now() - t) / 1000;
-  const abiMem = jsMB() - m0;
   const reopenedIndexMB = store.stats().indexBytes / 2 ** 20;
+  const abiMem = reopenedIndexMB; // vectors (a WebAssembly memory) + graph
   console.error(`[${kind}] abi-sdk HNSW: build ${abiBuild.toFixed(1)} s, snapshot on close ${closeS.toFixed(1)} s, reopen ${reopenS.toFixed(2)} s`);
 
   // hnswlib-node, same parameters.
@@ -197,8 +220,14 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   }
   await store.close();
   rmSync(dir, { recursive: true, force: true });
+  }
+
+  if (SYSTEMS.has('int8')) await runInt8(ds, dir, add, found);
+  if (SYSTEMS.has('ivfpq')) await runIvfPq(ds, dir, add, found);
+  if (SYSTEMS.has('lancedb')) await runLance(ds, dir, add, found);
 
   // LangChain MemoryVectorStore and LlamaIndex SimpleVectorStore (linear scans over number[] vectors).
+  if (SYSTEMS.has('langchain')) {
   m0 = jsMB();
   t = performance.now();
   const lc = await buildLangchain(ds.data, N, DIM);
@@ -206,6 +235,8 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   mem = jsMB() - m0;
   qps = await timeQueries(SLOW_NQ, (q) => searchLangchain(lc, qv(q), K), found);
   add({ system: 'LangChain MemoryVectorStore', params: 'exact', buildS: build, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: mem });
+  }
+  if (SYSTEMS.has('llamaindex')) {
   m0 = jsMB();
   t = performance.now();
   const li = await buildLlamaindex(ds.data, N, DIM);
@@ -213,6 +244,78 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   mem = jsMB() - m0;
   qps = await timeQueries(SLOW_NQ, (q) => searchLlamaindex(li, qv(q), K), found);
   add({ system: 'LlamaIndex SimpleVectorStore', params: 'exact', buildS: build, qps, recall: recallAt(ds.truth, found, SLOW_NQ, K), memMB: mem });
+  }
+}
+
+type AddRow = (r: Omit<Row, 'dataset'>) => void;
+
+/** Loads a store in batches through its log; returns seconds. `trainAfter`: compact (train) after that many. */
+async function load(store: VectorStore, ds: Dataset, trainAfter = Infinity): Promise<number> {
+  const t = performance.now();
+  for (let s = 0; s < ds.n; s += 1000) {
+    const batch = [];
+    for (let i = s; i < Math.min(ds.n, s + 1000); i++) batch.push({ id: String(i), vector: ds.data.subarray(i * DIM, (i + 1) * DIM) });
+    await store.upsert(batch);
+    if (s + 1000 >= trainAfter && s < trainAfter) await store.compact();
+  }
+  // Wait for the training compaction the last writes started (a fresh compact() would rebuild everything again).
+  if (store.stats().compacting || !store.stats().trained) await store.compact();
+  return (performance.now() - t) / 1000;
+}
+
+/** abi-sdk HNSW on int8 codes, float vectors on disk (re-ranked): trained at 2,048 records, then built by inserts. */
+async function runInt8(ds: Dataset, dir: string, add: AddRow, found: Uint32Array): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
+  const opts = { path: dir, dimension: DIM, index: { type: 'hnsw' as const, M, efConstruction: EF_C, quantization: 'int8' as const }, vectors: 'disk' as const, durability: 'write' as const, snapshotLogBytes: 2 ** 31 };
+  let store = await VectorStore.open(opts);
+  const build = await load(store, ds, 2048);
+  await store.close();
+  store = await VectorStore.open(opts);
+  const mem = store.stats().indexBytes / 2 ** 20;
+  for (const ef of EFS) {
+    const qps = await timeQueries(Math.min(NQ, ds.nq), async (q) => (await store.search(ds.queries.subarray(q * DIM, (q + 1) * DIM), { k: K, efSearch: ef })).map((h) => Number(h.id)), found);
+    add({ system: 'abi-sdk HNSW int8 (disk vectors)', params: `M${M} efC${EF_C} ef${ef}`, buildS: build, qps, recall: recallAt(ds.truth, found, Math.min(NQ, ds.nq), K), memMB: mem });
+  }
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** The IVF-PQ parameters both IVF systems use: 4·√n cells (at most 4,096), dim / 8 sub-spaces. */
+const ivfParams = (n: number): { nlist: number; m: number } => ({ nlist: Math.min(4096, Math.round(4 * Math.sqrt(n))), m: DIM / 8 });
+
+/** abi-sdk IVF-PQ, float vectors on disk, 100 candidates re-ranked. */
+async function runIvfPq(ds: Dataset, dir: string, add: AddRow, found: Uint32Array): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
+  const { nlist, m } = ivfParams(ds.n);
+  const opts = { path: dir, dimension: DIM, index: { type: 'ivfpq' as const, nlist, m, trainAt: ds.n, rerank: 100 }, vectors: 'disk' as const, durability: 'write' as const, snapshotLogBytes: 2 ** 31 };
+  let store = await VectorStore.open(opts);
+  const build = await load(store, ds);
+  await store.close();
+  store = await VectorStore.open(opts);
+  const indexMB = store.stats().indexBytes / 2 ** 20;
+  const mem = indexMB;
+  for (const nprobe of NPROBES) {
+    const qps = await timeQueries(Math.min(NQ, ds.nq), async (q) => (await store.search(ds.queries.subarray(q * DIM, (q + 1) * DIM), { k: K, nprobe })).map((h) => Number(h.id)), found);
+    add({ system: 'abi-sdk IVF-PQ (disk vectors)', params: `nlist${nlist} m${m} nprobe${nprobe} rerank100`, buildS: build, qps, recall: recallAt(ds.truth, found, Math.min(NQ, ds.nq), K), memMB: mem, indexMB });
+  }
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** LanceDB IVF_PQ with the same cells and sub-spaces, refine factor 10 (100 candidates re-ranked at k = 10). */
+async function runLance(ds: Dataset, dir: string, add: AddRow, found: Uint32Array): Promise<void> {
+  rmSync(dir, { recursive: true, force: true });
+  const { nlist, m } = ivfParams(ds.n);
+  const r0 = rssMB();
+  const t = performance.now();
+  const table = await buildLance(dir, ds.data, ds.n, DIM, nlist, m);
+  const build = (performance.now() - t) / 1000;
+  const mem = rssMB() - r0;
+  for (const nprobe of NPROBES) {
+    const qps = await timeQueries(Math.min(NQ, ds.nq), (q) => searchLance(table, ds.queries.subarray(q * DIM, (q + 1) * DIM), K, nprobe, 10), found);
+    add({ system: 'LanceDB IVF_PQ', params: `nlist${nlist} m${m} nprobes${nprobe} refine10`, buildS: build, qps, recall: recallAt(ds.truth, found, Math.min(NQ, ds.nq), K), memMB: mem });
+  }
+  rmSync(dir, { recursive: true, force: true });
 }
 
 function report(): string {
@@ -220,32 +323,48 @@ function report(): string {
     `| dataset | system | params | build s | QPS | recall@10 | memory MB |`,
     `|---|---|---|---:|---:|---:|---:|`,
   ];
-  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
+  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
   const sorted = [...rows].sort((a, b) => (a.dataset === b.dataset ? order.indexOf(a.system) - order.indexOf(b.system) : 0));
   for (const r of sorted) {
     lines.push(`| ${r.dataset} | ${r.system} | ${r.params} | ${r.buildS === null ? '—' : r.buildS.toFixed(1)} | ${r.qps.toFixed(r.qps < 100 ? 1 : 0)} | ${r.recall.toFixed(3)} | ${r.memMB === null ? '—' : r.memMB.toFixed(0)} |`);
   }
   lines.push('');
-  lines.push('Memory: JS heap + ArrayBuffer growth for abi-sdk (after build, snapshot and reopen), LangChain and LlamaIndex; hnswlib-node computed from its allocation layout (RSS growth is printed to stderr; malloc reuse makes it unreliable in one process). The linear-scan rows use fewer queries.');
+  lines.push('Memory: abi-sdk = what the store reports for its vectors, codes, graph and lists after reopen (`stats().indexBytes`; ids, metadata and text live in the JS heap, the same for every abi-sdk layout, and are not included); hnswlib-node computed from its allocation layout (labels included); LanceDB = RSS growth while building (native, approximate); LangChain and LlamaIndex: JS heap + ArrayBuffer growth. The linear-scan rows use fewer queries.');
   for (const ds of new Set(rows.map((r) => r.dataset))) {
     const first = (sys: string): Row | undefined => rows.find((r) => r.dataset === ds && r.system === sys && r.recall >= 0.95);
     const a = first('abi-sdk HNSW'), b = first('hnswlib-node');
-    const scan = rows.find((r) => r.dataset === ds && r.system === 'Float32Array scan')!;
-    const flat = rows.find((r) => r.dataset === ds && r.system === 'abi-sdk flat')!;
+    const scan = rows.find((r) => r.dataset === ds && r.system === 'Float32Array scan');
+    const flat = rows.find((r) => r.dataset === ds && r.system === 'abi-sdk flat');
     const note = rows.find((r) => r.dataset === ds && r.note)?.note;
     if (note) lines.push(`- ${ds}: abi-sdk HNSW ${note}`);
     const sameEf = a && rows.find((r) => r.dataset === ds && r.system === 'hnswlib-node' && r.params === a.params);
-    lines.push(`- ${ds}: abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${a && b ? `${(a.qps / b.qps).toFixed(2)}x (${a.params.split(' ').pop()} ${a.qps.toFixed(0)} QPS @ ${a.recall.toFixed(3)} vs ${b.params.split(' ').pop()} ${b.qps.toFixed(0)} QPS @ ${b.recall.toFixed(3)})` : 'n/a'}` +
-      `${sameEf ? `; at the same ef: ${(a.qps / sameEf.qps).toFixed(2)}x` : ''}; build time ratio ${a && b ? ((a.buildS ?? 0) / (b.buildS ?? 1)).toFixed(2) : 'n/a'}x; abi-sdk flat / Float32Array scan: ${(flat.qps / scan.qps).toFixed(2)}x`);
+    if (a || b) lines.push(`- ${ds}: abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${a && b ? `${(a.qps / b.qps).toFixed(2)}x (${a.params.split(' ').pop()} ${a.qps.toFixed(0)} QPS @ ${a.recall.toFixed(3)} vs ${b.params.split(' ').pop()} ${b.qps.toFixed(0)} QPS @ ${b.recall.toFixed(3)})` : 'n/a'}` +
+      `${sameEf ? `; at the same ef: ${(a.qps / sameEf.qps).toFixed(2)}x` : ''}; build time ratio ${a && b ? ((a.buildS ?? 0) / (b.buildS ?? 1)).toFixed(2) : 'n/a'}x; abi-sdk flat / Float32Array scan: ${flat && scan ? (flat.qps / scan.qps).toFixed(2) : 'n/a'}x`);
+    const i8 = first('abi-sdk HNSW int8 (disk vectors)');
+    const fl = rows.filter((r) => r.dataset === ds && r.system === 'abi-sdk HNSW');
+    if (i8 && fl.length) {
+      const same = fl.find((r) => r.params === i8.params);
+      lines.push(`- ${ds}: int8 HNSW memory / float HNSW memory ${(i8.memMB! / fl[0].memMB!).toFixed(2)}x; recall at ${i8.params.split(' ').pop()}: int8 ${i8.recall.toFixed(3)} vs float ${same?.recall.toFixed(3) ?? 'n/a'}; int8 QPS / hnswlib-node QPS at recall ≥ 0.95: ${b ? (i8.qps / b.qps).toFixed(2) : 'n/a'}x`);
+    }
+    for (const target of [0.9, 0.95]) {
+      const ours = rows.find((r) => r.dataset === ds && r.system === 'abi-sdk IVF-PQ (disk vectors)' && r.recall >= target);
+      const lance = rows.find((r) => r.dataset === ds && r.system === 'LanceDB IVF_PQ' && r.recall >= target);
+      if (ours || lance) lines.push(`- ${ds}: IVF-PQ at recall ≥ ${target}: abi-sdk ${ours ? `${ours.qps.toFixed(0)} QPS (${ours.params.split(' ')[2]}, ${ours.recall.toFixed(3)})` : 'not reached'} vs LanceDB ${lance ? `${lance.qps.toFixed(0)} QPS (${lance.params.split(' ')[2]}, ${lance.recall.toFixed(3)})` : 'not reached'}${ours && lance ? ` → ${(ours.qps / lance.qps).toFixed(2)}x` : ''}`);
+    }
+    const ivf = rows.find((r) => r.dataset === ds && r.system === 'abi-sdk IVF-PQ (disk vectors)');
+    if (ivf) {
+      const raw = (N * DIM * 4) / 2 ** 20;
+      lines.push(`- ${ds}: abi-sdk IVF-PQ index memory (codes, lists, centroids, codebooks) ${ivf.indexMB!.toFixed(1)} MB = ${(ivf.indexMB! / raw).toFixed(3)}x the raw float vectors (${raw.toFixed(0)} MB)`);
+    }
   }
   return lines.join('\n');
 }
 
 console.error(`bench:ann — N=${N}, queries=${NQ} (linear-scan peers: ${SLOW_NQ}), k=${K}, M=${M}, efConstruction=${EF_C}${quick ? ' (quick)' : ''}`);
 const t0 = performance.now();
-for (const kind of ['clustered', 'lowrank'] as const) await runDataset(kind);
+for (const kind of DATASETS) await runDataset(kind);
 const table = report();
 console.log(`\nbench:ann — ${N} x ${DIM} normalized, ${NQ} queries one at a time, k=${K}, Node ${process.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s total\n`);
 console.log(table);
 mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', `ann-${quick ? 'quick' : 'full'}.json`), JSON.stringify({ N, NQ, EF_C, rows }, null, 2));
+writeFileSync(join(import.meta.dirname, 'results', `ann-${quick ? 'quick' : N}.json`), JSON.stringify({ N, NQ, EF_C, rows }, null, 2));

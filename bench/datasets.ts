@@ -4,7 +4,8 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { dot4, dot } from '../src/store/distance.js';
+import { dot } from '../src/store/distance.js';
+import { KernelArena } from '../src/kernels/index.js';
 import { MaxHeap } from '../src/store/heap.js';
 
 export interface Dataset {
@@ -88,24 +89,32 @@ function lowrank(n: number, nq: number, dim: number): { data: Float32Array; quer
   return { data: make(n, 5), queries: make(nq, 6) };
 }
 
-/** Exact top-k by inner product (the vectors are normalized, so this is cosine). */
+/**
+ * Exact top-k by inner product (the vectors are normalized, so this is cosine): every distance, computed by the
+ * float32 block kernel (tested against a float64 reference in tests/kernels) over the data copied into one arena.
+ */
 export function bruteForce(data: Float32Array, n: number, queries: Float32Array, nq: number, dim: number, k: number): Uint32Array {
   const truth = new Uint32Array(nq * k);
   const heap = new MaxHeap(k + 1);
-  const out = new Float64Array(4);
+  const BLOCK = 4096;
+  const arena = new KernelArena({ initialBytes: n * dim * 4 + dim * 4 + BLOCK * 4 + (1 << 20) });
+  const base = arena.alloc(n * dim * 4);
+  const query = arena.alloc(dim * 4);
+  const out = arena.alloc(BLOCK * 4);
+  arena.views.f32.set(data.subarray(0, n * dim), base >>> 2);
   for (let q = 0; q < nq; q++) {
     heap.clear();
-    const qo = q * dim;
-    const offer = (d: number, s: number): void => {
-      if (heap.size < k) heap.push(d, s);
-      else if (d < heap.topKey()) heap.replaceTop(d, s);
-    };
-    let i = 0;
-    for (; i + 4 <= n; i += 4) {
-      dot4(queries, qo, data, i * dim, (i + 1) * dim, (i + 2) * dim, (i + 3) * dim, dim, out);
-      offer(-out[0], i); offer(-out[1], i + 1); offer(-out[2], i + 2); offer(-out[3], i + 3);
+    const f32 = arena.views.f32;
+    f32.set(queries.subarray(q * dim, (q + 1) * dim), query >>> 2);
+    for (let s = 0; s < n; s += BLOCK) {
+      const m = Math.min(BLOCK, n - s);
+      arena.kernels.dotF32Block(query, base + s * dim * 4, dim * 4, m, dim, out);
+      for (let i = 0; i < m; i++) {
+        const d = -f32[(out >>> 2) + i];
+        if (heap.size < k) heap.push(d, s + i);
+        else if (d < heap.topKey()) heap.replaceTop(d, s + i);
+      }
     }
-    for (; i < n; i++) offer(-dot(queries, qo, data, i * dim, dim), i);
     for (let j = k - 1; j >= 0; j--) { truth[q * k + j] = heap.topVal(); heap.pop(); }
   }
   return truth;

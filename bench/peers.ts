@@ -76,3 +76,23 @@ export async function searchLlamaindex(store: SimpleVectorStore, q: Float32Array
   const res = await store.query({ queryEmbedding: Array.from(q), similarityTopK: k, mode: VectorStoreQueryMode.DEFAULT });
   return (res.ids ?? []).map(Number);
 }
+
+/** LanceDB table with an IVF_PQ index (the peer of abi-sdk's ivfpq), built from the same vectors in 50k-row batches. */
+export async function buildLance(dir: string, data: Float32Array, n: number, dim: number, nlist: number, m: number): Promise<import('@lancedb/lancedb').Table> {
+  const lancedb = await import('@lancedb/lancedb');
+  const db = await lancedb.connect(dir);
+  let table: import('@lancedb/lancedb').Table | undefined;
+  for (let s = 0; s < n; s += 50_000) {
+    const rows = Array.from({ length: Math.min(50_000, n - s) }, (_, i) => ({ id: s + i, vector: data.subarray((s + i) * dim, (s + i + 1) * dim) }));
+    if (table === undefined) table = await db.createTable('vectors', rows, { mode: 'overwrite' });
+    else await table.add(rows);
+  }
+  await table!.createIndex('vector', { config: lancedb.Index.ivfPq({ numPartitions: nlist, numSubVectors: m, distanceType: 'cosine' }) });
+  return table!;
+}
+
+/** LanceDB search: `nprobes` cells, exact re-ranking of `refine × k` candidates. */
+export async function searchLance(table: import('@lancedb/lancedb').Table, q: Float32Array, k: number, nprobes: number, refine: number): Promise<number[]> {
+  const rows = await table.vectorSearch(q).limit(k).nprobes(nprobes).refineFactor(refine).select(['id']).toArray();
+  return rows.map((r: { id: number }) => r.id);
+}

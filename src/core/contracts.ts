@@ -25,7 +25,12 @@ export interface Document {
 export interface CallOptions {
   /** Aborts the call; the promise rejects with an `AbortError` (code `ABORTED`). */
   signal?: AbortSignal;
-  /** Milliseconds before the call rejects with a `TimeoutError` (code `TIMEOUT`). */
+  /**
+   * Milliseconds one attempt may take before it fails with a `TimeoutError` (code `TIMEOUT`). Components that retry
+   * (the remote connectors) give every attempt its own timeout and may retry a timed-out attempt; a streamed answer
+   * applies it to the first delta and to every gap between deltas. Bound a whole call with
+   * `signal: AbortSignal.timeout(ms)`.
+   */
   timeout?: number;
 }
 

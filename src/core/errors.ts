@@ -349,6 +349,8 @@ export interface ConnectorErrorOptions extends AbiErrorOptions {
   requestId?: string;
   /** The provider's error body (parsed JSON or text), secrets removed. */
   body?: unknown;
+  /** How long the provider asked to wait before retrying (`Retry-After`), in milliseconds, when it said. */
+  retryAfterMs?: number;
 }
 
 /**
@@ -364,12 +366,14 @@ export class ConnectorError extends AbiError {
   readonly requestId: string | undefined;
   /** The provider's error body, secrets removed. */
   readonly body: unknown;
+  /** How long the provider asked to wait before retrying, in milliseconds, when it said (`Retry-After`). */
+  readonly retryAfterMs: number | undefined;
   /**
    * Creates the error.
    *
    * @param code - the stable code
    * @param message - the provider's message or a description
-   * @param options - provider, status, request id, body, cause, retryable
+   * @param options - provider, status, request id, body, retry-after, cause, retryable
    */
   constructor(code: AbiErrorCode, message: string, options: ConnectorErrorOptions) {
     super(code, message, options);
@@ -377,6 +381,7 @@ export class ConnectorError extends AbiError {
     this.status = options.status;
     this.requestId = options.requestId;
     this.body = options.body;
+    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -421,17 +426,14 @@ export class PermissionDeniedError extends ConnectorError {
 
 /** Refused for rate (HTTP 429 or a local limiter). Code `RATE_LIMITED`. Retryable. */
 export class RateLimitError extends ConnectorError {
-  /** How long the provider asked to wait, in milliseconds, when it said. */
-  readonly retryAfterMs: number | undefined;
   /**
    * Creates the error.
    *
    * @param message - the provider's message
-   * @param options - provider, response details and the requested wait
+   * @param options - provider, response details and the requested wait (`retryAfterMs`)
    */
-  constructor(message: string, options: ConnectorErrorOptions & { retryAfterMs?: number }) {
+  constructor(message: string, options: ConnectorErrorOptions) {
     super('RATE_LIMITED', message, { retryable: true, ...options });
-    this.retryAfterMs = options.retryAfterMs;
   }
 }
 
@@ -528,7 +530,7 @@ export class CircuitOpenError extends ConnectorError {
 export function connectorErrorFromStatus(
   status: number,
   message: string,
-  options: ConnectorErrorOptions & { retryAfterMs?: number },
+  options: ConnectorErrorOptions,
 ): ConnectorError {
   const o = { ...options, status };
   if (status === 401) return new AuthenticationError(message, o);

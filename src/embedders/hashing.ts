@@ -33,28 +33,23 @@ export interface HashingEmbedderOptions {
 }
 
 const WORD = /[\p{L}\p{N}]+/gu;
-const encoder = new TextEncoder();
 
-/** MurmurHash3 (x86, 32-bit) of a string's UTF-8 bytes. */
+/** MurmurHash3 (x86, 32-bit) over a string's UTF-16 code units, two per 32-bit block (no encoding step). */
 function murmur3(text: string, seed: number): number {
-  const bytes = encoder.encode(text);
-  const n = bytes.length;
-  const blocks = n & ~3;
+  const n = text.length;
+  const pairs = n & ~1;
   let h = seed >>> 0;
-  for (let i = 0; i < blocks; i += 4) {
-    let k = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16) | (bytes[i + 3] << 24);
+  for (let i = 0; i < pairs; i += 2) {
+    let k = text.charCodeAt(i) | (text.charCodeAt(i + 1) << 16);
     k = Math.imul(k, 0xcc9e2d51); k = (k << 15) | (k >>> 17); k = Math.imul(k, 0x1b873593);
     h ^= k; h = (h << 13) | (h >>> 19); h = (Math.imul(h, 5) + 0xe6546b64) | 0;
   }
-  const tail = n & 3;
-  if (tail > 0) {
-    let k = bytes[blocks];
-    if (tail > 1) k ^= bytes[blocks + 1] << 8;
-    if (tail > 2) k ^= bytes[blocks + 2] << 16;
+  if (n & 1) {
+    let k = text.charCodeAt(n - 1);
     k = Math.imul(k, 0xcc9e2d51); k = (k << 15) | (k >>> 17); k = Math.imul(k, 0x1b873593);
     h ^= k;
   }
-  h ^= n;
+  h ^= n * 2;
   h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
   return h >>> 0;
 }
@@ -75,7 +70,7 @@ function murmur3(text: string, seed: number): number {
 export class HashingEmbedder extends BaseEmbedder {
   /** Vector length. */
   readonly dimension: number;
-  /** Identifies the configuration, e.g. `hashing-384-c3.4.5-s0`. */
+  /** Identifies the configuration, e.g. `hashing-v2-384-c3.4.5-s0`. */
   readonly model: string;
   readonly #ngrams: number[];
   readonly #charWeight: number;
@@ -97,7 +92,7 @@ export class HashingEmbedder extends BaseEmbedder {
     this.#charWeight = options.charNgramWeight ?? 0.35;
     this.#bigramWeight = options.bigramWeight ?? 0.7;
     this.#seed = options.seed ?? 0;
-    this.model = `hashing-${dimension}-c${ngrams.join('.')}-s${this.#seed}`;
+    this.model = `hashing-v2-${dimension}-c${ngrams.join('.')}-s${this.#seed}`;
   }
 
   /**
@@ -132,9 +127,14 @@ export class HashingEmbedder extends BaseEmbedder {
       this.#add(v, `w:${w}`, 1);
       if (i > 0) this.#add(v, `b:${words[i - 1]} ${w}`, this.#bigramWeight);
       if (this.#ngrams.length > 0) {
-        const cps = Array.from(`<${w}>`);
+        const marked = `<${w}>`;
+        // Slice by code units when the word has no astral characters (the common case), else by code points.
+        const cps = /[\uD800-\uDFFF]/.test(marked) ? Array.from(marked) : null;
+        const len = cps ? cps.length : marked.length;
         for (const n of this.#ngrams) {
-          for (let s = 0; s + n <= cps.length; s++) this.#add(v, `c:${cps.slice(s, s + n).join('')}`, this.#charWeight);
+          for (let s = 0; s + n <= len; s++) {
+            this.#add(v, `c:${cps ? cps.slice(s, s + n).join('') : marked.slice(s, s + n)}`, this.#charWeight);
+          }
         }
       }
     }
@@ -149,7 +149,8 @@ export class HashingEmbedder extends BaseEmbedder {
 
   #add(v: Float32Array, feature: string, weight: number): void {
     const h = murmur3(feature, this.#seed);
-    const sign = murmur3(feature, this.#seed ^ 0x9e3779b9) & 1 ? -1 : 1;
+    // One hash gives both: the bucket from its value modulo the dimension, the sign from a remix of its bits.
+    const sign = Math.imul(h ^ (h >>> 15), 0x2c1b3c6d) < 0 ? -1 : 1;
     v[h % this.dimension] += sign * weight;
   }
 }

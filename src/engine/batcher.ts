@@ -20,7 +20,7 @@ export interface BatchPlan {
 }
 
 /** Batching limits. */
-export interface BatchLimits {
+export interface LocalBatchingOptions {
   /**
    * Most padded tokens (rows x longest row) in one model call; bounds activation memory. A single sequence longer than
    * this still runs, alone.
@@ -42,7 +42,7 @@ export interface BatchLimits {
 }
 
 /** Resolved batching limits with their defaults. @internal */
-export function resolveLimits(limits: BatchLimits | undefined): Required<BatchLimits> {
+export function resolveLimits(limits: LocalBatchingOptions | undefined): Required<LocalBatchingOptions> {
   const maxBatchTokens = limits?.maxBatchTokens ?? 16384;
   const maxBatchSize = limits?.maxBatchSize ?? 64;
   const batchOverheadTokens = limits?.batchOverheadTokens ?? 32;
@@ -65,7 +65,7 @@ export function resolveLimits(limits: BatchLimits | undefined): Required<BatchLi
  *
  * @internal
  */
-export function planBatches(lengths: Int32Array, limits: Required<BatchLimits>): BatchPlan {
+export function planBatches(lengths: Int32Array, limits: Required<LocalBatchingOptions>): BatchPlan {
   const n = lengths.length;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;

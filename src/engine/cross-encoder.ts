@@ -3,7 +3,7 @@
 import type { CallOptions, Reranker, RerankOptions, RerankResult } from '../core/contracts.js';
 import { ClosedError, ModelLoadError, ValidationError } from '../core/errors.js';
 import { linkedSignal, throwIfAborted } from '../internal/abort.js';
-import { resolveLimits, type BatchLimits } from './batcher.js';
+import { resolveLimits, type LocalBatchingOptions } from './batcher.js';
 import { pickLoadOptions } from './local-embedder.js';
 import type { LoadedModel, ModelLoadOptions } from './loaded-model.js';
 import { ModelRegistry } from './registry.js';
@@ -13,7 +13,7 @@ import { concatTokenized, type TokenizedTexts } from './tokenizer.js';
 export type ScoreActivation = 'sigmoid' | 'softmax' | 'none';
 
 /** Options of {@link LocalCrossEncoder.fromFolder}. */
-export interface LocalCrossEncoderOptions extends ModelLoadOptions, BatchLimits {
+export interface LocalCrossEncoderOptions extends ModelLoadOptions, LocalBatchingOptions {
   /** Share loaded models; without one the cross-encoder owns a private registry. */
   registry?: ModelRegistry;
   /**
@@ -70,7 +70,7 @@ export class LocalCrossEncoder implements Reranker {
   private readonly ownsRegistry: boolean;
   private readonly dir: string;
   private readonly loadOptions: ModelLoadOptions;
-  private readonly limits: Required<BatchLimits>;
+  private readonly limits: Required<LocalBatchingOptions>;
   private readonly labelIndex: number;
   private closed = false;
 

@@ -15,6 +15,6 @@ export {
   readModelFolder, type ModelDtype, type ModelFolderInfo, type ModelFolderOptions, type PoolingStrategy, type PromptPair,
 } from './model-folder.js';
 export { TextTokenizer, concatTokenized, type TextTokenizerOptions, type TokenizedTexts } from './tokenizer.js';
-export type { BatchLimits } from './batcher.js';
+export type { LocalBatchingOptions } from './batcher.js';
 export type { Device } from './device.js';
 export type { EngineLogger, SessionOptions } from './session.js';

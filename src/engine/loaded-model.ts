@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { ModelLoadError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
-import { FeedBuffers, planBatches, type BatchFeeds, type BatchLimits, type FeedLayout, resolveLimits } from './batcher.js';
+import { FeedBuffers, planBatches, type BatchFeeds, type LocalBatchingOptions, type FeedLayout, resolveLimits } from './batcher.js';
 import { readModelFolder, type ModelFolderInfo, type ModelFolderOptions } from './model-folder.js';
 import { OnnxSession, type FloatOutput, type SessionOptions } from './session.js';
 import { TextTokenizer, type TokenizedTexts } from './tokenizer.js';
@@ -91,7 +91,7 @@ export class LoadedModel {
    * Runs tokenized sequences through the model in length-sorted batches and calls `visit` per batch.
    * Checks `signal` before every batch. @internal
    */
-  async forEachBatch(tokens: TokenizedTexts, outputName: string, limits: BatchLimits | undefined, signal: AbortSignal | undefined,
+  async forEachBatch(tokens: TokenizedTexts, outputName: string, limits: LocalBatchingOptions | undefined, signal: AbortSignal | undefined,
     visit: BatchVisitor): Promise<void> {
     const resolved = resolveLimits(limits);
     const lengths = new Int32Array(tokens.count);

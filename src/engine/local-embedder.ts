@@ -4,7 +4,7 @@ import { BaseEmbedder } from '../core/base-embedder.js';
 import type { CallOptions, EmbedOptions } from '../core/contracts.js';
 import { ClosedError, ValidationError } from '../core/errors.js';
 import { linkedSignal, throwIfAborted } from '../internal/abort.js';
-import { resolveLimits, type BatchLimits } from './batcher.js';
+import { resolveLimits, type LocalBatchingOptions } from './batcher.js';
 import type { LoadedModel, ModelLoadOptions } from './loaded-model.js';
 import type { PoolingStrategy, PromptPair } from './model-folder.js';
 import { l2NormalizeInPlace, poolRow } from './pooling.js';
@@ -12,7 +12,7 @@ import { ModelRegistry } from './registry.js';
 import type { TokenizedTexts } from './tokenizer.js';
 
 /** Options of {@link LocalEmbedder.fromFolder}. */
-export interface LocalEmbedderOptions extends ModelLoadOptions, BatchLimits {
+export interface LocalEmbedderOptions extends ModelLoadOptions, LocalBatchingOptions {
   /** Share loaded models with other embedders and cross-encoders; without one the embedder owns a private registry. */
   registry?: ModelRegistry;
   /**
@@ -80,7 +80,7 @@ export class LocalEmbedder extends BaseEmbedder {
   private readonly ownsRegistry: boolean;
   private readonly dir: string;
   private readonly loadOptions: ModelLoadOptions;
-  private readonly limits: Required<BatchLimits>;
+  private readonly limits: Required<LocalBatchingOptions>;
   private readonly outputName: string;
   private readonly modelWidth: number;
   private readonly excludePrompt: boolean;

@@ -1,7 +1,8 @@
 // Lazy loading of the engine's optional peer dependencies (onnxruntime-node, tokenizers), so `import 'abi-sdk'`
 // works without them and the error says how to install what is missing.
 import { createRequire } from 'node:module';
-import { UnsupportedError } from '../core/errors.js';
+import { AbiError, UnsupportedError } from '../core/errors.js';
+import { loadPeer } from '../internal/peer.js';
 import type * as OrtModule from 'onnxruntime-node';
 import type * as TokenizersModule from 'tokenizers';
 
@@ -13,18 +14,19 @@ export type Tokenizers = typeof TokenizersModule;
 let ortPromise: Promise<Ort> | undefined;
 let tokenizersPromise: Promise<Tokenizers> | undefined;
 
-function missing(pkg: string, extra: string, cause: unknown): UnsupportedError {
-  return new UnsupportedError(
-    `The local engine needs the optional package "${pkg}", which could not be loaded. Install it with ` +
-      `\`npm install ${pkg}\`${extra}.`,
-    { cause },
-  );
+/** CJS packages imported from ESM expose their exports under `default`. */
+function unwrapDefault<T>(mod: T & { default?: T }): T {
+  return (mod.default && typeof mod.default === 'object' ? mod.default : mod) as T;
 }
 
-/** Whether an import failure means "not installed" rather than "installed but broken". */
-function unwrapDefault<T>(mod: T & { default?: T }): T {
-  // CJS packages imported from ESM expose their exports under `default`.
-  return (mod.default && typeof mod.default === 'object' ? mod.default : mod) as T;
+/** Imports a peer: "not installed" gets the install hint (loadPeer); a native binding that fails to load is typed too. */
+async function importPeer<T>(pkg: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return unwrapDefault((await loadPeer(pkg, 'The local engine', load)) as T & { default?: T });
+  } catch (err) {
+    if (err instanceof AbiError) throw err;
+    throw new UnsupportedError(`"${pkg}" is installed but does not load on ${process.platform}-${process.arch}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /**
@@ -34,13 +36,8 @@ function unwrapDefault<T>(mod: T & { default?: T }): T {
  * @internal
  */
 export function loadOrt(): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-node').then(
-    (m) => unwrapDefault(m as Ort & { default?: Ort }),
-    (err: unknown) => {
-      ortPromise = undefined;
-      throw missing('onnxruntime-node', ' (with `onnxruntime-node-install=skip` in .npmrc where its CUDA download is unreachable)', err);
-    },
-  );
+  ortPromise ??= importPeer('onnxruntime-node', () => import('onnxruntime-node') as Promise<Ort>);
+  ortPromise.catch(() => { ortPromise = undefined; });
   return ortPromise;
 }
 
@@ -51,13 +48,8 @@ export function loadOrt(): Promise<Ort> {
  * @internal
  */
 export function loadTokenizers(): Promise<Tokenizers> {
-  tokenizersPromise ??= import('tokenizers').then(
-    (m) => unwrapDefault(m as Tokenizers & { default?: Tokenizers }),
-    (err: unknown) => {
-      tokenizersPromise = undefined;
-      throw missing('tokenizers', '', err);
-    },
-  );
+  tokenizersPromise ??= importPeer('tokenizers', () => import('tokenizers') as Promise<Tokenizers>);
+  tokenizersPromise.catch(() => { tokenizersPromise = undefined; });
   return tokenizersPromise;
 }
 

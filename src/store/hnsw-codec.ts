@@ -5,7 +5,7 @@
  * @module
  */
 import { HnswGraph } from './hnsw.js';
-import type { VectorStorage } from './vectors.js';
+import type { DistanceSpace } from './space.js';
 
 const HEADER_WORDS = 8;
 
@@ -53,7 +53,7 @@ export function serializeGraph(g: HnswGraph): Uint8Array {
  * @returns the graph, or a string describing the first inconsistency
  * @internal
  */
-export function deserializeGraph(bytes: Uint8Array, vectors: VectorStorage, isL2: boolean): HnswGraph | string {
+export function deserializeGraph(bytes: Uint8Array, vectors: DistanceSpace, isL2: boolean): HnswGraph | string {
   if (bytes.byteLength % 4 !== 0 || bytes.byteLength < HEADER_WORDS * 4) return 'graph section has a bad length';
   const words = new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
   const M = words[0], efC = words[1], maxLevel = words[2] - 1, ep = words[3] - 1, n = words[4];

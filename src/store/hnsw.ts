@@ -2,7 +2,7 @@
  * Hierarchical Navigable Small World graph (Malkov & Yashunin), laid out as hnswlib does it, on flat typed arrays:
  * - level-0 links of all nodes in one `Uint32Array`, `1 + 2M` words per node (count, then neighbour slots);
  * - upper-level links per node (only ~1/M of nodes have any), `1 + M` words per level;
- * - vectors are not stored here: the graph reads them from the shared {@link VectorStorage} by slot;
+ * - vectors are not stored here: the graph reads them from the shared distance space (float or int8) by slot;
  * - epoch-tagged visited sets from a pool, typed-array binary heaps, hnswlib's neighbour-selection heuristic.
  *
  * Deleted and filtered-out nodes stay in the graph as waypoints and are only kept out of results (hnswlib's
@@ -11,9 +11,8 @@
  * @internal
  * @module
  */
-import { dot, dot4, l2sq, l2sq4 } from './distance.js';
 import { MaxHeap, MinHeap } from './heap.js';
-import type { VectorStorage } from './vectors.js';
+import type { DistanceSpace } from './space.js';
 import { VisitedPool } from './visited.js';
 
 /** Graph construction parameters. @internal */
@@ -43,7 +42,7 @@ function nextRandom(state: Uint32Array): number {
 }
 
 
-/** An HNSW graph over the slots of a {@link VectorStorage}. @internal */
+/** An HNSW graph over the slots of a {@link DistanceSpace}. @internal */
 export class HnswGraph {
   readonly M: number;
   readonly maxM0: number;
@@ -51,7 +50,7 @@ export class HnswGraph {
   readonly stride0: number;
   readonly upperStride: number;
   readonly isL2: boolean;
-  vectors: VectorStorage;
+  vectors: DistanceSpace;
   level0: Uint32Array;
   levels: Uint8Array;
   upper: (Uint32Array | undefined)[] = [];
@@ -67,12 +66,12 @@ export class HnswGraph {
   readonly #searchCand = new MinHeap(256);
   readonly #nb: Uint32Array;
   readonly #nbDist: Float64Array;
-  readonly #out4 = new Float64Array(4);
+  readonly #selDist: Float64Array;
   #sortIds = new Uint32Array(256);
   #sortDists = new Float64Array(256);
   readonly #sel: Uint32Array;
 
-  constructor(vectors: VectorStorage, isL2: boolean, params: HnswParams, capacity = 64) {
+  constructor(vectors: DistanceSpace, isL2: boolean, params: HnswParams, capacity = 64) {
     this.vectors = vectors;
     this.isL2 = isL2;
     this.M = params.M;
@@ -87,6 +86,7 @@ export class HnswGraph {
     this.#nb = new Uint32Array(this.maxM0 + 4);
     this.#nbDist = new Float64Array(this.maxM0 + 4);
     this.#sel = new Uint32Array(this.maxM0 + 1);
+    this.#selDist = new Float64Array(this.maxM0 + 1);
   }
 
   /** Makes room for `n` nodes (geometric growth). */
@@ -109,34 +109,11 @@ export class HnswGraph {
     return b;
   }
 
-  #dist(q: Float32Array, qo: number, data: Float32Array, slot: number, dim: number): number {
-    return this.isL2 ? l2sq(q, qo, data, slot * dim, dim) : 1 - dot(q, qo, data, slot * dim, dim);
-  }
-
-  /** Distances from the query to `m` slots listed in `ids`, four per kernel call, into `out`. */
-  #batchDistances(q: Float32Array, qo: number, data: Float32Array, dim: number, ids: Uint32Array, m: number, out: Float64Array): void {
-    const out4 = this.#out4;
-    let j = 0;
-    if (this.isL2) {
-      for (; j + 4 <= m; j += 4) {
-        l2sq4(q, qo, data, ids[j] * dim, ids[j + 1] * dim, ids[j + 2] * dim, ids[j + 3] * dim, dim, out4);
-        out[j] = out4[0]; out[j + 1] = out4[1]; out[j + 2] = out4[2]; out[j + 3] = out4[3];
-      }
-      for (; j < m; j++) out[j] = l2sq(q, qo, data, ids[j] * dim, dim);
-    } else {
-      for (; j + 4 <= m; j += 4) {
-        dot4(q, qo, data, ids[j] * dim, ids[j + 1] * dim, ids[j + 2] * dim, ids[j + 3] * dim, dim, out4);
-        out[j] = 1 - out4[0]; out[j + 1] = 1 - out4[1]; out[j + 2] = 1 - out4[2]; out[j + 3] = 1 - out4[3];
-      }
-      for (; j < m; j++) out[j] = 1 - dot(q, qo, data, ids[j] * dim, dim);
-    }
-  }
-
   /** Greedy descent from the entry point to level `stopLevel + 1`'s closest node. */
-  #descend(q: Float32Array, qo: number, stopLevel: number): { node: number; dist: number } {
-    const data = this.vectors.data, dim = this.vectors.dimension;
+  #descend(q: number, stopLevel: number): { node: number; dist: number } {
+    const vectors = this.vectors;
     let cur = this.entryPoint;
-    let curDist = this.#dist(q, qo, data, cur, dim);
+    let curDist = vectors.distance(q, cur);
     const nb = this.#nb, nbDist = this.#nbDist;
     for (let level = this.maxLevel; level > stopLevel; level--) {
       let changed = true;
@@ -146,7 +123,7 @@ export class HnswGraph {
         const base = (level - 1) * this.upperStride;
         const cnt = links[base];
         for (let j = 0; j < cnt; j++) nb[j] = links[base + 1 + j];
-        this.#batchDistances(q, qo, data, dim, nb, cnt, nbDist);
+        vectors.gather(q, nb, cnt, nbDist);
         let next = cur;
         for (let j = 0; j < cnt; j++) {
           if (nbDist[j] < curDist) {
@@ -164,8 +141,7 @@ export class HnswGraph {
   }
 
   /** Beam search on one level during construction: fills `top` with up to `ef` nearest nodes. */
-  #searchLayer(q: Float32Array, qo: number, ep: number, epDist: number, ef: number, level: number, top: MaxHeap): void {
-    const data = this.vectors.data, dim = this.vectors.dimension;
+  #searchLayer(q: number, ep: number, epDist: number, ef: number, level: number, top: MaxHeap): void {
     const vl = this.#pool.acquire(this.nodeCount);
     const tag = vl.reset(this.nodeCount);
     const tags = vl.tags;
@@ -198,7 +174,7 @@ export class HnswGraph {
           nb[m++] = s;
         }
       }
-      this.#batchDistances(q, qo, data, dim, nb, m, nbDist);
+      this.vectors.gather(q, nb, m, nbDist);
       for (let i = 0; i < m; i++) {
         const d = nbDist[i];
         if (top.size < ef || d < lower) {
@@ -222,30 +198,19 @@ export class HnswGraph {
       for (let i = 0; i < n; i++) sel[i] = ids[i];
       return n;
     }
-    const data = this.vectors.data, dim = this.vectors.dimension;
-    const out4 = this.#out4;
-    const isL2 = this.isL2;
+    const vectors = this.vectors;
+    const selDist = this.#selDist;
     let count = 0;
     for (let i = 0; i < n && count < M; i++) {
       const id = ids[i], d = dists[i];
-      const off = id * dim;
+      // Keep the candidate only if no kept neighbour is nearer to it than the base is.
+      vectors.gather(vectors.slotQuery(id, 2), sel, count, selDist);
       let good = true;
-      // Distances to the kept neighbours, four per kernel call; stop at the first that is nearer than the base.
-      let s = 0;
-      for (; s + 4 <= count && good; s += 4) {
-        if (isL2) {
-          l2sq4(data, off, data, sel[s] * dim, sel[s + 1] * dim, sel[s + 2] * dim, sel[s + 3] * dim, dim, out4);
-          if (out4[0] < d || out4[1] < d || out4[2] < d || out4[3] < d) good = false;
-        } else {
-          dot4(data, off, data, sel[s] * dim, sel[s + 1] * dim, sel[s + 2] * dim, sel[s + 3] * dim, dim, out4);
-          const t = 1 - d; // 1 - dot < d  <=>  dot > 1 - d
-          if (out4[0] > t || out4[1] > t || out4[2] > t || out4[3] > t) good = false;
+      for (let s = 0; s < count; s++) {
+        if (selDist[s] < d) {
+          good = false;
+          break;
         }
-      }
-      for (; s < count && good; s++) {
-        const other = sel[s] * dim;
-        const dd = isL2 ? l2sq(data, off, data, other, dim) : 1 - dot(data, off, data, other, dim);
-        if (dd < d) good = false;
       }
       if (good) sel[count++] = id;
     }
@@ -278,20 +243,19 @@ export class HnswGraph {
       this.maxLevel = level;
       return;
     }
-    const q = this.vectors.data;
-    const qo = slot * this.vectors.dimension;
+    const q = this.vectors.slotQuery(slot, 0);
     let ep = this.entryPoint;
     let epDist = 0;
     if (level < this.maxLevel) {
-      const r = this.#descend(q, qo, level);
+      const r = this.#descend(q, level);
       ep = r.node;
       epDist = r.dist;
     } else {
-      epDist = this.#dist(q, qo, q, ep, this.vectors.dimension);
+      epDist = this.vectors.distance(q, ep);
     }
     const top = this.#top;
     for (let l = Math.min(level, this.maxLevel); l >= 0; l--) {
-      this.#searchLayer(q, qo, ep, epDist, this.efConstruction, l, top);
+      this.#searchLayer(q, ep, epDist, this.efConstruction, l, top);
       const n = top.size;
       this.#ensureSortScratch(n);
       const ids = this.#sortIds, dists = this.#sortDists;
@@ -325,14 +289,12 @@ export class HnswGraph {
       links[base] = cnt + 1;
       return;
     }
-    const data = this.vectors.data, dim = this.vectors.dimension;
-    const off = node * dim;
     this.#ensureSortScratch(cnt + 1);
     const ids = this.#sortIds, dists = this.#sortDists;
     const nb = this.#nb, nbDist = this.#nbDist;
     for (let i = 0; i < cnt; i++) nb[i] = links[base + 1 + i];
     nb[cnt] = added;
-    this.#batchDistances(data, off, data, dim, nb, cnt + 1, nbDist);
+    this.vectors.gather(this.vectors.slotQuery(node, 1), nb, cnt + 1, nbDist);
     // Insertion sort by distance to `node`: at most 2M + 1 entries.
     for (let i = 0; i <= cnt; i++) {
       const id = nb[i], d = nbDist[i];
@@ -354,9 +316,9 @@ export class HnswGraph {
   /**
    * Query-time search: greedy descent through the upper levels, then a beam search of width `ef` on level 0 in
    * which only slots passing `accept` (and not `deleted`) enter `top`, while every node may serve as a waypoint.
-   * Neighbour distances are computed four at a time.
+   * Neighbour distances are computed by one gather-kernel call per expanded node.
    *
-   * @param q - query array; the query is `q[qo .. qo+dim)` (normalized for cosine)
+   * @param q - byte offset of the query in the vector arena ({@link DistanceSpace.setQuery}; normalized for cosine)
    * @param ef - beam width (at least k)
    * @param top - receives up to `ef` results (max-heap by distance)
    * @param deleted - tombstone flags by slot, or null
@@ -364,13 +326,13 @@ export class HnswGraph {
    * @param maxVisits - give up (complete = false) after this many distance computations
    */
   search(
-    q: Float32Array, qo: number, ef: number, top: MaxHeap, deleted: Uint8Array | null, accept: SlotPredicate | null,
+    q: number, ef: number, top: MaxHeap, deleted: Uint8Array | null, accept: SlotPredicate | null,
     maxVisits = Infinity,
   ): WalkResult {
     top.clear();
     if (this.entryPoint < 0) return { complete: true, visited: 0 };
-    const { node: ep, dist: epDist } = this.#descend(q, qo, 0);
-    const data = this.vectors.data, dim = this.vectors.dimension;
+    const { node: ep, dist: epDist } = this.#descend(q, 0);
+    const vectors = this.vectors;
     const level0 = this.level0, stride0 = this.stride0;
     const vl = this.#pool.acquire(this.nodeCount);
     const tag = vl.reset(this.nodeCount);
@@ -404,7 +366,7 @@ export class HnswGraph {
           nb[m++] = s;
         }
       }
-      this.#batchDistances(q, qo, data, dim, nb, m, nbDist);
+      vectors.gather(q, nb, m, nbDist);
       visited += m;
       for (let i = 0; i < m; i++) {
         const d = nbDist[i];

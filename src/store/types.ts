@@ -7,6 +7,7 @@
  */
 import type { CallOptions, Metadata } from '../core/contracts.js';
 import type { Filter } from '../core/filter.js';
+import type { TextLanguage } from './text/analyzer.js';
 
 /**
  * How vectors are compared. Scores are always "higher is better":
@@ -47,10 +48,82 @@ export interface HnswIndexOptions {
    * @defaultValue 42
    */
   seed?: number;
+  /**
+   * Vector representation the graph is built and walked on. `int8`: per-dimension scalar quantization (ranges
+   * learned from the data once the store holds 2,048 records, refreshed by every compaction), a quarter of the
+   * memory and faster distances; the final `efSearch` candidates are re-ranked on the float vectors.
+   * @defaultValue 'none'
+   */
+  quantization?: 'none' | 'int8';
+}
+
+/**
+ * Inverted file with product quantization: vectors are grouped into `nlist` cells by k-means and stored as `m`-byte
+ * PQ codes of their residuals; a search scans the `nprobe` nearest cells and re-ranks the best `rerank` candidates
+ * on the float vectors. Trained automatically once the store holds `trainAt` records (exact search until then) and
+ * retrained by compaction. With `vectors: 'disk'` it needs about `m + 12` bytes of memory per vector.
+ */
+export interface IvfPqIndexOptions {
+  /** Index kind. */
+  type: 'ivfpq';
+  /**
+   * Cells. Default: `4·√n` at training time, between 16 and 4,096.
+   * @defaultValue 4·√n
+   */
+  nlist?: number;
+  /**
+   * PQ sub-spaces (bytes per vector); must divide the dimension.
+   * @defaultValue dimension / 8 (or the largest divisor of the dimension up to that)
+   */
+  m?: number;
+  /**
+   * Cells scanned per search; overridable per search. Recall depends mostly on this.
+   * @defaultValue an eighth of the cells, at least 8
+   */
+  nprobe?: number;
+  /**
+   * Candidates re-ranked on float vectors per search (raised to `k`); overridable per search.
+   * @defaultValue 100
+   */
+  rerank?: number;
+  /**
+   * Records needed before the index is trained.
+   * @defaultValue 10000
+   */
+  trainAt?: number;
 }
 
 /** Index selection. */
-export type IndexOptions = FlatIndexOptions | HnswIndexOptions;
+export type IndexOptions = FlatIndexOptions | HnswIndexOptions | IvfPqIndexOptions;
+
+/** Options of the BM25 full-text index over records' `text` (see {@link VectorStoreOptions.text}). */
+export interface TextIndexOptions {
+  /**
+   * Language of stemming and stop words.
+   * @defaultValue 'english'
+   */
+  language?: TextLanguage;
+  /**
+   * Reduce words to stems.
+   * @defaultValue true
+   */
+  stemming?: boolean;
+  /**
+   * Drop stop words: `true` for the language's list, or your own list.
+   * @defaultValue true
+   */
+  stopWords?: boolean | string[];
+  /**
+   * BM25 term-frequency saturation.
+   * @defaultValue 1.2
+   */
+  k1?: number;
+  /**
+   * BM25 length normalization.
+   * @defaultValue 0.75
+   */
+  b?: number;
+}
 
 /**
  * When a write is acknowledged (its promise resolves):
@@ -76,6 +149,19 @@ export interface VectorStoreOptions extends CallOptions {
    * @defaultValue `{ type: 'hnsw', M: 16, efConstruction: 200, efSearch: 96 }`
    */
   index?: IndexOptions;
+  /**
+   * Where float vectors live. `disk`: in the store's snapshot file, read on demand to re-rank a quantized index's
+   * final candidates (only vectors written since the last snapshot stay in memory); needs `path` and an `ivfpq` or
+   * `int8` HNSW index. Fixed at creation.
+   * @defaultValue 'memory'
+   */
+  vectors?: 'memory' | 'disk';
+  /**
+   * Keep a BM25 full-text index over records' `text`, for text and hybrid search. `true` uses the defaults. Fixed
+   * at creation.
+   * @defaultValue false
+   */
+  text?: boolean | TextIndexOptions;
   /**
    * When writes are acknowledged; see {@link DurabilityMode}.
    * @defaultValue 'fsync'
@@ -134,6 +220,10 @@ export interface SearchOptions extends CallOptions {
   filter?: Filter;
   /** HNSW beam width for this search (raised to `k` when smaller). Ignored by exact search. */
   efSearch?: number;
+  /** IVF-PQ cells scanned for this search. */
+  nprobe?: number;
+  /** Candidates re-ranked on float vectors for this search (`ivfpq`; `int8` HNSW re-ranks `efSearch`). */
+  rerank?: number;
   /**
    * Force an exact scan even when an HNSW index exists.
    * @defaultValue false
@@ -144,6 +234,61 @@ export interface SearchOptions extends CallOptions {
    * @defaultValue false
    */
   includeVectors?: boolean;
+}
+
+/**
+ * How a hybrid search merges its vector and text rankings:
+ * - `rrf`: reciprocal rank fusion, `Σ 1 / (k + rank)` (rank-based, needs no score calibration);
+ * - `weighted`: `alpha · vectorScore + (1 − alpha) · textScore` after min-max normalizing each side.
+ */
+export type FusionOptions = RrfFusion | WeightedFusion;
+
+/** Reciprocal rank fusion. */
+export interface RrfFusion {
+  /** Method. */
+  method: 'rrf';
+  /**
+   * The RRF constant.
+   * @defaultValue 60
+   */
+  k?: number;
+}
+
+/** Weighted score fusion. */
+export interface WeightedFusion {
+  /** Method. */
+  method: 'weighted';
+  /**
+   * Weight of the vector side (the text side gets `1 − alpha`).
+   * @defaultValue 0.5
+   */
+  alpha?: number;
+}
+
+/**
+ * A search by vector, by text (BM25; needs the store's `text` index), or both (hybrid). Filters apply to both sides
+ * before fusion.
+ *
+ * @example
+ * ```ts
+ * await store.search({ vector: await embedder.embedQuery(q), text: q, k: 10, fusion: { method: 'rrf' } });
+ * ```
+ */
+export interface SearchQuery extends SearchOptions {
+  /** The query vector. */
+  vector?: Float32Array | readonly number[];
+  /** The query text, matched against records' `text` with BM25. */
+  text?: string;
+  /**
+   * How the two rankings merge when both `vector` and `text` are given.
+   * @defaultValue `{ method: 'rrf', k: 60 }`
+   */
+  fusion?: FusionOptions;
+  /**
+   * Hits taken from each side before fusion.
+   * @defaultValue max(4·k, 50)
+   */
+  candidates?: number;
 }
 
 /** One search result. */
@@ -231,7 +376,9 @@ export interface VectorStoreStats {
   /** Dead slots (deleted or overwritten records) awaiting compaction. */
   deadSlots: number;
   /** Index kind. */
-  index: 'flat' | 'hnsw';
+  index: 'flat' | 'hnsw' | 'ivfpq';
+  /** Whether the quantized index is trained (always true for `flat` and float HNSW). */
+  trained: boolean;
   /** Bytes held by vectors and graph arrays (not metadata and text). */
   indexBytes: number;
   /** Bytes in the current log file (0 in memory). */

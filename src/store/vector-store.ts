@@ -10,17 +10,19 @@ import type { CallOptions, Metadata, MetadataValue } from '../core/contracts.js'
 import { ClosedError, DimensionMismatchError, IOError, UnsupportedError, ValidationError, AbiError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
-import { Collection, resolveIndex } from './collection.js';
-import { rebuild, yieldToLoop } from './compaction.js';
+import { yieldToLoop } from '../internal/yield.js';
+import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../rerank/fusion.js';
+import { Collection, resolveIndex, type CollectionConfig, type SlotHit } from './collection.js';
+import { DiskVectors } from './disk-vectors.js';
 import { compileFilterNode } from './filter-compiler.js';
 import { DirectoryLock } from './lock.js';
 import {
-  collectionFromSnapshot, collectionSections, decodeLogRecord, encodeDelete, encodeUpsert, KNOWN_SECTIONS, metricCode,
-  metricOf, type LogOp,
+  collectionFromSnapshot, collectionSections, decodeLogRecord, encodeDelete, encodeUpsert, INDEX_CODES, KNOWN_SECTIONS,
+  metricCode, metricOf, vectorsOnDisk, type LogOp,
 } from './persistence.js';
-import { readSnapshot, writeSnapshot } from './snapshot.js';
+import { readSnapshot, SectionType, writeSnapshot } from './snapshot.js';
 import type {
-  DistanceMetric, DurabilityMode, SearchHit, SearchOptions, StoredRecord, VectorRecord, VectorStoreBackend,
+  DistanceMetric, DurabilityMode, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
   VectorStoreOptions, VectorStoreStats, WriteOptions,
 } from './types.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
@@ -44,19 +46,50 @@ function checkOptions(o: VectorStoreOptions): void {
     throw new ValidationError(`dimension must be an integer in [1, 65536], got ${String(o.dimension)}`);
   }
   if (o.metric !== undefined && metricCode(o.metric) < 0) throw new ValidationError(`unknown metric ${JSON.stringify(o.metric)}`);
+  const positive = (v: number | undefined, what: string): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ValidationError(`${what} must be a positive integer`);
+  };
   if (o.index !== undefined) {
-    if (o.index.type !== 'flat' && o.index.type !== 'hnsw') throw new ValidationError('index.type must be "flat" or "hnsw"');
+    const type = o.index.type;
+    if (type !== 'flat' && type !== 'hnsw' && type !== 'ivfpq') throw new ValidationError('index.type must be "flat", "hnsw" or "ivfpq"');
     if (o.index.type === 'hnsw') {
-      const { M, efConstruction, efSearch } = o.index;
+      const { M, efConstruction, efSearch, quantization } = o.index;
       if (M !== undefined && (!Number.isInteger(M) || M < 2 || M > 128)) throw new ValidationError('index.M must be an integer in [2, 128]');
-      if (efConstruction !== undefined && (!Number.isInteger(efConstruction) || efConstruction < 1)) throw new ValidationError('index.efConstruction must be a positive integer');
-      if (efSearch !== undefined && (!Number.isInteger(efSearch) || efSearch < 1)) throw new ValidationError('index.efSearch must be a positive integer');
+      positive(efConstruction, 'index.efConstruction');
+      positive(efSearch, 'index.efSearch');
+      if (quantization !== undefined && quantization !== 'none' && quantization !== 'int8') throw new ValidationError('index.quantization must be "none" or "int8"');
+    }
+    if (o.index.type === 'ivfpq') {
+      const { nlist, m, nprobe, rerank, trainAt } = o.index;
+      positive(nlist, 'index.nlist');
+      positive(nprobe, 'index.nprobe');
+      positive(rerank, 'index.rerank');
+      positive(trainAt, 'index.trainAt');
+      positive(m, 'index.m');
+      if (m !== undefined && o.dimension % m !== 0) throw new ValidationError(`index.m (${m}) must divide the dimension (${o.dimension})`);
     }
   }
+  if (o.vectors !== undefined && o.vectors !== 'memory' && o.vectors !== 'disk') throw new ValidationError('vectors must be "memory" or "disk"');
+  if (o.vectors === 'disk') {
+    if (o.path === undefined) throw new ValidationError('vectors: "disk" needs a path');
+    const quantized = o.index?.type === 'ivfpq' || (o.index?.type === 'hnsw' && o.index.quantization === 'int8');
+    if (!quantized) throw new ValidationError('vectors: "disk" needs an index that keeps a compressed copy in memory: { type: "ivfpq" } or { type: "hnsw", quantization: "int8" }');
+  }
+  if (o.text !== undefined && typeof o.text !== 'boolean' && (typeof o.text !== 'object' || o.text === null)) throw new ValidationError('text must be a boolean or text index options');
   if (o.durability !== undefined && o.durability !== 'fsync' && o.durability !== 'write') throw new ValidationError('durability must be "fsync" or "write"');
   const t = o.compactionThreshold;
   if (t !== undefined && !(t > 0 && t <= 1)) throw new ValidationError('compactionThreshold must be in (0, 1]');
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) throw new ValidationError('path must be a non-empty string');
+}
+
+/** The settings a new store is created with. */
+function configOf(o: VectorStoreOptions, metric: DistanceMetric): CollectionConfig {
+  const text = o.text === true ? {} : o.text || null;
+  return { dimension: o.dimension, metric, index: resolveIndex(o.index), vectors: o.vectors ?? 'memory', text };
+}
+
+function isVectorLike(v: unknown): v is Float32Array | readonly number[] {
+  return Array.isArray(v) || v instanceof Float32Array;
 }
 
 async function exists(p: string): Promise<boolean> {
@@ -115,7 +148,7 @@ export class VectorStore implements VectorStoreBackend {
     this.#durability = options.durability ?? 'fsync';
     this.#threshold = options.compactionThreshold ?? 0.3;
     this.#snapshotBytes = options.snapshotLogBytes ?? 16 * 1024 * 1024;
-    this.#efSearch = options.index?.type === 'hnsw' && options.index.efSearch !== undefined ? options.index.efSearch : c.index.efSearch;
+    this.#efSearch = c.index.efSearch;
   }
 
   /**
@@ -136,7 +169,7 @@ export class VectorStore implements VectorStoreBackend {
     throwIfAborted(options.signal);
     const metric = options.metric ?? 'cosine';
     if (options.path === undefined) {
-      return new VectorStore(options, new Collection(options.dimension, metric, resolveIndex(options.index)));
+      return new VectorStore(options, await Collection.create(configOf(options, metric)));
     }
     const dir = options.path;
     try {
@@ -152,6 +185,7 @@ export class VectorStore implements VectorStoreBackend {
         store.#timer = setInterval(() => void store.#exclusive(() => store.#wal?.sync()).catch(() => undefined), options.syncIntervalMs ?? 1000);
         store.#timer.unref();
       }
+      store.#startDueCompaction(); // e.g. an index that reached its training size just before a crash
       return store;
     } catch (err) {
       await lock.release().catch(() => undefined);
@@ -167,16 +201,16 @@ export class VectorStore implements VectorStoreBackend {
     let lastLsn = 0;
     let snapBytes = 0;
     if (await exists(snapPath)) {
-      const snap = await readSnapshot(snapPath, KNOWN_SECTIONS);
+      const snap = await readSnapshot(snapPath, KNOWN_SECTIONS, vectorsOnDisk);
       if (snap.header.dimension !== options.dimension) throw new DimensionMismatchError(snap.header.dimension, options.dimension, `store ${dir}`);
       const stored = metricOf(snap.header.metric);
       if (stored === undefined) throw new UnsupportedError(`snapshot metric code ${snap.header.metric} is not supported`);
       if (stored !== metric) throw new ValidationError(`store ${dir} uses metric ${stored}, not ${metric}`);
-      c = collectionFromSnapshot(snap, metric, snapPath);
+      c = await collectionFromSnapshot(snap, metric, snapPath);
       lastLsn = snap.header.lastLsn;
       snapBytes = snap.bytes;
     } else {
-      c = new Collection(options.dimension, metric, resolveIndex(options.index));
+      c = await Collection.create(configOf(options, metric));
     }
     const store = new VectorStore(options, c);
     store.#lastSnapshotBytes = snapBytes;
@@ -203,7 +237,7 @@ export class VectorStore implements VectorStoreBackend {
   }
 
   /** The index kind in use. */
-  get indexType(): 'flat' | 'hnsw' {
+  get indexType(): 'flat' | 'hnsw' | 'ivfpq' {
     return this.#c.index.type;
   }
 
@@ -309,38 +343,86 @@ export class VectorStore implements VectorStoreBackend {
     const c = this.#c;
     const slot = typeof id === 'string' ? c.dir.slotOf(id) : -1;
     if (slot < 0) return undefined;
-    return { id, vector: c.vectors.copyOf(slot), text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+    return { id, vector: c.floats.copyOf(slot), text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
   }
 
   /**
-   * Finds the `k` records most similar to `vector` among those matching `filter`. HNSW answers approximately;
-   * selective filters, small stores and `exact: true` are answered by an exact scan. Whenever at least `k` records
-   * match, `k` hits come back.
+   * Finds the `k` records most similar to `vector` among those matching `filter`. HNSW and IVF-PQ answer
+   * approximately (quantized indexes re-rank their best candidates on float vectors); selective filters, small
+   * stores and `exact: true` are answered by an exact scan. Whenever at least `k` records match, `k` hits come back.
    *
    * @param vector - the query
-   * @param options - k, filter, efSearch, exact, includeVectors, signal
+   * @param options - k, filter, efSearch, nprobe, rerank, exact, includeVectors, signal
    * @returns hits, best first
    * @throws {@link DimensionMismatchError} for a query of the wrong length
    * @throws {@link ValidationError} for non-finite values or a bad `k`
    * @throws {@link InvalidFilterError} for a malformed filter
    * @throws {@link ClosedError} after `close()`
    */
-  async search(vector: Float32Array | readonly number[], options: SearchOptions = {}): Promise<SearchHit[]> {
+  search(vector: Float32Array | readonly number[], options?: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * Searches by vector, by text (BM25 over records' `text`; the store needs `text` enabled), or both fused (hybrid).
+   * Filters apply to both sides before fusion. Scores: vector-only as {@link DistanceMetric} says, text-only the
+   * BM25 score, hybrid the fused score.
+   *
+   * @param query - vector and/or text, fusion, k, filter and the vector search options
+   * @returns hits, best first
+   * @throws {@link ValidationError} when neither `vector` nor `text` is given, or `text` without a text index
+   *
+   * @example
+   * ```ts
+   * const hits = await store.search({ vector: queryVector, text: 'error E4096', k: 10, fusion: { method: 'rrf' } });
+   * ```
+   */
+  search(query: SearchQuery): Promise<SearchHit[]>;
+  async search(arg: Float32Array | readonly number[] | SearchQuery, maybeOptions: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkOpen();
-    throwIfAborted(options.signal);
-    const k = options.k ?? 10;
+    const query: SearchQuery = isVectorLike(arg) ? { ...maybeOptions, vector: arg } : (arg ?? {});
+    throwIfAborted(query.signal);
+    const k = query.k ?? 10;
     if (!Number.isInteger(k) || k < 1) throw new ValidationError(`k must be a positive integer, got ${String(k)}`);
-    const ef = options.efSearch ?? this.#efSearch;
-    if (!Number.isInteger(ef) || ef < 1) throw new ValidationError('efSearch must be a positive integer');
-    const filter = options.filter === undefined ? null : compileFilterNode(parseFilter(options.filter));
     const c = this.#c;
-    const q = c.prepareQuery(toVector(vector, this.dimension, 'query'));
-    const hits = c.search(q, k, filter, ef, options.exact === true);
-    return hits.map(({ slot, distance }) => {
-      const hit: SearchHit = { id: c.dir.ids[slot], score: c.score(distance), text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
-      if (options.includeVectors) hit.vector = c.vectors.copyOf(slot);
+    const params = {
+      efSearch: query.efSearch ?? this.#efSearch,
+      nprobe: query.nprobe ?? c.index.nprobe,
+      rerank: query.rerank ?? c.index.rerank,
+      exact: query.exact === true,
+    };
+    if (!Number.isInteger(params.efSearch) || params.efSearch < 1) throw new ValidationError('efSearch must be a positive integer');
+    if (!Number.isInteger(params.nprobe) || params.nprobe < 0) throw new ValidationError('nprobe must be a positive integer');
+    if (!Number.isInteger(params.rerank) || params.rerank < 1) throw new ValidationError('rerank must be a positive integer');
+    const filter = query.filter === undefined ? null : compileFilterNode(parseFilter(query.filter));
+    const hasText = query.text !== undefined;
+    if (hasText && typeof query.text !== 'string') throw new ValidationError('text must be a string');
+    if (hasText && c.text === null) throw new ValidationError('text search needs a store opened with the text option ({ text: true })');
+    if (query.vector === undefined && !hasText) throw new ValidationError('search needs a vector, a text, or both');
+    const q = query.vector === undefined ? undefined : c.prepareQuery(toVector(query.vector, this.dimension, 'query'));
+    const toHit = (slot: number, score: number): SearchHit => {
+      const hit: SearchHit = { id: c.dir.ids[slot], score, text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+      if (query.includeVectors) hit.vector = c.floats.copyOf(slot);
       return hit;
-    });
+    };
+    if (!hasText) return c.search(q!, k, filter, params).map((h) => toHit(h.slot, c.score(h.distance)));
+    if (q === undefined) return c.searchText(query.text!, k, filter).map((h) => toHit(h.slot, -h.distance));
+    const candidates = query.candidates ?? Math.max(4 * k, 50);
+    if (!Number.isInteger(candidates) || candidates < 1) throw new ValidationError('candidates must be a positive integer');
+    const asRanked = (hits: SlotHit[], score: (d: number) => number) => hits.map((h) => ({ id: String(h.slot), score: score(h.distance) }));
+    const lists = [
+      asRanked(c.search(q, candidates, filter, params), (d) => c.score(d)),
+      asRanked(c.searchText(query.text!, candidates, filter), (d) => -d),
+    ];
+    const fusion = query.fusion ?? { method: 'rrf' };
+    let fused: FusedItem[];
+    if (fusion.method === 'rrf') {
+      fused = reciprocalRankFusion(lists, { k: fusion.k ?? 60, limit: k });
+    } else if (fusion.method === 'weighted') {
+      const alpha = fusion.alpha ?? 0.5;
+      if (!(alpha >= 0 && alpha <= 1)) throw new ValidationError(`fusion.alpha must be in [0, 1], got ${alpha}`);
+      fused = weightedScoreFusion(lists, { weights: [alpha, 1 - alpha], limit: k });
+    } else {
+      throw new ValidationError(`unknown fusion method ${JSON.stringify((fusion as { method: unknown }).method)}`);
+    }
+    return fused.map((f) => toHit(Number(f.id), f.score));
   }
 
   /**
@@ -393,9 +475,12 @@ export class VectorStore implements VectorStoreBackend {
     const snapPath = join(this.path, SNAPSHOT_FILE), logPath = join(this.path, LOG_FILE);
     try {
       await this.#wal.sync();
-      this.#lastSnapshotBytes = await writeSnapshot(snapPath, {
-        dimension: this.dimension, metric: metricCode(this.metric), indexType: c.index.type === 'hnsw' ? 1 : 0, lastLsn: this.#lsn,
+      const written = await writeSnapshot(snapPath, {
+        dimension: this.dimension, metric: metricCode(this.metric), indexType: INDEX_CODES[c.index.type], lastLsn: this.#lsn,
       }, collectionSections(c));
+      this.#lastSnapshotBytes = written.bytes;
+      // Disk vectors now read from the new snapshot; the in-memory tail it absorbed is dropped.
+      if (c.floats instanceof DiskVectors) c.floats.attachFile(snapPath, written.extents.get(SectionType.Vectors)!, c.dir.slots);
       // The snapshot now covers every logged record: start an empty log (a crash before this point replays
       // records the snapshot already has, which are skipped by sequence number).
       await this.#wal.close();
@@ -409,9 +494,16 @@ export class VectorStore implements VectorStoreBackend {
 
   /** After a write: start a compaction past the dead-slot threshold; snapshot when the log has grown enough. */
   async #maintain(): Promise<void> {
-    if (!this.#compaction && this.#c.dir.dead > 0 && this.#c.deadFraction > this.#threshold) void this.#startCompaction();
+    this.#startDueCompaction();
     const wal = this.#wal;
     if (wal && wal.size > Math.max(this.#snapshotBytes, this.#lastSnapshotBytes / 4)) await this.#checkpoint();
+  }
+
+  /** Starts a background compaction when the index is due for training or the dead fraction passed the threshold. */
+  #startDueCompaction(): void {
+    const c = this.#c;
+    const dueForTraining = c.needsTraining && c.size >= c.index.trainAt;
+    if (!this.#compaction && (dueForTraining || (c.dir.dead > 0 && c.deadFraction > this.#threshold))) void this.#startCompaction();
   }
 
   #startCompaction(): Promise<void> {
@@ -420,7 +512,7 @@ export class VectorStore implements VectorStoreBackend {
     this.#compaction = job;
     job.done = (async () => {
       try {
-        const next = await rebuild(this.#c, () => job.cancelled || this.#closed);
+        const next = await Collection.rebuild(this.#c, () => job.cancelled || this.#closed);
         if (!next) return;
         await this.#exclusive(async () => {
           if (job.cancelled) return;
@@ -432,6 +524,7 @@ export class VectorStore implements VectorStoreBackend {
             if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadata);
             else for (const id of op.ids) next.delete(id);
           }
+          // Memory: nothing to release. Disk: `next` reads its rows through `old` until its checkpoint re-points it.
           void old;
           this.#compactions++;
           // Persist the compacted layout even when the log is empty (the old snapshot has the dead slots).
@@ -464,7 +557,7 @@ export class VectorStore implements VectorStoreBackend {
   stats(): VectorStoreStats {
     const c = this.#c;
     return {
-      size: c.size, deadSlots: c.dir.dead, index: c.index.type, indexBytes: c.indexBytes, logBytes: this.#wal?.size ?? 0,
+      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, logBytes: this.#wal?.size ?? 0,
       compactions: this.#compactions, compacting: this.#compaction !== undefined,
     };
   }
@@ -489,6 +582,7 @@ export class VectorStore implements VectorStoreBackend {
     } finally {
       await this.#wal?.close().catch(() => undefined);
       this.#wal = undefined;
+      this.#c.close();
       await this.#lock?.release().catch(() => undefined);
     }
   }

@@ -1,11 +1,19 @@
 import { copyFileSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AbiError, CorruptDataError, VectorStore, type Metadata } from '../../src/index.js';
+import { AbiError, CorruptDataError, VectorStore, type Metadata, type VectorStoreOptions } from '../../src/index.js';
 import { randomVectors, rng, tempDir } from './helpers.js';
 
 const DIM = 8;
-const OPTS = { dimension: DIM, index: { type: 'hnsw' as const, M: 8, efConstruction: 32 } };
+/** Layouts under test: float HNSW in memory; IVF-PQ and int8 HNSW with vectors on disk and a text index. */
+const LAYOUTS: { name: string; opts: Omit<VectorStoreOptions, 'path'>; records: number }[] = [
+  { name: 'hnsw', opts: { dimension: DIM, index: { type: 'hnsw', M: 8, efConstruction: 32 } }, records: 400 },
+  { name: 'ivfpq, disk vectors, text', opts: { dimension: DIM, index: { type: 'ivfpq', nlist: 8, m: 4, trainAt: 200 }, vectors: 'disk', text: true }, records: 400 },
+  { name: 'int8 hnsw, disk vectors, text', opts: { dimension: DIM, index: { type: 'hnsw', M: 8, efConstruction: 32, quantization: 'int8' }, vectors: 'disk', text: true }, records: 2400 },
+];
+
+for (const layout of LAYOUTS) describe(`corruption (${layout.name})`, () => {
+const OPTS = layout.opts;
 const base = tempDir('abi-corrupt-');
 const src = join(base.dir, 'src');
 /** Expected store contents after each operation: id → serialized record. */
@@ -28,19 +36,24 @@ const allIds = new Set<string>();
 beforeAll(async () => {
   // 300 records and a delete go into the snapshot; 6 more operations stay in the log only.
   const store = await VectorStore.open({ path: src, ...OPTS });
-  const vs = randomVectors(400, DIM, 5);
+  const vs = randomVectors(layout.records, DIM, 5);
   const recs = vs.map((vector, i) => ({ id: `r${i}`, vector, text: `text ${i}`, metadata: { i, even: i % 2 === 0 } }));
   recs.forEach((r) => allIds.add(r.id));
-  await store.upsert(recs.slice(0, 300));
+  const inSnapshot = layout.records - 100;
+  await store.upsert(recs.slice(0, inSnapshot));
   await store.delete(['r1', 'r2']);
+  if (OPTS.index?.type !== 'hnsw' || OPTS.index.quantization === 'int8') {
+    await store.compact(); // trains the quantized index
+    expect(store.stats().trained).toBe(true);
+  }
   await store.checkpoint();
   states.push(await contents(store, allIds));
   snapshotState = 0;
   for (let b = 0; b < 5; b++) {
-    await store.upsert(recs.slice(300 + b * 20, 320 + b * 20));
+    await store.upsert(recs.slice(inSnapshot + b * 20, inSnapshot + 20 + b * 20));
     states.push(await contents(store, allIds));
   }
-  await store.delete(['r0', 'r310']);
+  await store.delete(['r0', `r${inSnapshot + 10}`]);
   states.push(await contents(store, allIds));
   // Leave the log as is: simulate a crash by not closing (copy the files while the lock is held, then release).
   mkdirSync(join(base.dir, 'pristine'));
@@ -75,13 +88,14 @@ async function check(dir: string): Promise<'error' | number> {
     // Searches work on whatever was loaded.
     const hits = await store.search(new Float32Array(DIM).fill(0.1), { k: 5 });
     expect(hits.length).toBe(Math.min(5, got.size));
+    if (OPTS.text) expect((await store.search({ text: 'text', k: 3 })).length).toBe(Math.min(3, got.size));
     return idx;
   } finally {
     await store.close();
   }
 }
 
-describe('corruption of snapshot and log', () => {
+describe('snapshot and log', () => {
   it('the pristine copy opens to the final state', async () => {
     expect(await check(damagedCopy(() => undefined))).toBe(states.length - 1);
   });
@@ -158,4 +172,5 @@ describe('corruption of snapshot and log', () => {
     expect(await check(damagedCopy((d) => writeFileSync(join(d, 'snapshot.abs'), Buffer.alloc(100, 7))))).toBe('error');
     expect(await check(damagedCopy((d) => writeFileSync(join(d, 'wal.abw'), Buffer.alloc(0))))).toBe('error');
   });
+});
 });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VectorStore } from '../../src/index.js';
-import { PER_BATCH, vectorOf } from './fixtures/crash-data.js';
+import { PER_BATCH, storeOptions, vectorOf, type CrashProfile } from './fixtures/crash-data.js';
 import { rng, tempDir } from './helpers.js';
 
 const KILLS = Number(process.env.ABI_CRASH_KILLS ?? 50);
@@ -21,9 +21,9 @@ beforeAll(async () => {
 afterAll(() => tmp.cleanup());
 
 /** Runs the writer until `killAfterMs` after it is ready, SIGKILLs it, and returns the last acknowledged batch. */
-function runAndKill(dir: string, start: number, killAfterMs: number, durability: string): Promise<number> {
+function runAndKill(dir: string, start: number, killAfterMs: number, durability: string, profile: CrashProfile): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bundle, dir, String(start), durability], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [bundle, dir, String(start), durability, profile], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '', err = '', lastAck = start - 1;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
@@ -53,8 +53,8 @@ function sameVector(a: Float32Array, b: Float32Array): boolean {
  * random sample of older ones (checking everything after every kill would make a long soak quadratic).
  * Returns the newest batch the store holds.
  */
-async function verify(dir: string, acked: number, from: number, full: boolean, r: () => number): Promise<number> {
-  const store = await VectorStore.open({ path: dir, dimension: 16, index: { type: 'hnsw', M: 8, efConstruction: 40 } });
+async function verify(dir: string, acked: number, from: number, full: boolean, r: () => number, profile: CrashProfile): Promise<number> {
+  const store = await VectorStore.open(storeOptions(profile, dir));
   try {
     const batches = new Set<number>();
     for (let n = full ? 0 : Math.max(0, from); n <= acked; n++) batches.add(n);
@@ -80,6 +80,10 @@ async function verify(dir: string, acked: number, from: number, full: boolean, r
     if (seen >= 0) {
       const [hit] = await store.search(vectorOf(seen, 0), { k: 1, filter: { n: seen } });
       expect(hit?.id).toBe(`${seen}-0`);
+      if (profile !== 'hnsw') {
+        const [byText] = await store.search({ text: `record 3`, k: 1, filter: { n: seen } });
+        expect(byText?.id).toBe(`${seen}-3`);
+      }
     }
     return seen;
   } finally {
@@ -87,20 +91,35 @@ async function verify(dir: string, acked: number, from: number, full: boolean, r
   }
 }
 
+const CASES: { durability: string; profile: CrashProfile; kills: number }[] = [
+  { durability: 'fsync', profile: 'hnsw', kills: KILLS },
+  { durability: 'write', profile: 'hnsw', kills: Math.ceil(KILLS / 5) },
+  { durability: 'fsync', profile: 'ivfpq-disk', kills: Math.ceil(KILLS / 5) },
+  { durability: 'fsync', profile: 'int8-disk', kills: Math.ceil(KILLS / 5) },
+];
+
 describe('crash safety (SIGKILL at random moments)', () => {
-  for (const durability of ['fsync', 'write']) {
-    it(`keeps every acknowledged batch across ${durability === 'fsync' ? KILLS : Math.ceil(KILLS / 5)} kills (durability ${durability})`, async () => {
+  for (const { durability, profile, kills } of CASES) {
+    it(`keeps every acknowledged batch across ${kills} kills (${profile}, durability ${durability})`, async () => {
       const t = tempDir('abi-crash-store-');
-      const r = rng(durability === 'fsync' ? 1 : 2);
+      const r = rng(CASES.findIndex((c) => c.profile === profile && c.durability === durability) + 1);
       let acked = -1;
       let next = 0;
-      const kills = durability === 'fsync' ? KILLS : Math.ceil(KILLS / 5);
+      if (profile !== 'hnsw') {
+        // Quantized layouts: start from a trained index (the writer lives too briefly to train one itself).
+        const seed = await VectorStore.open(storeOptions(profile, t.dir));
+        const records = Array.from({ length: 2100 }, (_, i) => ({ id: `seed-${i}`, vector: vectorOf(10_000 + i, 5), text: `seed ${i}`, metadata: { seed: i } }));
+        await seed.upsert(records);
+        await seed.compact();
+        expect(seed.stats().trained).toBe(true);
+        await seed.close();
+      }
       try {
         for (let i = 0; i < kills; i++) {
           const from = acked + 1;
-          const last = await runAndKill(t.dir, next, 5 + Math.floor(r() * 120), durability);
+          const last = await runAndKill(t.dir, next, 5 + Math.floor(r() * 120), durability, profile);
           acked = Math.max(acked, last);
-          const seen = await verify(t.dir, acked, from - 3, i === kills - 1 || i % 25 === 0, r);
+          const seen = await verify(t.dir, acked, from - 3, i === kills - 1 || i % 25 === 0, r, profile);
           // Redo the newest persisted batch: it may have been cut between its upsert and its delete.
           next = Math.max(0, seen);
         }

@@ -5,8 +5,8 @@ import { deserializeGraph, serializeGraph } from '../../src/store/hnsw-codec.js'
 import { VectorStorage } from '../../src/store/vectors.js';
 import { randomVectors } from './helpers.js';
 
-function build(n: number, dim: number): { vs: VectorStorage; g: HnswGraph } {
-  const vs = new VectorStorage(dim);
+function build(n: number, dim: number, backend: 'auto' | 'js' = 'auto'): { vs: VectorStorage; g: HnswGraph } {
+  const vs = new VectorStorage(dim, true, 64, backend);
   const g = new HnswGraph(vs, true, { M: 8, efConstruction: 50, seed: 1 });
   for (const v of randomVectors(n, dim, 2)) g.insert(vs.append(v, false));
   return { vs, g };
@@ -23,11 +23,28 @@ describe('HNSW graph', () => {
     const top = new MaxHeap();
     let self = 0;
     for (let s = 0; s < 200; s++) {
-      g.search(vs.data, s * 12, 32, top, null, null);
+      g.search(vs.offsetOf(s), 32, top, null, null);
       while (top.size > 1) top.pop();
       if (top.topVal() === s) self++;
     }
     expect(self).toBeGreaterThanOrEqual(198);
+  });
+
+  it('builds the same graph and finds the same neighbours with the WASM and the JS kernels', () => {
+    const wasm = build(800, 20, 'auto');
+    const js = build(800, 20, 'js');
+    expect(wasm.vs.kernelImpl).toBe('wasm-simd');
+    expect(js.vs.kernelImpl).toBe('js');
+    // Float sums differ in rounding order between kernels, so compare results, not graphs, allowing rare swaps.
+    const a = new MaxHeap(), b = new MaxHeap();
+    let same = 0;
+    for (let s = 0; s < 100; s++) {
+      wasm.g.search(wasm.vs.offsetOf(s), 16, a, null, null);
+      js.g.search(js.vs.offsetOf(s), 16, b, null, null);
+      const ids = (h: MaxHeap) => Array.from(h.vals.subarray(0, h.size)).sort((x, y) => x - y).join();
+      if (ids(a) === ids(b)) same++;
+    }
+    expect(same).toBeGreaterThanOrEqual(95);
   });
 
   it('round-trips through its binary form and rejects structurally damaged graphs', () => {
