@@ -107,7 +107,7 @@ export class LocalCrossEncoder implements Reranker {
     resolveLimits(options);
     checkActivation(options.activation);
     const owns = options.registry === undefined;
-    const registry = options.registry ?? new ModelRegistry({ logger: options.logger });
+    const registry = options.registry ?? new ModelRegistry({ onWarning: options.onWarning });
     try {
       const model = await registry.load(dir, pickLoadOptions(options));
       return new LocalCrossEncoder(model, dir, options, registry, owns);

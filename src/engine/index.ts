@@ -17,4 +17,4 @@ export {
 export { TextTokenizer, concatTokenized, type TextTokenizerOptions, type TokenizedTexts } from './tokenizer.js';
 export type { LocalBatchingOptions } from './batcher.js';
 export type { Device } from './device.js';
-export type { EngineLogger, SessionOptions } from './session.js';
+export type { SessionOptions } from './session.js';

@@ -6,7 +6,8 @@ import { ClosedError, ValidationError } from '../core/errors.js';
 import { linkedSignal, throwIfAborted } from '../internal/abort.js';
 import { resolveLimits, type LocalBatchingOptions } from './batcher.js';
 import type { LoadedModel, ModelLoadOptions } from './loaded-model.js';
-import type { PoolingStrategy, PromptPair } from './model-folder.js';
+import type { EmbedderFingerprint, EmbeddingPrompts } from '../connectors/shared/remote-embedder.js';
+import type { ModelDtype, PoolingStrategy, PromptPair } from './model-folder.js';
 import { l2NormalizeInPlace, poolRow } from './pooling.js';
 import { ModelRegistry } from './registry.js';
 import type { TokenizedTexts } from './tokenizer.js';
@@ -31,7 +32,7 @@ export interface LocalEmbedderOptions extends ModelLoadOptions, LocalBatchingOpt
    * Query/document prefixes; defaults to config_sentence_transformers.json's `prompts`, else the family's convention
    * (e5, nomic, bge-v1.5), else none. `false` turns prompts off.
    */
-  prompts?: Partial<PromptPair> | false;
+  prompts?: EmbeddingPrompts | false;
   /** Model identifier reported by {@link LocalEmbedder.model}; defaults to the folder's `_name_or_path` or name. */
   name?: string;
 }
@@ -76,6 +77,8 @@ export class LocalEmbedder extends BaseEmbedder {
   readonly maxLength: number;
   /** Where the model runs (`cpu` or `cuda:N`), as loaded first. */
   readonly device: string;
+  /** Weight precision of the loaded ONNX file. */
+  readonly dtype: ModelDtype;
   private readonly registry: ModelRegistry;
   private readonly ownsRegistry: boolean;
   private readonly dir: string;
@@ -109,6 +112,7 @@ export class LocalEmbedder extends BaseEmbedder {
     this.maxLength = info.maxLength;
     this.model = options.name ?? info.name;
     this.device = model.device;
+    this.dtype = info.dtype;
   }
 
   /**
@@ -124,7 +128,7 @@ export class LocalEmbedder extends BaseEmbedder {
   static async fromFolder(dir: string, options: LocalEmbedderOptions = {}): Promise<LocalEmbedder> {
     resolveLimits(options);
     const owns = options.registry === undefined;
-    const registry = options.registry ?? new ModelRegistry({ logger: options.logger });
+    const registry = options.registry ?? new ModelRegistry({ onWarning: options.onWarning });
     try {
       const model = await registry.load(dir, pickLoadOptions(options));
       return new LocalEmbedder(model, dir, options, registry, owns);
@@ -193,6 +197,22 @@ export class LocalEmbedder extends BaseEmbedder {
   }
 
   /**
+   * What determines this embedder's vectors for an input type; `CachedEmbedder` keys its cache on it.
+   *
+   * @param inputType - query or document
+   * @returns provider `local`, the model with dtype, pooling, normalization and max length, dimensions, prompt
+   */
+  fingerprint(inputType: 'query' | 'document'): EmbedderFingerprint {
+    const norm = this.normalize ? ', normalized' : '';
+    return {
+      provider: 'local',
+      model: `${this.model} (${this.dtype}, ${this.pooling}${norm}, max ${this.maxLength})`,
+      dimensions: this.dimension,
+      prompt: inputType === 'query' ? this.prompts.query : this.prompts.document,
+    };
+  }
+
+  /**
    * Frees the model when this embedder owns it (no `registry` option); with a shared registry the model stays for
    * others (use {@link ModelRegistry.unload}). Later calls throw {@link ClosedError}.
    *
@@ -237,6 +257,6 @@ export class LocalEmbedder extends BaseEmbedder {
 export function pickLoadOptions(o: ModelLoadOptions): ModelLoadOptions {
   return {
     dtype: o.dtype, modelFile: o.modelFile, maxLength: o.maxLength, device: o.device, threads: o.threads, spinning: o.spinning,
-    logger: o.logger,
+    onWarning: o.onWarning,
   };
 }

@@ -5,7 +5,7 @@ import { ClosedError, ValidationError } from '../core/errors.js';
 import { throwIfAborted, toAbortError } from '../internal/abort.js';
 import { LoadedModel, type ModelLoadOptions } from './loaded-model.js';
 import { readModelFolder } from './model-folder.js';
-import { consoleLogger, type EngineLogger } from './session.js';
+import { emitEngineWarning } from './session.js';
 
 /** Options of {@link ModelRegistry}. */
 export interface ModelRegistryOptions {
@@ -15,8 +15,11 @@ export interface ModelRegistryOptions {
    * @defaultValue `Infinity`
    */
   memoryBudgetBytes?: number;
-  /** Log sink (over-budget notes, device fallback); defaults to `console.warn`. */
-  logger?: EngineLogger;
+  /**
+   * Receives warnings (over-budget loads, device fallback).
+   * @defaultValue `process.emitWarning` with code `ABI_LOCAL_ENGINE`
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** One model in a {@link MemoryReport}. */
@@ -96,13 +99,13 @@ function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Pr
 export class ModelRegistry {
   private readonly entries = new Map<string, Entry>();
   private readonly budget: number;
-  private readonly logger: EngineLogger;
+  private readonly warn: (message: string) => void;
   private closed = false;
 
   /**
    * Creates an empty registry.
    *
-   * @param options - memory budget and logger
+   * @param options - memory budget and warning sink
    * @throws {ValidationError} when the budget is not a positive number
    */
   constructor(options: ModelRegistryOptions = {}) {
@@ -111,7 +114,7 @@ export class ModelRegistry {
       throw new ValidationError(`memoryBudgetBytes must be a positive number, got ${String(options.memoryBudgetBytes)}`);
     }
     this.budget = budget;
-    this.logger = options.logger ?? consoleLogger;
+    this.warn = options.onWarning ?? emitEngineWarning;
   }
 
   /**
@@ -237,7 +240,7 @@ export class ModelRegistry {
       // Read the folder first: cheap, gives the size to make room for, and fails fast on a bad folder.
       e.estimate = readModelFolder(e.dir, e.options).weightBytes;
       await this.makeRoom(e.estimate, e);
-      const model = await LoadedModel.load(e.dir, { ...e.options, logger: e.options.logger ?? this.logger });
+      const model = await LoadedModel.load(e.dir, { ...e.options, onWarning: e.options.onWarning ?? this.warn });
       e.model = model;
       return model;
     })();
@@ -272,7 +275,7 @@ export class ModelRegistry {
     }
     await Promise.all(evictions);
     if (total + incoming > this.budget) {
-      this.logger.warn(`model memory ${total + incoming} B exceeds the budget of ${this.budget} B (models in use are kept)`);
+      this.warn(`model memory ${total + incoming} B exceeds the budget of ${this.budget} B (models in use are kept)`);
     }
   }
 
@@ -287,7 +290,7 @@ export class ModelRegistry {
       const model = e.model;
       e.model = undefined;
       if (model) {
-        await model.release().catch((err: unknown) => this.logger.warn(`releasing ${e.dir} failed: ${String(err)}`));
+        await model.release().catch((err: unknown) => this.warn(`releasing ${e.dir} failed: ${String(err)}`));
         freed = true;
       }
     })();

@@ -10,14 +10,8 @@ import { halfToFloat } from './pooling.js';
 type OrtSession = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
 type OrtTensor = InstanceType<Ort['Tensor']>;
 
-/** Receives the engine's log lines (device fallback, over-budget loads). */
-export interface EngineLogger {
-  /** Something the user should know but that did not fail the call. */
-  warn(message: string): void;
-}
-
-/** Default logger: `console.warn` with an `abi-sdk:` prefix. @internal */
-export const consoleLogger: EngineLogger = { warn: (m) => console.warn(`abi-sdk: ${m}`) };
+/** Default warning sink: `process.emitWarning` with code `ABI_LOCAL_ENGINE`. @internal */
+export const emitEngineWarning = (message: string): void => process.emitWarning(message, { code: 'ABI_LOCAL_ENGINE' });
 
 /** Options for creating a session. */
 export interface SessionOptions {
@@ -38,8 +32,11 @@ export interface SessionOptions {
    * @defaultValue false
    */
   spinning?: boolean;
-  /** Log sink for the CPU fallback of `device: 'auto'`; defaults to `console.warn`. */
-  logger?: EngineLogger;
+  /**
+   * Receives warnings that did not fail the call (the CPU fallback of `device: 'auto'`).
+   * @defaultValue `process.emitWarning` with code `ABI_LOCAL_ENGINE`
+   */
+  onWarning?: (message: string) => void;
 }
 
 /** Inputs the engine knows how to feed. */
@@ -100,7 +97,7 @@ export class OnnxSession {
         extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
       }),
     };
-    const logger = options.logger ?? consoleLogger;
+    const warn = options.onWarning ?? emitEngineWarning;
     let session: OrtSession | undefined;
     let device = 'cpu';
     if (plan.cudaDeviceId !== undefined) {
@@ -120,10 +117,10 @@ export class OnnxSession {
           if (!plan.fallbackToCpu) {
             throw new UnsupportedError(`cannot create a CUDA session on device ${plan.cudaDeviceId}: ${(err as Error).message}`, { cause: err });
           }
-          logger.warn(`CUDA unavailable (${(err as Error).message.split('\n')[0]}); running ${file} on the CPU`);
+          warn(`CUDA unavailable (${(err as Error).message.split('\n')[0]}); running ${file} on the CPU`);
         }
       } else {
-        logger.warn(`CUDA provider not installed; device "auto" runs ${file} on the CPU`);
+        warn(`CUDA provider not installed; device "auto" runs ${file} on the CPU`);
       }
     }
     if (!session) {

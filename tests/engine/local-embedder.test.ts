@@ -4,6 +4,8 @@ import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, ClosedError, ModelLoadError, TimeoutError, UnsupportedError, ValidationError } from '../../src/core/errors.js';
+import { CachedEmbedder } from '../../src/cache/cached-embedder.js';
+import { LruEmbeddingCache } from '../../src/cache/lru.js';
 import { cudaProviderInstalled } from '../../src/engine/device.js';
 import { LocalEmbedder } from '../../src/engine/local-embedder.js';
 import { GraphBuilder } from '../../scripts/models/graph-builder.js';
@@ -197,7 +199,7 @@ describe('LocalEmbedder', () => {
 
   it('devices: cpu, auto with a logged fallback, a clear error for absent CUDA, validation', async () => {
     const warnings: string[] = [];
-    const auto = await LocalEmbedder.fromFolder(modelDir('tiny-bert'), { device: 'auto', logger: { warn: (m) => warnings.push(m) }, threads: 1 });
+    const auto = await LocalEmbedder.fromFolder(modelDir('tiny-bert'), { device: 'auto', onWarning: (m) => warnings.push(m), threads: 1 });
     if (!cudaProviderInstalled()) {
       expect(auto.device).toBe('cpu');
       expect(warnings.join('\n')).toMatch(/CUDA provider not installed.*CPU/);
@@ -208,6 +210,22 @@ describe('LocalEmbedder', () => {
     await auto.close();
     await expect(LocalEmbedder.fromFolder(modelDir('tiny-bert'), { device: 'gpu' as 'cpu' })).rejects.toThrow(ValidationError);
     await expect(LocalEmbedder.fromFolder(modelDir('tiny-bert'), { threads: -1 })).rejects.toThrow(ValidationError);
+  });
+
+  it('plugs into CachedEmbedder: its fingerprint separates prompts, dtypes and dimensions', async () => {
+    const prompted = await LocalEmbedder.fromFolder(modelDir('tiny-bert-prompts'));
+    expect(prompted.fingerprint('query')).toEqual({
+      provider: 'local', model: 'tiny-bert-prompts (fp32, cls, max 64)', dimensions: 32, prompt: 'query: ',
+    });
+    expect(embedder.fingerprint('document').model).toBe('tiny-bert (fp32, mean, normalized, max 128)');
+    const cached = new CachedEmbedder({ embedder: prompted, cache: new LruEmbeddingCache() });
+    const first = await cached.embedQuery('same text');
+    const again = await cached.embedQuery('same text');
+    const [doc] = await cached.embedDocuments(['same text']);
+    expect(cached.stats).toEqual({ hits: 1, misses: 2 });
+    expect(maxAbsDiff(first, again)).toBe(0);
+    expect(maxAbsDiff(first, doc)).toBeGreaterThan(0);
+    await prompted.close();
   });
 
   it('runs inside a worker thread with its own registry; tokenized batches transfer', async () => {

@@ -66,7 +66,7 @@ describe('ModelRegistry', () => {
     const one = (await probe.load(A)).bytes;
     await probe.close();
     const warnings: string[] = [];
-    const registry = new ModelRegistry({ memoryBudgetBytes: Math.floor(one * 1.5), logger: { warn: (m) => warnings.push(m) } });
+    const registry = new ModelRegistry({ memoryBudgetBytes: Math.floor(one * 1.5), onWarning: (m) => warnings.push(m) });
     const ea = await LocalEmbedder.fromFolder(A, { registry, maxBatchSize: 1 });
     const eb = await LocalEmbedder.fromFolder(B, { registry });
     expect(registry.memory().models.map((m) => m.dir)).toEqual([B]);
