@@ -186,6 +186,7 @@ export class FeedBuffers {
       let k = (r * S + start) * step;
       for (let t = 0; t < len; t++, k += step) {
         ids[k] = tokens.ids[from + t];
+        if (wide) ids[k + 1] = 0; // token ids are non-negative; the pad fill may have set -1 for a negative pad id
         mask[k] = 1;
         if (tokenTypeIds && tokens.typeIds) types[k] = tokens.typeIds[from + t];
         if (positionIds) pos[k] = t;
