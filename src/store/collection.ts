@@ -160,6 +160,14 @@ export class Collection {
     return this.dir.live;
   }
 
+  /**
+   * Whether the IVF cells no longer fit the data: vectors added since training sit, on average, over 1.5x farther
+   * from their cell centroid than the training sample did (judged once 1,000 have been added). Compaction retrains.
+   */
+  get drifted(): boolean {
+    return this.ivf !== null && this.ivf.addedSinceTraining >= 1000 && this.ivf.drift() > 1.5;
+  }
+
   /** Whether the index still needs training before it can answer approximately. */
   get needsTraining(): boolean {
     if (this.index.type === 'ivfpq') return this.ivf === null;

@@ -499,10 +499,10 @@ export class VectorStore implements VectorStoreBackend {
     if (wal && wal.size > Math.max(this.#snapshotBytes, this.#lastSnapshotBytes / 4)) await this.#checkpoint();
   }
 
-  /** Starts a background compaction when the index is due for training or the dead fraction passed the threshold. */
+  /** Starts a background compaction when the index is due for (re)training or the dead fraction passed the threshold. */
   #startDueCompaction(): void {
     const c = this.#c;
-    const dueForTraining = c.needsTraining && c.size >= c.index.trainAt;
+    const dueForTraining = (c.needsTraining && c.size >= c.index.trainAt) || c.drifted;
     if (!this.#compaction && (dueForTraining || (c.dir.dead > 0 && c.deadFraction > this.#threshold))) void this.#startCompaction();
   }
 

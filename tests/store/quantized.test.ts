@@ -104,3 +104,22 @@ describe('IVF-PQ', () => {
     await store.close();
   });
 });
+
+describe('IVF-PQ drift', () => {
+  it('retrains in the background when new data no longer fits the cells', async () => {
+    const store = await VectorStore.open({ dimension: DIM, index: { type: 'ivfpq', trainAt: 1000, nlist: 16, m: 24 } });
+    const first = clusteredData(1000, DIM, 4, 0.01, 41);
+    await store.upsert(Array.from({ length: 1000 }, (_, i) => ({ id: `a${i}`, vector: row(first, i) })));
+    await store.compact();
+    expect(store.stats().compactions).toBe(1);
+    // A different distribution: far from every trained centroid.
+    const shifted = clusteredData(1200, DIM, 4, 0.01, 99);
+    for (let s = 0; s < 1200; s += 200) await store.upsert(Array.from({ length: 200 }, (_, i) => ({ id: `b${s + i}`, vector: row(shifted, s + i) })));
+    // No deletes, so only the drift check can have started a compaction: wait for it.
+    for (let i = 0; i < 400 && store.stats().compactions < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(store.stats().compactions).toBe(2);
+    const [hit] = await store.search(row(shifted, 7), { k: 1 });
+    expect(hit.id).toBe('b7');
+    await store.close();
+  });
+});

@@ -168,6 +168,11 @@ export class IvfPqIndex {
     return this.#addedError / this.#addedCount / this.trainingError;
   }
 
+  /** Vectors added since training (or since the index was loaded): how much evidence {@link drift} rests on. */
+  get addedSinceTraining(): number {
+    return this.#addedCount;
+  }
+
   /**
    * Indexes a vector under a slot (replacing what the slot held).
    *
