@@ -21,7 +21,7 @@ export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashin
 export { VectorStore } from './store/vector-store.js';
 export type {
   DistanceMetric, DurabilityMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
-  RrfFusion, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
+  RrfFusion, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
   VectorStoreOptions, VectorStoreStats, WeightedFusion, WriteOptions,
 } from './store/types.js';
 export { type Clock, systemClock } from './resilience/clock.js';
