@@ -35,8 +35,8 @@ async function freePort(): Promise<number> {
  * @param settings - `postgresql.conf` settings passed to PGlite at start (e.g. `{ shared_buffers: '512MB' }`)
  */
 export async function startPgliteServer(settings: Record<string, string> = {}): Promise<PgliteServer> {
-  const startParams = Object.entries(settings).flatMap(([k, v]) => ['-c', `${k}=${v}`]);
-  const db = await PGlite.create({ extensions: { vector }, ...(startParams.length ? { startParams } : {}) } as never);
+  const conf = Object.entries(settings).map(([k, v]) => `${k} = '${v}'`);
+  const db = await PGlite.create({ extensions: { vector }, ...(conf.length ? { postgresqlconf: conf } : {}) });
   await db.exec('CREATE EXTENSION IF NOT EXISTS vector');
   const port = await freePort();
   const server = new PGLiteSocketServer({ db, port, host: '127.0.0.1', maxConnections: 1 });
