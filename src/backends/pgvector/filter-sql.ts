@@ -41,15 +41,29 @@ function elements(v: string): string {
   return `jsonb_array_elements(CASE WHEN jsonb_typeof(${v}) = 'array' THEN ${v} ELSE jsonb_build_array(${v}) END)`;
 }
 
-/** Some element of `v` (or `v` itself) equals the JSON scalar `x`; `v` not NULL. */
-function equalsAny(v: string, x: string): string {
-  return `(${v} = ${x} OR (jsonb_typeof(${v}) = 'array' AND ${v} @> jsonb_build_array(${x})))`;
-}
-
 function field(node: FieldNode, column: string, p: SqlParams): string {
   const at = node.path.join('.');
   checkOperand(node.value, at);
   for (const seg of node.path) if (!isPgText(seg)) throw new InvalidFilterError('field names with NUL or lone surrogates cannot be used in Postgres', at);
+  // Equality as jsonb containment: `m @> {"a":{"b":x}}` or `m @> {"a":{"b":[x]}}` is exactly "a.b equals x or is an
+  // array with an element equal to x" (containment walks objects only, numbers compare numerically), and a GIN
+  // index on the column (jsonb_path_ops) answers it.
+  const nest = (x: unknown): unknown => node.path.reduceRight<unknown>((acc, key) => ({ [key]: acc }), x);
+  const contains = (x: FilterScalar) => `(${column} @> ${p.add(JSON.stringify(nest(x)))}::jsonb OR ${column} @> ${p.add(JSON.stringify(nest([x])))}::jsonb)`;
+  switch (node.op) {
+    case '$eq':
+      return contains(node.value as FilterScalar);
+    case '$ne':
+      return `(NOT ${contains(node.value as FilterScalar)})`;
+    case '$in':
+    case '$nin': {
+      const options = node.value as FilterScalar[];
+      const any = options.length === 0 ? 'FALSE' : `(${options.map(contains).join(' OR ')})`;
+      return node.op === '$in' ? any : `(NOT ${any})`;
+    }
+    default:
+      break;
+  }
   const v = `(${column} #> ${p.add(node.path)}::text[])`;
   // `#>` indexes into arrays when a segment looks like an integer; evaluateFilter walks objects only.
   const guards: string[] = [];
@@ -63,15 +77,6 @@ function field(node: FieldNode, column: string, p: SqlParams): string {
   switch (node.op) {
     case '$exists':
       return node.value === true ? `(${present})` : `(NOT (${present}))`;
-    case '$eq':
-      return `(${present} AND COALESCE(${equalsAny(v, json(node.value))}, false))`;
-    case '$ne':
-      return `(NOT (${present} AND COALESCE(${equalsAny(v, json(node.value))}, false)))`;
-    case '$in':
-    case '$nin': {
-      const inList = `(${present} AND EXISTS (SELECT 1 FROM jsonb_array_elements(${json(node.value)}) AS opt(x) WHERE ${equalsAny(v, 'opt.x')}))`;
-      return node.op === '$in' ? inList : `(NOT ${inList})`;
-    }
     case '$gt': case '$gte': case '$lt': case '$lte': {
       const sqlOp = { $gt: '>', $gte: '>=', $lt: '<', $lte: '<=' }[node.op];
       if (typeof node.value === 'number') {

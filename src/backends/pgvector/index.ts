@@ -4,9 +4,9 @@
  *
  * @module
  */
-export {
-  PgVectorStore, type BulkLoadOptions, type BulkLoadProgress, type PgHnswIndex, type PgIndexOptions, type PgIvfFlatIndex,
-  type PgVectorStoreOptions,
-} from './store.js';
+export { PgVectorStore } from './store.js';
+export type {
+  BulkLoadOptions, BulkLoadProgress, PgHnswIndex, PgIndexOptions, PgIvfFlatIndex, PgVectorStoreOptions,
+} from './options.js';
 export type { PgColumnMapping } from './schema.js';
 export type { PgVectorType } from './codec.js';

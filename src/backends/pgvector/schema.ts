@@ -123,6 +123,9 @@ export async function ensureManagedTable(client: PoolClient, spec: ManagedTableS
       await client.query(`CREATE TABLE IF NOT EXISTS ${l.table} (
         ${l.id} text PRIMARY KEY, ${l.vector} ${vectorType}(${dimension}) NOT NULL, ${l.text ?? quoteIdent('text')} text,
         ${l.metadata} jsonb NOT NULL DEFAULT '{}'::jsonb)`);
+      // Equality filters compile to jsonb containment, which this index answers.
+      const gin = quoteIdent(`${l.name.split('.').pop()!}_metadata_idx`.slice(0, 63));
+      await client.query(`CREATE INDEX IF NOT EXISTS ${gin} ON ${l.table} USING gin (${l.metadata} jsonb_path_ops)`);
       await client.query(
         `INSERT INTO ${migrations} (table_name, version, dimension, metric, vector_type) VALUES ($1, $2, $3, $4, $5)`,
         [l.name, SCHEMA_VERSION, dimension, metric, vectorType]);

@@ -4,7 +4,7 @@
  * @module
  */
 import pg from 'pg';
-import type { Pool, PoolClient, PoolConfig } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import copyStreams from 'pg-copy-streams';
 import type { CallOptions, Metadata } from '../../core/contracts.js';
 import { AbiError, AbortError, ClosedError, ConflictError, IOError, ValidationError } from '../../core/errors.js';
@@ -16,132 +16,12 @@ import type {
 } from '../../store/types.js';
 import { toVector, validateIds, validateRecords, type ValidRecord } from '../../store/validate.js';
 import { encodeCopyBinary, parseVectorText, vectorParam, type PgVectorType } from './codec.js';
+import type { BulkLoadOptions, PgIndexOptions, PgVectorStoreOptions } from './options.js';
 import { filterToSql, isPgText, SqlParams } from './filter-sql.js';
 import {
-  checkExistingTable, ensureManagedTable, layoutOf, opclassOf, operatorOf, quoteIdent, type PgColumnMapping,
+  checkExistingTable, ensureManagedTable, layoutOf, opclassOf, operatorOf, quoteIdent,
   type TableLayout,
 } from './schema.js';
-
-/** HNSW index options (pgvector's `hnsw` access method). */
-export interface PgHnswIndex {
-  /** Index kind. */
-  type: 'hnsw';
-  /**
-   * Links per node.
-   * @defaultValue 16
-   */
-  m?: number;
-  /**
-   * Candidate list size while building.
-   * @defaultValue 64
-   */
-  efConstruction?: number;
-  /**
-   * `hnsw.ef_search` of searches (raised to `k`); overridable per search with `efSearch`.
-   * @defaultValue 64
-   */
-  efSearch?: number;
-}
-
-/** IVFFlat index options (pgvector's `ivfflat` access method). Build it after loading data: see {@link PgVectorStore.buildIndex}. */
-export interface PgIvfFlatIndex {
-  /** Index kind. */
-  type: 'ivfflat';
-  /**
-   * Inverted lists (pgvector suggests rows / 1000 up to 1M rows).
-   * @defaultValue 100
-   */
-  lists?: number;
-  /**
-   * `ivfflat.probes` of searches; overridable per search with `nprobe`.
-   * @defaultValue 10
-   */
-  probes?: number;
-}
-
-/** Index selection: HNSW, IVFFlat, or none (every search is an exact scan). */
-export type PgIndexOptions = PgHnswIndex | PgIvfFlatIndex | { /** Index kind. */ type: 'none' };
-
-/** Options of {@link PgVectorStore.open}. */
-export interface PgVectorStoreOptions extends CallOptions {
-  /** A pool you own (not ended by `close()`). Give this, `connectionString` or `poolConfig`. */
-  pool?: Pool;
-  /** Connection string for a pool the store creates and ends on `close()`. */
-  connectionString?: string;
-  /** Configuration of a pool the store creates (e.g. `max`). */
-  poolConfig?: PoolConfig;
-  /** Table name. */
-  table: string;
-  /**
-   * Schema of the table.
-   * @defaultValue 'public'
-   */
-  schema?: string;
-  /** Vector length. */
-  dimension: number;
-  /**
-   * Similarity measure; scores are reported exactly as the embedded store reports them.
-   * @defaultValue 'cosine'
-   */
-  metric?: DistanceMetric;
-  /**
-   * Column type: `vector` (float32) or `halfvec` (float16, half the space; vectors come back rounded).
-   * @defaultValue 'vector'
-   */
-  vectorType?: PgVectorType;
-  /**
-   * Approximate index. HNSW is created at open (it grows with inserts); IVFFlat needs data, so it is created by
-   * {@link PgVectorStore.buildIndex}.
-   * @defaultValue `{ type: 'hnsw', m: 16, efConstruction: 64, efSearch: 64 }`
-   */
-  index?: PgIndexOptions;
-  /**
-   * `true`: the SDK creates and versions the table (`id text`, vector, `text`, `jsonb` metadata). `false`: bring
-   * your own table, described by `columns`; the SDK creates nothing.
-   * @defaultValue true
-   */
-  manageSchema?: boolean;
-  /** Column names of your table (with `manageSchema: false`, or to rename the managed columns). */
-  columns?: PgColumnMapping;
-  /**
-   * Filtered searches whose filter matches fewer rows than this run as an exact scan (recall 1, `k` rows whenever
-   * `k` match); broader filters use the index with pgvector's iterative scan, falling back to an exact scan if the
-   * index still returns fewer than `k` rows.
-   * @defaultValue 10000
-   */
-  exactFilterThreshold?: number;
-  /**
-   * Batches larger than this are written with binary `COPY` into a staging table, then merged.
-   * @defaultValue 256
-   */
-  copyThreshold?: number;
-  /**
-   * How large batches and {@link PgVectorStore.bulkLoad} write: binary `COPY` (through `pg-copy-streams`), or
-   * multi-row `INSERT`s with binary vector parameters, for servers that do not speak the COPY sub-protocol (PGlite's
-   * socket server).
-   * @defaultValue 'copy'
-   */
-  bulkWrite?: 'copy' | 'insert';
-}
-
-/** Progress of {@link PgVectorStore.bulkLoad}. */
-export interface BulkLoadProgress {
-  /** Records written so far. */
-  loaded: number;
-  /** Id of the last record of the last committed batch. */
-  lastId: string;
-}
-
-/** Options of {@link PgVectorStore.bulkLoad}. */
-export interface BulkLoadOptions extends CallOptions {
-  /**
-   * Records per `COPY` batch (one transaction each).
-   * @defaultValue 5000
-   */
-  batchSize?: number;
-  /** Called after each committed batch. */
-  onProgress?: (progress: BulkLoadProgress) => void;
-}
 
 const SQLSTATE_CANCELED = '57014';
 
@@ -197,6 +77,9 @@ export class PgVectorStore implements ScannableBackend {
   readonly #exactBelow: number;
   readonly #copyAbove: number;
   readonly #useCopy: boolean;
+  readonly #maintenanceWorkMem: string | undefined;
+  /** pgvector ≥ 0.8 has iterative index scans (`hnsw.iterative_scan`); older versions reject the setting. */
+  #iterative = true;
   #closed = false;
 
   private constructor(pool: Pool, ownsPool: boolean, l: TableLayout, o: PgVectorStoreOptions) {
@@ -210,6 +93,7 @@ export class PgVectorStore implements ScannableBackend {
     this.#exactBelow = o.exactFilterThreshold ?? 10_000;
     this.#copyAbove = o.copyThreshold ?? 256;
     this.#useCopy = (o.bulkWrite ?? 'copy') === 'copy';
+    this.#maintenanceWorkMem = o.maintenanceWorkMem;
   }
 
   /**
@@ -249,9 +133,12 @@ export class PgVectorStore implements ScannableBackend {
           await checkExistingTable(client, layout, o.dimension, vectorType);
         } else {
           await ensureManagedTable(client, { layout, dimension: o.dimension, metric, vectorType });
-          if (index.type === 'hnsw') await store.#createIndex(client);
+          if (index.type === 'hnsw') await store.#createIndex(client, o.maintenanceWorkMem);
         }
-      }, 'open', o.signal);
+        const { rows } = await client.query<{ v: string | null }>(`SELECT extversion AS v FROM pg_extension WHERE extname = 'vector'`);
+        const [major, minor] = (rows[0]?.v ?? '0.8').split('.').map(Number);
+        store.#iterative = major > 0 || minor >= 8;
+      }, 'open', o.signal, true);
     } catch (err) {
       if (ownsPool) await pool.end().catch(() => undefined);
       throw err;
@@ -264,31 +151,29 @@ export class PgVectorStore implements ScannableBackend {
     return this.#l.name;
   }
 
-  async #createIndex(client: PoolClient): Promise<void> {
+  async #createIndex(client: PoolClient, maintenanceWorkMem: string | undefined): Promise<void> {
     const ix = this.index;
     if (ix.type === 'none') return;
+    await client.query('BEGIN');
+    if (maintenanceWorkMem !== undefined) await client.query(`SELECT set_config('maintenance_work_mem', $1, true)`, [maintenanceWorkMem]);
     const name = quoteIdent(`${this.#l.name.split('.').pop()!}_${ix.type}_idx`.slice(0, 63));
     const using = ix.type === 'hnsw'
       ? `hnsw (${this.#l.vector} ${opclassOf(this.vectorType, this.metric)}) WITH (m = ${ix.m ?? 16}, ef_construction = ${ix.efConstruction ?? 64})`
       : `ivfflat (${this.#l.vector} ${opclassOf(this.vectorType, this.metric)}) WITH (lists = ${ix.lists ?? 100})`;
     await client.query(`CREATE INDEX IF NOT EXISTS ${name} ON ${this.#l.table} USING ${using}`);
+    await client.query('COMMIT');
   }
 
   /**
    * Creates the configured index if it does not exist (IVFFlat: call after loading, so its lists fit the data).
-   * Runs with a larger `maintenance_work_mem` so HNSW builds stay in memory.
+   * Give `maintenanceWorkMem` so large HNSW builds stay in memory.
    *
-   * @param options - `maintenanceWorkMem` (e.g. `'1GB'`), signal
+   * @param options - `maintenanceWorkMem` (overrides the store's option), signal
    * @throws {@link IOError} when Postgres fails
    */
   async buildIndex(options: CallOptions & { maintenanceWorkMem?: string } = {}): Promise<void> {
     this.#checkOpen();
-    await this.#withClient(async (client) => {
-      await client.query('BEGIN');
-      await client.query(`SELECT set_config('maintenance_work_mem', $1, true)`, [options.maintenanceWorkMem ?? '1GB']);
-      await this.#createIndex(client);
-      await client.query('COMMIT');
-    }, 'buildIndex', options.signal, true);
+    await this.#withClient((client) => this.#createIndex(client, options.maintenanceWorkMem ?? this.#maintenanceWorkMem), 'buildIndex', options.signal, true);
   }
 
   #checkOpen(): void {
@@ -573,10 +458,13 @@ export class PgVectorStore implements ScannableBackend {
     const where = filter === undefined ? '' : `WHERE ${filterToSql(filter, l.metadata, p)}`;
     const limit = p.add(k);
     // SET LOCAL semantics: settings end with the transaction and never leak to other users of the connection.
-    await client.query(
-      `SELECT set_config('enable_indexscan', $1, true), set_config('hnsw.ef_search', $2, true), set_config('ivfflat.probes', $3, true),
-              set_config('hnsw.iterative_scan', $4, true), set_config('ivfflat.iterative_scan', $5, true)`,
-      [exact ? 'off' : 'on', String(Math.min(ef, 1000)), String(probes), filter && !exact ? 'strict_order' : 'off', filter && !exact ? 'relaxed_order' : 'off']);
+    const settings = [`set_config('enable_indexscan', $1, true)`, `set_config('hnsw.ef_search', $2, true)`, `set_config('ivfflat.probes', $3, true)`];
+    const values = [exact ? 'off' : 'on', String(Math.min(ef, 1000)), String(probes)];
+    if (this.#iterative) {
+      settings.push(`set_config('hnsw.iterative_scan', $4, true)`, `set_config('ivfflat.iterative_scan', $5, true)`);
+      values.push(filter && !exact ? 'strict_order' : 'off', filter && !exact ? 'relaxed_order' : 'off');
+    }
+    await client.query(`SELECT ${settings.join(', ')}`, values);
     const { rows } = await client.query<{ id: string; t: string | null; m: Metadata; d: number; v?: string }>(
       `SELECT ${l.id} AS id, ${l.text ?? 'NULL::text'} AS t, ${l.metadata} AS m, ${distance} AS d${withVectors ? `, ${l.vector}::text AS v` : ''}
        FROM ${l.table} ${where} ORDER BY ${distance} LIMIT ${limit}`, p.values);
