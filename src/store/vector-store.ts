@@ -241,6 +241,11 @@ export class VectorStore implements VectorStoreBackend {
     return this.#c.index.type;
   }
 
+  /** Whether the store keeps a BM25 text index (opened with `text`), so text and hybrid searches work. */
+  get hasTextIndex(): boolean {
+    return this.#c.text !== null;
+  }
+
   #checkOpen(): void {
     if (this.#closed) throw new ClosedError('VectorStore');
   }
