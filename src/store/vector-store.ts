@@ -335,6 +335,20 @@ export class VectorStore implements VectorStoreBackend {
   }
 
   /**
+   * Lists the ids of the live records, as they are at this moment.
+   *
+   * @param options - signal
+   * @returns the ids (in no particular order)
+   * @throws {@link ClosedError} after `close()`
+   */
+  async ids(options: CallOptions = {}): Promise<string[]> {
+    this.#checkOpen();
+    throwIfAborted(options.signal);
+    const c = this.#c;
+    return Array.from(c.dir.liveSlots(), (slot) => c.dir.ids[slot]);
+  }
+
+  /**
    * Reads one record.
    *
    * @param id - the id
