@@ -15,7 +15,7 @@ export interface AbiEmbeddingsParams extends EmbeddingsParams {
 }
 
 /**
- * LangChain `Embeddings` over any abi-sdk {@link Embedder}. Queries go through the embedder's `embedQuery` (its
+ * LangChain `Embeddings` over any abi-sdk {@link abi-sdk!Embedder}. Queries go through the embedder's `embedQuery` (its
  * query prompt, e.g. e5's `query: `), documents through `embedDocuments`. The embedder does its own batching,
  * retries and caching, so LangChain's `AsyncCaller` retries are off by default (`maxRetries: 0`).
  *
@@ -35,7 +35,7 @@ export class AbiEmbeddings extends Embeddings {
 
   /**
    * @param params - the embedder, an optional timeout, and LangChain's caller options
-   * @throws {@link ValidationError} when `embedder` is not an abi-sdk embedder
+   * @throws {@link abi-sdk!ValidationError} when `embedder` is not an abi-sdk embedder
    */
   constructor(params: AbiEmbeddingsParams) {
     const { embedder, timeout, ...callerParams } = params ?? ({} as AbiEmbeddingsParams);
@@ -57,7 +57,7 @@ export class AbiEmbeddings extends Embeddings {
    *
    * @param documents - the texts
    * @returns one vector per text, in order
-   * @throws {@link AbiError} subclasses from the embedder (e.g. {@link ValidationError} for non-string input)
+   * @throws {@link abi-sdk!AbiError} subclasses from the embedder (e.g. {@link abi-sdk!ValidationError} for non-string input)
    */
   async embedDocuments(documents: string[]): Promise<number[][]> {
     const vectors = await this.embedDocumentVectors(documents);
@@ -69,7 +69,7 @@ export class AbiEmbeddings extends Embeddings {
    *
    * @param document - the query text
    * @returns the query vector
-   * @throws {@link AbiError} subclasses from the embedder
+   * @throws {@link abi-sdk!AbiError} subclasses from the embedder
    */
   async embedQuery(document: string): Promise<number[]> {
     return Array.from(await this.embedQueryVector(document));
@@ -81,7 +81,7 @@ export class AbiEmbeddings extends Embeddings {
    * @param documents - the texts
    * @param options - signal and timeout (the constructor's timeout by default)
    * @returns one vector per text
-   * @throws {@link AbiError} subclasses from the embedder
+   * @throws {@link abi-sdk!AbiError} subclasses from the embedder
    */
   embedDocumentVectors(documents: readonly string[], options: CallOptions = {}): Promise<Float32Array[]> {
     return this.embedder.embedDocuments(documents, { timeout: this.timeout, ...options });
@@ -93,7 +93,7 @@ export class AbiEmbeddings extends Embeddings {
    * @param text - the query
    * @param options - signal and timeout (the constructor's timeout by default)
    * @returns the query vector
-   * @throws {@link AbiError} subclasses from the embedder
+   * @throws {@link abi-sdk!AbiError} subclasses from the embedder
    */
   embedQueryVector(text: string, options: CallOptions = {}): Promise<Float32Array> {
     return this.embedder.embedQuery(text, { timeout: this.timeout, ...options });

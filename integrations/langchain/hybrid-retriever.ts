@@ -66,7 +66,7 @@ export class AbiHybridRetriever extends BaseRetriever {
 
   /**
    * @param fields - store, k, filter, fusion, candidates, and LangChain's retriever fields
-   * @throws {@link ValidationError} for a bad `k`
+   * @throws {@link abi-sdk!ValidationError} for a bad `k`
    */
   constructor(fields: AbiHybridRetrieverInput) {
     super(fields);
@@ -84,7 +84,7 @@ export class AbiHybridRetriever extends BaseRetriever {
    *
    * @param query - the query
    * @returns the documents, best first
-   * @throws {@link UnsupportedError} when the store has no text index
+   * @throws {@link abi-sdk!UnsupportedError} when the store has no text index
    */
   override async _getRelevantDocuments(query: string): Promise<DocumentInterface[]> {
     return this.vectorStore.hybridSearch(query, { k: this.k, filter: this.filter, fusion: this.fusion, candidates: this.candidates });

@@ -19,6 +19,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module abi-sdk/langchain
  */
 export {
   AbiVectorStore, type AbiAddOptions, type AbiHybridSearchOptions, type AbiVectorStoreArgs, type AbiVectorStoreConfig,

@@ -7,7 +7,7 @@ import { ValidationError } from '../../src/core/errors.js';
 
 /** Options of {@link AbiReranker}. */
 export interface AbiRerankerParams {
-  /** The abi-sdk reranker: `LocalCrossEncoder`, a Hugging Face TEI reranker, or any {@link Reranker}. */
+  /** The abi-sdk reranker: `LocalCrossEncoder`, a Hugging Face TEI reranker, or any {@link abi-sdk!Reranker}. */
   reranker: Reranker;
   /**
    * Documents kept, best first. `undefined` keeps them all (reordered).
@@ -28,7 +28,7 @@ export interface AbiRerankerParams {
 }
 
 /**
- * A LangChain document compressor that reranks retrieved documents with an abi-sdk {@link Reranker} (a local
+ * A LangChain document compressor that reranks retrieved documents with an abi-sdk {@link abi-sdk!Reranker} (a local
  * cross-encoder or a remote TEI `/rerank`), keeps the best `topN`, and writes each score to
  * `metadata.relevanceScore`. Plug it into `ContextualCompressionRetriever` (from `@langchain/classic`).
  *
@@ -58,7 +58,7 @@ export class AbiReranker extends BaseDocumentCompressor {
 
   /**
    * @param params - reranker, topN, batch size, score key, minimum score, timeout
-   * @throws {@link ValidationError} for a missing reranker or bad options
+   * @throws {@link abi-sdk!ValidationError} for a missing reranker or bad options
    */
   constructor(params: AbiRerankerParams) {
     super();
@@ -84,8 +84,8 @@ export class AbiReranker extends BaseDocumentCompressor {
    * @param query - the query
    * @param _callbacks - unused (LangChain's signature)
    * @returns the best `topN` documents, best first, as new documents whose metadata adds the score under `scoreKey`
-   * @throws {@link ValidationError} for a non-string query or document text
-   * @throws {@link AbiError} subclasses from the reranker
+   * @throws {@link abi-sdk!ValidationError} for a non-string query or document text
+   * @throws {@link abi-sdk!AbiError} subclasses from the reranker
    */
   async compressDocuments(documents: DocumentInterface[], query: string, _callbacks?: Callbacks): Promise<DocumentInterface[]> {
     if (!Array.isArray(documents)) throw new ValidationError('documents must be an array');

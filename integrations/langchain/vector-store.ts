@@ -17,7 +17,7 @@ import { readManifest, writeManifest } from './manifest.js';
 
 /** Arguments of the {@link AbiVectorStore} constructor. */
 export interface AbiVectorStoreArgs {
-  /** The store backend: the embedded {@link VectorStore} or any other {@link VectorStoreBackend}. */
+  /** The store backend: the embedded {@link abi-sdk!VectorStore} or any other {@link abi-sdk!VectorStoreBackend}. */
   backend: VectorStoreBackend;
   /**
    * Close the backend when {@link AbiVectorStore.close} is called.
@@ -95,8 +95,8 @@ function toDocument(hit: SearchHit): Document {
 }
 
 /**
- * A LangChain vector store over any abi-sdk {@link VectorStoreBackend}: the embedded, persistent {@link VectorStore}
- * (flat, HNSW, IVF-PQ; BM25 hybrid search) or an external backend. Filters use abi-sdk's {@link Filter} language
+ * A LangChain vector store over any abi-sdk {@link abi-sdk!VectorStoreBackend}: the embedded, persistent {@link abi-sdk!VectorStore}
+ * (flat, HNSW, IVF-PQ; BM25 hybrid search) or an external backend. Filters use abi-sdk's {@link abi-sdk!Filter} language
  * (`{ year: { $gte: 2000 }, party: { $in: ['Democratic'] } }`); scores are higher-is-better; documents come back
  * with `id` set and their metadata exactly as stored.
  *
@@ -124,7 +124,7 @@ export class AbiVectorStore extends SaveableVectorStore {
   /**
    * @param embeddings - embeds documents and queries (an {@link AbiEmbeddings} avoids copying vectors)
    * @param args - the backend, and whether `close()` closes it
-   * @throws {@link ValidationError} when `backend` is not a {@link VectorStoreBackend}
+   * @throws {@link abi-sdk!ValidationError} when `backend` is not a {@link abi-sdk!VectorStoreBackend}
    */
   constructor(embeddings: EmbeddingsInterface, args: AbiVectorStoreArgs) {
     super(embeddings, args);
@@ -145,13 +145,13 @@ export class AbiVectorStore extends SaveableVectorStore {
   }
 
   /**
-   * Opens (or creates) an embedded {@link VectorStore} and wraps it. With `path`, the store persists there and
+   * Opens (or creates) an embedded {@link abi-sdk!VectorStore} and wraps it. With `path`, the store persists there and
    * {@link AbiVectorStore.load} reopens it.
    *
    * @param embeddings - the embeddings
    * @param options - the embedded store's options (path, metric, index, text, durability…); dimension optional
    * @returns the store
-   * @throws {@link ValidationError}, {@link DimensionMismatchError}, {@link LockedError}, {@link IOError} as
+   * @throws {@link abi-sdk!ValidationError}, {@link abi-sdk!DimensionMismatchError}, {@link abi-sdk!LockedError}, {@link abi-sdk!IOError} as
    *   `VectorStore.open` does
    */
   static async open(embeddings: EmbeddingsInterface, options: AbiVectorStoreOpenOptions = {}): Promise<AbiVectorStore> {
@@ -166,9 +166,9 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @param embeddings - the embeddings (must produce vectors of the stored dimension)
    * @param options - durability, compaction and other embedded-store options
    * @returns the store
-   * @throws {@link NotFoundError} when the directory holds no saved store
-   * @throws {@link CorruptDataError} when the store's files are damaged
-   * @throws {@link LockedError} when another handle holds the store
+   * @throws {@link abi-sdk!NotFoundError} when the directory holds no saved store
+   * @throws {@link abi-sdk!CorruptDataError} when the store's files are damaged
+   * @throws {@link abi-sdk!LockedError} when another handle holds the store
    */
   static override async load(directory: string, embeddings: EmbeddingsInterface, options: AbiVectorStoreLoadOptions = {}): Promise<AbiVectorStore> {
     const { dimension, metric } = await readManifest(directory);
@@ -183,7 +183,7 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @param embeddings - the embeddings
    * @param dbConfig - a `backend` to write into, or the embedded store's options (path, metric, index, text…), and `ids`
    * @returns the store
-   * @throws {@link ValidationError} for mismatched metadata, ids or non-JSON metadata
+   * @throws {@link abi-sdk!ValidationError} for mismatched metadata, ids or non-JSON metadata
    */
   static override async fromTexts(texts: string[], metadatas: object[] | object, embeddings: EmbeddingsInterface, dbConfig: AbiVectorStoreConfig = {}): Promise<AbiVectorStore> {
     if (!Array.isArray(texts)) throw new ValidationError('texts must be an array of strings');
@@ -203,7 +203,7 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @param embeddings - the embeddings
    * @param dbConfig - a `backend` to write into, or the embedded store's options (path, metric, index, text…), and `ids`
    * @returns the store
-   * @throws {@link ValidationError} for bad ids or non-JSON metadata
+   * @throws {@link abi-sdk!ValidationError} for bad ids or non-JSON metadata
    */
   static override async fromDocuments(docs: DocumentInterface[], embeddings: EmbeddingsInterface, dbConfig: AbiVectorStoreConfig = {}): Promise<AbiVectorStore> {
     if (!Array.isArray(docs)) throw new ValidationError('docs must be an array of documents');
@@ -231,8 +231,8 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @param documents - the documents (`pageContent` becomes the record's text, `metadata` its metadata)
    * @param options - `ids` (else each document's `id`, else a random UUID), signal, timeout
    * @returns the ids, in order
-   * @throws {@link ValidationError} for mismatched lengths, duplicate ids or non-JSON metadata
-   * @throws {@link DimensionMismatchError} for vectors of the wrong length
+   * @throws {@link abi-sdk!ValidationError} for mismatched lengths, duplicate ids or non-JSON metadata
+   * @throws {@link abi-sdk!DimensionMismatchError} for vectors of the wrong length
    */
   async addVectors(vectors: readonly (number[] | Float32Array)[], documents: DocumentInterface[], options: AbiAddOptions = {}): Promise<string[]> {
     if (!Array.isArray(vectors) || !Array.isArray(documents)) throw new ValidationError('vectors and documents must be arrays');
@@ -256,7 +256,7 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @param documents - the documents
    * @param options - `ids` (else each document's `id`, else a random UUID), signal, timeout
    * @returns the ids, in order
-   * @throws {@link ValidationError} for duplicate ids or non-JSON metadata
+   * @throws {@link abi-sdk!ValidationError} for duplicate ids or non-JSON metadata
    */
   async addDocuments(documents: DocumentInterface[], options: AbiAddOptions = {}): Promise<string[]> {
     return this.addVectors(await embedDocuments(this.embeddings, documents, options), documents, options);
@@ -269,8 +269,8 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @param k - documents wanted (fewer when fewer match)
    * @param filter - abi-sdk metadata filter
    * @returns `[document, score]` pairs, best first; scores are higher-is-better (cosine similarity by default)
-   * @throws {@link DimensionMismatchError} for a query of the wrong length
-   * @throws {@link InvalidFilterError} for a malformed filter
+   * @throws {@link abi-sdk!DimensionMismatchError} for a query of the wrong length
+   * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter
    */
   async similaritySearchVectorWithScore(query: number[] | Float32Array, k: number, filter?: Filter): Promise<[Document, number][]> {
     const hits = await this.backend.search(query, { k, filter });
@@ -285,8 +285,8 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @param options - `k` (default 4), `fetchK` (default 20), `lambda` (1 = relevance only, default 0.5), `filter`
    * @param _callbacks - unused (LangChain's signature)
    * @returns the documents, in selection order
-   * @throws {@link ValidationError} for `lambda` outside [0, 1]
-   * @throws {@link InvalidFilterError} for a malformed filter
+   * @throws {@link abi-sdk!ValidationError} for `lambda` outside [0, 1]
+   * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter
    */
   override async maxMarginalRelevanceSearch(query: string, options: MaxMarginalRelevanceSearchOptions<Filter>, _callbacks?: Callbacks): Promise<Document[]> {
     const k = options?.k ?? 4;
@@ -302,12 +302,12 @@ export class AbiVectorStore extends SaveableVectorStore {
 
   /**
    * Hybrid search: BM25 over the stored texts and vector similarity, fused (reciprocal rank fusion by default).
-   * Needs the embedded {@link VectorStore} opened with `text` (e.g. `fromDocuments(docs, e, { text: true })`).
+   * Needs the embedded {@link abi-sdk!VectorStore} opened with `text` (e.g. `fromDocuments(docs, e, { text: true })`).
    *
    * @param query - the query (embedded, and matched with BM25 unless `options.text` is given)
    * @param options - k, filter, fusion, candidates, text
    * @returns `[document, fusedScore]` pairs, best first
-   * @throws {@link UnsupportedError} when the backend has no text index
+   * @throws {@link abi-sdk!UnsupportedError} when the backend has no text index
    */
   async hybridSearchWithScore(query: string, options: AbiHybridSearchOptions = {}): Promise<[Document, number][]> {
     const backend = this.backend;
@@ -329,7 +329,7 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @param query - the query
    * @param options - k, filter, fusion, candidates, text
    * @returns the documents, best first
-   * @throws {@link UnsupportedError} when the backend has no text index
+   * @throws {@link abi-sdk!UnsupportedError} when the backend has no text index
    */
   async hybridSearch(query: string, options: AbiHybridSearchOptions = {}): Promise<Document[]> {
     return (await this.hybridSearchWithScore(query, options)).map(([d]) => d);
@@ -340,7 +340,7 @@ export class AbiVectorStore extends SaveableVectorStore {
    *
    * @param fields - k, filter, fusion, candidates, and LangChain's retriever fields (tags, callbacks…)
    * @returns the retriever
-   * @throws {@link UnsupportedError} when the backend has no text index
+   * @throws {@link abi-sdk!UnsupportedError} when the backend has no text index
    *
    * @example
    * ```ts
@@ -359,7 +359,7 @@ export class AbiVectorStore extends SaveableVectorStore {
    * Deletes documents by id; ids that do not exist are ignored.
    *
    * @param params - `{ ids }`
-   * @throws {@link ValidationError} without an `ids` array
+   * @throws {@link abi-sdk!ValidationError} without an `ids` array
    */
   override async delete(params?: { ids?: string[] }): Promise<void> {
     if (!Array.isArray(params?.ids)) throw new ValidationError('delete needs { ids: string[] }');
@@ -371,8 +371,8 @@ export class AbiVectorStore extends SaveableVectorStore {
    * `directory` this flushes it; otherwise the records are copied into a new embedded store there.
    *
    * @param directory - the directory
-   * @throws {@link ConflictError} when `directory` already holds other records
-   * @throws {@link UnsupportedError} for a backend other than the embedded {@link VectorStore}
+   * @throws {@link abi-sdk!ConflictError} when `directory` already holds other records
+   * @throws {@link abi-sdk!UnsupportedError} for a backend other than the embedded {@link abi-sdk!VectorStore}
    */
   async save(directory: string): Promise<void> {
     const backend = this.backend;
