@@ -9,7 +9,7 @@ import { sotuDocuments } from './helpers.js';
 
 /** An in-memory record manager (LangChain ships only SQL-backed ones). */
 class MemoryRecordManager extends RecordManager {
-  lc_namespace = ['tests', 'record_manager'];
+  override lc_namespace = ['tests', 'record_manager'];
   readonly records = new Map<string, { updatedAt: number; groupId: string | null }>();
   #clock = 0;
   async createSchema(): Promise<void> {}
