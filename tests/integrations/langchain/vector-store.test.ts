@@ -10,11 +10,10 @@ import {
   UnsupportedError, ValidationError, VectorStore,
 } from '../../../src/index.js';
 import { AbiEmbeddings, AbiHybridRetriever, AbiVectorStore } from '../../../integrations/langchain/index.js';
-import { sotuDocuments, tempDir } from './helpers.js';
+import { QUERIES, sotuDocuments, tempDir } from './helpers.js';
 
 const embeddings = new AbiEmbeddings({ embedder: new HashingEmbedder({ dimension: 256 }) });
 const docs = sotuDocuments(120);
-const QUERIES = ['the public debt and the revenue', 'treaty with Spain and the navigation of the Mississippi', 'Indian tribes on the frontier', 'manufactures and agriculture'];
 
 let store: AbiVectorStore;
 let memory: MemoryVectorStore;
