@@ -182,7 +182,7 @@ export class Retriever {
     positiveInt(options.batchSize, 'batchSize');
     const rerank = (options.rerank ?? true) && this.reranker !== undefined;
     if (options.rerank === true && this.reranker === undefined) throw new ValidationError('rerank: true needs a reranker');
-    const fetchK = rerank ? Math.max(options.fetchK ?? Math.max(4 * k, 20), k) : Math.max(options.fetchK ?? k, k);
+    const fetchK = rerank ? Math.max(options.fetchK ?? Math.max(4 * k, 20), k) : k;
     const text = this.#hybridText(query, options.text);
     const { signal, timeout } = options;
     throwIfAborted(signal);
