@@ -13,7 +13,7 @@ export interface AbiEmbeddingOptions {
 }
 
 /**
- * A LlamaIndex.TS embedding model over any abi-sdk {@link Embedder}. Queries go through `embedQuery` and documents
+ * A LlamaIndex.TS embedding model over any abi-sdk {@link abi-sdk!Embedder}. Queries go through `embedQuery` and documents
  * through `embedDocuments`, so models with query / document prompts (e5, nomic) embed each side correctly.
  *
  * @example
@@ -33,7 +33,7 @@ export class AbiEmbedding extends BaseEmbedding {
    * Wraps an embedder.
    *
    * @param options - the embedder and LlamaIndex's batch size
-   * @throws {@link ValidationError} for a missing embedder or a bad batch size
+   * @throws {@link abi-sdk!ValidationError} for a missing embedder or a bad batch size
    */
   constructor(options: AbiEmbeddingOptions) {
     super();

@@ -22,8 +22,8 @@ const list = (f: MetadataFilter, where: string): FilterScalar[] => {
  * @param f - the LlamaIndex filter
  * @param where - position for error messages
  * @returns the equivalent abi-sdk filter
- * @throws {@link InvalidFilterError} for a malformed filter (no key, a value of the wrong shape)
- * @throws {@link UnsupportedError} for an operator with no mapping
+ * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter (no key, a value of the wrong shape)
+ * @throws {@link abi-sdk!UnsupportedError} for an operator with no mapping
  * @internal
  */
 export function translateFilter(f: MetadataFilter, where: string): Filter {
@@ -64,7 +64,7 @@ export function translateFilter(f: MetadataFilter, where: string): Filter {
 }
 
 /**
- * Translates LlamaIndex `MetadataFilters` into abi-sdk's {@link Filter} language, which every abi-sdk store backend
+ * Translates LlamaIndex `MetadataFilters` into abi-sdk's {@link abi-sdk!Filter} language, which every abi-sdk store backend
  * evaluates before taking the top k.
  *
  * | LlamaIndex | abi-sdk |
@@ -82,8 +82,8 @@ export function translateFilter(f: MetadataFilter, where: string): Filter {
  *
  * @param filters - LlamaIndex metadata filters, or `undefined`
  * @returns the abi-sdk filter, or `undefined` when there is nothing to filter
- * @throws {@link InvalidFilterError} for a malformed filter or an unknown condition
- * @throws {@link UnsupportedError} for an operator with no mapping
+ * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter or an unknown condition
+ * @throws {@link abi-sdk!UnsupportedError} for an operator with no mapping
  *
  * @example
  * ```ts

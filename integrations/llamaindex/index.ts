@@ -15,6 +15,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module abi-sdk/llamaindex
  */
 export {
   AbiVectorStore, type AbiQueryParams, type AbiVectorStoreCallOptions, type AbiVectorStoreOpenOptions,

@@ -24,7 +24,7 @@ export interface AbiLLMOptions extends Pick<CallOptions, 'signal' | 'timeout'> {
 const ROLE: Record<string, ChatMessage['role']> = { user: 'user', assistant: 'assistant', system: 'system', developer: 'system', memory: 'system' };
 
 /**
- * A LlamaIndex.TS LLM over any abi-sdk {@link Generator} (Ollama, OpenAI-compatible, local scheduler), so a query
+ * A LlamaIndex.TS LLM over any abi-sdk {@link abi-sdk!Generator} (Ollama, OpenAI-compatible, local scheduler), so a query
  * engine or chat engine answers through abi-sdk's connectors with their retries, timeouts and rate limits. Text
  * only: tool calls and structured output are not supported.
  *
@@ -46,7 +46,7 @@ export class AbiLLM extends BaseLLM {
    * Wraps a generator.
    *
    * @param options - generator, sampling, context window, signal, timeout
-   * @throws {@link ValidationError} for a missing generator or a bad context window
+   * @throws {@link abi-sdk!ValidationError} for a missing generator or a bad context window
    */
   constructor(options: AbiLLMOptions) {
     super();
@@ -78,7 +78,7 @@ export class AbiLLM extends BaseLLM {
    *
    * @param params - messages
    * @returns the assistant message; `raw` holds abi-sdk's `ChatResult`
-   * @throws {@link ConnectorError} (and its subclasses) from the generator
+   * @throws {@link abi-sdk!ConnectorError} (and its subclasses) from the generator
    */
   chat(params: LLMChatParamsNonStreaming): Promise<ChatResponse>;
   async chat(params: LLMChatParamsStreaming | LLMChatParamsNonStreaming): Promise<AsyncIterable<ChatResponseChunk> | ChatResponse> {

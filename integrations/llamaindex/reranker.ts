@@ -15,7 +15,7 @@ export interface AbiRerankerOptions extends Pick<CallOptions, 'signal'> {
 }
 
 /**
- * A LlamaIndex.TS node postprocessor that reorders retrieved nodes with an abi-sdk {@link Reranker} (a local cross
+ * A LlamaIndex.TS node postprocessor that reorders retrieved nodes with an abi-sdk {@link abi-sdk!Reranker} (a local cross
  * encoder or a remote `/rerank` endpoint). Each returned node's `score` becomes the reranker's relevance score;
  * ties keep the retrieval order.
  *
@@ -40,7 +40,7 @@ export class AbiReranker implements BaseNodePostprocessor {
    * Wraps a reranker.
    *
    * @param options - reranker, topN, batch size, signal
-   * @throws {@link ValidationError} for a missing reranker or a bad `topN` / `batchSize`
+   * @throws {@link abi-sdk!ValidationError} for a missing reranker or a bad `topN` / `batchSize`
    */
   constructor(options: AbiRerankerOptions) {
     if (!options?.reranker || typeof options.reranker.rerank !== 'function') throw new ValidationError('AbiReranker needs a reranker');
@@ -59,7 +59,7 @@ export class AbiReranker implements BaseNodePostprocessor {
    * @param nodes - retrieved nodes
    * @param query - the query (text parts of multi-modal content are joined)
    * @returns new node-with-score objects (the nodes themselves are shared), best first, at most `topN`
-   * @throws {@link ValidationError} when no query is given
+   * @throws {@link abi-sdk!ValidationError} when no query is given
    */
   async postprocessNodes(nodes: NodeWithScore[], query?: MessageContent): Promise<NodeWithScore[]> {
     if (query === undefined || query === null) throw new ValidationError('AbiReranker needs the query to rerank against');

@@ -40,7 +40,7 @@ export interface AbiQueryParams {
 
 /** Options of {@link AbiVectorStore}'s constructor. */
 export interface AbiVectorStoreOptions {
-  /** Any abi-sdk store backend: the embedded {@link VectorStore}, or an external one implementing the same interface. */
+  /** Any abi-sdk store backend: the embedded {@link abi-sdk!VectorStore}, or an external one implementing the same interface. */
   backend: VectorStoreBackend;
   /**
    * The LlamaIndex embedding model the index uses for queries and inserted nodes. Give this or `embedder`; with
@@ -68,7 +68,7 @@ export interface AbiVectorStoreOpenOptions extends Omit<VectorStoreOptions, 'dim
 /** Options LlamaIndex-side callers may pass as the second argument of `query` and `delete`. */
 export type AbiVectorStoreCallOptions = Pick<CallOptions, 'signal'>;
 
-/** A backend that also searches text: the embedded {@link VectorStore} opened with `text`. */
+/** A backend that also searches text: the embedded {@link abi-sdk!VectorStore} opened with `text`. */
 interface HybridBackend extends VectorStoreBackend {
   readonly hasTextIndex: boolean;
   search(query: SearchQuery): Promise<SearchHit[]>;
@@ -89,7 +89,7 @@ const checkAlpha = (alpha: number, what: string): number => {
 };
 
 /**
- * A LlamaIndex.TS vector store over any abi-sdk {@link VectorStoreBackend}: `VectorStoreIndex.fromVectorStore(store)`
+ * A LlamaIndex.TS vector store over any abi-sdk {@link abi-sdk!VectorStoreBackend}: `VectorStoreIndex.fromVectorStore(store)`
  * then `asRetriever()` / `asQueryEngine()` work as with LlamaIndex's own stores, with abi-sdk's persistence, HNSW /
  * IVF-PQ indexes, filters and hybrid BM25 search underneath.
  *
@@ -99,7 +99,7 @@ const checkAlpha = (alpha: number, what: string): number => {
  *
  * Query modes: `default` (vector), `hybrid` (vector + BM25 fused by weighted score fusion with `alpha`; needs a
  * backend with a text index), `sparse` (BM25 only), `mmr` (maximal marginal relevance with `mmrThreshold` as
- * lambda). Other modes throw {@link UnsupportedError}.
+ * lambda). Other modes throw {@link abi-sdk!UnsupportedError}.
  *
  * @example
  * ```ts
@@ -126,7 +126,7 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
    * Wraps a backend.
    *
    * @param options - backend, embedding model or abi-sdk embedder, default `alpha`
-   * @throws {@link ValidationError} for a missing backend or an `alpha` outside [0, 1]
+   * @throws {@link abi-sdk!ValidationError} for a missing backend or an `alpha` outside [0, 1]
    */
   constructor(options: AbiVectorStoreOptions) {
     const embedModel = options?.embedModel ?? (options?.embedder ? new AbiEmbedding({ embedder: options.embedder }) : undefined);
@@ -137,14 +137,14 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
   }
 
   /**
-   * Opens (or creates) an embedded {@link VectorStore} (persistent with `path`, in memory without) and wraps it.
+   * Opens (or creates) an embedded {@link abi-sdk!VectorStore} (persistent with `path`, in memory without) and wraps it.
    * Reopening the same path gives back every node written before.
    *
    * @param options - the store's options (path, dimension, metric, index, `text: true` for hybrid search, …) and the adapter's
    * @returns the adapter, owning the store ({@link AbiVectorStore.close} closes it)
-   * @throws {@link ValidationError} when no dimension is given and the embedder declares none, or for bad options
-   * @throws {@link DimensionMismatchError} when `dimension` differs from a reopened store's
-   * @throws {@link LockedError} when another handle holds the store
+   * @throws {@link abi-sdk!ValidationError} when no dimension is given and the embedder declares none, or for bad options
+   * @throws {@link abi-sdk!DimensionMismatchError} when `dimension` differs from a reopened store's
+   * @throws {@link abi-sdk!LockedError} when another handle holds the store
    *
    * @example
    * ```ts
@@ -174,8 +174,8 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
    *
    * @param nodes - nodes with embeddings (LlamaIndex embeds them before calling `add`)
    * @returns the nodes' ids, in order
-   * @throws {@link ValidationError} for a node without an embedding or with metadata that is not JSON
-   * @throws {@link DimensionMismatchError} for an embedding of the wrong length
+   * @throws {@link abi-sdk!ValidationError} for a node without an embedding or with metadata that is not JSON
+   * @throws {@link abi-sdk!DimensionMismatchError} for an embedding of the wrong length
    */
   async add(nodes: BaseNode[]): Promise<string[]> {
     if (!Array.isArray(nodes)) throw new ValidationError('add needs an array of nodes');
@@ -201,7 +201,7 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
    *
    * @param refDocId - the source document's id
    * @param options - signal
-   * @throws {@link ValidationError} for an empty id
+   * @throws {@link abi-sdk!ValidationError} for an empty id
    */
   async delete(refDocId: string, options: AbiVectorStoreCallOptions = {}): Promise<void> {
     if (typeof refDocId !== 'string' || refDocId.length === 0) throw new ValidationError('delete needs a non-empty ref doc id');
@@ -226,10 +226,10 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
    * @param query - embedding and/or text, top k, mode, filters, `alpha`, `customParams` ({@link AbiQueryParams})
    * @param options - signal
    * @returns the nodes, their scores (higher is better) and ids
-   * @throws {@link ValidationError} for a missing query embedding or text, or a bad `similarityTopK` / `alpha`
-   * @throws {@link UnsupportedError} for a mode abi-sdk does not implement, or hybrid / sparse mode on a backend without a text index
-   * @throws {@link InvalidFilterError} for a malformed filter
-   * @throws {@link DimensionMismatchError} for a query embedding of the wrong length
+   * @throws {@link abi-sdk!ValidationError} for a missing query embedding or text, or a bad `similarityTopK` / `alpha`
+   * @throws {@link abi-sdk!UnsupportedError} for a mode abi-sdk does not implement, or hybrid / sparse mode on a backend without a text index
+   * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter
+   * @throws {@link abi-sdk!DimensionMismatchError} for a query embedding of the wrong length
    */
   async query(query: VectorStoreQuery<AbiQueryParams>, options: AbiVectorStoreCallOptions = {}): Promise<VectorStoreQueryResult> {
     if (typeof query !== 'object' || query === null) throw new ValidationError('query must be an object');

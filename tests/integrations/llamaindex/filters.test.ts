@@ -31,7 +31,7 @@ let queryEmbedding: number[];
 beforeAll(async () => {
   const nodes = await Promise.all(META.map(async (metadata, i) => new TextNode({
     // SimpleVectorStore keeps metadata only for nodes with a SOURCE.
-    id_: `n${i}`, text: `node ${i}`, metadata, relationships: { [NodeRelationship.SOURCE]: { nodeId: `doc${i}` } }, embedding: Array.from(await embedder.embedQuery(`node ${i}`)),
+    id_: `n${i}`, text: `node ${i}`, metadata, relationships: { [NodeRelationship.SOURCE]: { nodeId: `doc${i}`, metadata: {} } }, embedding: Array.from(await embedder.embedQuery(`node ${i}`)),
   })));
   reference = new SimpleVectorStore({ embedModel });
   await reference.add(nodes);

@@ -25,6 +25,6 @@ export function toNodes(passages: readonly Passage[]): TextNode[] {
     id_: p.id,
     text: p.text,
     metadata: { year: p.year, president: p.president, party: p.party, tags: [p.party, `y${p.year}`], origin: { corpus: 'sotu', note: 'État — 国情咨文' } },
-    relationships: { [NodeRelationship.SOURCE]: { nodeId: refDocOf(p) } },
+    relationships: { [NodeRelationship.SOURCE]: { nodeId: refDocOf(p), metadata: {} } },
   }));
 }

@@ -75,7 +75,7 @@ describe('LlamaIndex over the local ONNX engine (tiny generated BERT models)', (
   });
 
   it('a query engine retrieves, reranks and answers through the Ollama wire protocol (AbiLLM over OllamaConnector)', async () => {
-    const llm = new AbiLLM({ generator: new OllamaConnector({ host: ollama.url, maxRetries: 0 }).generator('llama3.2'), temperature: 0 });
+    const llm = new AbiLLM({ generator: new OllamaConnector({ host: ollama.url, retry: false }).generator('llama3.2'), temperature: 0 });
     const reranker = new AbiReranker({ reranker: crossEncoder, topN: 3 });
     const engine = index.asQueryEngine({
       similarityTopK: 8, nodePostprocessors: [reranker], responseSynthesizer: getResponseSynthesizer('compact', { llm }),
@@ -99,7 +99,7 @@ describe('LlamaIndex over the local ONNX engine (tiny generated BERT models)', (
   });
 
   it('AbiLLM surfaces connector errors as typed abi-sdk errors', async () => {
-    const llm = new AbiLLM({ generator: new OllamaConnector({ host: ollama.url, maxRetries: 0 }).generator('no-such-model') });
+    const llm = new AbiLLM({ generator: new OllamaConnector({ host: ollama.url, retry: false }).generator('no-such-model') });
     await expect(llm.chat({ messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(ModelNotFoundError);
     const ok = new AbiLLM({ generator: new OllamaConnector({ host: ollama.url }).generator('llama3.2'), maxTokens: 2, contextWindow: 2048 });
     expect(ok.metadata).toMatchObject({ model: 'llama3.2', contextWindow: 2048, maxTokens: 2 });
