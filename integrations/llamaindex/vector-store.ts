@@ -215,7 +215,8 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
       if (n === 0) return;
       const hits = await this.backend.search(probe, { k: n, filter, exact: true, signal: options.signal });
       if (hits.length === 0) return;
-      await this.backend.delete(hits.map((h) => h.id), { signal: options.signal });
+      // Stop when nothing was left to delete (e.g. a concurrent delete), so a misbehaving backend cannot spin.
+      if ((await this.backend.delete(hits.map((h) => h.id), { signal: options.signal })) === 0) return;
     }
   }
 
@@ -262,6 +263,9 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
         const fetchK = positiveInt(params.fetchK, 'customParams.fetchK') ?? Math.max(4 * k, 20);
         const lambda = checkAlpha(query.mmrThreshold ?? 0.5, 'mmrThreshold');
         const candidates = await this.backend.search(vector, { ...base, k: Math.max(fetchK, k), includeVectors: true });
+        if (candidates.some((h) => !(h.vector instanceof Float32Array))) {
+          throw new UnsupportedError('query mode "mmr" needs a backend that returns vectors (includeVectors)');
+        }
         const picked = maximalMarginalRelevance(vector, candidates.map((h) => h.vector!), {
           k, lambda, similarity: this.backend.metric === 'dot' ? 'dot' : 'cosine',
         });

@@ -9,6 +9,7 @@ import {
   DimensionMismatchError, UnsupportedError, ValidationError, InvalidFilterError,
 } from '../../../src/core/errors.js';
 import { HashingEmbedder } from '../../../src/embedders/hashing.js';
+import type { VectorStoreBackend } from '../../../src/store/types.js';
 import { VectorStore } from '../../../src/store/vector-store.js';
 import { AbiEmbedding, AbiVectorStore } from '../../../integrations/llamaindex/index.js';
 import { loadPassages, refDocOf, toNodes } from './helpers.js';
@@ -163,6 +164,28 @@ describe('AbiVectorStore in VectorStoreIndex (HashingEmbedder, SOTU passages)', 
     const s = new AbiVectorStore({ backend, embedModel });
     const res = await s.query({ queryEmbedding: Array.from(await embedder.embedQuery('plain text')), similarityTopK: 1, mode: VectorStoreQueryMode.DEFAULT });
     expect(nodeView(res.nodes![0])).toEqual({ id: 'plain', ref: undefined, text: 'plain text', metadata: { a: 1 } });
+    await s.close();
+  });
+
+  it('works over any VectorStoreBackend (a plain object delegating to a store, no text index, no vectors returned)', async () => {
+    const inner = await VectorStore.open({ dimension: 256, index: { type: 'flat' } });
+    const backend: VectorStoreBackend = {
+      dimension: inner.dimension, metric: inner.metric,
+      upsert: (r, o) => inner.upsert(r, o), get: (id, o) => inner.get(id, o), delete: (ids, o) => inner.delete(ids, o),
+      search: async (v, o) => (await inner.search(v, o)).map(({ vector: _drop, ...hit }) => hit),
+      count: (o) => inner.count(o), flush: (o) => inner.flush(o), close: () => inner.close(),
+    };
+    const s = new AbiVectorStore({ backend, embedModel });
+    const idx = await indexFor(s);
+    await idx.insertNodes(toNodes(passages.slice(0, 30)));
+    const got = await idx.asRetriever({ similarityTopK: 3 }).retrieve(queries[0]);
+    const direct = await inner.search(await embedder.embedQuery(queries[0]), { k: 3 });
+    expect(got.map((n) => n.node.id_)).toEqual(direct.map((h) => h.id));
+    await s.delete(refDocOf(passages[0]));
+    expect(await inner.count()).toBe(passages.slice(0, 30).filter((p) => refDocOf(p) !== refDocOf(passages[0])).length);
+    const queryEmbedding = Array.from(await embedder.embedQuery('x'));
+    await expect(s.query({ queryEmbedding, queryStr: 'x', similarityTopK: 2, mode: VectorStoreQueryMode.HYBRID })).rejects.toBeInstanceOf(UnsupportedError);
+    await expect(s.query({ queryEmbedding, similarityTopK: 2, mode: VectorStoreQueryMode.MMR })).rejects.toBeInstanceOf(UnsupportedError);
     await s.close();
   });
 
