@@ -236,14 +236,14 @@ export class VectorStore implements VectorStoreBackend {
     return this.#c.size;
   }
 
-  /** The index kind in use. */
-  get indexType(): 'flat' | 'hnsw' | 'ivfpq' {
-    return this.#c.index.type;
-  }
-
   /** Whether the store keeps a BM25 text index (opened with `text`), so text and hybrid searches work. */
   get hasTextIndex(): boolean {
     return this.#c.text !== null;
+  }
+
+  /** The index kind in use. */
+  get indexType(): 'flat' | 'hnsw' | 'ivfpq' {
+    return this.#c.index.type;
   }
 
   #checkOpen(): void {
