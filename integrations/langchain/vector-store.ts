@@ -287,13 +287,18 @@ export class AbiVectorStore extends SaveableVectorStore {
    * @returns the documents, in selection order
    * @throws {@link abi-sdk!ValidationError} for `lambda` outside [0, 1]
    * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter
+   * @throws {@link abi-sdk!UnsupportedError} when the backend returns no vectors for the candidates
    */
   override async maxMarginalRelevanceSearch(query: string, options: MaxMarginalRelevanceSearchOptions<Filter>, _callbacks?: Callbacks): Promise<Document[]> {
     const k = options?.k ?? 4;
     const fetchK = Math.max(options?.fetchK ?? 20, k);
     const q = await this.#queryVector(query);
     const hits = await this.backend.search(q, { k: fetchK, filter: options?.filter, includeVectors: true });
-    const vectors = await Promise.all(hits.map(async (h) => h.vector ?? (await this.backend.get(h.id))?.vector ?? new Float32Array(q.length)));
+    const vectors = await Promise.all(hits.map(async (h) => {
+      const v = h.vector ?? (await this.backend.get(h.id))?.vector;
+      if (v === undefined) throw new UnsupportedError(`MMR needs the candidates' vectors; the backend returned none for ${JSON.stringify(h.id)}`);
+      return v;
+    }));
     const picked = maximalMarginalRelevance(Float32Array.from(q), vectors, {
       k, lambda: options?.lambda ?? 0.5, similarity: this.backend.metric === 'dot' ? 'dot' : 'cosine',
     });

@@ -205,5 +205,18 @@ describe('AbiVectorStore: LangChain contract', () => {
     expect((await s.similaritySearch(docs[5].pageContent, 1))[0].id).toBe(docs[5].id);
     expect(() => new AbiVectorStore(embeddings, { backend: {} as never })).toThrow(ValidationError);
     await s.close();
+    // A backend object that keeps no vectors: similarity search works, MMR is a typed error.
+    const inner = await VectorStore.open({ dimension: 256 });
+    const vectorless = {
+      dimension: 256, metric: 'cosine' as const,
+      upsert: inner.upsert.bind(inner), delete: inner.delete.bind(inner), count: inner.count.bind(inner),
+      flush: inner.flush.bind(inner), close: inner.close.bind(inner),
+      get: async () => undefined,
+      search: async (v: Float32Array | readonly number[], o?: object) => (await inner.search(v, o)).map(({ vector: _, ...h }) => h),
+    };
+    const plain = await AbiVectorStore.fromDocuments(docs.slice(0, 10), embeddings, { backend: vectorless });
+    expect((await plain.similaritySearch(docs[2].pageContent, 1))[0].id).toBe(docs[2].id);
+    await expect(plain.maxMarginalRelevanceSearch('x', { k: 2 })).rejects.toBeInstanceOf(UnsupportedError);
+    await inner.close();
   });
 });
