@@ -3,6 +3,7 @@
  * optional peer dependency: `npm install @qdrant/js-client-rest`).
  *
  * @packageDocumentation
+ * @module qdrant
  */
-export { QdrantStore, type QdrantStoreOptions, type QdrantPayloadIndexType } from './qdrant-store.js';
+export { QdrantStore, type QdrantStoreOptions, type QdrantPayloadIndexType, type QdrantHnswOptions } from './qdrant-store.js';
 export { qdrantPointId } from './point-id.js';

@@ -9,6 +9,7 @@ import type { CallOptions, Metadata } from '../../core/contracts.js';
 import {
   ClosedError, DimensionMismatchError, InvalidResponseError, ValidationError, type AbiError,
 } from '../../core/errors.js';
+import type { VectorStore } from '../../store/vector-store.js';
 import { evaluateFilter, parseFilter, type FilterNode } from '../../core/filter.js';
 import { linkedSignal, throwIfAborted, toAbortError } from '../../internal/abort.js';
 import { readEnv } from '../../internal/env.js';
@@ -24,6 +25,14 @@ import { qdrantPointId } from './point-id.js';
 
 /** Qdrant payload index types usable for abi-sdk filter fields. */
 export type QdrantPayloadIndexType = 'keyword' | 'integer' | 'float' | 'bool';
+
+/** HNSW parameters of a new Qdrant collection (`hnsw_config`). */
+export interface QdrantHnswOptions {
+  /** Links per node (`m`). @defaultValue Qdrant's (16) */
+  m?: number;
+  /** Beam width while building (`ef_construct`). @defaultValue Qdrant's (100) */
+  efConstruct?: number;
+}
 
 /** Options of {@link QdrantStore.open}. */
 export interface QdrantStoreOptions extends CallOptions {
@@ -65,8 +74,8 @@ export interface QdrantStoreOptions extends CallOptions {
   writeConsistencyFactor?: number;
   /** Keep payloads on disk (`on_disk_payload`). @defaultValue Qdrant's default */
   onDiskPayload?: boolean;
-  /** HNSW parameters of a new collection (`hnsw_config.m`, `hnsw_config.ef_construct`). @defaultValue Qdrant's */
-  hnsw?: { m?: number; efConstruct?: number };
+  /** HNSW parameters of a new collection. @defaultValue Qdrant's */
+  hnsw?: QdrantHnswOptions;
   /**
    * Metadata fields you filter on, with the payload index type to create for each (`{ year: 'integer',
    * 'author.name': 'keyword' }`). Indexes are created idempotently at open, along with keyword indexes on the
@@ -171,11 +180,11 @@ export class QdrantStore implements VectorStoreBackend {
    *
    * @param options - address, collection, dimension, metric, cluster settings, payload indexes
    * @returns the open store
-   * @throws {@link ValidationError} for bad options, or a collection whose distance differs from `metric`
-   * @throws {@link DimensionMismatchError} when the collection's vector size differs from `dimension`
-   * @throws {@link NotFoundError} when the collection is missing and `create` is false
-   * @throws {@link UnsupportedError} when `@qdrant/js-client-rest` is not installed
-   * @throws {@link ConnectionError} when Qdrant cannot be reached
+   * @throws `ValidationError` for bad options, or a collection whose distance differs from `metric`
+   * @throws `DimensionMismatchError` when the collection's vector size differs from `dimension`
+   * @throws `NotFoundError` when the collection is missing and `create` is false
+   * @throws `UnsupportedError` when `@qdrant/js-client-rest` is not installed
+   * @throws `ConnectionError` when Qdrant cannot be reached
    */
   static async open(options: QdrantStoreOptions): Promise<QdrantStore> {
     checkOptions(options);
@@ -262,9 +271,9 @@ export class QdrantStore implements VectorStoreBackend {
    *
    * @param records - the records
    * @param options - signal and timeout
-   * @throws {@link ValidationError} for empty or duplicate ids, non-finite numbers, bad metadata
-   * @throws {@link DimensionMismatchError} for a vector of the wrong length
-   * @throws {@link ClosedError} after `close()`
+   * @throws `ValidationError` for empty or duplicate ids, non-finite numbers, bad metadata
+   * @throws `DimensionMismatchError` for a vector of the wrong length
+   * @throws `ClosedError` after `close()`
    */
   async upsert(records: readonly VectorRecord[], options: WriteOptions = {}): Promise<void> {
     this.#checkOpen();
@@ -286,8 +295,8 @@ export class QdrantStore implements VectorStoreBackend {
    * @param id - the id
    * @param options - signal and timeout
    * @returns the record, or `undefined` when absent
-   * @throws {@link ValidationError} for an empty id
-   * @throws {@link ClosedError} after `close()`
+   * @throws `ValidationError` for an empty id
+   * @throws `ClosedError` after `close()`
    */
   async get(id: string, options: CallOptions = {}): Promise<StoredRecord | undefined> {
     this.#checkOpen();
@@ -307,8 +316,8 @@ export class QdrantStore implements VectorStoreBackend {
    * @param ids - the ids
    * @param options - signal and timeout
    * @returns how many records existed and were deleted
-   * @throws {@link ValidationError} for empty ids
-   * @throws {@link ClosedError} after `close()`
+   * @throws `ValidationError` for empty ids
+   * @throws `ClosedError` after `close()`
    */
   async delete(ids: readonly string[], options: WriteOptions = {}): Promise<number> {
     this.#checkOpen();
@@ -334,9 +343,9 @@ export class QdrantStore implements VectorStoreBackend {
    * @param vector - the query vector
    * @param options - k, filter, `efSearch` (Qdrant `hnsw_ef`), `exact`, `includeVectors`
    * @returns hits sorted by score, best first
-   * @throws {@link DimensionMismatchError} for a query of the wrong length
-   * @throws {@link InvalidFilterError} for a malformed filter
-   * @throws {@link ClosedError} after `close()`
+   * @throws `DimensionMismatchError` for a query of the wrong length
+   * @throws `InvalidFilterError` for a malformed filter
+   * @throws `ClosedError` after `close()`
    */
   async search(vector: Float32Array | readonly number[], options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkOpen();
@@ -383,7 +392,7 @@ export class QdrantStore implements VectorStoreBackend {
    *
    * @param options - signal and timeout
    * @returns the number of points in the collection
-   * @throws {@link ClosedError} after `close()`
+   * @throws `ClosedError` after `close()`
    */
   async count(options: CallOptions = {}): Promise<number> {
     this.#checkOpen();
@@ -396,7 +405,7 @@ export class QdrantStore implements VectorStoreBackend {
    * Nothing to do: every write already waited for Qdrant's acknowledgement (its WAL). Checks the store is open.
    *
    * @param options - signal
-   * @throws {@link ClosedError} after `close()`
+   * @throws `ClosedError` after `close()`
    */
   async flush(options: CallOptions = {}): Promise<void> {
     this.#checkOpen();
