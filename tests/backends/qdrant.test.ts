@@ -3,6 +3,8 @@
  * @qdrant/js-client-rest client: collection management, CRUD, every filter operator against the reference
  * evaluator, scores against the embedded flat store, error mapping and abort.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { QdrantClient } from '@qdrant/js-client-rest';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -273,5 +275,27 @@ describe('QdrantStore: errors and abort', () => {
     const before = server.requests.length;
     await expect(s.upsert([{ id: 'a', vector: [1, 2, 3, 4] }], { signal: AbortSignal.abort() })).rejects.toMatchObject({ code: 'ABORTED' });
     expect(server.requests.length).toBe(before);
+  });
+
+  it('cancels the HTTP request itself, not only the promise', async () => {
+    let cancelled = false;
+    const raw = createServer((req, res) => {
+      res.on('close', () => { if (!res.writableEnded) cancelled = true; });
+      res.setHeader('content-type', 'application/json');
+      const send = (result: unknown): void => void res.end(JSON.stringify({ result, status: 'ok', time: 0 }));
+      if (req.url?.includes('/points/count')) return void setTimeout(() => { if (!res.destroyed) send({ count: 0 }); }, 2000);
+      if (req.url?.endsWith('/exists')) return send({ exists: true });
+      send({ config: { params: { vectors: { size: 2, distance: 'Cosine' } } } });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    try {
+      const s = await QdrantStore.open({ url: `http://127.0.0.1:${(raw.address() as AddressInfo).port}`, collection: 'c', dimension: 2 });
+      await expect(s.count({ signal: AbortSignal.timeout(100) })).rejects.toMatchObject({ code: 'TIMEOUT' });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(cancelled).toBe(true);
+    } finally {
+      raw.closeAllConnections();
+      await new Promise((r) => raw.close(r));
+    }
   });
 });
