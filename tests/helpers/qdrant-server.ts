@@ -1,12 +1,14 @@
 /**
  * A loopback double of the part of Qdrant's REST API (v1.x, shapes from @qdrant/js-client-rest's OpenAPI types) that
  * QdrantStore uses: collections (exists, create, get, delete), payload indexes, points (upsert, retrieve, delete,
- * count, query). Answers are `{ result, status: 'ok', time }`; errors are `{ status: { error }, time }` with Qdrant's
+ * count, query, scroll). Answers are `{ result, status: 'ok', time }`; errors are `{ status: { error }, time }` with Qdrant's
  * statuses (404 unknown collection, 409 existing collection, 400 wrong input). Search is exact (brute force) with
  * Qdrant's score semantics: Cosine (vectors normalized on write, as Qdrant does) and Dot are similarities sorted
- * descending, Euclid is the distance sorted ascending. Filters are evaluated as Qdrant evaluates its filter JSON:
- * dotted keys walk into objects and through arrays, arrays match when any element matches, `is_empty` is
- * missing/null/[], `match` is type-strict.
+ * descending, Euclid is the distance sorted ascending. Filters are evaluated as Qdrant 1.19's payload checker does
+ * without indexes (lib/segment/src/payload_storage/{query_checker,condition_checker}.rs, json_path/): dotted keys
+ * walk objects only and `[]` walks arrays, a leaf array matches when any element matches, a missing field matches
+ * only `is_empty`, `match` is type-strict (`value` integer never equals a float or a string), `text` without a
+ * full-text index is a substring test, `should: []` matches nothing.
  */
 import type { ServerResponse } from 'node:http';
 import { json, startFakeServer, type FakeServer, type RecordedRequest } from './fake-server.js';
@@ -43,77 +45,141 @@ function pointKey(id: unknown): string {
   throw new HttpError(400, `Format error in JSON body: value ${JSON.stringify(id)} is not a valid point ID, valid values are either an unsigned integer or a UUID`);
 }
 
+/** Qdrant's id order: unsigned integers first (numerically), then UUIDs. */
+function idOrder(a: string | number, b: string | number): number {
+  if (typeof a === 'number' && typeof b === 'number') return a - b;
+  if (typeof a === 'number') return -1;
+  if (typeof b === 'number') return 1;
+  return a.toLowerCase() < b.toLowerCase() ? -1 : a.toLowerCase() > b.toLowerCase() ? 1 : 0;
+}
+
 function isObject(v: unknown): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Values at a Qdrant key: dots walk objects; arrays on the way are flattened (`a.b` reads `b` of every object in `a`). */
-function valuesAt(payload: Record<string, Json>, key: string): Json[] {
-  let current: Json[] = [payload];
-  for (const raw of key.split('.')) {
-    const seg = raw.endsWith('[]') ? raw.slice(0, -2) : raw;
-    const next: Json[] = [];
-    for (const v of current) {
-      const objects = Array.isArray(v) ? v.filter(isObject) : isObject(v) ? [v] : [];
-      for (const o of objects) if (Object.prototype.hasOwnProperty.call(o, seg)) next.push(o[seg]);
-    }
-    current = next;
+type PathItem = { key: string } | { index: number } | { wildcard: true };
+
+/** Qdrant's JSON path: `key`, `"quoted key"`, `.key`, `[n]`, `[]` (lib/segment/src/json_path/parse.rs). */
+function parsePath(path: string): PathItem[] {
+  const items: PathItem[] = [];
+  const re = /^(?:([\p{L}\p{N}_-]+)|"([^"\\]*)")/u;
+  let rest = path;
+  let first = true;
+  while (rest.length > 0 || first) {
+    let m: RegExpMatchArray | null;
+    if (!first && rest.startsWith('[]')) { items.push({ wildcard: true }); rest = rest.slice(2); continue; }
+    if (!first && (m = rest.match(/^\[(\d+)\]/))) { items.push({ index: Number(m[1]) }); rest = rest.slice(m[0].length); continue; }
+    if (!first && rest.startsWith('.')) rest = rest.slice(1);
+    else if (!first) break;
+    m = rest.match(re);
+    if (!m) break;
+    items.push({ key: m[1] ?? m[2] });
+    rest = rest.slice(m[0].length);
+    first = false;
   }
-  return current.flatMap((v) => (Array.isArray(v) ? v : [v]));
+  if (rest.length > 0 || items.length === 0) throw new HttpError(400, `Format error in JSON body: Invalid JSON path: ${path}`);
+  return items;
+}
+
+/** Values at a Qdrant key, as `JsonPath::value_get` reads them: keys walk objects only, `[]` walks arrays; leaf arrays stay whole. */
+function valuesAt(payload: Record<string, Json>, key: string): Json[] {
+  const out: Json[] = [];
+  const walk = (items: PathItem[], v: Json | undefined): void => {
+    if (v === undefined) return;
+    if (items.length === 0) return void out.push(v);
+    const [head, ...tail] = items;
+    if ('key' in head) { if (isObject(v) && Object.prototype.hasOwnProperty.call(v, head.key)) walk(tail, v[head.key]); }
+    else if ('index' in head) { if (Array.isArray(v)) walk(tail, v[head.index]); }
+    else if (Array.isArray(v)) for (const e of v) walk(tail, e);
+  };
+  walk(parsePath(key), payload);
+  return out;
 }
 
 function asArray<T>(v: T | T[] | null | undefined): T[] | undefined {
   return v === undefined || v === null ? undefined : Array.isArray(v) ? v : [v];
 }
 
-function valueMatches(v: Json, x: unknown): boolean {
-  if (typeof x === 'string') return v === x;
-  if (typeof x === 'boolean') return v === x;
-  if (typeof x === 'number') return typeof v === 'number' && Number.isInteger(v) && v === x;
+const isInteger = (v: Json): boolean => typeof v === 'number' && Number.isInteger(v);
+
+/** `ValueVariants` is untagged `String | Integer(i64) | Bool`: anything else does not deserialize. */
+function checkVariant(x: unknown): void {
+  if (typeof x === 'string' || typeof x === 'boolean' || (typeof x === 'number' && Number.isInteger(x))) return;
   throw new HttpError(400, 'Format error in JSON body: data did not match any variant of untagged enum ValueVariants');
 }
 
+/** `AnyVariants` is untagged `Strings | Integers`. */
+function checkAnyVariants(xs: unknown): (string | number)[] {
+  if (Array.isArray(xs) && (xs.every((x) => typeof x === 'string') || xs.every((x) => typeof x === 'number' && Number.isInteger(x)))) return xs as (string | number)[];
+  throw new HttpError(400, 'Format error in JSON body: data did not match any variant of untagged enum AnyVariants');
+}
+
+/** One stored value against a match (condition_checker.rs `Match::check_match`). */
+function matchOne(m: Record<string, unknown>, v: Json): boolean {
+  if ('value' in m) {
+    checkVariant(m.value);
+    return typeof m.value === 'number' ? isInteger(v) && v === m.value : v === m.value;
+  }
+  if ('any' in m) {
+    const list = checkAnyVariants(m.any);
+    return (typeof v === 'string' || isInteger(v)) && list.length > 0 && typeof list[0] === typeof v && list.includes(v as string | number);
+  }
+  if ('except' in m) {
+    const list = checkAnyVariants(m.except);
+    if (v === null) return false;
+    if (typeof v === 'string' && (list.length === 0 || typeof list[0] === 'string')) return !list.includes(v);
+    if (typeof v === 'number' && (list.length === 0 || typeof list[0] === 'number')) return !isInteger(v) || !list.includes(v);
+    return true;
+  }
+  if (typeof m.text === 'string') return typeof v === 'string' && v.includes(m.text); // no full-text index: substring
+  if (typeof m.phrase === 'string') return typeof v === 'string' && v.includes(m.phrase);
+  if (typeof m.text_any === 'string') return typeof v === 'string' && (m.text_any as string).split(/\s+/).filter(Boolean).some((t) => v.includes(t));
+  if (typeof m.prefix === 'string') return typeof v === 'string' && v.startsWith(m.prefix);
+  throw new HttpError(400, 'Format error in JSON body: data did not match any variant of untagged enum Match');
+}
+
+function rangeOne(r: Record<string, unknown>, v: Json): boolean {
+  if (typeof v !== 'number') return false;
+  return (typeof r.gt !== 'number' || v > r.gt) && (typeof r.gte !== 'number' || v >= r.gte)
+    && (typeof r.lt !== 'number' || v < r.lt) && (typeof r.lte !== 'number' || v <= r.lte);
+}
+
+/** A FieldCondition (query_checker.rs `check_field_condition`, condition_checker.rs `ValueChecker`). */
 function checkField(cond: Record<string, unknown>, point: Point): boolean {
   const key = cond.key;
   if (typeof key !== 'string') throw new HttpError(400, 'Format error in JSON body: missing field `key`');
-  const values = valuesAt(point.payload, key);
-  if (isObject(cond.match as Json)) {
-    const m = cond.match as Record<string, unknown>;
-    if ('value' in m) return values.some((v) => valueMatches(v, m.value));
-    if ('any' in m && Array.isArray(m.any)) return values.some((v) => (m.any as unknown[]).some((x) => valueMatches(v, x)));
-    if ('prefix' in m && typeof m.prefix === 'string') {
-      const p = Buffer.from(m.prefix, 'utf8');
-      return values.some((v) => typeof v === 'string' && Buffer.from(v, 'utf8').subarray(0, p.length).equals(p));
-    }
-    if ('text' in m && typeof m.text === 'string') {
-      // Without a full-text index Qdrant requires every term of the query to occur in the string.
-      const terms = m.text.split(/\s+/).filter(Boolean);
-      return values.some((v) => typeof v === 'string' && terms.every((t) => v.includes(t)));
-    }
-    throw new HttpError(400, 'Format error in JSON body: data did not match any variant of untagged enum Match');
-  }
-  if (isObject(cond.range as Json)) {
-    const r = cond.range as Record<string, unknown>;
+  const m = cond.match as Record<string, unknown> | undefined | null;
+  const r = cond.range as Record<string, unknown> | undefined | null;
+  if (m !== undefined && m !== null && !isObject(m as Json)) throw new HttpError(400, 'Format error in JSON body: invalid type for `match`');
+  if (r) {
     for (const [k, b] of Object.entries(r)) {
       if (!['gt', 'gte', 'lt', 'lte'].includes(k) || (b !== null && typeof b !== 'number')) {
-        throw new HttpError(400, `Format error in JSON body: unknown field \`${k}\` in range`);
+        throw new HttpError(400, `Format error in JSON body: unsupported range bound \`${k}\` (this double has no datetime ranges)`);
       }
     }
-    const ok = (x: number): boolean => (typeof r.gt !== 'number' || x > r.gt) && (typeof r.gte !== 'number' || x >= r.gte)
-      && (typeof r.lt !== 'number' || x < r.lt) && (typeof r.lte !== 'number' || x <= r.lte);
-    return values.some((v) => typeof v === 'number' && ok(v));
   }
-  if (cond.is_empty === true) return values.every((v) => v === null);
-  if (cond.is_null === true) return values.length > 0 && values.every((v) => v === null);
-  throw new HttpError(400, 'Format error in JSON body: data did not match any variant of untagged enum Condition');
+  const isEmpty = typeof cond.is_empty === 'boolean' ? cond.is_empty : undefined;
+  const isNull = typeof cond.is_null === 'boolean' ? cond.is_null : undefined;
+  if (!m && !r && isEmpty === undefined && isNull === undefined) {
+    throw new HttpError(400, 'Format error in JSON body: data did not match any variant of untagged enum Condition');
+  }
+  const values = valuesAt(point.payload, key);
+  if (values.length === 0) return isEmpty !== undefined ? isEmpty : isNull !== undefined ? !isNull : false;
+  const checkMatch = (v: Json): boolean => (m ? matchOne(m, v) : false) || (r ? rangeOne(r, v) : false);
+  return values.some((v) => {
+    if (isEmpty !== undefined) return v === null ? isEmpty : Array.isArray(v) ? (v.length === 0) === isEmpty : !isEmpty;
+    if (isNull !== undefined) return v === null ? isNull : Array.isArray(v) ? v.some((x) => x === null) === isNull : !isNull;
+    return Array.isArray(v) ? v.some(checkMatch) : checkMatch(v);
+  });
 }
 
 function checkCondition(cond: unknown, point: Point): boolean {
   if (!isObject(cond as Json)) throw new HttpError(400, 'Format error in JSON body: data did not match any variant of untagged enum Condition');
   const c = cond as Record<string, unknown>;
   if ('key' in c) return checkField(c, point);
-  if (isObject(c.is_empty as Json)) return checkField({ key: (c.is_empty as { key: unknown }).key, is_empty: true }, point);
-  if (isObject(c.is_null as Json)) return checkField({ key: (c.is_null as { key: unknown }).key, is_null: true }, point);
+  // IsEmptyCondition / IsNullCondition (common/utils.rs): every value null or [] / some value null.
+  if (isObject(c.is_empty as Json)) return valuesAt(point.payload, String((c.is_empty as { key: unknown }).key)).every((v) => v === null || (Array.isArray(v) && v.length === 0));
+  if (isObject(c.is_null as Json)) return valuesAt(point.payload, String((c.is_null as { key: unknown }).key)).some((v) => v === null);
   if (Array.isArray(c.has_id)) return c.has_id.some((id) => pointKey(id) === pointKey(point.id));
   if ('must' in c || 'should' in c || 'must_not' in c || 'min_should' in c) return checkFilter(c, point);
   throw new HttpError(400, 'Format error in JSON body: data did not match any variant of untagged enum Condition');
@@ -131,7 +197,7 @@ export function checkFilter(filter: unknown, point: Point): boolean {
   const should = asArray(f.should as unknown[]);
   const mustNot = asArray(f.must_not as unknown[]);
   if (must && !must.every((c) => checkCondition(c, point))) return false;
-  if (should && should.length > 0 && !should.some((c) => checkCondition(c, point))) return false;
+  if (should && !should.some((c) => checkCondition(c, point))) return false; // `should: []` matches nothing
   if (mustNot && mustNot.some((c) => checkCondition(c, point))) return false;
   const min = f.min_should as { conditions?: unknown[]; min_count?: number } | undefined | null;
   if (min) return (min.conditions ?? []).filter((c) => checkCondition(c, point)).length >= (min.min_count ?? 0);
@@ -276,6 +342,16 @@ export async function startQdrantServer(options: { apiKey?: string } = {}): Prom
           else if (body.filter !== undefined) for (const [k, p] of col.points) { if (checkFilter(body.filter, p)) col.points.delete(k); }
           else throw new HttpError(400, 'Format error in JSON body: expected `points` or `filter`');
           return ok(res, update(col));
+        }
+        case 'POST points/scroll': {
+          const col = need();
+          const limit = typeof body.limit === 'number' ? body.limit : 10;
+          const sorted = [...col.points.values()].filter((p) => checkFilter(body.filter, p))
+            .sort((a, b) => idOrder(a.id, b.id));
+          const start = body.offset === undefined || body.offset === null ? 0 : sorted.findIndex((p) => idOrder(p.id, pointKey(body.offset) && body.offset as string | number) >= 0);
+          const page = start < 0 ? [] : sorted.slice(start, start + limit);
+          const next = start < 0 ? undefined : sorted[start + limit];
+          return ok(res, { points: page.map((p) => record(p, body.with_payload, body.with_vector)), next_page_offset: next ? next.id : null });
         }
         case 'POST points/count': {
           const col = need();

@@ -11,8 +11,8 @@
  * - `_abi.r_<path>`: the same strings reversed by code point, so `$endsWith` becomes a prefix match.
  *
  * Paths are encoded as hex of each segment's UTF-8 bytes joined by `_`, so any key (dots, spaces, unicode) is one
- * plain Qdrant key. What Qdrant cannot test (string `$gt`/`$gte`/`$lt`/`$lte`, substring `$contains` on string
- * values) is translated to a superset on the server and re-checked with {@link evaluateFilter} on the client.
+ * plain Qdrant key. What Qdrant cannot test (string `$gt`/`$gte`/`$lt`/`$lte`: its ranges are numeric) is
+ * translated to a superset on the server and re-checked with {@link evaluateFilter} on the client.
  *
  * @internal
  * @module
@@ -160,9 +160,10 @@ function field(node: FieldNode, upper: boolean, ctx: Ctx): Cond {
     case '$contains': {
       const inArray = and([listHas('a', enc), equals(enc, v as FilterScalar)]);
       if (typeof v !== 'string') return inArray;
-      // Substring of a string value: Qdrant's `text` match is per term (or tokenized with an index), never exact.
-      const inString = residual(and([not(listHas('a', enc)), hasStrings(enc)]));
-      return or([inArray, inString]);
+      // A string value: Qdrant's `text` match without a full-text index is a plain substring test (the store never
+      // creates text indexes on the view). Every string contains ''.
+      const inString = v === '' ? hasStrings(enc) : { key: key(`v_${enc}`), match: { text: v } };
+      return or([inArray, and([not(listHas('a', enc)), inString])]);
     }
   }
 }

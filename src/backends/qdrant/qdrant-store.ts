@@ -336,9 +336,9 @@ export class QdrantStore implements VectorStoreBackend {
   }
 
   /**
-   * Finds the records most similar to a vector. Filters run inside Qdrant; the few operators Qdrant cannot test
-   * exactly (string `$gt`/`$gte`/`$lt`/`$lte`, substring `$contains` on string values) are narrowed there and checked
-   * here, paging through candidates until `k` matches are found.
+   * Finds the records most similar to a vector. Filters run inside Qdrant; string `$gt`/`$gte`/`$lt`/`$lte`
+   * (Qdrant's ranges are numeric) are narrowed there and checked here, paging through candidates until `k` matches
+   * are found.
    *
    * @param vector - the query vector
    * @param options - k, filter, `efSearch` (Qdrant `hnsw_ef`), `exact`, `includeVectors`
