@@ -214,11 +214,12 @@ function score(distance: Distance, q: Float32Array, v: Float32Array): number {
   return Math.fround(distance === 'Euclid' ? Math.sqrt(s) : s);
 }
 
+/** Qdrant's `cosine_preprocess` (spaces/simple.rs, tools.rs): f32 sum of squares, left alone when within 1e-6 of 1. */
 function normalized(v: Float32Array): Float32Array {
   let s = 0;
-  for (const x of v) s += x * x;
-  const n = Math.sqrt(s);
-  if (n === 0 || Math.abs(n - 1) < 1e-6) return v;
+  for (const x of v) s = Math.fround(s + Math.fround(x * x));
+  if (s < 1.1920929e-7 || Math.abs(s - 1) <= 1e-6) return v;
+  const n = Math.fround(Math.sqrt(s));
   return v.map((x) => x / n);
 }
 
