@@ -52,6 +52,7 @@ describe('QdrantStore: collections', () => {
     await expect(QdrantStore.open({ url: server.url, collection: '', dimension: 4 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(QdrantStore.open({ url: server.url, collection: 'x', dimension: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(open({ payloadIndexes: { year: 'date' as never } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(QdrantStore.open({ url: 'localhost:6333', collection: 'x', dimension: 4 })).rejects.toMatchObject({ code: 'INVALID_INPUT', message: expect.stringMatching(/invalid Qdrant url/) });
   });
 
   it('creates payload indexes on the filter view of the listed fields', async () => {
@@ -86,6 +87,15 @@ describe('QdrantStore: records', () => {
     expect(await s.delete([])).toBe(0);
     expect(await s.get('a')).toBeUndefined();
     expect(await s.count()).toBe(1);
+  });
+
+  it('keeps every record under concurrent writers', async () => {
+    const s = await open();
+    await Promise.all(Array.from({ length: 8 }, (_, w) => s.upsert(Array.from({ length: 25 }, (_, i) => ({ id: `w${w}-${i}`, vector: [w, i, 1, 1], metadata: { w } })))));
+    expect(await s.count()).toBe(200);
+    expect((await s.search([1, 1, 1, 1], { k: 200, filter: { w: 3 } })).map((h) => h.id).sort()).toEqual(Array.from({ length: 25 }, (_, i) => `w3-${i}`).sort());
+    await Promise.all([s.delete(['w0-0', 'w0-1']), s.upsert([{ id: 'w0-0', vector: [1, 1, 1, 1] }]).catch(() => undefined)]);
+    expect([198, 199]).toContain(await s.count()); // the re-upsert of w0-0 lands before or after the delete
   });
 
   it('stores cosine vectors normalized, as the embedded store does', async () => {

@@ -193,12 +193,16 @@ export class QdrantStore implements VectorStoreBackend {
     if (!client) {
       const { QdrantClient: Client } = await loadPeer('@qdrant/js-client-rest', 'QdrantStore', () => import('@qdrant/js-client-rest'));
       const apiKey = options.apiKey ?? readEnv('ABI_QDRANT_API_KEY', 'QDRANT_API_KEY');
-      client = new Client({
-        url: options.url ?? readEnv('ABI_QDRANT_URL', 'QDRANT_URL') ?? 'http://127.0.0.1:6333',
-        ...(apiKey ? { apiKey } : {}),
-        timeout: Number.POSITIVE_INFINITY, // our signal (with `options.timeout`) bounds each call instead
-        checkCompatibility: false,
-      });
+      const url = options.url ?? readEnv('ABI_QDRANT_URL', 'QDRANT_URL') ?? 'http://127.0.0.1:6333';
+      try {
+        client = new Client({
+          url, ...(apiKey ? { apiKey } : {}),
+          timeout: Number.POSITIVE_INFINITY, // our signal (with `options.timeout`) bounds each call instead
+          checkCompatibility: false,
+        });
+      } catch (err) {
+        throw new ValidationError(`invalid Qdrant url ${JSON.stringify(url)}: ${(err as Error).message}`, { cause: err });
+      }
     }
     const store = new QdrantStore(client.api(), options);
     await store.#prepare(options);
