@@ -43,6 +43,14 @@ describe('QdrantStore: collections', () => {
     expect([a.dimension, a.metric, b.collection]).toEqual([3, 'dot', collection]);
   });
 
+  it('opens concurrently: the loser of the creation race takes the winner\'s collection', async () => {
+    const collection = name();
+    const stores = await Promise.all([1, 2, 3].map(() => QdrantStore.open({ url: server.url, collection, dimension: 4 })));
+    expect(stores).toHaveLength(3);
+    const creates = server.requests.filter((r) => r.method === 'PUT' && r.path === `/collections/${collection}`);
+    expect(creates.length).toBeGreaterThan(1); // all saw "missing"; Qdrant answered 409 to the later ones
+  });
+
   it('rejects a collection whose size or distance differs, and a missing one with create: false', async () => {
     const collection = name();
     await QdrantStore.open({ url: server.url, collection, dimension: 4, metric: 'l2' });
