@@ -12,6 +12,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module abi-sdk
  */
 export * from './core/errors.js';
 export type * from './core/contracts.js';

@@ -236,6 +236,11 @@ export class VectorStore implements VectorStoreBackend {
     return this.#c.size;
   }
 
+  /** Whether the store keeps a BM25 text index (opened with `text`), so text and hybrid searches work. */
+  get hasTextIndex(): boolean {
+    return this.#c.text !== null;
+  }
+
   /** The index kind in use. */
   get indexType(): 'flat' | 'hnsw' | 'ivfpq' {
     return this.#c.index.type;
