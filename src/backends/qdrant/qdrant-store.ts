@@ -9,7 +9,6 @@ import type { CallOptions, Metadata } from '../../core/contracts.js';
 import {
   ClosedError, DimensionMismatchError, InvalidResponseError, ValidationError, type AbiError,
 } from '../../core/errors.js';
-import type { VectorStore } from '../../store/vector-store.js';
 import { evaluateFilter, parseFilter, type FilterNode } from '../../core/filter.js';
 import { linkedSignal, throwIfAborted, toAbortError } from '../../internal/abort.js';
 import { readEnv } from '../../internal/env.js';
@@ -141,7 +140,7 @@ function toFloat32(v: unknown, what: string): Float32Array {
 
 /**
  * A vector store backed by a Qdrant collection: the same contract, filter language and score scale as the embedded
- * {@link VectorStore}, so code (and the LangChain / LlamaIndex adapters) moves between them unchanged. Sharding,
+ * {@link abi-sdk!VectorStore}, so code (and the LangChain / LlamaIndex adapters) moves between them unchanged. Sharding,
  * replication and failover are Qdrant's.
  *
  * Points: id = {@link qdrantPointId}(id) (a UUID; the id itself is kept in the payload), payload
@@ -180,11 +179,11 @@ export class QdrantStore implements VectorStoreBackend {
    *
    * @param options - address, collection, dimension, metric, cluster settings, payload indexes
    * @returns the open store
-   * @throws `ValidationError` for bad options, or a collection whose distance differs from `metric`
-   * @throws `DimensionMismatchError` when the collection's vector size differs from `dimension`
-   * @throws `NotFoundError` when the collection is missing and `create` is false
-   * @throws `UnsupportedError` when `@qdrant/js-client-rest` is not installed
-   * @throws `ConnectionError` when Qdrant cannot be reached
+   * @throws {@link abi-sdk!ValidationError} for bad options, or a collection whose distance differs from `metric`
+   * @throws {@link abi-sdk!DimensionMismatchError} when the collection's vector size differs from `dimension`
+   * @throws {@link abi-sdk!NotFoundError} when the collection is missing and `create` is false
+   * @throws {@link abi-sdk!UnsupportedError} when `@qdrant/js-client-rest` is not installed
+   * @throws {@link abi-sdk!ConnectionError} when Qdrant cannot be reached
    */
   static async open(options: QdrantStoreOptions): Promise<QdrantStore> {
     checkOptions(options);
@@ -275,9 +274,9 @@ export class QdrantStore implements VectorStoreBackend {
    *
    * @param records - the records
    * @param options - signal and timeout
-   * @throws `ValidationError` for empty or duplicate ids, non-finite numbers, bad metadata
-   * @throws `DimensionMismatchError` for a vector of the wrong length
-   * @throws `ClosedError` after `close()`
+   * @throws {@link abi-sdk!ValidationError} for empty or duplicate ids, non-finite numbers, bad metadata
+   * @throws {@link abi-sdk!DimensionMismatchError} for a vector of the wrong length
+   * @throws {@link abi-sdk!ClosedError} after `close()`
    */
   async upsert(records: readonly VectorRecord[], options: WriteOptions = {}): Promise<void> {
     this.#checkOpen();
@@ -299,8 +298,8 @@ export class QdrantStore implements VectorStoreBackend {
    * @param id - the id
    * @param options - signal and timeout
    * @returns the record, or `undefined` when absent
-   * @throws `ValidationError` for an empty id
-   * @throws `ClosedError` after `close()`
+   * @throws {@link abi-sdk!ValidationError} for an empty id
+   * @throws {@link abi-sdk!ClosedError} after `close()`
    */
   async get(id: string, options: CallOptions = {}): Promise<StoredRecord | undefined> {
     this.#checkOpen();
@@ -320,8 +319,8 @@ export class QdrantStore implements VectorStoreBackend {
    * @param ids - the ids
    * @param options - signal and timeout
    * @returns how many records existed and were deleted
-   * @throws `ValidationError` for empty ids
-   * @throws `ClosedError` after `close()`
+   * @throws {@link abi-sdk!ValidationError} for empty ids
+   * @throws {@link abi-sdk!ClosedError} after `close()`
    */
   async delete(ids: readonly string[], options: WriteOptions = {}): Promise<number> {
     this.#checkOpen();
@@ -347,9 +346,9 @@ export class QdrantStore implements VectorStoreBackend {
    * @param vector - the query vector
    * @param options - k, filter, `efSearch` (Qdrant `hnsw_ef`), `exact`, `includeVectors`
    * @returns hits sorted by score, best first
-   * @throws `DimensionMismatchError` for a query of the wrong length
-   * @throws `InvalidFilterError` for a malformed filter
-   * @throws `ClosedError` after `close()`
+   * @throws {@link abi-sdk!DimensionMismatchError} for a query of the wrong length
+   * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter
+   * @throws {@link abi-sdk!ClosedError} after `close()`
    */
   async search(vector: Float32Array | readonly number[], options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkOpen();
@@ -396,7 +395,7 @@ export class QdrantStore implements VectorStoreBackend {
    *
    * @param options - signal and timeout
    * @returns the number of points in the collection
-   * @throws `ClosedError` after `close()`
+   * @throws {@link abi-sdk!ClosedError} after `close()`
    */
   async count(options: CallOptions = {}): Promise<number> {
     this.#checkOpen();
@@ -409,7 +408,7 @@ export class QdrantStore implements VectorStoreBackend {
    * Nothing to do: every write already waited for Qdrant's acknowledgement (its WAL). Checks the store is open.
    *
    * @param options - signal
-   * @throws `ClosedError` after `close()`
+   * @throws {@link abi-sdk!ClosedError} after `close()`
    */
   async flush(options: CallOptions = {}): Promise<void> {
     this.#checkOpen();
