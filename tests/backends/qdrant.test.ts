@@ -137,6 +137,21 @@ describe('QdrantStore: records', () => {
   });
 });
 
+describe('QdrantStore: filterFields', () => {
+  it('keeps unlisted keys out of the filter view and rejects filters on them', async () => {
+    const s = await open({ filterFields: ['lang', 'author'] });
+    const meta = { lang: 'en', author: { name: 'Ada' }, _node_content: 'x'.repeat(5000) };
+    await s.upsert([{ id: 'a', vector: [1, 0, 0, 0], metadata: meta }]);
+    expect(await s.get('a')).toMatchObject({ metadata: meta });
+    const payload = server.collections.get(s.collection)!.points.get(`u:${qdrantPointId('a')}`)!.payload;
+    expect(JSON.stringify(payload._abi)).not.toContain('xxxx');
+    expect((await s.search([1, 0, 0, 0], { filter: { lang: 'en', 'author.name': { $endsWith: 'da' } } })).map((h) => h.id)).toEqual(['a']);
+    await expect(s.search([1, 0, 0, 0], { filter: { _node_content: { $exists: true } } })).rejects.toMatchObject({ code: 'UNSUPPORTED' });
+    await expect(open({ filterFields: ['lang'], payloadIndexes: { year: 'integer' } })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    await expect(open({ filterFields: [''] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+  });
+});
+
 describe('QdrantStore: scores and ranking equal the embedded flat store', () => {
   it.each(['cosine', 'dot', 'l2'] as DistanceMetric[])('%s', async (metric) => {
     const dim = 16;

@@ -18,6 +18,7 @@
  * @module
  */
 import type { Metadata, MetadataValue } from '../../core/contracts.js';
+import { UnsupportedError } from '../../core/errors.js';
 import type { FieldNode, FilterNode, FilterScalar } from '../../core/filter.js';
 
 /** Payload key of the filter view. @internal */
@@ -54,7 +55,7 @@ function isPlainObject(v: unknown): v is Record<string, MetadataValue> {
  *
  * @internal
  */
-export function buildFilterView(metadata: Metadata): Record<string, unknown> {
+export function buildFilterView(metadata: Metadata, fields?: ReadonlySet<string>): Record<string, unknown> {
   const e: string[] = [];
   const n: string[] = [];
   const a: string[] = [];
@@ -81,7 +82,13 @@ export function buildFilterView(metadata: Metadata): Record<string, unknown> {
       }
     }
   };
-  walk(metadata, []);
+  if (fields) {
+    const kept: Record<string, MetadataValue> = {};
+    for (const [k, v] of Object.entries(metadata)) if (fields.has(k)) kept[k] = v;
+    walk(kept, []);
+  } else {
+    walk(metadata, []);
+  }
   return { e, n, a, ...view };
 }
 
@@ -90,6 +97,7 @@ type Cond = QdrantCondition | true | false;
 
 interface Ctx {
   inexact: boolean;
+  fields: ReadonlySet<string> | undefined;
 }
 
 const key = (name: string): string => `${VIEW_KEY}.${name}`;
@@ -139,6 +147,9 @@ function anyOf(enc: string, xs: FilterScalar[]): Cond {
  * superset that the client then narrows exactly.
  */
 function field(node: FieldNode, upper: boolean, ctx: Ctx): Cond {
+  if (ctx.fields && !ctx.fields.has(node.path[0])) {
+    throw new UnsupportedError(`filter field ${JSON.stringify(node.path.join('.'))} is not in this QdrantStore's filterFields`);
+  }
   const enc = encodePath(node.path);
   const v = node.value;
   const residual = (superset: Cond): Cond => {
@@ -182,8 +193,8 @@ function translate(node: FilterNode, upper: boolean, ctx: Ctx): Cond {
  *
  * @internal
  */
-export function translateFilter(node: FilterNode): TranslatedFilter {
-  const ctx: Ctx = { inexact: false };
+export function translateFilter(node: FilterNode, fields?: ReadonlySet<string>): TranslatedFilter {
+  const ctx: Ctx = { inexact: false, fields };
   const c = translate(node, true, ctx);
   if (c === true) return { filter: undefined, matchesNothing: false, needsRecheck: ctx.inexact };
   if (c === false) return { filter: undefined, matchesNothing: true, needsRecheck: false };

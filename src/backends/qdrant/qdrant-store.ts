@@ -82,6 +82,14 @@ export interface QdrantStoreOptions extends CallOptions {
    * @defaultValue none
    */
   payloadIndexes?: Record<string, QdrantPayloadIndexType>;
+  /**
+   * Top-level metadata keys filters may use. Every point carries a filter view of its metadata (each string about
+   * three times over in the payload); listing the keys you filter on keeps large unfiltered values (serialized
+   * nodes, long text) out of it. A filter on another key then fails with `UnsupportedError`. Keep the list the same
+   * for the life of a collection: points written under a shorter list cannot match filters on the added keys.
+   * @defaultValue every key
+   */
+  filterFields?: readonly string[];
 }
 
 const DISTANCE: Record<DistanceMetric, 'Cosine' | 'Dot' | 'Euclid'> = { cosine: 'Cosine', dot: 'Dot', l2: 'Euclid' };
@@ -114,7 +122,11 @@ function checkOptions(o: QdrantStoreOptions): void {
   positiveInt(o.writeConsistencyFactor, 'writeConsistencyFactor');
   positiveInt(o.hnsw?.m, 'hnsw.m');
   positiveInt(o.hnsw?.efConstruct, 'hnsw.efConstruct');
+  if (o.filterFields !== undefined && (!Array.isArray(o.filterFields) || o.filterFields.some((f) => typeof f !== 'string' || f === ''))) {
+    throw new ValidationError('filterFields must be an array of non-empty metadata keys');
+  }
   for (const [field, type] of Object.entries(o.payloadIndexes ?? {})) {
+    if (o.filterFields && !o.filterFields.includes(field.split('.')[0])) throw new ValidationError(`payload index field ${JSON.stringify(field)} is not in filterFields`);
     if (field === '' || field.split('.').some((s) => s === '')) throw new ValidationError(`invalid payload index field ${JSON.stringify(field)}`);
     if (!INDEX_TYPES.has(type)) throw new ValidationError(`payload index type of ${JSON.stringify(field)} must be keyword, integer, float or bool`);
   }
@@ -164,6 +176,7 @@ export class QdrantStore implements VectorStoreBackend {
   /** The Qdrant collection. */
   readonly collection: string;
   readonly #api: Api;
+  readonly #fields: ReadonlySet<string> | undefined;
   #closed = false;
 
   private constructor(api: Api, options: QdrantStoreOptions) {
@@ -171,6 +184,7 @@ export class QdrantStore implements VectorStoreBackend {
     this.collection = options.collection;
     this.dimension = options.dimension;
     this.metric = options.metric ?? 'cosine';
+    this.#fields = options.filterFields ? new Set(options.filterFields) : undefined;
   }
 
   /**
@@ -284,7 +298,7 @@ export class QdrantStore implements VectorStoreBackend {
     if (valid.length === 0) return throwIfAborted(options.signal);
     const points = valid.map((r) => {
       if (this.metric === 'cosine') normalizeInPlace(r.vector, 0, this.dimension);
-      const payload: Record<string, unknown> = { id: r.id, metadata: r.metadata, [VIEW_KEY]: buildFilterView(r.metadata) };
+      const payload: Record<string, unknown> = { id: r.id, metadata: r.metadata, [VIEW_KEY]: buildFilterView(r.metadata, this.#fields) };
       if (r.text !== undefined) payload.text = r.text;
       return { id: qdrantPointId(r.id), vector: Array.from(r.vector), payload };
     });
@@ -348,6 +362,7 @@ export class QdrantStore implements VectorStoreBackend {
    * @returns hits sorted by score, best first
    * @throws {@link abi-sdk!DimensionMismatchError} for a query of the wrong length
    * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter
+   * @throws {@link abi-sdk!UnsupportedError} for a filter on a key outside `filterFields`
    * @throws {@link abi-sdk!ClosedError} after `close()`
    */
   async search(vector: Float32Array | readonly number[], options: SearchOptions = {}): Promise<SearchHit[]> {
@@ -359,7 +374,7 @@ export class QdrantStore implements VectorStoreBackend {
     const q = toVector(vector, this.dimension, 'query');
     if (this.metric === 'cosine') normalizeInPlace(q, 0, this.dimension);
     const node: FilterNode | undefined = options.filter === undefined ? undefined : parseFilter(options.filter);
-    const t: TranslatedFilter = node ? translateFilter(node) : { filter: undefined, matchesNothing: false, needsRecheck: false };
+    const t: TranslatedFilter = node ? translateFilter(node, this.#fields) : { filter: undefined, matchesNothing: false, needsRecheck: false };
     if (t.matchesNothing) return [];
     const params = {
       ...(options.exact ? { exact: true } : {}),
