@@ -3,7 +3,7 @@
  * optional peer dependency: `npm install @qdrant/js-client-rest`).
  *
  * @packageDocumentation
- * @module qdrant
+ * @module abi-sdk/qdrant
  */
 export { QdrantStore, type QdrantStoreOptions, type QdrantPayloadIndexType, type QdrantHnswOptions } from './qdrant-store.js';
 export { qdrantPointId } from './point-id.js';
