@@ -3,7 +3,12 @@ import { defineConfig } from 'tsup';
 // One entry per public subpath; vendor SDKs and frameworks stay external (optional peers). Splitting puts the
 // shared src code in one chunk, so `abi-sdk` and its subpaths share classes (instanceof works across them).
 export default defineConfig({
-  entry: { index: 'src/index.ts', langchain: 'integrations/langchain/index.ts', llamaindex: 'integrations/llamaindex/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    langchain: 'integrations/langchain/index.ts',
+    llamaindex: 'integrations/llamaindex/index.ts',
+    qdrant: 'src/backends/qdrant/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
