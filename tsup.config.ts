@@ -1,8 +1,15 @@
 import { defineConfig } from 'tsup';
 
-// One entry per public subpath; vendor SDKs and frameworks stay external (optional peers).
+// One entry per public subpath; vendor SDKs and frameworks stay external (optional peers). Splitting puts the
+// shared src code in one chunk, so `abi-sdk` and its subpaths share classes (instanceof works across them).
 export default defineConfig({
-  entry: { index: 'src/index.ts', pgvector: 'src/backends/pgvector/index.ts' },
+  entry: {
+    index: 'src/index.ts',
+    langchain: 'integrations/langchain/index.ts',
+    llamaindex: 'integrations/llamaindex/index.ts',
+    qdrant: 'src/backends/qdrant/index.ts',
+    pgvector: 'src/backends/pgvector/index.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -10,5 +17,5 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   shims: true,
-  splitting: false,
+  splitting: true,
 });

@@ -2,7 +2,8 @@
  * `abi-sdk/pgvector`: the store contract on PostgreSQL + pgvector (driver: `pg`, optional peer dependency, with
  * `pg-copy-streams` for bulk loads). Importing the root `abi-sdk` never loads `pg`.
  *
- * @module
+ * @packageDocumentation
+ * @module abi-sdk/pgvector
  */
 export { PgVectorStore } from './store.js';
 export type {
