@@ -7,7 +7,7 @@
  */
 export { PgVectorStore } from './store.js';
 export type {
-  BulkLoadOptions, BulkLoadProgress, PgHnswIndex, PgIndexOptions, PgIvfFlatIndex, PgVectorStoreOptions,
+  BulkLoadOptions, BulkLoadProgress, PgHnswIndex, PgIndexOptions, PgIvfFlatIndex, PgNoIndex, PgVectorStoreOptions,
 } from './options.js';
 export type { PgColumnMapping } from './schema.js';
 export type { PgVectorType } from './codec.js';

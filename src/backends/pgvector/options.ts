@@ -48,7 +48,13 @@ export interface PgIvfFlatIndex {
 }
 
 /** Index selection: HNSW, IVFFlat, or none (every search is an exact scan). */
-export type PgIndexOptions = PgHnswIndex | PgIvfFlatIndex | { /** Index kind. */ type: 'none' };
+export type PgIndexOptions = PgHnswIndex | PgIvfFlatIndex | PgNoIndex;
+
+/** No approximate index: every search is an exact scan. */
+export interface PgNoIndex {
+  /** Index kind. */
+  type: 'none';
+}
 
 /** Options of {@link PgVectorStore.open}. */
 export interface PgVectorStoreOptions extends CallOptions {

@@ -49,7 +49,7 @@ function checkPgJson(v: unknown, what: string): void {
 }
 
 /**
- * A vector store on PostgreSQL + pgvector implementing the same contract as the embedded {@link VectorStore}: same
+ * A vector store on PostgreSQL + pgvector implementing the same contract as the embedded {@link abi-sdk!VectorStore}: same
  * filter language (compiled to parameterized SQL over `jsonb`), same scores, same error codes. Scale-out
  * (replicas, partitioning, backups) comes from Postgres itself; see the "Scaling out" guide.
  *
@@ -101,10 +101,10 @@ export class PgVectorStore implements ScannableBackend {
    *
    * @param options - connection, table, dimension, metric, vector type, index, column mapping
    * @returns the open store
-   * @throws {@link ValidationError} for bad options, or a table whose metric or vector type differs
-   * @throws {@link DimensionMismatchError} when the table's dimension differs
-   * @throws {@link UnsupportedError} for a table written by a newer abi-sdk layout
-   * @throws {@link IOError} when Postgres fails (no pgvector extension, no permission, unreachable)
+   * @throws {@link abi-sdk!ValidationError} for bad options, or a table whose metric or vector type differs
+   * @throws {@link abi-sdk!DimensionMismatchError} when the table's dimension differs
+   * @throws {@link abi-sdk!UnsupportedError} for a table written by a newer abi-sdk layout
+   * @throws {@link abi-sdk!IOError} when Postgres fails (no pgvector extension, no permission, unreachable)
    */
   static async open(options: PgVectorStoreOptions): Promise<PgVectorStore> {
     const o = options;
@@ -169,7 +169,7 @@ export class PgVectorStore implements ScannableBackend {
    * Give `maintenanceWorkMem` so large HNSW builds stay in memory.
    *
    * @param options - `maintenanceWorkMem` (overrides the store's option), signal
-   * @throws {@link IOError} when Postgres fails
+   * @throws {@link abi-sdk!IOError} when Postgres fails
    */
   async buildIndex(options: CallOptions & { maintenanceWorkMem?: string } = {}): Promise<void> {
     this.#checkOpen();
@@ -269,10 +269,10 @@ export class PgVectorStore implements ScannableBackend {
    *
    * @param records - the records
    * @param options - signal
-   * @throws {@link ValidationError} for empty or duplicate ids, non-finite numbers, bad metadata, NUL characters
-   * @throws {@link DimensionMismatchError} for a vector of the wrong length
-   * @throws {@link AbortError} when the signal fires (the transaction is rolled back)
-   * @throws {@link IOError} when Postgres fails
+   * @throws {@link abi-sdk!ValidationError} for empty or duplicate ids, non-finite numbers, bad metadata, NUL characters
+   * @throws {@link abi-sdk!DimensionMismatchError} for a vector of the wrong length
+   * @throws {@link abi-sdk!AbortError} when the signal fires (the transaction is rolled back)
+   * @throws {@link abi-sdk!IOError} when Postgres fails
    */
   async upsert(records: readonly VectorRecord[], options: WriteOptions = {}): Promise<void> {
     this.#checkOpen();
@@ -293,7 +293,7 @@ export class PgVectorStore implements ScannableBackend {
    * @param source - records, or batches of records, sync or async
    * @param options - batch size, progress callback, signal
    * @returns the number of records written
-   * @throws {@link ValidationError} / {@link DimensionMismatchError} for a bad record (its batch is not written)
+   * @throws {@link abi-sdk!ValidationError} / {@link abi-sdk!DimensionMismatchError} for a bad record (its batch is not written)
    */
   async bulkLoad(source: Iterable<VectorRecord | readonly VectorRecord[]> | AsyncIterable<VectorRecord | readonly VectorRecord[]>, options: BulkLoadOptions = {}): Promise<number> {
     this.#checkOpen();
@@ -357,7 +357,7 @@ export class PgVectorStore implements ScannableBackend {
    * @param ids - the ids
    * @param options - signal
    * @returns how many records existed and were deleted
-   * @throws {@link ValidationError} for an empty or non-string id
+   * @throws {@link abi-sdk!ValidationError} for an empty or non-string id
    */
   async delete(ids: readonly string[], options: WriteOptions = {}): Promise<number> {
     this.#checkOpen();
@@ -414,9 +414,9 @@ export class PgVectorStore implements ScannableBackend {
    * @param vector - the query
    * @param options - k, filter, efSearch, nprobe, exact, includeVectors, signal
    * @returns hits, best first, scored as the embedded store scores them
-   * @throws {@link DimensionMismatchError} for a query of the wrong length
-   * @throws {@link InvalidFilterError} for a malformed filter
-   * @throws {@link ValidationError} for a bad `k` or non-finite values
+   * @throws {@link abi-sdk!DimensionMismatchError} for a query of the wrong length
+   * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter
+   * @throws {@link abi-sdk!ValidationError} for a bad `k` or non-finite values
    */
   async search(vector: Float32Array | readonly number[], options: SearchOptions = {}): Promise<SearchHit[]> {
     this.#checkOpen();
