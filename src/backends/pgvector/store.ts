@@ -3,13 +3,12 @@
  *
  * @module
  */
-import pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
-import copyStreams from 'pg-copy-streams';
 import type { CallOptions, Metadata } from '../../core/contracts.js';
 import { AbiError, AbortError, ClosedError, ConflictError, IOError, ValidationError } from '../../core/errors.js';
 import { parseFilter, type FilterNode } from '../../core/filter.js';
 import { throwIfAborted } from '../../internal/abort.js';
+import { loadPeer } from '../../internal/peer.js';
 import { normalizeInPlace } from '../../store/distance.js';
 import type {
   DistanceMetric, ScannableBackend, ScanOptions, SearchHit, SearchOptions, StoredRecord, VectorRecord, WriteOptions,
@@ -24,6 +23,18 @@ import {
 } from './schema.js';
 
 const SQLSTATE_CANCELED = '57014';
+
+type CopyFrom = typeof import('pg-copy-streams').from;
+let copyFrom: CopyFrom | undefined;
+
+/** Loads `pg-copy-streams` on first use (an optional peer, needed only for `COPY`). */
+async function loadCopyFrom(): Promise<CopyFrom> {
+  if (!copyFrom) {
+    const mod = await loadPeer('pg-copy-streams', 'PgVectorStore (bulkWrite: "copy")', () => import('pg-copy-streams'));
+    copyFrom = (mod as { from?: CopyFrom; default?: { from: CopyFrom } }).from ?? mod.default!.from;
+  }
+  return copyFrom;
+}
 
 function mapPgError(err: unknown, what: string): AbiError {
   if (err instanceof AbiError) return err;
@@ -125,7 +136,12 @@ export class PgVectorStore implements ScannableBackend {
     const layout = layoutOf(o.schema ?? 'public', o.table, o.columns);
     throwIfAborted(o.signal);
     const ownsPool = o.pool === undefined;
-    const pool = o.pool ?? new pg.Pool({ ...o.poolConfig, ...(o.connectionString ? { connectionString: o.connectionString } : {}) });
+    let pool = o.pool;
+    if (!pool) {
+      const mod = await loadPeer('pg', 'PgVectorStore', () => import('pg'));
+      const Pool = (mod as { Pool?: typeof import('pg').Pool }).Pool ?? mod.default.Pool;
+      pool = new Pool({ ...o.poolConfig, ...(o.connectionString ? { connectionString: o.connectionString } : {}) });
+    }
     const store = new PgVectorStore(pool, ownsPool, layout, { ...o, metric, vectorType, index });
     try {
       await store.#withClient(async (client) => {
@@ -235,8 +251,9 @@ export class PgVectorStore implements ScannableBackend {
       const stage = quoteIdent('abi_stage');
       await client.query(`CREATE TEMP TABLE IF NOT EXISTS ${stage} (id text, v ${this.vectorType}(${this.dimension}), t text, m jsonb)`);
       await client.query(`TRUNCATE ${stage}`);
+      const from = await loadCopyFrom();
       await new Promise<void>((resolve, reject) => {
-        const stream = client.query(copyStreams.from(`COPY ${stage} (id, v, t, m) FROM STDIN (FORMAT binary)`));
+        const stream = client.query(from(`COPY ${stage} (id, v, t, m) FROM STDIN (FORMAT binary)`));
         stream.on('error', reject);
         stream.on('finish', resolve);
         stream.end(encodeCopyBinary(rows, this.vectorType));
