@@ -59,6 +59,18 @@ describe('PgVectorStore on pgvector (PGlite)', () => {
     await store.close();
   });
 
+  it('an abort while waiting for a pooled connection rejects with ABORTED and leaves the pool usable', async () => {
+    const store = await open({ dimension: 2, metric: 'l2' });
+    await store.upsert([{ id: 'a', vector: [1, 2] }]);
+    const held = await pool.connect(); // the pool's only connection
+    const controller = new AbortController();
+    const pending = codeOf(store.search([1, 2], { signal: controller.signal }));
+    setTimeout(() => controller.abort(), 30);
+    expect(await pending).toBe('ABORTED');
+    held.release();
+    expect((await store.search([1, 2])).map((h) => h.id)).toEqual(['a']);
+  });
+
   it('records a versioned schema, reopens idempotently and refuses a different shape', async () => {
     const table = `versioned_${++n}`;
     const a = await PgVectorStore.open({ pool, table, dimension: 3, metric: 'dot' });

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type pg from 'pg';
 import type { Pool, PoolClient } from 'pg';
 import type { CallOptions, Metadata } from '../../core/contracts.js';
 import { AbiError, AbortError, ClosedError, ConflictError, IOError, ValidationError } from '../../core/errors.js';
@@ -202,17 +203,12 @@ export class PgVectorStore implements ScannableBackend {
    */
   async #withClient<T>(fn: (client: PoolClient) => Promise<T>, what: string, signal?: AbortSignal, tx = false): Promise<T> {
     throwIfAborted(signal);
-    let client: PoolClient;
-    try {
-      client = await this.#pool.connect();
-    } catch (err) {
-      throw mapPgError(err, what);
-    }
+    const client = await this.#connect(what, signal);
     const pid = (client as unknown as { processID: number | null }).processID;
     let aborted = false;
     const onAbort = () => {
       aborted = true;
-      if (pid !== null) void this.#pool.query('SELECT pg_cancel_backend($1)', [pid]).catch(() => undefined);
+      if (pid !== null) void this.#cancelBackend(pid);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
     let broken = false;
@@ -225,6 +221,40 @@ export class PgVectorStore implements ScannableBackend {
     } finally {
       signal?.removeEventListener('abort', onAbort);
       client.release(broken || aborted); // a late cancel request must not hit the next user of this connection
+    }
+  }
+
+  /** A pooled client; an abort while waiting for one (pool exhausted) rejects at once and returns it when it comes. */
+  async #connect(what: string, signal?: AbortSignal): Promise<PoolClient> {
+    const pending = this.#pool.connect();
+    if (!signal) return pending.catch((err: unknown) => { throw mapPgError(err, what); });
+    let onAbort!: () => void;
+    const abort = new Promise<never>((_, reject) => {
+      onAbort = () => reject(new AbortError(`${what}: aborted while waiting for a connection`));
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+    try {
+      return await Promise.race([pending.catch((err: unknown) => { throw mapPgError(err, what); }), abort]);
+    } catch (err) {
+      if (signal.aborted) void pending.then((c) => c.release(), () => undefined);
+      throw err;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  /** `pg_cancel_backend(pid)` on a separate connection, so it works even when the pool is exhausted. */
+  async #cancelBackend(pid: number): Promise<void> {
+    const p = this.#pool as unknown as { Client?: new (o: unknown) => pg.Client; options?: unknown };
+    if (!p.Client) return;
+    const c = new p.Client(p.options);
+    try {
+      await c.connect();
+      await c.query('SELECT pg_cancel_backend($1)', [pid]);
+    } catch {
+      // best effort: the query may have finished, or the server refuses another connection
+    } finally {
+      await c.end().catch(() => undefined);
     }
   }
 
