@@ -322,7 +322,8 @@ export interface VectorStoreBackend {
    *
    * @param records - the records
    * @param options - signal and timeout
-   * @throws {@link ValidationError} for empty or duplicate ids, non-finite numbers, bad metadata
+   * @throws {@link ValidationError} for empty or duplicate ids, non-finite numbers, bad metadata, or strings the
+   *   engine cannot store (Postgres: NUL characters and lone surrogates)
    * @throws {@link DimensionMismatchError} for a vector of the wrong length
    */
   upsert(records: readonly VectorRecord[], options?: WriteOptions): Promise<void>;
