@@ -170,6 +170,7 @@ export class KeyStore {
    * @throws {@link IOError} when the key file cannot be written
    */
   create(options: CreateKeyOptions): IssuedKey {
+    this.#reloadQuietly();
     return this.#issue(options);
   }
 
@@ -251,6 +252,7 @@ export class KeyStore {
     this.#watching = false;
   }
 
+  /** Adds a key to the map and saves; the caller has reloaded the file first. */
   #issue(options: CreateKeyOptions, rotatedFrom?: string): IssuedKey {
     if (typeof options.principal !== 'string' || !options.principal.trim()) throw new ValidationError('principal must be a non-empty string');
     const roles = checkRoles(options.roles);
@@ -263,7 +265,6 @@ export class KeyStore {
         if (v !== undefined && !(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new ValidationError('rate limits must be positive numbers');
       }
     }
-    this.#reloadQuietly();
     const id = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const salt = randomBytes(16).toString('base64');
