@@ -2,7 +2,7 @@ import { defineConfig } from 'tsup';
 
 // One entry per public subpath; vendor SDKs and frameworks stay external (optional peers).
 export default defineConfig({
-  entry: { index: 'src/index.ts' },
+  entry: { index: 'src/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -1,0 +1,116 @@
+// The service `abi-sdk serve --models DIR` runs: every model folder under DIR (or DIR itself), embedding models and
+// cross-encoders told apart by config.json's architecture, served under the folder's name.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import type { Logger } from 'pino';
+import type { RerankResult } from '../core/contracts.js';
+import { ClosedError, NotFoundError, ValidationError } from '../core/errors.js';
+import { LocalCrossEncoder } from '../engine/cross-encoder.js';
+import { LocalEmbedder } from '../engine/local-embedder.js';
+import { readModelFolder } from '../engine/model-folder.js';
+import { ModelRegistry } from '../engine/registry.js';
+import type { InferenceService, SchedulerStats, ServedModel } from '../scheduler/types.js';
+
+/** A model folder found under the models directory. */
+export interface FoundModel {
+  id: string;
+  dir: string;
+  kind: ServedModel['kind'];
+}
+
+/**
+ * Finds model folders: `dir` itself when it holds a config.json, else its subfolders that do.
+ *
+ * @param dir - the models directory
+ * @returns the models, by folder name
+ * @throws {@link NotFoundError} when there are none
+ */
+export function findModels(dir: string): FoundModel[] {
+  const folders = existsSync(join(dir, 'config.json')) ? [dir]
+    : existsSync(dir) ? readdirSync(dir).map((n) => join(dir, n)).filter((p) => statSync(p).isDirectory() && existsSync(join(p, 'config.json'))) : [];
+  if (folders.length === 0) throw new NotFoundError(`no model folders (with config.json) in ${dir}`);
+  return folders.sort().map((p) => ({ id: basename(p), dir: p, kind: readModelFolder(p).isClassifier ? 'reranker' : 'embedding' }));
+}
+
+/**
+ * Opens every model under `dir` on one shared registry and serves them directly (no batching across requests).
+ *
+ * @param dir - the models directory
+ * @param options - logger
+ * @returns the service
+ */
+export async function openModelsService(dir: string, options: { logger?: Logger } = {}): Promise<InferenceService> {
+  const found = findModels(dir);
+  const registry = new ModelRegistry({ onWarning: (m) => options.logger?.warn(m) });
+  const embedders = new Map<string, LocalEmbedder>();
+  const rerankers = new Map<string, LocalCrossEncoder>();
+  for (const m of found) {
+    if (m.kind === 'embedding') embedders.set(m.id, await LocalEmbedder.fromFolder(m.dir, { registry, name: m.id }));
+    else rerankers.set(m.id, await LocalCrossEncoder.fromFolder(m.dir, { registry, name: m.id }));
+    options.logger?.info({ model: m.id, kind: m.kind }, 'model loaded');
+  }
+  return new DirectService(embedders, rerankers, registry);
+}
+
+class DirectService implements InferenceService {
+  readonly #embedders: Map<string, LocalEmbedder>;
+  readonly #rerankers: Map<string, LocalCrossEncoder>;
+  readonly #registry: ModelRegistry;
+  readonly #stats = { running: 0, completed: 0, failed: 0 };
+  #closed = false;
+
+  constructor(embedders: Map<string, LocalEmbedder>, rerankers: Map<string, LocalCrossEncoder>, registry: ModelRegistry) {
+    this.#embedders = embedders;
+    this.#rerankers = rerankers;
+    this.#registry = registry;
+  }
+
+  async #run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw new ClosedError('service');
+    this.#stats.running++;
+    try {
+      const out = await fn();
+      this.#stats.completed++;
+      return out;
+    } catch (err) {
+      this.#stats.failed++;
+      throw err;
+    } finally {
+      this.#stats.running--;
+    }
+  }
+
+  embed(model: string, texts: readonly string[], options: { dimensions?: number; kind?: 'query' | 'document'; signal?: AbortSignal } = {}): Promise<Float32Array[]> {
+    const e = this.#embedders.get(model);
+    if (!e) return Promise.reject(new ValidationError(`unknown embedding model "${model}"`));
+    return this.#run(() => e.embed(texts, { dimensions: options.dimensions, inputType: options.kind, signal: options.signal }));
+  }
+
+  rerank(model: string, query: string, documents: readonly string[], options: { topN?: number; signal?: AbortSignal } = {}): Promise<RerankResult[]> {
+    const r = this.#rerankers.get(model);
+    if (!r) return Promise.reject(new ValidationError(`unknown reranker "${model}"`));
+    return this.#run(() => r.rerank(query, documents, { topN: options.topN, signal: options.signal }));
+  }
+
+  models(): readonly ServedModel[] {
+    return [
+      ...[...this.#embedders].map(([id, e]) => ({ id, kind: 'embedding' as const, dimension: e.dimension, loaded: !this.#closed })),
+      ...[...this.#rerankers.keys()].map((id) => ({ id, kind: 'reranker' as const, loaded: !this.#closed })),
+    ];
+  }
+
+  stats(): SchedulerStats {
+    const s = this.#stats;
+    return { queuedJobs: 0, queuedTokens: 0, runningJobs: s.running, completedJobs: s.completed, rejectedJobs: 0, failedJobs: s.failed, batches: s.completed, workers: 1 };
+  }
+
+  ready(): boolean {
+    return !this.#closed;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.all([...this.#embedders.values(), ...this.#rerankers.values()].map((m) => m.close()));
+    await this.#registry.close();
+  }
+}
