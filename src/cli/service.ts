@@ -23,7 +23,7 @@ export interface FoundModel {
  *
  * @param dir - the models directory
  * @returns the models, by folder name
- * @throws {@link NotFoundError} when there are none
+ * @throws `NotFoundError` when there are none
  */
 export function findModels(dir: string): FoundModel[] {
   const folders = existsSync(join(dir, 'config.json')) ? [dir]

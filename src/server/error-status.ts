@@ -1,5 +1,5 @@
 /**
- * One table from {@link AbiErrorCode} to HTTP status, and the error bodies each protocol's clients expect
+ * One table from `AbiErrorCode` to HTTP status, and the error bodies each protocol's clients expect
  * (OpenAI `{ error: { message, type, code } }`, TEI `{ error, error_type }`, Ollama `{ error }`).
  *
  * @module
@@ -75,7 +75,7 @@ function openaiType(status: number): string {
 }
 
 /**
- * An error with an explicit HTTP status for what has no {@link AbiErrorCode} of its own (405, 413).
+ * An error with an explicit HTTP status for what has no `AbiErrorCode` of its own (405, 413).
  *
  * @internal
  */

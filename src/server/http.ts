@@ -48,7 +48,7 @@ export function requestIdOf(req: IncomingMessage): string {
  * @param maxBytes - largest body accepted
  * @returns the parsed body
  * @throws {@link HttpError} 413 past the limit, 415 for a non-JSON content type
- * @throws {@link ValidationError} for a body that is not JSON
+ * @throws `ValidationError` for a body that is not JSON
  */
 export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
   const type = req.headers['content-type'];
@@ -108,7 +108,7 @@ export function sendText(res: ServerResponse, status: number, text: string, cont
   res.end(text);
 }
 
-/** A JSON object's field reader that turns wrong shapes into {@link ValidationError}s naming the field. */
+/** A JSON object's field reader that turns wrong shapes into `ValidationError`s naming the field. */
 export function asObject(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ValidationError('Request body must be a JSON object');
   return body as Record<string, unknown>;

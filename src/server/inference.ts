@@ -81,7 +81,7 @@ export class InferenceGateway {
   /**
    * The model a request names (or the first of its kind when it names none), checked against the key's allow-list.
    *
-   * @throws {@link ModelNotFoundError} (404) for an unknown model, {@link PermissionDeniedError} (403) for one the
+   * @throws `ModelNotFoundError` (404) for an unknown model, `PermissionDeniedError` (403) for one the
    *   key may not use
    */
   resolveModel(ctx: RequestContext, kind: ServedModel['kind'], requested: string | undefined): ServedModel {

@@ -326,7 +326,7 @@ export class AbiServer {
  *
  * @param options - the service, auth, TLS, limits, logger, metrics and cache
  * @returns the server
- * @throws {@link IOError} when TLS files cannot be read
+ * @throws `IOError` when TLS files cannot be read
  * @example
  * ```ts
  * import { createServer, KeyStore } from 'abi-sdk/server';

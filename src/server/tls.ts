@@ -32,7 +32,7 @@ export interface ServerTlsOptions {
  *
  * @param options - file paths
  * @returns `cert`, `key`, and for mutual TLS `ca`, `requestCert`, `rejectUnauthorized`
- * @throws {@link IOError} when a file cannot be read
+ * @throws `IOError` when a file cannot be read
  */
 export function readTlsFiles(options: ServerTlsOptions): HttpsServerOptions {
   const read = (path: string, what: string): Buffer => {

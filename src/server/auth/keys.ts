@@ -154,8 +154,8 @@ export class KeyStore {
    * @param dataDir - the server's data directory
    * @param options - file watching, clock
    * @returns the store
-   * @throws {@link CorruptDataError} when the key file exists but does not parse
-   * @throws {@link IOError} when it cannot be read
+   * @throws `CorruptDataError` when the key file exists but does not parse
+   * @throws `IOError` when it cannot be read
    */
   static open(dataDir: string, options: KeyStoreOptions = {}): KeyStore {
     return new KeyStore(join(dataDir, FILE_NAME), options);
@@ -166,8 +166,8 @@ export class KeyStore {
    *
    * @param options - principal, roles, model allow-list, expiry, rate limits
    * @returns the secret (shown once) and its record
-   * @throws {@link ValidationError} for a missing principal, unknown roles or a bad date
-   * @throws {@link IOError} when the key file cannot be written
+   * @throws `ValidationError` for a missing principal, unknown roles or a bad date
+   * @throws `IOError` when the key file cannot be written
    */
   create(options: CreateKeyOptions): IssuedKey {
     this.#reloadQuietly();
@@ -181,7 +181,7 @@ export class KeyStore {
    * @param id - the key to rotate
    * @param options - `graceMs` shortens the old key's life; `expiresAt` sets the new key's expiry
    * @returns the new key
-   * @throws {@link NotFoundError} for an unknown or revoked id
+   * @throws `NotFoundError` for an unknown or revoked id
    */
   rotate(id: string, options: { graceMs?: number; expiresAt?: Date | string } = {}): IssuedKey {
     this.#reloadQuietly();
@@ -204,7 +204,7 @@ export class KeyStore {
    *
    * @param id - the key
    * @returns the revoked key's record
-   * @throws {@link NotFoundError} for an unknown id
+   * @throws `NotFoundError` for an unknown id
    */
   revoke(id: string): ApiKeyInfo {
     this.#reloadQuietly();
@@ -229,7 +229,7 @@ export class KeyStore {
    *
    * @param presented - the bearer token
    * @returns the key's record
-   * @throws {@link AuthenticationError} (401) otherwise; the message never says which check failed for unknown keys
+   * @throws `AuthenticationError` (401) otherwise; the message never says which check failed for unknown keys
    */
   verify(presented: string): ApiKeyInfo {
     const m = KEY_RE.exec(presented);
