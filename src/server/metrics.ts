@@ -48,6 +48,8 @@ export class ServerMetrics {
   readonly cacheMisses: Counter<'model'>;
   /** Requests refused by rate limits, by principal. */
   readonly rateLimited: Counter<'principal'>;
+  // Label-bound children by route/method/status: looking labels up per request is the costly part of prom-client.
+  readonly #requestChildren = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
 
   /**
    * @param service - read at scrape time for queue depth, batches and workers
@@ -92,5 +94,24 @@ export class ServerMetrics {
       },
     });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'abi_' });
+  }
+
+  /**
+   * Counts one HTTP request and observes its latency.
+   *
+   * @param route - the route pattern (`unmatched` for none)
+   * @param method - HTTP method
+   * @param status - status sent
+   * @param seconds - time from arrival to the answer
+   */
+  observeRequest(route: string, method: string, status: number, seconds: number): void {
+    const key = `${route}\u0000${method}\u0000${status}`;
+    let child = this.#requestChildren.get(key);
+    if (!child) {
+      child = { count: this.requests.labels(route, method, String(status)), latency: this.latency.labels(route) };
+      this.#requestChildren.set(key, child);
+    }
+    child.count.inc();
+    child.latency.observe(seconds);
   }
 }

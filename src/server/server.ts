@@ -281,8 +281,7 @@ export class AbiServer {
       if (ctx.key) span.setAttribute('abi.principal', ctx.key.principal);
       span.end();
       const seconds = (performance.now() - started) / 1000;
-      this.metrics?.requests.inc({ route: routeName, method, status: String(status) });
-      this.metrics?.latency.observe({ route: routeName }, seconds);
+      this.metrics?.observeRequest(routeName, method, status, seconds);
       log[status >= 500 ? 'error' : status >= 400 ? 'warn' : 'info']({
         method, path, status, ms: Math.round(seconds * 1000 * 10) / 10, principal: ctx.key?.principal,
       }, 'request');
