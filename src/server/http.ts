@@ -46,11 +46,12 @@ export function requestIdOf(req: IncomingMessage): string {
  *
  * @param req - the request
  * @param maxBytes - largest body accepted
+ * @param options - `optional`: an empty body reads as `{}`
  * @returns the parsed body
  * @throws {@link HttpError} 413 past the limit, 415 for a non-JSON content type
  * @throws `ValidationError` for a body that is not JSON
  */
-export async function readJson(req: IncomingMessage, maxBytes: number): Promise<unknown> {
+export async function readJson(req: IncomingMessage, maxBytes: number, options: { optional?: boolean } = {}): Promise<unknown> {
   const type = req.headers['content-type'];
   if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
     throw new HttpError(415, 'INVALID_INPUT', `Unsupported content type "${type}": send application/json`);
@@ -65,7 +66,10 @@ export async function readJson(req: IncomingMessage, maxBytes: number): Promise<
     chunks.push(chunk);
   }
   const text = Buffer.concat(chunks, size).toString('utf8');
-  if (!text.trim()) throw new ValidationError('Request body is empty: send a JSON object');
+  if (!text.trim()) {
+    if (options.optional) return {};
+    throw new ValidationError('Request body is empty: send a JSON object');
+  }
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {

@@ -137,6 +137,10 @@ describe('lifecycle', () => {
     const expired = keys.create({ principal: 'old', roles: ['embed'], expiresAt: new Date(now - 1000) });
     expect((await call(`${url}/v1/models`, { headers: bearer(expired.key) })).status).toBe(401);
     expect((await call(`${url}/admin/keys/nope`, { method: 'DELETE', headers: bearer(admin) })).status).toBe(404);
+    const target = keys.create({ principal: 'rotate-me', roles: ['embed'] }).info.id;
+    expect((await call(`${url}/admin/keys/${target}/rotate`, { method: 'POST', headers: bearer(admin) })).status).toBe(201);
+    expect((await call(`${url}/admin/keys/${target}/rotate`, { raw: '{bad', headers: { ...bearer(admin), 'content-type': 'application/json' } })).status).toBe(400);
+    expect((await call(`${url}/admin/keys/${info.id}/rotate`, { method: 'POST', headers: bearer(admin) })).status).toBe(404);
     expect(await call(`${url}/admin/keys`, { body: { principal: 'x', roles: ['root'] }, headers: bearer(admin) })).toMatchObject({
       status: 400, body: { error: { message: expect.stringMatching(/unknown role/) } },
     });

@@ -51,7 +51,7 @@ export const adminRoutes: Route[] = [
   {
     method: 'POST', path: '/admin/keys/:id/rotate', dialect: 'openai', role: 'admin',
     async handler(ctx, env) {
-      const body = ctx.req.headers['content-length'] === '0' ? {} : asObject(await readJson(ctx.req, env.limits.maxBodyBytes).catch(() => ({})));
+      const body = asObject(await readJson(ctx.req, env.limits.maxBodyBytes, { optional: true }));
       const grace = optionalNumber(body, 'grace_seconds');
       const issued = env.keys!.rotate(ctx.params.id, {
         ...(grace !== undefined ? { graceMs: grace * 1000 } : {}), expiresAt: expiry(body),
