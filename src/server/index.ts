@@ -21,6 +21,7 @@ export {
 export type { ServerLimits } from './inference.js';
 export { ServerMetrics, type ServerMetricsOptions } from './metrics.js';
 export type { ServerTlsOptions } from './tls.js';
+export { traceContextFetch } from './tracing.js';
 export { type ErrorDialect, errorBody, httpStatusOf } from './error-status.js';
 export type {
   InferenceService, SchedulerStats, ServedModel,

@@ -68,3 +68,27 @@ export function recordError(span: Span, err: unknown): void {
   if (err instanceof AbiError) span.setAttribute('abi.error.code', err.code);
   if (err instanceof Error) span.recordException(err);
 }
+
+/**
+ * A `fetch` that adds the active trace context (W3C `traceparent`/`tracestate` with the default propagator) to every
+ * request. Give it to a connector (`new OpenAIConnector({ fetch: traceContextFetch() })`) whose calls run inside a
+ * served request, so the remote provider's spans join the caller's trace. A no-op without an OpenTelemetry SDK.
+ *
+ * @param base - the fetch to wrap
+ * @returns the wrapping fetch
+ * @defaultValue base: globalThis.fetch
+ * @example
+ * ```ts
+ * const upstream = new OpenAIConnector({ baseURL: 'http://gpu-box:8080/v1', fetch: traceContextFetch() });
+ * ```
+ */
+export function traceContextFetch(base: typeof fetch = globalThis.fetch): typeof fetch {
+  return (async (input: Parameters<typeof fetch>[0], init?: RequestInit) => {
+    const carrier: Record<string, string> = {};
+    propagation.inject(context.active(), carrier);
+    if (Object.keys(carrier).length === 0) return base(input, init);
+    const headers = new Headers(init?.headers ?? (input instanceof Request ? input.headers : undefined));
+    for (const [k, v] of Object.entries(carrier)) if (!headers.has(k)) headers.set(k, v);
+    return base(input, { ...init, headers });
+  }) as typeof fetch;
+}

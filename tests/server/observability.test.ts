@@ -1,10 +1,13 @@
 // Prometheus scrape, OpenTelemetry spans continuing the caller's W3C trace, JSON logs with correlation ids.
-import { propagation, trace } from '@opentelemetry/api';
+import { context, propagation, trace } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { LruEmbeddingCache } from '../../src/index.js';
-import type { AbiServer } from '../../src/server/index.js';
+import type { RerankResult } from '../../src/core/contracts.js';
+import { LruEmbeddingCache, OpenAIConnector } from '../../src/index.js';
+import type { InferenceService, SchedulerStats, ServedModel } from '../../src/scheduler/types.js';
+import { type AbiServer, traceContextFetch } from '../../src/server/index.js';
 import { call, captureLogs, EMBED_MODEL, EngineService, startServer } from './helpers.js';
 
 const exporter = new InMemorySpanExporter();
@@ -14,6 +17,7 @@ let url: string;
 let logs: ReturnType<typeof captureLogs>;
 
 beforeAll(async () => {
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }));
   propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   service = await EngineService.open();
@@ -25,6 +29,7 @@ afterAll(async () => {
   await service.close();
   trace.disable();
   propagation.disable();
+  context.disable();
 });
 beforeEach(() => exporter.reset());
 
@@ -100,6 +105,58 @@ describe('tracing', () => {
     expect(span.parentSpanContext).toBeUndefined();
     expect(span.status.code).toBe(2);
     expect(span.attributes['abi.error.code']).toBe('MODEL_NOT_FOUND');
+  });
+});
+
+/** A service that forwards embeddings to another server through the OpenAI connector (a gateway in front of a GPU box). */
+class ForwardingService implements InferenceService {
+  readonly #inner: EngineService;
+  readonly #connector: OpenAIConnector;
+  constructor(inner: EngineService, upstream: string) {
+    this.#inner = inner;
+    this.#connector = new OpenAIConnector({ apiKey: 'unused', baseURL: `${upstream}/v1`, fetch: traceContextFetch() });
+  }
+  embed(model: string, texts: readonly string[]): Promise<Float32Array[]> {
+    return this.#connector.embedder(model).embed(texts);
+  }
+  rerank(model: string, query: string, documents: readonly string[]): Promise<RerankResult[]> {
+    return this.#inner.rerank(model, query, documents);
+  }
+  models(): readonly ServedModel[] {
+    return this.#inner.models();
+  }
+  stats(): SchedulerStats {
+    return this.#inner.stats();
+  }
+  ready(): boolean {
+    return true;
+  }
+  async close(): Promise<void> {
+    this.#connector.close();
+  }
+}
+
+describe('trace context to outgoing connector calls', () => {
+  it('a connector called while serving a request carries the trace to the next server', async () => {
+    const front = await startServer({ service: new ForwardingService(service, url) });
+    try {
+      const traceId = '0af7651916cd43dd8448eb211c80319c';
+      const callerSpan = 'b7ad6b7169203331';
+      const r = await call(`${front.url}/v1/embeddings`, {
+        body: { model: EMBED_MODEL, input: ['hop'] }, headers: { traceparent: `00-${traceId}-${callerSpan}-01` },
+      });
+      expect(r.status).toBe(200);
+      const finished = exporter.getFinishedSpans();
+      const servers = finished.filter((s) => s.name === 'POST /v1/embeddings');
+      expect(servers).toHaveLength(2);
+      const frontSpan = servers.find((s) => s.parentSpanContext?.spanId === callerSpan)!;
+      const backSpan = servers.find((s) => s !== frontSpan)!;
+      const frontEmbed = finished.find((s) => s.name === 'abi.embed' && s.parentSpanContext?.spanId === frontSpan.spanContext().spanId)!;
+      expect(backSpan.spanContext().traceId).toBe(traceId);
+      expect(backSpan.parentSpanContext?.spanId).toBe(frontEmbed.spanContext().spanId);
+    } finally {
+      await front.server.close();
+    }
   });
 });
 
