@@ -59,6 +59,8 @@ describe('openai client against /v1', () => {
   it('lists models and maps errors to the client error classes', async () => {
     const models = await client().models.list();
     expect(models.data.map((m) => m.id)).toEqual([EMBED_MODEL, RERANK_MODEL]);
+    expect((await client().models.retrieve(EMBED_MODEL)).id).toBe(EMBED_MODEL);
+    await expect(client().models.retrieve('nope')).rejects.toBeInstanceOf(OpenAI.NotFoundError);
     const missing = await client().embeddings.create({ model: 'nope', input: 'x' }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     expect((missing as InstanceType<typeof OpenAI.NotFoundError>).code).toBe('model_not_found');

@@ -1,5 +1,5 @@
 // OpenAI-compatible endpoints: POST /v1/embeddings and GET /v1/models, as the `openai` client speaks them.
-import { ValidationError } from '../../core/errors.js';
+import { ModelNotFoundError, ValidationError } from '../../core/errors.js';
 import { asObject, intField, readJson, sendJson, stringField, textsField } from '../http.js';
 import type { Route } from './types.js';
 
@@ -48,6 +48,14 @@ export const openaiRoutes: Route[] = [
         object: 'list',
         data: env.gateway.visibleModels(ctx).map((m) => ({ id: m.id, object: 'model', created: CREATED, owned_by: 'abi-sdk' })),
       });
+    },
+  },
+  {
+    method: 'GET', path: '/v1/models/:id', dialect: 'openai', role: 'embed',
+    async handler(ctx, env) {
+      const m = env.gateway.visibleModels(ctx).find((x) => x.id === ctx.params.id);
+      if (!m) throw new ModelNotFoundError(`The model "${ctx.params.id}" does not exist`, { provider: 'abi-sdk', status: 404 });
+      sendJson(ctx.res, 200, { id: m.id, object: 'model', created: CREATED, owned_by: 'abi-sdk' });
     },
   },
 ];
