@@ -1,5 +1,6 @@
 // Bad requests get 4xx with each protocol's error body (never a 500); limits; BUSY → fast 503 with Retry-After.
 import { request } from 'node:http';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AbiServer } from '../../src/server/index.js';
 import { call, EMBED_MODEL, EngineService, RERANK_MODEL, startServer } from './helpers.js';
@@ -62,6 +63,28 @@ describe('bad input gets a 4xx in the protocol’s shape', () => {
     expect(await call(`${url}/api/nothing`)).toMatchObject({ status: 404, body: { error: expect.any(String) } });
     expect((await call(`${url}/v1/embeddings`)).status).toBe(405);
     expect((await call(`${url}/health`, { method: 'POST', body: {} })).status).toBe(405);
+  });
+});
+
+describe('fuzzed bodies never get a 5xx', () => {
+  const fields = fc.record({
+    model: fc.oneof(fc.constant(EMBED_MODEL), fc.constant(RERANK_MODEL), fc.string(), fc.integer(), fc.constant(null)),
+    input: fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.oneof(fc.string({ maxLength: 10 }), fc.integer(), fc.constant(null)), { maxLength: 4 }), fc.object({ maxDepth: 1 })),
+    inputs: fc.oneof(fc.string({ maxLength: 20 }), fc.array(fc.string({ maxLength: 10 }), { maxLength: 4 }), fc.double()),
+    texts: fc.oneof(fc.array(fc.string({ maxLength: 10 }), { maxLength: 4 }), fc.string(), fc.boolean()),
+    query: fc.oneof(fc.string({ maxLength: 10 }), fc.integer()),
+    dimensions: fc.oneof(fc.integer({ min: -2, max: 64 }), fc.double(), fc.string()),
+    encoding_format: fc.oneof(fc.constant('float'), fc.constant('base64'), fc.string()),
+    prompt_name: fc.oneof(fc.constant('query'), fc.string()),
+    return_text: fc.oneof(fc.boolean(), fc.string()),
+  }, { requiredKeys: [] });
+  const body = fc.oneof(fields.map((o) => JSON.stringify(o)), fc.json(), fc.string({ maxLength: 40 }));
+  it.each(['/v1/embeddings', '/embed', '/', '/rerank', '/api/embed'])('POST %s', async (path) => {
+    await fc.assert(fc.asyncProperty(body, async (raw) => {
+      const r = await call(`${url}${path}`, { raw, headers: { 'content-type': 'application/json' } });
+      expect(r.status, `${raw} → ${JSON.stringify(r.body)}`).toBeLessThan(500);
+      if (r.status >= 400) expect(r.body).toHaveProperty('error');
+    }), { numRuns: 60, seed: 7 });
   });
 });
 
