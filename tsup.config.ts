@@ -2,7 +2,8 @@ import { defineConfig } from 'tsup';
 
 // One entry per public subpath; vendor SDKs and frameworks stay external (optional peers).
 export default defineConfig({
-  entry: { index: 'src/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
+  // scheduler-worker: the worker thread LocalScheduler starts (dist/scheduler-worker.{js,cjs}, next to the chunks).
+  entry: { index: 'src/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts', 'scheduler-worker': 'src/scheduler/worker.ts' },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,

@@ -84,3 +84,4 @@ export {
 } from './rerank/fusion.js';
 export { maximalMarginalRelevance, type MmrOptions } from './rerank/mmr.js';
 export * from './engine/index.js';
+export * from './scheduler/index.js';
