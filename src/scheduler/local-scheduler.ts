@@ -66,6 +66,12 @@ export interface LocalSchedulerOptions {
    * @defaultValue 2
    */
   maxWaitMs?: number;
+  /**
+   * Whether concurrent embedding jobs for the same model share batches (dynamic batching). Off, every job runs as
+   * its own batch — for comparison, or when per-request latency matters more than throughput.
+   * @defaultValue true
+   */
+  coalesce?: boolean;
   /** Called after every batch (for metrics). */
   onBatch?: (batch: BatchReport) => void;
 }
@@ -188,6 +194,7 @@ export class LocalScheduler implements InferenceService {
       maxBatchTokens: positive(options.maxBatchTokens, 16_384, 'maxBatchTokens'),
       maxBatchTexts: positive(options.maxBatchTexts, 256, 'maxBatchTexts'),
       maxWaitMs: options.maxWaitMs ?? 2,
+      coalesce: options.coalesce ?? true,
       onBatch: options.onBatch,
     };
     if (!(this.#options.maxWaitMs >= 0)) throw new ValidationError('maxWaitMs must be ≥ 0');
@@ -360,7 +367,7 @@ export class LocalScheduler implements InferenceService {
 
   /** Dispatches now, or after the batching window when a worker is idle and the batch could still grow. */
   #schedule(now: boolean): void {
-    if (now || this.#options.maxWaitMs === 0) {
+    if (now || this.#options.maxWaitMs === 0 || !this.#options.coalesce) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
       this.#dispatch();
@@ -397,7 +404,7 @@ export class LocalScheduler implements InferenceService {
     const taken = [head];
     let tokens = head.tokens;
     let texts = head.texts.length;
-    if (head.kind === 'embed') {
+    if (head.kind === 'embed' && this.#options.coalesce) {
       for (let i = 1; i < this.#queue.length; i++) {
         const j = this.#queue[i];
         if (j.kind !== 'embed' || j.model !== head.model || j.inputType !== head.inputType || j.dimensions !== head.dimensions) continue;

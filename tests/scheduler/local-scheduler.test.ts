@@ -83,6 +83,18 @@ describe('LocalScheduler', () => {
     }
   });
 
+  it('runs every job as its own batch with coalesce off', async () => {
+    const batches: BatchReport[] = [];
+    const s = await LocalScheduler.create({ models, devices: ['cpu'], threadsPerWorker: 1, coalesce: false, onBatch: (b) => batches.push(b) });
+    try {
+      await Promise.all(Array.from({ length: 6 }, (_, i) => s.embed(EMBED, [texts[i]])));
+      expect(batches.map((b) => b.jobs)).toEqual([1, 1, 1, 1, 1, 1]);
+      expect(s.stats()).toMatchObject({ batches: 6, completedJobs: 6 });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('runs higher priorities first', async () => {
     const order: string[] = [];
     const s = await LocalScheduler.create({ models, devices: ['cpu'], threadsPerWorker: 1, maxWaitMs: 0 });
