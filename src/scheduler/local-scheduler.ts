@@ -26,10 +26,18 @@ import { describeModel, findModels, type ModelEntry } from './models.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
 import type { InferenceService, SchedulerStats, ServedModel } from './types.js';
 
+/** One model given explicitly to {@link LocalScheduler.create}. */
+export interface ModelSource {
+  /** The id requests use. */
+  id: string;
+  /** The model folder (Hugging Face layout). */
+  dir: string;
+}
+
 /** Options of {@link LocalScheduler.create}. */
 export interface LocalSchedulerOptions {
   /** A models directory (each subfolder with a config.json is a model named after it), or explicit models. */
-  models: string | ReadonlyArray<{ id: string; dir: string }>;
+  models: string | readonly ModelSource[];
   /**
    * One worker thread per entry, each running its models on that device (`cpu`, `cuda`, `cuda:N`, `auto`).
    * @defaultValue one `cpu` worker per two cores (at least one)
