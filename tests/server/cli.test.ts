@@ -79,3 +79,30 @@ describe('abi-sdk serve', () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 });
+
+describe('the serve service', () => {
+  it('runs maxConcurrent jobs, queues maxQueue, refuses the rest with BUSY, and drops aborted waiters', async () => {
+    const { openModelsService } = await import('../../src/cli/service.js');
+    const service = await openModelsService(modelDir(EMBED_MODEL), { maxConcurrent: 1, maxQueue: 2 });
+    try {
+      expect(service.models()).toEqual([{ id: EMBED_MODEL, kind: 'embedding', dimension: expect.any(Number), loaded: true }]);
+      const texts = Array.from({ length: 64 }, (_, i) => `text ${i} `.repeat(20));
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => service.embed(EMBED_MODEL, texts)));
+      const codes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code: string }).code));
+      expect(codes).toEqual(['ok', 'ok', 'ok', 'BUSY', 'BUSY', 'BUSY']);
+      expect(service.stats()).toMatchObject({ queuedJobs: 0, runningJobs: 0, rejectedJobs: 3, completedJobs: 3 });
+      const ac = new AbortController();
+      const first = service.embed(EMBED_MODEL, texts);
+      const queued = service.embed(EMBED_MODEL, texts, { signal: ac.signal });
+      expect(service.stats().queuedJobs).toBe(1);
+      ac.abort();
+      await expect(queued).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(service.stats().queuedJobs).toBe(0);
+      await first;
+      await expect(service.embed('nope', ['x'])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    } finally {
+      await service.close();
+    }
+    await expect(service.embed(EMBED_MODEL, ['x'])).rejects.toMatchObject({ code: 'CLOSED' });
+  });
+});
