@@ -177,7 +177,7 @@ if (on && off) row('dynamic batching on / off', 'ratio', on.reqPerSec / off.reqP
   const busy = r.byStatus.get(503) ?? [];
   const ok = r.byStatus.get(200) ?? [];
   row(`overload, ${CONNECTIONS * 8} conn, queue 64`, overloaded, r.reqPerSec, r.textsPerSec, r.p50, r.p99, `503: ${((100 * busy.length) / Math.max(1, total)).toFixed(0)}%`);
-  row('  503 answers', '', '', '', pct(busy, 50), pct(busy, 99), `200s: p50 ${pct(ok, 50)} p99 ${pct(ok, 99)} ms`);
+  row('  503 answers', '', '', '', pct(busy, 50), pct(busy, 99), `200s: p50 ${pct(ok, 50).toFixed(0)} p99 ${pct(ok, 99).toFixed(0)} ms`);
   row('  RSS MiB before / peak / after', '', '', '', '', '', `${(rssBefore / 2 ** 20).toFixed(0)} / ${(peak / 2 ** 20).toFixed(0)} / ${(rssAfter / 2 ** 20).toFixed(0)}`);
   row('  after the load', '', '', '', '', '', `queue ${queued}, running ${running}, next request ${after.status}`);
   await stopChild(child);
