@@ -1,8 +1,16 @@
 import { defineConfig } from 'tsup';
 
-// One entry per public subpath; vendor SDKs and frameworks stay external (optional peers).
+// One entry per public subpath; vendor SDKs and frameworks stay external (optional peers). Splitting puts the
+// shared src code in one chunk, so `abi-sdk` and its subpaths share classes (instanceof works across them).
 export default defineConfig({
-  entry: { index: 'src/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts' },
+  entry: {
+    index: 'src/index.ts',
+    langchain: 'integrations/langchain/index.ts',
+    llamaindex: 'integrations/llamaindex/index.ts',
+    qdrant: 'src/backends/qdrant/index.ts',
+    server: 'src/server/index.ts',
+    cli: 'src/cli.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -10,5 +18,5 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   shims: true,
-  splitting: false,
+  splitting: true,
 });
