@@ -39,6 +39,8 @@ export interface ModelsServiceOptions {
   maxConcurrent?: number;
   /** Jobs waiting for a slot; past it, `BUSY` at once. @defaultValue 256 */
   maxQueue?: number;
+  /** onnxruntime intra-op threads per model (0: one per physical core). @defaultValue 0 */
+  threads?: number;
 }
 
 /**
@@ -56,8 +58,9 @@ export async function openModelsService(dir: string, options: ModelsServiceOptio
   const embedders = new Map<string, LocalEmbedder>();
   const rerankers = new Map<string, LocalCrossEncoder>();
   for (const m of found) {
-    if (m.kind === 'embedding') embedders.set(m.id, await LocalEmbedder.fromFolder(m.dir, { registry, name: m.id }));
-    else rerankers.set(m.id, await LocalCrossEncoder.fromFolder(m.dir, { registry, name: m.id }));
+    const common = { registry, name: m.id, ...(options.threads !== undefined ? { threads: options.threads } : {}) };
+    if (m.kind === 'embedding') embedders.set(m.id, await LocalEmbedder.fromFolder(m.dir, common));
+    else rerankers.set(m.id, await LocalCrossEncoder.fromFolder(m.dir, common));
     options.logger?.info({ model: m.id, kind: m.kind }, 'model loaded');
   }
   return new DirectService(embedders, rerankers, registry, options.maxConcurrent ?? 2, options.maxQueue ?? 256);

@@ -60,7 +60,7 @@ describe('abi-sdk serve', () => {
     let url = '';
     let exited!: Promise<number>;
     const listening = new Promise<void>((resolve) => {
-      exited = runCli(['serve', '--models', models, '--port', '0', '--data-dir', data, '--log-level', 'silent'], {
+      exited = runCli(['serve', '--models', models, '--port', '0', '--data-dir', data, '--log-level', 'silent', '--threads', '1'], {
         stdout: () => {}, stderr: () => {}, signal: stop.signal,
         onListening: (u) => {
           url = u;
