@@ -1,9 +1,18 @@
 import { defineConfig } from 'tsup';
 
-// One entry per public subpath; vendor SDKs and frameworks stay external (optional peers).
+// One entry per public subpath; vendor SDKs and frameworks stay external (optional peers). Splitting puts the
+// shared src code in one chunk, so `abi-sdk` and its subpaths share classes (instanceof works across them).
 export default defineConfig({
-  // scheduler-worker: the worker thread LocalScheduler starts (dist/scheduler-worker.{js,cjs}, next to the chunks).
-  entry: { index: 'src/index.ts', server: 'src/server/index.ts', cli: 'src/cli.ts', 'scheduler-worker': 'src/scheduler/worker.ts' },
+  entry: {
+    index: 'src/index.ts',
+    langchain: 'integrations/langchain/index.ts',
+    llamaindex: 'integrations/llamaindex/index.ts',
+    qdrant: 'src/backends/qdrant/index.ts',
+    server: 'src/server/index.ts',
+    cli: 'src/cli.ts',
+    // The worker thread LocalScheduler starts (dist/scheduler-worker.{js,cjs}, next to the shared chunks).
+    'scheduler-worker': 'src/scheduler/worker.ts',
+  },
   format: ['esm', 'cjs'],
   dts: true,
   sourcemap: true,
@@ -11,5 +20,5 @@ export default defineConfig({
   target: 'node20',
   platform: 'node',
   shims: true,
-  splitting: false,
+  splitting: true,
 });

@@ -37,6 +37,7 @@ if (values.bare) {
 }
 
 async function openService(kind: string, models: string): Promise<InferenceService> {
-  if (kind === 'direct') return openModelsService(models);
+  const maxQueue = values['max-queue'] ? Number(values['max-queue']) : undefined;
+  if (kind === 'direct') return openModelsService(models, { maxQueue });
   throw new Error(`unknown --service ${kind}`);
 }

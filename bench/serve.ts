@@ -158,9 +158,10 @@ const on = embedRuns.get('batched');
 const off = embedRuns.get('unbatched');
 if (on && off) row('dynamic batching on / off', 'ratio', on.reqPerSec / off.reqPerSec, on.textsPerSec / off.textsPerSec, off.p50 / on.p50, off.p99 / on.p99, '');
 
-// 3. overload
-if (services.includes('batched')) {
-  const child = await startChild(['--models', MODEL_DIR, '--service', 'batched', '--max-queue', '64']);
+// 3. overload (on the scheduler when it is benchmarked, else on the CLI's direct service and its bounded queue)
+{
+  const overloaded = services.includes('batched') ? 'batched' : 'direct';
+  const child = await startChild(['--models', MODEL_DIR, '--service', overloaded, '--max-queue', '64']);
   await load(child.url, '/v1/embeddings', 4, 1);
   const rssBefore = (await scrape(child.url, 'abi_process_resident_memory_bytes')) ?? NaN;
   let peak = rssBefore;
@@ -175,8 +176,8 @@ if (services.includes('batched')) {
   const total = Object.values(r.status).reduce((a, b) => a + b, 0);
   const busy = r.byStatus.get(503) ?? [];
   const ok = r.byStatus.get(200) ?? [];
-  row(`overload, ${CONNECTIONS * 8} conn, queue 64`, 'batched', r.reqPerSec, r.textsPerSec, r.p50, r.p99, `503: ${((100 * busy.length) / Math.max(1, total)).toFixed(0)}%`);
-  row('  503 answers', '', '', '', pct(busy, 50), pct(busy, 99), `200s: p50 ${pct(ok, 50)} p99 ${pct(ok, 99)} ms`);
+  row(`overload, ${CONNECTIONS * 8} conn, queue 64`, overloaded, r.reqPerSec, r.textsPerSec, r.p50, r.p99, `503: ${((100 * busy.length) / Math.max(1, total)).toFixed(0)}%`);
+  row('  503 answers', '', '', '', pct(busy, 50), pct(busy, 99), `200s: p50 ${pct(ok, 50).toFixed(0)} p99 ${pct(ok, 99).toFixed(0)} ms`);
   row('  RSS MiB before / peak / after', '', '', '', '', '', `${(rssBefore / 2 ** 20).toFixed(0)} / ${(peak / 2 ** 20).toFixed(0)} / ${(rssAfter / 2 ** 20).toFixed(0)}`);
   row('  after the load', '', '', '', '', '', `queue ${queued}, running ${running}, next request ${after.status}`);
   await stopChild(child);

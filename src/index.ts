@@ -12,6 +12,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module abi-sdk
  */
 export * from './core/errors.js';
 export type * from './core/contracts.js';
@@ -83,5 +84,8 @@ export {
   type RankedItem, type FusedItem, type RrfOptions, type WeightedFusionOptions, type ScoreNormalization,
 } from './rerank/fusion.js';
 export { maximalMarginalRelevance, type MmrOptions } from './rerank/mmr.js';
+export {
+  Retriever, type AddDocumentsOptions, type RetrievedHit, type RetrieveOptions, type RetrieverOptions,
+} from './rerank/retriever.js';
 export * from './engine/index.js';
 export * from './scheduler/index.js';

@@ -18,13 +18,14 @@ export interface CliIo {
   /** Called with the URL once `serve` listens. */
   onListening?: (url: string) => void;
   /** Builds the service for `serve --models DIR`. */
-  openService?: (modelsDir: string, options: { logger: Logger }) => Promise<InferenceService>;
+  openService?: (modelsDir: string, options: { logger: Logger; maxConcurrent?: number; maxQueue?: number; threads?: number }) => Promise<InferenceService>;
 }
 
 const USAGE = `Usage:
   abi-sdk serve --models DIR [--port 8080] [--host 127.0.0.1] [--data-dir DIR | --no-auth]
                 [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
                 [--max-body-bytes N] [--max-inputs N] [--max-tokens N] [--rpm N] [--tpm N] [--log-level info]
+                [--max-concurrent 2] [--max-queue 256] [--threads N]
   abi-sdk keys create --principal NAME --role ROLE [--role ROLE] [--model ID]... [--expires-in 30d] [--rpm N] [--tpm N]
   abi-sdk keys list
   abi-sdk keys revoke ID
@@ -155,6 +156,7 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
       'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' },
       'max-body-bytes': { type: 'string' }, 'max-inputs': { type: 'string' }, 'max-tokens': { type: 'string' },
       rpm: { type: 'string' }, tpm: { type: 'string' }, 'log-level': { type: 'string', default: 'info' },
+      'max-concurrent': { type: 'string' }, 'max-queue': { type: 'string' }, threads: { type: 'string' },
     },
   });
   if (!values.models) throw new UsageError('serve needs --models DIR (a folder of model folders)');
@@ -164,7 +166,10 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
   if (values['tls-client-ca'] && !values['tls-cert']) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
   const logger = pino({ name: 'abi-sdk', level: values['log-level'] });
   const open = io.openService ?? (await import('./service.js')).openModelsService;
-  const service = await open(resolve(values.models), { logger });
+  const service = await open(resolve(values.models), {
+    logger, maxConcurrent: positiveInt(values['max-concurrent'], 'max-concurrent'), maxQueue: positiveInt(values['max-queue'], 'max-queue'),
+    threads: positiveInt(values.threads, 'threads'),
+  });
   const keyStore = values['no-auth'] ? undefined : KeyStore.open(dataDirOf(values['data-dir']));
   if (keyStore && keyStore.list().length === 0) {
     logger.warn({ keyFile: keyStore.path }, 'no API keys yet: every request will be refused; create one with `abi-sdk keys create --principal NAME --role embed`');

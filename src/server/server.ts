@@ -302,7 +302,9 @@ export class AbiServer {
     const status = httpStatusOf(err, ctx.dialect);
     const code = err instanceof AbiError ? err.code : 'INTERNAL';
     this.metrics?.errors.inc({ code });
-    recordError(ctx.span, err);
+    // HTTP semantic conventions: a server span's status stays unset for 4xx (the client's error).
+    if (status >= 500) recordError(ctx.span, err);
+    ctx.span.setAttribute('abi.error.code', code);
     if (status >= 500 && !(err instanceof AbiError)) ctx.log.error({ err }, 'unhandled error');
     const headers: Record<string, string> = {};
     if (status === 401) headers['www-authenticate'] = 'Bearer';

@@ -236,6 +236,11 @@ export class VectorStore implements VectorStoreBackend {
     return this.#c.size;
   }
 
+  /** Whether the store keeps a BM25 text index (opened with `text`), so text and hybrid searches work. */
+  get hasTextIndex(): boolean {
+    return this.#c.text !== null;
+  }
+
   /** The index kind in use. */
   get indexType(): 'flat' | 'hnsw' | 'ivfpq' {
     return this.#c.index.type;
@@ -327,6 +332,20 @@ export class VectorStore implements VectorStoreBackend {
       await this.#maintain();
       return present.length;
     });
+  }
+
+  /**
+   * Lists the ids of the live records, as they are at this moment.
+   *
+   * @param options - signal
+   * @returns the ids (in no particular order)
+   * @throws {@link ClosedError} after `close()`
+   */
+  async ids(options: CallOptions = {}): Promise<string[]> {
+    this.#checkOpen();
+    throwIfAborted(options.signal);
+    const c = this.#c;
+    return Array.from(c.dir.liveSlots(), (slot) => c.dir.ids[slot]);
   }
 
   /**

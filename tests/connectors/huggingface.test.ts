@@ -115,6 +115,22 @@ describe('HuggingFaceConnector reranking (TEI /rerank)', () => {
     expect(await connect().reranker().rerank('q', ['a'], { topN: -1 }).catch((e: unknown) => e)).toBeInstanceOf(ValidationError);
     expect(await connect().reranker().rerank('q', [])).toEqual([]);
   });
+  it('long passages are truncated by the server, not dropped; truncate: false makes them an error', async () => {
+    const long = `Paris is the capital city of France. ${'filler '.repeat(2000)}`;
+    const tail = `${'filler '.repeat(2000)} Paris is the capital city of France.`;
+    const ranked = await connect().reranker().rerank(query, ['unrelated text', long, tail]);
+    expect(ranked.map((r) => r.index)).toEqual([1, 0, 2]);
+    expect(ranked[0].score).toBeGreaterThan(0.9);
+    expect(server.requests.filter((r) => r.path === '/rerank').at(-1)!.body).toMatchObject({ truncate: true });
+    const err = await connect({ retry: false }).reranker(undefined, { truncate: false }).rerank(query, [long]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect((err as ProviderError).status).toBe(413);
+  });
+  it('ties keep document order, across batches too', async () => {
+    const docs = Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? 'Paris France' : 'nothing here'));
+    const ranked = await connect().reranker().rerank('Paris', docs, { batchSize: 7 });
+    expect(ranked.map((r) => r.index)).toEqual([...docs.keys()].filter((i) => i % 2 === 0).concat([...docs.keys()].filter((i) => i % 2 === 1)));
+  });
 });
 
 describe('HuggingFaceConnector chat', () => {

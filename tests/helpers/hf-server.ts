@@ -12,6 +12,8 @@ export interface FakeHf extends FakeServer {
   dim: number;
   holdStream?: Promise<void>;
   maxClientBatch: number;
+  /** Longest (query + text) pair in whitespace-separated words, like TEI's `--max-input-length` in tokens. */
+  maxInputTokens: number;
 }
 
 /** The fake cross-encoder: fraction of the query's words found in the text, plus a tiny length tie-breaker. */
@@ -83,12 +85,21 @@ export async function startFakeHf(options: { token?: string; dim?: number } = {}
       return;
     }
     if (req.path === '/rerank') {
-      const body = req.body as { query: string; texts: string[] };
+      const body = req.body as { query: string; texts: string[]; truncate?: boolean };
       if (body.texts.length > state.maxClientBatch) {
         json(res, 422, { error: `batch size ${body.texts.length} > maximum allowed batch size ${state.maxClientBatch}`, error_type: 'Validation' });
         return;
       }
-      const texts = fault?.wrongCount ? body.texts.slice(1) : body.texts;
+      // TEI checks each (query, text) pair against the model's max input length: 413 unless `truncate` is set.
+      const words = (s: string) => s.split(/\s+/).filter(Boolean);
+      const budget = (t: string) => state.maxInputTokens - words(body.query).length;
+      const tooLong = body.texts.findIndex((t) => words(t).length > budget(t));
+      if (tooLong >= 0 && !body.truncate) {
+        json(res, 413, { error: `Input validation error: \`inputs\` must have less than ${state.maxInputTokens} tokens. Given: ${words(body.query).length + words(body.texts[tooLong]).length}`, error_type: 'Validation' });
+        return;
+      }
+      const cut = body.texts.map((t) => (words(t).length > budget(t) ? words(t).slice(0, Math.max(0, budget(t))).join(' ') : t));
+      const texts = fault?.wrongCount ? cut.slice(1) : cut;
       const ranked = texts.map((t, index) => ({ index, score: fakeRelevance(body.query, t) })).sort((a, b) => b.score - a.score);
       json(res, 200, ranked);
       return;
@@ -108,5 +119,5 @@ export async function startFakeHf(options: { token?: string; dim?: number } = {}
     }
     json(res, 404, { error: 'Not Found' });
   });
-  return Object.assign(state, server, { dim: options.dim ?? 8, maxClientBatch: 32 });
+  return Object.assign(state, server, { dim: options.dim ?? 8, maxClientBatch: 32, maxInputTokens: 512 });
 }

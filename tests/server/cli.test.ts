@@ -60,7 +60,7 @@ describe('abi-sdk serve', () => {
     let url = '';
     let exited!: Promise<number>;
     const listening = new Promise<void>((resolve) => {
-      exited = runCli(['serve', '--models', models, '--port', '0', '--data-dir', data, '--log-level', 'silent'], {
+      exited = runCli(['serve', '--models', models, '--port', '0', '--data-dir', data, '--log-level', 'silent', '--threads', '1'], {
         stdout: () => {}, stderr: () => {}, signal: stop.signal,
         onListening: (u) => {
           url = u;
@@ -77,5 +77,32 @@ describe('abi-sdk serve', () => {
     stop.abort();
     expect(await exited).toBe(0);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('the serve service', () => {
+  it('runs maxConcurrent jobs, queues maxQueue, refuses the rest with BUSY, and drops aborted waiters', async () => {
+    const { openModelsService } = await import('../../src/cli/service.js');
+    const service = await openModelsService(modelDir(EMBED_MODEL), { maxConcurrent: 1, maxQueue: 2 });
+    try {
+      expect(service.models()).toEqual([{ id: EMBED_MODEL, kind: 'embedding', dimension: expect.any(Number), loaded: true }]);
+      const texts = Array.from({ length: 64 }, (_, i) => `text ${i} `.repeat(20));
+      const results = await Promise.allSettled(Array.from({ length: 6 }, () => service.embed(EMBED_MODEL, texts)));
+      const codes = results.map((r) => (r.status === 'fulfilled' ? 'ok' : (r.reason as { code: string }).code));
+      expect(codes).toEqual(['ok', 'ok', 'ok', 'BUSY', 'BUSY', 'BUSY']);
+      expect(service.stats()).toMatchObject({ queuedJobs: 0, runningJobs: 0, rejectedJobs: 3, completedJobs: 3 });
+      const ac = new AbortController();
+      const first = service.embed(EMBED_MODEL, texts);
+      const queued = service.embed(EMBED_MODEL, texts, { signal: ac.signal });
+      expect(service.stats().queuedJobs).toBe(1);
+      ac.abort();
+      await expect(queued).rejects.toMatchObject({ code: 'ABORTED' });
+      expect(service.stats().queuedJobs).toBe(0);
+      await first;
+      await expect(service.embed('nope', ['x'])).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    } finally {
+      await service.close();
+    }
+    await expect(service.embed(EMBED_MODEL, ['x'])).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });

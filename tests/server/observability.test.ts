@@ -98,13 +98,14 @@ describe('tracing', () => {
     expect(http.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/v1/embeddings', 'http.response.status_code': 200 });
     expect(embed.attributes).toMatchObject({ 'abi.model': EMBED_MODEL, 'abi.inputs': 1 });
   });
-  it('records failures on the span; without traceparent a new trace starts', async () => {
+  it('records the error code on the span (status unset for 4xx); without traceparent a new trace starts', async () => {
     await call(`${url}/rerank`, { body: { model: 'missing', query: 'q', texts: ['a'] } });
     const [span] = exporter.getFinishedSpans();
     expect(span.name).toBe('POST /rerank');
     expect(span.parentSpanContext).toBeUndefined();
-    expect(span.status.code).toBe(2);
+    expect(span.status.code).toBe(0); // unset for a 4xx, per the HTTP conventions
     expect(span.attributes['abi.error.code']).toBe('MODEL_NOT_FOUND');
+    expect(span.attributes['http.response.status_code']).toBe(404);
   });
 });
 

@@ -93,8 +93,9 @@ export interface HuggingFaceEmbedderOptions {
 /** Options for {@link HuggingFaceConnector.reranker}. */
 export interface HuggingFaceRerankerOptions {
   /**
-   * Let the server truncate long pairs instead of failing.
-   * @defaultValue false
+   * Let the server truncate pairs past the model's maximum length (TEI's `truncate`), so long passages are scored
+   * on their beginning instead of failing the request with a 413. `false` makes such a pair an error.
+   * @defaultValue true
    */
   truncate?: boolean;
   /**
@@ -283,7 +284,7 @@ export class HuggingFaceConnector {
         const res = await a.fetch(`${ctx.endpoint.url}/rerank`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', ...this.#auth(ctx.endpoint) },
-          body: JSON.stringify({ query, texts: documents, raw_scores: options.rawScores ?? false, return_text: false, truncate: options.truncate ?? false }),
+          body: JSON.stringify({ query, texts: documents, raw_scores: options.rawScores ?? false, return_text: false, truncate: options.truncate ?? true }),
         });
         const text = await res.text();
         const body: unknown = text ? JSON.parse(text) : undefined;
