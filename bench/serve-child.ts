@@ -6,6 +6,7 @@
 import { createServer as createHttpServer } from 'node:http';
 import { parseArgs } from 'node:util';
 import { openModelsService } from '../src/cli/service.js';
+import { LocalScheduler } from '../src/scheduler/local-scheduler.js';
 import { createServer } from '../src/server/index.js';
 import type { InferenceService } from '../src/scheduler/types.js';
 
@@ -39,5 +40,9 @@ if (values.bare) {
 async function openService(kind: string, models: string): Promise<InferenceService> {
   const maxQueue = values['max-queue'] ? Number(values['max-queue']) : undefined;
   if (kind === 'direct') return openModelsService(models, { maxQueue });
+  // The scheduler: one CPU worker using every core, with dynamic batching on or off.
+  if (kind === 'batched' || kind === 'unbatched') {
+    return LocalScheduler.create({ models, devices: ['cpu'], coalesce: kind === 'batched', ...(maxQueue ? { maxQueuedJobs: maxQueue } : {}) });
+  }
   throw new Error(`unknown --service ${kind}`);
 }

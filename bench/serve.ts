@@ -138,7 +138,7 @@ console.error(`bench:serve: ${CONNECTIONS} connections, ${SECONDS} s per run, mo
 }
 
 // 2. embeddings under load
-const services = (values.services ?? 'direct').split(',');
+const services = (values.services ?? 'direct,batched,unbatched').split(',');
 const embedRuns = new Map<string, Load>();
 for (const service of services) {
   const child = await startChild(['--models', MODEL_DIR, '--service', service]);
