@@ -7,7 +7,9 @@ import { AbiError } from '../core/errors.js';
 import { readEnv } from '../internal/env.js';
 import { KeyStore, type Role } from '../server/auth/keys.js';
 import { createServer } from '../server/server.js';
+import type { BatchReport } from '../scheduler/local-scheduler.js';
 import type { InferenceService } from '../scheduler/types.js';
+import type { SchedulerServiceOptions } from './service.js';
 
 /** Where the CLI writes and how it opens the models (replaceable in tests). */
 export interface CliIo {
@@ -18,14 +20,14 @@ export interface CliIo {
   /** Called with the URL once `serve` listens. */
   onListening?: (url: string) => void;
   /** Builds the service for `serve --models DIR`. */
-  openService?: (modelsDir: string, options: { logger: Logger; maxConcurrent?: number; maxQueue?: number; threads?: number }) => Promise<InferenceService>;
+  openService?: (modelsDir: string, options: SchedulerServiceOptions & { logger: Logger }) => Promise<InferenceService>;
 }
 
 const USAGE = `Usage:
   abi-sdk serve --models DIR [--port 8080] [--host 127.0.0.1] [--data-dir DIR | --no-auth]
                 [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
                 [--max-body-bytes N] [--max-inputs N] [--max-tokens N] [--rpm N] [--tpm N] [--log-level info]
-                [--max-concurrent 2] [--max-queue 256] [--threads N]
+                [--workers N | --devices cpu,cuda:0,...] [--max-queue 1024] [--max-wait-ms 2] [--threads N]
   abi-sdk keys create --principal NAME --role ROLE [--role ROLE] [--model ID]... [--expires-in 30d] [--rpm N] [--tpm N]
   abi-sdk keys list
   abi-sdk keys revoke ID
@@ -156,7 +158,8 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
       'tls-cert': { type: 'string' }, 'tls-key': { type: 'string' }, 'tls-client-ca': { type: 'string' },
       'max-body-bytes': { type: 'string' }, 'max-inputs': { type: 'string' }, 'max-tokens': { type: 'string' },
       rpm: { type: 'string' }, tpm: { type: 'string' }, 'log-level': { type: 'string', default: 'info' },
-      'max-concurrent': { type: 'string' }, 'max-queue': { type: 'string' }, threads: { type: 'string' },
+      workers: { type: 'string' }, devices: { type: 'string' }, 'max-queue': { type: 'string' }, 'max-wait-ms': { type: 'string' },
+      threads: { type: 'string' },
     },
   });
   if (!values.models) throw new UsageError('serve needs --models DIR (a folder of model folders)');
@@ -165,10 +168,18 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
   if (Boolean(values['tls-cert']) !== Boolean(values['tls-key'])) throw new UsageError('--tls-cert and --tls-key go together');
   if (values['tls-client-ca'] && !values['tls-cert']) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
   const logger = pino({ name: 'abi-sdk', level: values['log-level'] });
-  const open = io.openService ?? (await import('./service.js')).openModelsService;
+  if (values.workers && values.devices) throw new UsageError('--workers and --devices are alternatives');
+  const workers = positiveInt(values.workers, 'workers');
+  const devices = values.devices ? values.devices.split(',').map((d) => d.trim()).filter(Boolean)
+    : workers ? Array.from({ length: workers }, () => 'cpu') : undefined;
+  const maxWaitMs = values['max-wait-ms'] === undefined ? undefined : Number(values['max-wait-ms']);
+  if (maxWaitMs !== undefined && !(maxWaitMs >= 0)) throw new UsageError('--max-wait-ms must be ≥ 0');
+  // Batches are reported to the server's metrics once the server exists.
+  let observeBatch: ((b: BatchReport) => void) | undefined;
+  const open = io.openService ?? (await import('./service.js')).openSchedulerService;
   const service = await open(resolve(values.models), {
-    logger, maxConcurrent: positiveInt(values['max-concurrent'], 'max-concurrent'), maxQueue: positiveInt(values['max-queue'], 'max-queue'),
-    threads: positiveInt(values.threads, 'threads'),
+    logger, devices, maxQueue: positiveInt(values['max-queue'], 'max-queue'), threads: positiveInt(values.threads, 'threads'),
+    maxWaitMs, onBatch: (b) => observeBatch?.(b),
   });
   const keyStore = values['no-auth'] ? undefined : KeyStore.open(dataDirOf(values['data-dir']));
   if (keyStore && keyStore.list().length === 0) {
@@ -190,6 +201,7 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
       ...(rpm || tpm ? { rateLimit: { requestsPerMinute: rpm, tokensPerMinute: tpm } } : {}),
     },
   });
+  observeBatch = server.metrics ? (b) => server.metrics!.observeBatch(b) : undefined;
   try {
     const url = await server.listen(port, values.host);
     io.onListening?.(url);

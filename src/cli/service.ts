@@ -1,36 +1,14 @@
 // The service `abi-sdk serve --models DIR` runs: every model folder under DIR (or DIR itself), embedding models and
 // cross-encoders told apart by config.json's architecture, served under the folder's name.
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { basename, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { RerankResult } from '../core/contracts.js';
 import { AbortError, ClosedError, NotFoundError, OverloadedError, ValidationError } from '../core/errors.js';
 import { LocalCrossEncoder } from '../engine/cross-encoder.js';
 import { LocalEmbedder } from '../engine/local-embedder.js';
-import { readModelFolder } from '../engine/model-folder.js';
 import { ModelRegistry } from '../engine/registry.js';
+import { LocalScheduler, type BatchReport } from '../scheduler/local-scheduler.js';
+import { findModels } from '../scheduler/models.js';
 import type { InferenceService, SchedulerStats, ServedModel } from '../scheduler/types.js';
-
-/** A model folder found under the models directory. */
-export interface FoundModel {
-  id: string;
-  dir: string;
-  kind: ServedModel['kind'];
-}
-
-/**
- * Finds model folders: `dir` itself when it holds a config.json, else its subfolders that do.
- *
- * @param dir - the models directory
- * @returns the models, by folder name
- * @throws `NotFoundError` when there are none
- */
-export function findModels(dir: string): FoundModel[] {
-  const folders = existsSync(join(dir, 'config.json')) ? [dir]
-    : existsSync(dir) ? readdirSync(dir).map((n) => join(dir, n)).filter((p) => statSync(p).isDirectory() && existsSync(join(p, 'config.json'))) : [];
-  if (folders.length === 0) throw new NotFoundError(`no model folders (with config.json) in ${dir}`);
-  return folders.sort().map((p) => ({ id: basename(p), dir: p, kind: readModelFolder(p).isClassifier ? 'reranker' : 'embedding' }));
-}
 
 /** Options of {@link openModelsService}. */
 export interface ModelsServiceOptions {
@@ -179,4 +157,41 @@ class DirectService implements InferenceService {
     await Promise.all([...this.#embedders.values(), ...this.#rerankers.values()].map((m) => m.close()));
     await this.#registry.close();
   }
+}
+
+/** Options of {@link openSchedulerService}. */
+export interface SchedulerServiceOptions {
+  logger?: Logger;
+  /** One worker per device, e.g. `['cpu']` or `['cuda:0', 'cuda:1']`. @defaultValue one CPU worker per two cores */
+  devices?: string[];
+  /** Jobs waiting in the queue; past it, `BUSY` at once. @defaultValue 1024 */
+  maxQueue?: number;
+  /** onnxruntime intra-op threads per worker. @defaultValue cores / workers */
+  threads?: number;
+  /** Batching window in ms. @defaultValue 2 */
+  maxWaitMs?: number;
+  /** Receives every batch (the server's metrics). */
+  onBatch?: (batch: BatchReport) => void;
+}
+
+/**
+ * What `abi-sdk serve` runs by default: a {@link LocalScheduler} over every model under `dir` — worker threads, dynamic
+ * batching across requests, a bounded queue.
+ *
+ * @param dir - the models directory
+ * @param options - devices, queue, threads, batching window, batch observer
+ * @returns the scheduler
+ */
+export function openSchedulerService(dir: string, options: SchedulerServiceOptions = {}): Promise<LocalScheduler> {
+  return LocalScheduler.create({
+    models: dir,
+    ...(options.devices ? { devices: options.devices } : {}),
+    ...(options.maxQueue ? { maxQueuedJobs: options.maxQueue } : {}),
+    ...(options.threads ? { threadsPerWorker: options.threads } : {}),
+    ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
+    onBatch: (b) => {
+      options.onBatch?.(b);
+      options.logger?.debug({ batch: b }, 'batch');
+    },
+  });
 }

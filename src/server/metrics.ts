@@ -48,6 +48,12 @@ export class ServerMetrics {
   readonly cacheMisses: Counter<'model'>;
   /** Requests refused by rate limits, by principal. */
   readonly rateLimited: Counter<'principal'>;
+  /** Texts per scheduler batch (what dynamic batching achieved), by model and operation. */
+  readonly batchSize: Histogram<'model' | 'operation'>;
+  /** Batch execution time, by device. */
+  readonly batchSeconds: Histogram<'device'>;
+  /** Texts processed, by device (per-device throughput). */
+  readonly deviceTexts: Counter<'device'>;
   // Label-bound children by route/method/status: looking labels up per request is the costly part of prom-client.
   readonly #requestChildren = new Map<string, { count: { inc(): void }; latency: { observe(v: number): void } }>();
 
@@ -73,6 +79,12 @@ export class ServerMetrics {
     this.cacheHits = new Counter({ name: 'abi_cache_hits_total', help: 'Embedding cache hits', labelNames: ['model'], registers });
     this.cacheMisses = new Counter({ name: 'abi_cache_misses_total', help: 'Embedding cache misses', labelNames: ['model'], registers });
     this.rateLimited = new Counter({ name: 'abi_rate_limited_total', help: 'Requests refused by per-key rate limits', labelNames: ['principal'], registers });
+    this.batchSize = new Histogram({
+      name: 'abi_batch_texts', help: 'Texts per scheduler batch', labelNames: ['model', 'operation'],
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512], registers,
+    });
+    this.batchSeconds = new Histogram({ name: 'abi_batch_duration_seconds', help: 'Scheduler batch execution time', labelNames: ['device'], buckets: SECONDS, registers });
+    this.deviceTexts = new Counter({ name: 'abi_device_texts_total', help: 'Texts processed, by device', labelNames: ['device'], registers });
     const fromStats = (name: string, help: string, pick: (s: ReturnType<InferenceService['stats']>) => number) => new Gauge({
       name, help, registers,
       collect() {
@@ -94,6 +106,17 @@ export class ServerMetrics {
       },
     });
     if (options.processMetrics) collectDefaultMetrics({ register: this.registry, prefix: 'abi_' });
+  }
+
+  /**
+   * Records one scheduler batch (wire it to `LocalScheduler`'s `onBatch`).
+   *
+   * @param batch - what the batch did
+   */
+  observeBatch(batch: { model: string; kind: 'embed' | 'rerank'; texts: number; device: string; ms: number }): void {
+    this.batchSize.labels(batch.model, batch.kind).observe(batch.texts);
+    this.batchSeconds.labels(batch.device).observe(batch.ms / 1000);
+    this.deviceTexts.labels(batch.device).inc(batch.texts);
   }
 
   /**

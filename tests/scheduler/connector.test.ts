@@ -18,7 +18,7 @@ let url: string;
 let direct: LocalEmbedder;
 let cross: LocalCrossEncoder;
 beforeAll(async () => {
-  scheduler = await LocalScheduler.create({ models, devices: ['cpu'], threadsPerWorker: 1 });
+  scheduler = await LocalScheduler.create({ models, devices: ['cpu'], threadsPerWorker: 1, onBatch: (b) => server?.metrics?.observeBatch(b) });
   ({ server, url } = await startServer({ service: scheduler }));
   direct = await LocalEmbedder.fromFolder(modelDir('tiny-bert'), { threads: 1 });
   cross = await LocalCrossEncoder.fromFolder(modelDir('tiny-cross-encoder'), { threads: 1 });
@@ -63,6 +63,14 @@ describe('LocalSchedulerConnector', () => {
     } finally {
       delete process.env.ABI_LOCAL_SCHEDULER_URL;
     }
+  });
+
+  it('the server exports the scheduler batches as Prometheus metrics', async () => {
+    await new LocalSchedulerConnector({ url }).embedder('tiny-bert').embed(['one', 'two', 'three']);
+    const text = await (await fetch(`${url}/metrics`)).text();
+    expect(text).toMatch(/abi_batch_texts_count\{model="tiny-bert",operation="embed"\} [1-9]/);
+    expect(text).toMatch(/abi_device_texts_total\{device="cpu"\} [1-9]/);
+    expect(text).toMatch(/abi_scheduler_batches [1-9]/);
   });
 
   it('remote errors are typed: unknown model, unreachable server; no target at all is a ValidationError', async () => {
