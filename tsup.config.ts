@@ -9,6 +9,10 @@ export default defineConfig({
     llamaindex: 'integrations/llamaindex/index.ts',
     qdrant: 'src/backends/qdrant/index.ts',
     pgvector: 'src/backends/pgvector/index.ts',
+    server: 'src/server/index.ts',
+    cli: 'src/cli.ts',
+    // The worker thread LocalScheduler starts (dist/scheduler-worker.{js,cjs}, next to the shared chunks).
+    'scheduler-worker': 'src/scheduler/worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -89,3 +89,4 @@ export {
   Retriever, type AddDocumentsOptions, type RetrievedHit, type RetrieveOptions, type RetrieverOptions,
 } from './rerank/retriever.js';
 export * from './engine/index.js';
+export * from './scheduler/index.js';

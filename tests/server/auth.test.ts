@@ -1,0 +1,187 @@
+// API keys: the full roles × endpoints matrix, model allow-lists, rotation, expiry, revocation, the admin API, and
+// the key file holding only salted hashes.
+import { readFileSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type AbiServer, KeyStore, type Role } from '../../src/server/index.js';
+import { tempDir } from '../engine/helpers.js';
+import { call, EMBED_MODEL, EngineService, RERANK_MODEL, startServer } from './helpers.js';
+
+let service: EngineService;
+let server: AbiServer;
+let url: string;
+let keys: KeyStore;
+const dir = tempDir('abi-server-auth-');
+let now = Date.now();
+
+beforeAll(async () => {
+  service = await EngineService.open();
+  keys = KeyStore.open(dir.dir, { watchIntervalMs: 0, now: () => now });
+  ({ server, url } = await startServer({ service, auth: { keys } }));
+});
+afterAll(async () => {
+  await server.close();
+  await service.close();
+  dir.cleanup();
+});
+
+const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+
+/** Every endpoint with a request that succeeds for an authorized caller, and the role it needs (null: public). */
+const ENDPOINTS: { name: string; role: Role | null; send: (key: string | undefined) => ReturnType<typeof call> }[] = [
+  { name: 'POST /v1/embeddings', role: 'embed', send: (k) => call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: 'x' }, headers: k ? bearer(k) : {} }) },
+  { name: 'GET /v1/models', role: 'embed', send: (k) => call(`${url}/v1/models`, { headers: k ? bearer(k) : {} }) },
+  { name: 'POST /embed', role: 'embed', send: (k) => call(`${url}/embed`, { body: { inputs: 'x' }, headers: k ? bearer(k) : {} }) },
+  { name: 'POST /', role: 'embed', send: (k) => call(`${url}/`, { body: { inputs: ['x'] }, headers: k ? bearer(k) : {} }) },
+  { name: 'POST /rerank', role: 'embed', send: (k) => call(`${url}/rerank`, { body: { query: 'q', texts: ['a', 'b'] }, headers: k ? bearer(k) : {} }) },
+  { name: 'POST /api/embed', role: 'embed', send: (k) => call(`${url}/api/embed`, { body: { model: EMBED_MODEL, input: 'x' }, headers: k ? bearer(k) : {} }) },
+  { name: 'GET /api/tags', role: 'embed', send: (k) => call(`${url}/api/tags`, { headers: k ? bearer(k) : {} }) },
+  { name: 'GET /metrics', role: 'metrics', send: (k) => call(`${url}/metrics`, { headers: k ? bearer(k) : {} }) },
+  { name: 'GET /admin/keys', role: 'admin', send: (k) => call(`${url}/admin/keys`, { headers: k ? bearer(k) : {} }) },
+  {
+    name: 'POST /admin/keys', role: 'admin',
+    send: (k) => call(`${url}/admin/keys`, { body: { principal: 'made-by-matrix', roles: ['embed'] }, headers: k ? bearer(k) : {} }),
+  },
+  {
+    name: 'POST /admin/keys/:id/rotate', role: 'admin',
+    send: (k) => call(`${url}/admin/keys/${keys.create({ principal: 'rot', roles: ['embed'] }).info.id}/rotate`, { body: {}, headers: k ? bearer(k) : {} }),
+  },
+  {
+    name: 'DELETE /admin/keys/:id', role: 'admin',
+    send: (k) => call(`${url}/admin/keys/${keys.create({ principal: 'del', roles: ['embed'] }).info.id}`, { method: 'DELETE', headers: k ? bearer(k) : {} }),
+  },
+  { name: 'GET /health', role: null, send: (k) => call(`${url}/health`, { headers: k ? bearer(k) : {} }) },
+  { name: 'GET /ready', role: null, send: (k) => call(`${url}/ready`, { headers: k ? bearer(k) : {} }) },
+];
+
+describe('roles × endpoints', () => {
+  const callers: { name: string; roles: Role[] | 'none' | 'garbage' }[] = [
+    { name: 'no key', roles: 'none' },
+    { name: 'unknown key', roles: 'garbage' },
+    { name: 'admin', roles: ['admin'] },
+    { name: 'embed', roles: ['embed'] },
+    { name: 'metrics', roles: ['metrics'] },
+    { name: 'embed+metrics', roles: ['embed', 'metrics'] },
+    { name: 'all roles', roles: ['admin', 'embed', 'metrics'] },
+  ];
+  for (const caller of callers) {
+    it(`${caller.name}`, async () => {
+      const key = caller.roles === 'none' ? undefined
+        : caller.roles === 'garbage' ? `abi_0123456789abcdef_${'A'.repeat(43)}`
+          : keys.create({ principal: `matrix-${caller.name}`, roles: caller.roles }).key;
+      const got: string[] = [];
+      const want: string[] = [];
+      for (const ep of ENDPOINTS) {
+        const r = await ep.send(key);
+        got.push(`${ep.name} ${r.status}`);
+        const expected = ep.role === null ? (ep.name === 'GET /ready' ? 200 : 200)
+          : key === undefined || caller.roles === 'garbage' ? 401
+            : (caller.roles as Role[]).includes(ep.role) ? (ep.name.startsWith('POST /admin/keys') ? 201 : 200) : 403;
+        want.push(`${ep.name} ${expected}`);
+        if (r.status === 401) expect(r.headers.get('www-authenticate')).toBe('Bearer');
+      }
+      expect(got).toEqual(want);
+    });
+  }
+});
+
+describe('model allow-lists', () => {
+  it('a key limited to the embedding model cannot rerank and sees only its models', async () => {
+    const { key } = keys.create({ principal: 'limited', roles: ['embed'], models: [EMBED_MODEL] });
+    expect((await call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: 'x' }, headers: bearer(key) })).status).toBe(200);
+    expect(await call(`${url}/rerank`, { body: { model: RERANK_MODEL, query: 'q', texts: ['a'] }, headers: bearer(key) })).toMatchObject({
+      status: 403, body: { error_type: 'Forbidden' },
+    });
+    // TEI without a model name falls to the first allowed model of the kind: none here.
+    expect((await call(`${url}/rerank`, { body: { query: 'q', texts: ['a'] }, headers: bearer(key) })).status).toBe(404);
+    const models = await call(`${url}/v1/models`, { headers: bearer(key) });
+    expect(models.body.data.map((m: { id: string }) => m.id)).toEqual([EMBED_MODEL]);
+    const tags = await call(`${url}/api/tags`, { headers: bearer(key) });
+    expect(tags.body.models.map((m: { name: string }) => m.name)).toEqual([EMBED_MODEL]);
+  });
+});
+
+describe('lifecycle', () => {
+  it('rotation issues a new key for the same principal; the old one works until its expiry, then is rejected', async () => {
+    const { key: admin } = keys.create({ principal: 'ops', roles: ['admin'] });
+    const created = await call(`${url}/admin/keys`, {
+      body: { principal: 'svc', roles: ['embed'], models: [EMBED_MODEL], rate_limit: { requests_per_minute: 1000 } }, headers: bearer(admin),
+    });
+    expect(created.status).toBe(201);
+    const old = created.body.key as string;
+    const rotated = await call(`${url}/admin/keys/${created.body.id}/rotate`, { body: { grace_seconds: 60 }, headers: bearer(admin) });
+    expect(rotated).toMatchObject({
+      status: 201, body: { principal: 'svc', roles: ['embed'], models: [EMBED_MODEL], rotatedFrom: created.body.id, rateLimit: { requestsPerMinute: 1000 } },
+    });
+    const fresh = rotated.body.key as string;
+    expect(fresh).not.toBe(old);
+    const embed = (k: string) => call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: 'x' }, headers: bearer(k) });
+    expect((await embed(old)).status).toBe(200);
+    expect((await embed(fresh)).status).toBe(200);
+    const listed = await call(`${url}/admin/keys`, { headers: bearer(admin) });
+    const oldInfo = listed.body.keys.find((k: { id: string }) => k.id === created.body.id);
+    expect(Date.parse(oldInfo.expiresAt) - now).toBeLessThanOrEqual(60_000);
+    now += 61_000;
+    try {
+      expect(await embed(old)).toMatchObject({ status: 401, body: { error: { message: 'API key has expired', code: 'invalid_api_key' } } });
+      expect((await embed(fresh)).status).toBe(200);
+    } finally {
+      now -= 61_000;
+    }
+  });
+  it('revoked keys are rejected at once; expired ones from creation too', async () => {
+    const { key: admin } = keys.create({ principal: 'ops2', roles: ['admin'] });
+    const { key, info } = keys.create({ principal: 'tmp', roles: ['embed'] });
+    expect((await call(`${url}/v1/models`, { headers: bearer(key) })).status).toBe(200);
+    expect((await call(`${url}/admin/keys/${info.id}`, { method: 'DELETE', headers: bearer(admin) })).status).toBe(200);
+    expect(await call(`${url}/v1/models`, { headers: bearer(key) })).toMatchObject({ status: 401, body: { error: { message: 'API key has been revoked' } } });
+    const expired = keys.create({ principal: 'old', roles: ['embed'], expiresAt: new Date(now - 1000) });
+    expect((await call(`${url}/v1/models`, { headers: bearer(expired.key) })).status).toBe(401);
+    expect((await call(`${url}/admin/keys/nope`, { method: 'DELETE', headers: bearer(admin) })).status).toBe(404);
+    const target = keys.create({ principal: 'rotate-me', roles: ['embed'] }).info.id;
+    expect((await call(`${url}/admin/keys/${target}/rotate`, { method: 'POST', headers: bearer(admin) })).status).toBe(201);
+    expect((await call(`${url}/admin/keys/${target}/rotate`, { raw: '{bad', headers: { ...bearer(admin), 'content-type': 'application/json' } })).status).toBe(400);
+    expect((await call(`${url}/admin/keys/${info.id}/rotate`, { method: 'POST', headers: bearer(admin) })).status).toBe(404);
+    expect(await call(`${url}/admin/keys`, { body: { principal: 'x', roles: ['root'] }, headers: bearer(admin) })).toMatchObject({
+      status: 400, body: { error: { message: expect.stringMatching(/unknown role/) } },
+    });
+  });
+  it('a tampered key (right id, wrong secret) and malformed headers are 401', async () => {
+    const { key } = keys.create({ principal: 'tamper', roles: ['embed'] });
+    const tampered = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+    for (const h of [`Bearer ${tampered}`, `Basic ${key}`, 'Bearer', key]) {
+      expect((await call(`${url}/v1/models`, { headers: { authorization: h } })).status).toBe(401);
+    }
+  });
+});
+
+describe('key file', () => {
+  it('holds salted hashes only, written 0600, and a second store (the CLI) sees changes', () => {
+    const issued = keys.create({ principal: 'file-check', roles: ['metrics'] });
+    const text = readFileSync(keys.path, 'utf8');
+    const secret = issued.key.split('_')[2];
+    expect(text).not.toContain(secret);
+    const stored = (JSON.parse(text) as { keys: { id: string; salt: string; hash: string }[] }).keys.find((k) => k.id === issued.info.id)!;
+    expect(stored.salt).toMatch(/^[A-Za-z0-9+/=]{20,}$/);
+    expect(stored.hash).toMatch(/^[A-Za-z0-9+/=]{40,}$/);
+    expect(statSync(keys.path).mode & 0o777).toBe(0o600);
+    const other = KeyStore.open(dir.dir, { watchIntervalMs: 0 });
+    expect(other.verify(issued.key).principal).toBe('file-check');
+    const fromCli = other.create({ principal: 'cli', roles: ['embed'] });
+    // The server's store re-reads the file before writing and when it changes on disk.
+    keys.create({ principal: 'after', roles: ['embed'] });
+    expect(keys.list().map((k) => k.id)).toContain(fromCli.info.id);
+    other.close();
+  });
+  it('the server notices keys added by another process through file watching', async () => {
+    const d = tempDir('abi-server-watch-');
+    const watched = KeyStore.open(d.dir, { watchIntervalMs: 50 });
+    try {
+      const cli = KeyStore.open(d.dir, { watchIntervalMs: 0 });
+      const { key } = cli.create({ principal: 'late', roles: ['embed'] });
+      await expect.poll(() => { try { return watched.verify(key).principal; } catch { return undefined; } }, { timeout: 5000 }).toBe('late');
+    } finally {
+      watched.close();
+      d.cleanup();
+    }
+  });
+});
