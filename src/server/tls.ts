@@ -84,15 +84,8 @@ export class TlsReloader {
    * @returns whether the new context was installed
    */
   reload(): boolean {
-    try {
-      // setSecureContext validates cert/key (throws on a mismatch) before swapping.
-      this.#server.setSecureContext(readTlsFiles(this.#options));
-      this.#onReload();
-      return true;
-    } catch (err) {
-      this.#onError(err);
-      return false;
-    }
+    // setSecureContext validates cert/key (throws on a mismatch) before swapping.
+    return this.#tryReload(false);
   }
 
   /** Stops watching. */
@@ -101,10 +94,24 @@ export class TlsReloader {
     for (const f of this.#files) unwatchFile(f);
   }
 
-  #schedule(): void {
-    // Files are often replaced one after another (cert, then key): settle before reading.
+  #schedule(attempt = 0): void {
+    // Files are often replaced one after another (cert, then key): settle before reading, and try again a few times
+    // when the pair read does not match yet.
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.reload(), 100);
+    this.#timer = setTimeout(() => {
+      if (!this.#tryReload(attempt < 3) && attempt < 3) this.#schedule(attempt + 1);
+    }, 100 * 2 ** attempt);
     this.#timer.unref();
+  }
+
+  #tryReload(quiet: boolean): boolean {
+    try {
+      this.#server.setSecureContext(readTlsFiles(this.#options));
+      this.#onReload();
+      return true;
+    } catch (err) {
+      if (!quiet) this.#onError(err);
+      return false;
+    }
   }
 }
