@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
 import { IOError } from '../core/errors.js';
 
@@ -65,6 +65,8 @@ export class TlsReloader {
   readonly #onError: (err: unknown) => void;
   readonly #files: string[];
   #timer: NodeJS.Timeout | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #signature: string;
 
   constructor(server: HttpsServer, options: ServerTlsOptions, onReload: () => void, onError: (err: unknown) => void) {
     this.#server = server;
@@ -72,10 +74,31 @@ export class TlsReloader {
     this.#onReload = onReload;
     this.#onError = onError;
     this.#files = [options.certFile, options.keyFile, ...(options.clientCaFile ? [options.clientCaFile] : [])];
+    // Our own stat polling, with the baseline taken now: fs.watchFile takes its first stat asynchronously, so a change
+    // made right after start could become its baseline and never be seen.
+    this.#signature = this.#stat();
     const interval = options.watchIntervalMs ?? 1000;
     if (interval > 0) {
-      for (const f of this.#files) watchFile(f, { interval, persistent: false }, () => this.#schedule());
+      this.#poll = setInterval(() => {
+        const now = this.#stat();
+        if (now !== this.#signature) {
+          this.#signature = now;
+          this.#schedule();
+        }
+      }, interval);
+      this.#poll.unref();
     }
+  }
+
+  #stat(): string {
+    return this.#files.map((f) => {
+      try {
+        const st = statSync(f);
+        return `${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return 'missing';
+      }
+    }).join('|');
   }
 
   /**
@@ -91,7 +114,7 @@ export class TlsReloader {
   /** Stops watching. */
   close(): void {
     clearTimeout(this.#timer);
-    for (const f of this.#files) unwatchFile(f);
+    clearInterval(this.#poll);
   }
 
   #schedule(attempt = 0): void {
