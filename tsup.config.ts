@@ -8,6 +8,7 @@ export default defineConfig({
     langchain: 'integrations/langchain/index.ts',
     llamaindex: 'integrations/llamaindex/index.ts',
     qdrant: 'src/backends/qdrant/index.ts',
+    pgvector: 'src/backends/pgvector/index.ts',
     server: 'src/server/index.ts',
     cli: 'src/cli.ts',
   },

@@ -20,9 +20,10 @@ export * from './core/filter.js';
 export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
 export { VectorStore } from './store/vector-store.js';
+export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
 export type {
   DistanceMetric, DurabilityMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
-  RrfFusion, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
+  RrfFusion, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
   VectorStoreOptions, VectorStoreStats, WeightedFusion, WriteOptions,
 } from './store/types.js';
 export { type Clock, systemClock } from './resilience/clock.js';

@@ -322,7 +322,8 @@ export interface VectorStoreBackend {
    *
    * @param records - the records
    * @param options - signal and timeout
-   * @throws {@link ValidationError} for empty or duplicate ids, non-finite numbers, bad metadata
+   * @throws {@link ValidationError} for empty or duplicate ids, non-finite numbers, bad metadata, or strings the
+   *   engine cannot store (Postgres: NUL characters and lone surrogates)
    * @throws {@link DimensionMismatchError} for a vector of the wrong length
    */
   upsert(records: readonly VectorRecord[], options?: WriteOptions): Promise<void>;
@@ -367,6 +368,31 @@ export interface VectorStoreBackend {
   flush(options?: CallOptions): Promise<void>;
   /** Flushes and releases resources; later calls reject with `ClosedError`. */
   close(): Promise<void>;
+}
+
+/** Options of {@link ScannableBackend.scan}. */
+export interface ScanOptions extends CallOptions {
+  /** Resume after this id: only records whose id sorts after it (UTF-16 code-unit order) come back. */
+  after?: string;
+  /**
+   * Records per yielded batch.
+   * @defaultValue 1000
+   */
+  batchSize?: number;
+}
+
+/**
+ * A backend whose records can be read in id order, in batches: the source side of {@link migrateStore}.
+ * Records written or deleted while a scan runs may or may not be seen; every record present for the whole scan is.
+ */
+export interface ScannableBackend extends VectorStoreBackend {
+  /**
+   * Reads every record in ascending id order (UTF-16 code units, as JavaScript's `<` compares strings).
+   *
+   * @param options - resume point, batch size, signal
+   * @returns batches of records
+   */
+  scan(options?: ScanOptions): AsyncIterable<StoredRecord[]>;
 }
 
 /** Counters describing a store, from {@link VectorStore.stats}. */

@@ -22,7 +22,7 @@ import {
 } from './persistence.js';
 import { readSnapshot, SectionType, writeSnapshot } from './snapshot.js';
 import type {
-  DistanceMetric, DurabilityMode, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
+  DistanceMetric, DurabilityMode, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
   VectorStoreOptions, VectorStoreStats, WriteOptions,
 } from './types.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
@@ -118,7 +118,7 @@ async function exists(p: string): Promise<boolean> {
  * await store.close();
  * ```
  */
-export class VectorStore implements VectorStoreBackend {
+export class VectorStore implements ScannableBackend {
   /** Vector length. */
   readonly dimension: number;
   /** Similarity measure. */
@@ -363,6 +363,35 @@ export class VectorStore implements VectorStoreBackend {
     const slot = typeof id === 'string' ? c.dir.slotOf(id) : -1;
     if (slot < 0) return undefined;
     return { id, vector: c.floats.copyOf(slot), text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+  }
+
+  /**
+   * Reads every live record in ascending id order (UTF-16 code units), in batches: the source side of
+   * {@link migrateStore}. The ids are taken when the scan starts; records deleted meanwhile are skipped.
+   *
+   * @param options - `after` (resume point), `batchSize`, signal
+   * @returns batches of record copies
+   * @throws {@link ValidationError} for a bad batch size
+   * @throws {@link ClosedError} after `close()`
+   */
+  async *scan(options: ScanOptions = {}): AsyncGenerator<StoredRecord[]> {
+    this.#checkOpen();
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batchSize must be a positive integer');
+    const c = this.#c;
+    const after = options.after;
+    const ids = Array.from(c.dir.liveSlots(), (s) => c.dir.ids[s]).filter((id) => after === undefined || id > after);
+    ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < ids.length; i += batchSize) {
+      throwIfAborted(options.signal);
+      this.#checkOpen();
+      const batch: StoredRecord[] = [];
+      for (const id of ids.slice(i, i + batchSize)) {
+        const slot = this.#c.dir.slotOf(id);
+        if (slot >= 0) batch.push({ id, vector: this.#c.floats.copyOf(slot), text: this.#c.texts[slot], metadata: cloneJson(this.#c.metas[slot]) });
+      }
+      if (batch.length > 0) yield batch;
+    }
   }
 
   /**
