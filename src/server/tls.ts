@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
 import { IOError } from '../core/errors.js';
 
@@ -65,6 +65,8 @@ export class TlsReloader {
   readonly #onError: (err: unknown) => void;
   readonly #files: string[];
   #timer: NodeJS.Timeout | undefined;
+  #poll: NodeJS.Timeout | undefined;
+  #signature: string;
 
   constructor(server: HttpsServer, options: ServerTlsOptions, onReload: () => void, onError: (err: unknown) => void) {
     this.#server = server;
@@ -72,10 +74,31 @@ export class TlsReloader {
     this.#onReload = onReload;
     this.#onError = onError;
     this.#files = [options.certFile, options.keyFile, ...(options.clientCaFile ? [options.clientCaFile] : [])];
+    // Our own stat polling, with the baseline taken now: fs.watchFile takes its first stat asynchronously, so a change
+    // made right after start could become its baseline and never be seen.
+    this.#signature = this.#stat();
     const interval = options.watchIntervalMs ?? 1000;
     if (interval > 0) {
-      for (const f of this.#files) watchFile(f, { interval, persistent: false }, () => this.#schedule());
+      this.#poll = setInterval(() => {
+        const now = this.#stat();
+        if (now !== this.#signature) {
+          this.#signature = now;
+          this.#schedule();
+        }
+      }, interval);
+      this.#poll.unref();
     }
+  }
+
+  #stat(): string {
+    return this.#files.map((f) => {
+      try {
+        const st = statSync(f);
+        return `${st.ino}:${st.size}:${st.mtimeMs}`;
+      } catch {
+        return 'missing';
+      }
+    }).join('|');
   }
 
   /**
@@ -84,27 +107,34 @@ export class TlsReloader {
    * @returns whether the new context was installed
    */
   reload(): boolean {
-    try {
-      // setSecureContext validates cert/key (throws on a mismatch) before swapping.
-      this.#server.setSecureContext(readTlsFiles(this.#options));
-      this.#onReload();
-      return true;
-    } catch (err) {
-      this.#onError(err);
-      return false;
-    }
+    // setSecureContext validates cert/key (throws on a mismatch) before swapping.
+    return this.#tryReload(false);
   }
 
   /** Stops watching. */
   close(): void {
     clearTimeout(this.#timer);
-    for (const f of this.#files) unwatchFile(f);
+    clearInterval(this.#poll);
   }
 
-  #schedule(): void {
-    // Files are often replaced one after another (cert, then key): settle before reading.
+  #schedule(attempt = 0): void {
+    // Files are often replaced one after another (cert, then key): settle before reading, and try again a few times
+    // when the pair read does not match yet.
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.reload(), 100);
+    this.#timer = setTimeout(() => {
+      if (!this.#tryReload(attempt < 3) && attempt < 3) this.#schedule(attempt + 1);
+    }, 100 * 2 ** attempt);
     this.#timer.unref();
+  }
+
+  #tryReload(quiet: boolean): boolean {
+    try {
+      this.#server.setSecureContext(readTlsFiles(this.#options));
+      this.#onReload();
+      return true;
+    } catch (err) {
+      if (!quiet) this.#onError(err);
+      return false;
+    }
   }
 }

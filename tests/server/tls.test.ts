@@ -92,12 +92,13 @@ describe('TLS', () => {
     const files = { certFile: join(dir.dir, 'live-2.crt'), keyFile: join(dir.dir, 'live-2.key') };
     install(files, serverA);
     const { server, url } = await startServer({ service, tls: { ...files, watchIntervalMs: 50 } });
+    server.httpServer.keepAliveTimeout = 120_000; // the old connection must outlive a slow poll on a busy machine
     const keepAlive = new Agent({ keepAlive: true, maxSockets: 1, ca: ca.cert });
     try {
       const first = await get(url, '/health', { agent: keepAlive });
       expect(first.peer).toBe('server-a');
       install(files, serverB);
-      await expect.poll(async () => (await get(url, '/health', { agent: false })).peer, { timeout: 10_000, interval: 100 }).toBe('server-b');
+      await expect.poll(async () => (await get(url, '/health', { agent: false })).peer, { timeout: 30_000, interval: 100 }).toBe('server-b');
       expect(server.tlsReloads).toBeGreaterThanOrEqual(1);
       // The connection opened before the reload is still up and still serving.
       const again = await get(url, '/health', { agent: keepAlive });

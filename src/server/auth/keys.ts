@@ -6,7 +6,7 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, unwatchFile, watchFile, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   AuthenticationError, CorruptDataError, IOError, NotFoundError, ValidationError,
@@ -135,16 +135,29 @@ export class KeyStore {
   readonly path: string;
   readonly #now: () => number;
   #keys = new Map<string, StoredKey>();
-  #watching = false;
+  #poll: NodeJS.Timeout | undefined;
+  #signature = '';
 
   private constructor(path: string, options: KeyStoreOptions) {
     this.path = path;
     this.#now = options.now ?? Date.now;
     this.#load();
+    // Own stat polling with a baseline taken now (fs.watchFile's first stat is asynchronous and could miss a change).
     const interval = options.watchIntervalMs ?? 1000;
     if (interval > 0) {
-      watchFile(path, { interval, persistent: false }, () => this.#reloadQuietly());
-      this.#watching = true;
+      this.#poll = setInterval(() => {
+        if (this.#stat() !== this.#signature) this.#reloadQuietly();
+      }, interval);
+      this.#poll.unref();
+    }
+  }
+
+  #stat(): string {
+    try {
+      const st = statSync(this.path);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return 'missing';
     }
   }
 
@@ -248,8 +261,8 @@ export class KeyStore {
 
   /** Stops watching the key file. */
   close(): void {
-    if (this.#watching) unwatchFile(this.path);
-    this.#watching = false;
+    clearInterval(this.#poll);
+    this.#poll = undefined;
   }
 
   /** Adds a key to the map and saves; the caller has reloaded the file first. */
@@ -283,6 +296,7 @@ export class KeyStore {
   }
 
   #load(): void {
+    this.#signature = this.#stat();
     let text: string;
     try {
       text = readFileSync(this.path, 'utf8');
@@ -324,6 +338,7 @@ export class KeyStore {
         closeSync(fd);
       }
       renameSync(tmp, this.path);
+      this.#signature = this.#stat();
     } catch (err) {
       throw new IOError(`cannot write key file ${this.path}`, { cause: err });
     }
