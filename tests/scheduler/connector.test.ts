@@ -63,6 +63,12 @@ describe('LocalSchedulerConnector', () => {
     } finally {
       delete process.env.ABI_LOCAL_SCHEDULER_URL;
     }
+    process.env.LOCAL_SCHEDULER_URL = url;
+    try {
+      expect(new LocalSchedulerConnector().target).toBe(url.replace(/\/+$/, ''));
+    } finally {
+      delete process.env.LOCAL_SCHEDULER_URL;
+    }
   });
 
   it('the server exports the scheduler batches as Prometheus metrics', async () => {

@@ -195,6 +195,16 @@ describe('LocalScheduler', () => {
     expect(codes).toContain('CLOSED');
   });
 
+  it('a CUDA worker without the CUDA provider fails its jobs with a clear typed error', async () => {
+    const s = await LocalScheduler.create({ models, devices: ['cuda:0'], threadsPerWorker: 1 });
+    try {
+      const err = await s.embed(EMBED, ['x']).catch((e: unknown) => e);
+      expect(err).toMatchObject({ code: 'UNSUPPORTED', message: expect.stringMatching(/CUDA/i) });
+    } finally {
+      await s.close();
+    }
+  });
+
   it('validates its options', async () => {
     await expect(LocalScheduler.create({ models, devices: ['tpu'] })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     await expect(LocalScheduler.create({ models, maxQueuedJobs: 0 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
