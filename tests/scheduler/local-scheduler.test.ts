@@ -95,6 +95,31 @@ describe('LocalScheduler', () => {
     }
   });
 
+  it('an idle worker takes queued work while another is busy (no job waits behind a busy worker)', async () => {
+    let blockerDone = false;
+    const batches: (BatchReport & { whileBlocked: boolean })[] = [];
+    const s = await LocalScheduler.create({
+      models, devices: ['cpu', 'cpu'], threadsPerWorker: 1, maxWaitMs: 0, onBatch: (b) => batches.push({ ...b, whileBlocked: !blockerDone }),
+    });
+    try {
+      await Promise.all([s.rerank(RERANK, 'warm', ['a']), s.rerank(RERANK, 'warm', ['b'])]);
+      batches.length = 0;
+      const long = Array.from({ length: 200 }, (_, i) => texts[i % texts.length].repeat(8));
+      const blocker = s.rerank(RERANK, 'slow', long).then(() => { blockerDone = true; });
+      await until(() => s.stats().runningJobs === 1);
+      const quick = await Promise.all(Array.from({ length: 4 }, (_, i) => s.rerank(RERANK, `quick ${i}`, ['a', 'b'])));
+      expect(quick.every((r) => r.length === 2)).toBe(true);
+      await blocker;
+      const slowWorker = batches.find((b) => b.texts === 200)!.worker;
+      // Quick jobs finished while the slow batch was still running, on the other worker.
+      const during = batches.filter((b) => b.texts === 2 && b.whileBlocked);
+      expect(during.length).toBeGreaterThan(0);
+      expect(during.every((b) => b.worker !== slowWorker)).toBe(true);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('runs higher priorities first', async () => {
     const order: string[] = [];
     const s = await LocalScheduler.create({ models, devices: ['cpu'], threadsPerWorker: 1, maxWaitMs: 0 });
