@@ -5,6 +5,7 @@
 // as onnxruntime's quantize_dynamic writes); fp16 (fp16 weights and fp16 output, fp32 compute inside).
 import { GraphBuilder, float, int, ints } from './graph-builder.js';
 import { DataType } from './onnx-proto.js';
+import { floatToHalf } from '../../src/internal/float16.js';
 
 /** Shape of a generated BERT. */
 export interface BertSpec {
@@ -91,31 +92,6 @@ export function randomWeights(spec: BertSpec, seed: number): BertWeights {
 /** The dtype of a written graph. */
 export type Variant = 'fp32' | 'int8' | 'fp16';
 
-/** float32 → IEEE half bits (round to nearest even). */
-export function toHalf(value: number): number {
-  const f = new Float32Array([value]);
-  const x = new Uint32Array(f.buffer)[0];
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
-  return sign | h;
-}
 
 class BertGraph {
   readonly g = new GraphBuilder();
@@ -125,7 +101,7 @@ class BertGraph {
   weight(name: string, dims: number[], data: Float32Array): string {
     if (this.variant !== 'fp16') return this.g.f32(name, dims, data);
     const half = new Uint16Array(data.length);
-    for (let i = 0; i < data.length; i++) half[i] = toHalf(data[i]);
+    for (let i = 0; i < data.length; i++) half[i] = floatToHalf(data[i]);
     const h = this.g.init(`${name}_fp16`, DataType.FLOAT16, dims, half);
     return this.g.op('Cast', [h], { to: int(DataType.FLOAT) });
   }

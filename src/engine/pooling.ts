@@ -77,28 +77,3 @@ export function l2NormalizeInPlace(v: Float32Array): Float32Array {
   return v;
 }
 
-let halfTable: Float32Array | undefined;
-
-/**
- * IEEE half-precision bits → float32 values (ORT returns float16 outputs as raw `Uint16Array` bits in Node 20).
- * The 65,536-entry lookup table is built on first use and never changes.
- *
- * @internal
- */
-export function halfToFloat(bits: Uint16Array): Float32Array {
-  if (!halfTable) {
-    const table = new Float32Array(65536);
-    for (let h = 0; h < 65536; h++) {
-      const sign = h & 0x8000 ? -1 : 1;
-      const exp = (h >>> 10) & 0x1f;
-      const mant = h & 0x3ff;
-      if (exp === 0) table[h] = sign * mant * 2 ** -24;
-      else if (exp === 31) table[h] = mant ? NaN : sign * Infinity;
-      else table[h] = sign * (1 + mant / 1024) * 2 ** (exp - 15);
-    }
-    halfTable = table;
-  }
-  const out = new Float32Array(bits.length);
-  for (let i = 0; i < bits.length; i++) out[i] = halfTable[bits[i]];
-  return out;
-}

@@ -5,7 +5,7 @@ import { AbiError, ModelLoadError, UnsupportedError, ValidationError } from '../
 import { cudaProviderInstalled, parseDevice, type Device } from './device.js';
 import type { BatchFeeds } from './batcher.js';
 import { loadOrt, type Ort } from './optional-deps.js';
-import { halfToFloat } from './pooling.js';
+import { halfToFloat } from '../internal/float16.js';
 
 type OrtSession = Awaited<ReturnType<Ort['InferenceSession']['create']>>;
 type OrtTensor = InstanceType<Ort['Tensor']>;

@@ -15,6 +15,7 @@ import { AbiError } from '../../src/core/errors.js';
 import { evaluateFilter, parseFilter, type Filter } from '../../src/core/filter.js';
 import type { DistanceMetric, VectorRecord, VectorStoreBackend } from '../../src/store/types.js';
 import { VectorStore } from '../../src/store/vector-store.js';
+import { rng } from '../store/helpers.js';
 
 /** Opens an empty backend of the given shape (a fresh table, collection or directory per call). */
 export type OpenEmptyBackend = (dimension: number, metric: DistanceMetric) => Promise<VectorStoreBackend>;
@@ -26,15 +27,7 @@ export interface ConformanceOptions {
 }
 
 /** Seeded PRNG (mulberry32), so every backend sees the same data. */
-export function seeded(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seeded = rng;
 
 function vec(r: () => number, dim: number): Float32Array {
   return Float32Array.from({ length: dim }, () => r() * 2 - 1);

@@ -1,7 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateStore } from '../../src/backends/migrate.js';
-import { encodeCopyBinary, parseVectorText, toHalfBits } from '../../src/backends/pgvector/codec.js';
+import { encodeCopyBinary, parseVectorText } from '../../src/backends/pgvector/codec.js';
+import { floatToHalf as toHalfBits } from '../../src/internal/float16.js';
 import { filterToSql, SqlParams } from '../../src/backends/pgvector/filter-sql.js';
 import { PgVectorStore, type PgVectorStoreOptions } from '../../src/backends/pgvector/index.js';
 import { AbiError } from '../../src/core/errors.js';

@@ -2,44 +2,23 @@
  * `abi-sdk` never loads the Qdrant client, and `abi-sdk/qdrant` without it installed fails with a typed error that
  * names the package (bundled as tsup does, peers external, loaded from a folder with no node_modules above it).
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundleDir, rootBundle, runBundled } from '../helpers/peer-bundle.js';
 
-const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { peerDependencies: Record<string, string> };
-const external = Object.keys(pkg.peerDependencies);
-const dir = mkdtempSync(join(tmpdir(), 'abi-qdrant-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const tmp = bundleDir('abi-qdrant-');
+afterAll(tmp.cleanup);
 
 describe('abi-sdk/qdrant packaging', () => {
   it('the root entry does not import @qdrant/js-client-rest', async () => {
-    const result = await build({
-      entryPoints: ['src/index.ts'], bundle: true, platform: 'node', format: 'esm', write: false, metafile: true,
-      external, logLevel: 'silent', outfile: join(dir, 'root.mjs'),
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    const { inputs, imports } = await rootBundle(tmp.dir);
     expect(inputs.some((f) => f.includes('backends/qdrant'))).toBe(false);
-    const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports.map((i) => i.path));
     expect(imports).not.toContain('@qdrant/js-client-rest');
   });
 
   it.each(['esm', 'cjs'] as const)('the %s build of abi-sdk/qdrant names the missing peer', async (format) => {
-    const file = join(dir, format === 'esm' ? 'qdrant.mjs' : 'qdrant.cjs');
-    await build({
-      entryPoints: ['src/backends/qdrant/index.ts'], bundle: true, platform: 'node', target: 'node20', format, outfile: file,
-      external, logLevel: 'silent',
-    });
-    const load = format === 'esm'
-      ? `const m = await import(${JSON.stringify(file)});`
-      : `import { createRequire } from 'node:module'; const m = createRequire(import.meta.url)(${JSON.stringify(file)});`;
-    const runner = join(dir, `run-${format}.mjs`);
-    writeFileSync(runner, `${load}
+    const out = await runBundled(tmp.dir, 'src/backends/qdrant/index.ts', format, `
 try { await m.QdrantStore.open({ collection: 'c', dimension: 4, url: 'http://127.0.0.1:9' }); console.log('no error'); }
 catch (e) { console.log(e.code + ': ' + e.message); }`);
-    const out = execFileSync(process.execPath, [runner], { cwd: dir, encoding: 'utf8' }).trim();
     expect(out).toBe('UNSUPPORTED: QdrantStore needs the optional peer dependency "@qdrant/js-client-rest": npm install @qdrant/js-client-rest');
   });
 });

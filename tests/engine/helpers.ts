@@ -1,4 +1,5 @@
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { rng } from '../store/helpers.js';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MODELS_DIR } from '../../scripts/generate-models.js';
@@ -33,16 +34,7 @@ export function editJson(file: string, edit: (json: Record<string, unknown>) => 
   writeFileSync(file, JSON.stringify(edit(json) ?? json));
 }
 
-/** Seeded uniform PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Cosine similarity. */
 export function cosine(a: ArrayLike<number>, b: ArrayLike<number>): number {

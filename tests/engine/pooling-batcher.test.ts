@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
 import { FeedBuffers, planBatches, resolveLimits } from '../../src/engine/batcher.js';
-import { halfToFloat, l2NormalizeInPlace, poolRow, type RowSpans } from '../../src/engine/pooling.js';
+import { floatToHalf, halfToFloat } from '../../src/internal/float16.js';
+import { l2NormalizeInPlace, poolRow, type RowSpans } from '../../src/engine/pooling.js';
 import type { TokenizedTexts } from '../../src/engine/tokenizer.js';
-import { toHalf } from '../../scripts/models/bert.js';
 
 describe('pooling', () => {
   // 2 rows x 4 positions x 2 dims; row 0 right-padded (3 real), row 1 left-padded (2 real at positions 2-3).
@@ -47,7 +47,7 @@ describe('pooling', () => {
 
   it('half floats round-trip through the generator encoder and the engine decoder', () => {
     fc.assert(fc.property(fc.float({ min: -60000, max: 60000, noNaN: true }), (x) => {
-      const back = halfToFloat(Uint16Array.from([toHalf(x)]))[0];
+      const back = halfToFloat(Uint16Array.from([floatToHalf(x)]))[0];
       expect(Math.abs(back - x)).toBeLessThanOrEqual(Math.max(Math.abs(x) * 2 ** -11, 2 ** -24));
     }));
     expect(Array.from(halfToFloat(Uint16Array.from([0x7c00, 0xfc00, 0x3c00, 0x8000])))).toEqual([Infinity, -Infinity, 1, -0]);

@@ -6,38 +6,11 @@
  * @module
  */
 
+import { floatToHalf } from '../../internal/float16.js';
+
 /** Column type of stored vectors. @internal */
 export type PgVectorType = 'vector' | 'halfvec';
 
-const f32 = new Float32Array(1);
-const u32 = new Uint32Array(f32.buffer);
-
-/** IEEE half-precision bits of a float, rounded to nearest even (overflow gives ±Infinity). @internal */
-export function toHalfBits(x: number): number {
-  f32[0] = x;
-  const b = u32[0];
-  const sign = (b >>> 16) & 0x8000;
-  const exp = (b >>> 23) & 0xff;
-  let mant = b & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let h = mant >>> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const half = 1 << (shift - 1);
-    if (rem > half || (rem === half && (h & 1))) h++;
-    return sign | h;
-  }
-  let h = (e << 10) | (mant >>> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && (h & 1))) h++;
-  e = h >>> 10;
-  return sign | (e >= 0x1f ? 0x7c00 : h);
-}
 
 /** Size in bytes of a vector's binary form. @internal */
 export function vectorBinarySize(type: PgVectorType, dim: number): number {
@@ -52,7 +25,7 @@ export function writeVectorBinary(buf: Buffer, offset: number, type: PgVectorTyp
   if (type === 'vector') {
     for (let i = 0; i < v.length; i++, o += 4) buf.writeFloatBE(v[i], o);
   } else {
-    for (let i = 0; i < v.length; i++, o += 2) buf.writeUInt16BE(toHalfBits(v[i]), o);
+    for (let i = 0; i < v.length; i++, o += 2) buf.writeUInt16BE(floatToHalf(v[i]), o);
   }
   return o;
 }
