@@ -7,8 +7,7 @@ import { AbiError } from '../core/errors.js';
 import { readEnv } from '../internal/env.js';
 import { KeyStore, type Role } from '../server/auth/keys.js';
 import { createServer } from '../server/server.js';
-import type { BatchReport } from '../scheduler/local-scheduler.js';
-import type { InferenceService } from '../scheduler/types.js';
+import type { BatchReport, InferenceService } from '../scheduler/types.js';
 import type { SchedulerServiceOptions } from './service.js';
 
 /** Where the CLI writes and how it opens the models (replaceable in tests). */
