@@ -2,7 +2,7 @@
 // that embeds nothing, a change and a removal), then in-process: config file and env precedence, typed errors and
 // exit codes, local models with a reranker, hybrid search, HTML and PDF extraction, interruption.
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { modelDir, tempDir } from '../engine/helpers.js';
@@ -143,6 +143,8 @@ describe('abi-sdk index + query, in-process', () => {
       rmSync(join(work, 'abi.config.json'));
     }
     expect((await cli(['--config', 'missing.json', 'query', 'x'], { cwd: work })).code).toBe(2);
+    writeFileSync(join(work, 'k1.json'), JSON.stringify({ store: './store', query: { k: 1 } }));
+    expect(parseLines((await cli(['query', 'x', '--json', '--config', 'k1.json'], { cwd: work })).out)).toHaveLength(1);
     expect((await cli(['query', 'x', '--store', 'store', '--filter', '{bad'], { cwd: work })).err[0]).toMatch(/^abi-sdk: --filter is not valid JSON/);
     expect((await cli(['query', 'x', '--store', 'store', '--filter', '{"year":{"$near":1}}'], { cwd: work })).code).toBe(2);
     expect((await cli(['query', 'x', '--store', 'store', '-k', 'many'], { cwd: work })).err).toEqual(['abi-sdk: -k must be a positive integer, got "many"']);
@@ -232,5 +234,78 @@ describe('abi-sdk index + query, in-process', () => {
     expect(bar.code).toBe(0);
     expect(drawn).toMatch(/embedding \[[^\]]*\] 100% \| \d+\/\d+ chunks .*ETA/);
     expect(bar.err.some((l) => l.startsWith('embedding:'))).toBe(false);
+  });
+});
+
+describe('abi-sdk index + query with a remote embedder (Ollama wire protocol on loopback)', () => {
+  it('embeds in batches through /api/embed, records the embedder, and queries with it', async () => {
+    const { startFakeOllama } = await import('../helpers/ollama-server.js');
+    const ollama = await startFakeOllama({ dim: 16 });
+    const work = join(tmp.dir, 'ollama');
+    mkdirSync(join(work, 'docs'), { recursive: true });
+    writeSpeeches(join(work, 'docs'), [1990]);
+    vi.stubEnv('OLLAMA_HOST', ollama.url);
+    try {
+      const r = await cli(['index', 'docs', '--store', 'store', '--embedder', 'ollama:nomic-embed-text', '--batch-size', '8', '--json'], { cwd: work });
+      expect(r.code, r.err.join('\n')).toBe(0);
+      const report = JSON.parse(r.out[0]) as { embedder: string; dimension: number; embedded: number };
+      expect(report).toMatchObject({ embedder: 'ollama:nomic-embed-text', dimension: 16 });
+      // One probe for the dimension, then ceil(chunks / 8) batches.
+      expect(ollama.count(/\/api\/embed$/)).toBe(1 + Math.ceil(report.embedded / 8));
+      const q = await cli(['query', 'taxes', '--store', 'store', '--json', '-k', '2'], { cwd: work });
+      expect(q.code, q.err.join('\n')).toBe(0);
+      expect(parseLines(q.out)).toHaveLength(2);
+      expect(ollama.count(/\/api\/embed$/)).toBe(2 + Math.ceil(report.embedded / 8));
+    } finally {
+      vi.unstubAllEnvs();
+      await ollama.close();
+    }
+  });
+});
+
+describe('abi-sdk bench and completion', () => {
+  it('names the benchmarks on an unknown one, and says where to run them when bench/ is not shipped', async () => {
+    const r = await cli(['bench', 'nope']);
+    expect(r.code).toBe(2);
+    expect(r.err[0]).toMatch(/^abi-sdk: unknown benchmark "nope" \(available: .*\bann\b.*\bembed\b.*\bserve\b/);
+    expect((await cli(['bench', '--help'])).out.join('\n')).toMatch(/Benchmarks here: .*ann/);
+    // The published package: package.json and dist/ only (node_modules linked for its dependencies).
+    ensureBuilt();
+    const pkg = join(tmp.dir, 'installed');
+    mkdirSync(join(pkg, 'dist'), { recursive: true });
+    const root = join(import.meta.dirname, '../..');
+    for (const f of readdirSync(join(root, 'dist'))) if (f.endsWith('.js')) copyFileSync(join(root, 'dist', f), join(pkg, 'dist', f));
+    copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
+    symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'));
+    let failure: { status: number; stderr: string } | undefined;
+    try {
+      execFileSync(process.execPath, [join(pkg, 'dist/cli.js'), 'bench', 'ann'], { cwd: pkg, encoding: 'utf8', stdio: 'pipe' });
+    } catch (err) {
+      failure = err as { status: number; stderr: string };
+    }
+    expect(failure?.status).toBe(1);
+    expect(failure?.stderr.trim()).toMatch(/^abi-sdk: benchmarks are not in the published package; run them from a checkout: git clone .* \(UNSUPPORTED\)$/);
+  }, 120_000);
+
+  it('has --help on every command, listing the exit codes at the top', async () => {
+    const top = await cli(['--help']);
+    expect(top.code).toBe(0);
+    expect(top.out.join('\n')).toMatch(/Exit codes: 0 ok, 1 runtime error, 2 usage or config error, 130 interrupted/);
+    for (const path of [['index'], ['query'], ['serve'], ['keys'], ['keys', 'create'], ['keys', 'list'], ['keys', 'revoke'], ['keys', 'rotate'], ['bench'], ['completion']]) {
+      const r = await cli([...path, '--help']);
+      expect(r.code, path.join(' ')).toBe(0);
+      expect(r.out.join('\n')).toMatch(new RegExp(`^Usage: abi-sdk ${path.join(' ')}`));
+    }
+  });
+
+  it('prints zsh and fish scripts from the same tree', async () => {
+    const zsh = (await cli(['completion', 'zsh'])).out.join('\n');
+    expect(zsh).toMatch(/^#compdef abi-sdk/);
+    expect(zsh).toContain('bashcompinit');
+    const fish = (await cli(['completion', 'fish'])).out.join('\n');
+    expect(fish).toContain("complete -c abi-sdk -n '__fish_use_subcommand' -a index");
+    expect(fish).toMatch(/__fish_seen_subcommand_from keys.* -a rotate/);
+    expect(fish).toMatch(/__fish_seen_subcommand_from query' -l store -r -F/);
+    expect((await cli(['completion', 'tcsh'])).code).toBe(2);
   });
 });
