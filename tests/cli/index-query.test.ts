@@ -263,6 +263,32 @@ describe('abi-sdk index + query with a remote embedder (Ollama wire protocol on 
   });
 });
 
+describe('abi-sdk index with openai: (OpenAI wire protocol on loopback, through the openai client)', () => {
+  it('uses OPENAI_BASE_URL / OPENAI_API_KEY, and says which variable is missing without a key', async () => {
+    const { startFakeOpenAI } = await import('../helpers/openai-server.js');
+    const openai = await startFakeOpenAI({ apiKey: 'sk-test', dim: 12 });
+    const work = join(tmp.dir, 'openai');
+    mkdirSync(work, { recursive: true });
+    writeFileSync(join(work, 'note.md'), '# Budget\n\nThe deficit fell this year.');
+    try {
+      for (const v of ['OPENAI_API_KEY', 'ABI_OPENAI_API_KEY', 'ABI_OPENAI_BASE_URL']) vi.stubEnv(v, ''); // blank = unset
+      vi.stubEnv('OPENAI_BASE_URL', `${openai.url}/v1`);
+      const missing = await cli(['index', 'note.md', '--store', 'nokey', '--embedder', 'openai:text-embedding-3-small'], { cwd: work });
+      expect(missing.code).toBe(1);
+      expect(missing.err.at(-1)).toMatch(/OPENAI_API_KEY.*\(MISSING_API_KEY\)$/);
+      vi.stubEnv('OPENAI_API_KEY', 'sk-test');
+      const r = await cli(['index', 'note.md', '--store', 'store', '--embedder', 'openai:text-embedding-3-small', '--json'], { cwd: work });
+      expect(r.code, r.err.join('\n')).toBe(0);
+      expect(JSON.parse(r.out[0])).toMatchObject({ embedder: 'openai:text-embedding-3-small', dimension: 12, embedded: 1 });
+      const q = parseLines((await cli(['query', 'deficit', '--store', 'store', '--json'], { cwd: work })).out);
+      expect(q).toEqual([expect.objectContaining({ source: 'note.md', chunk: 0, text: '# Budget\n\nThe deficit fell this year.' })]);
+    } finally {
+      vi.unstubAllEnvs();
+      await openai.close();
+    }
+  });
+});
+
 describe('abi-sdk bench and completion', () => {
   it('names the benchmarks on an unknown one, and says where to run them when bench/ is not shipped', async () => {
     const r = await cli(['bench', 'nope']);
