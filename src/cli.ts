@@ -8,6 +8,11 @@ const onSignal = (): void => {
   if (stop.signal.aborted) process.exit(130);
   stop.abort();
 };
+// `abi-sdk query … | head -3`: the reader went away, which is how a pipe ends, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 runCli(process.argv.slice(2), {
