@@ -31,7 +31,7 @@ describe('abi-sdk index + query, as a user runs them (node dist/cli.js)', () => 
     ensureBuilt();
     mkdirSync(docs, { recursive: true });
     writeSpeeches(docs, [1990, 1991, 1992, 1993, 2000, 2001]);
-  }, 180_000);
+  }, 600_000); // builds dist when it is stale (CI builds before testing, so there it is a no-op)
 
   it('indexes a folder, filters a query by metadata, prints JSON lines, and re-runs embedding only what changed', async () => {
     const first = await runBin(['index', 'speeches', '--store', '.abi', '--embedder', 'hashing', '--json'], { cwd: work });
