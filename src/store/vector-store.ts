@@ -32,13 +32,6 @@ const SNAPSHOT_FILE = 'snapshot.abs';
 const LOG_FILE = 'wal.abw';
 const APPLY_SLICE_MS = 10;
 
-function cloneJson<T extends MetadataValue>(v: T): T {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(cloneJson) as T;
-  const out: Metadata = {};
-  for (const k in v) out[k] = cloneJson((v as Metadata)[k]);
-  return out as T;
-}
 
 function checkOptions(o: VectorStoreOptions): void {
   if (typeof o !== 'object' || o === null) throw new ValidationError('options must be an object');
@@ -264,7 +257,7 @@ export class VectorStore implements ScannableBackend {
     let slice = performance.now();
     if (op.kind === 'upsert') {
       for (const r of op.records) {
-        c.upsert(r.id, r.vector, r.text, r.metadata);
+        c.upsert(r.id, r.vector, r.text, r.metadataJson);
         if (performance.now() - slice > APPLY_SLICE_MS) {
           await yieldToLoop();
           slice = performance.now();
@@ -345,7 +338,7 @@ export class VectorStore implements ScannableBackend {
     this.#checkOpen();
     throwIfAborted(options.signal);
     const c = this.#c;
-    return Array.from(c.dir.liveSlots(), (slot) => c.dir.ids[slot]);
+    return Array.from(c.dir.liveSlots(), (slot) => c.idOf(slot));
   }
 
   /**
@@ -362,7 +355,7 @@ export class VectorStore implements ScannableBackend {
     const c = this.#c;
     const slot = typeof id === 'string' ? c.dir.slotOf(id) : -1;
     if (slot < 0) return undefined;
-    return { id, vector: c.floats.copyOf(slot), text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+    return { id, vector: c.floats.copyOf(slot), text: c.textOf(slot), metadata: c.metadataOf(slot) };
   }
 
   /**
@@ -380,7 +373,7 @@ export class VectorStore implements ScannableBackend {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batchSize must be a positive integer');
     const c = this.#c;
     const after = options.after;
-    const ids = Array.from(c.dir.liveSlots(), (s) => c.dir.ids[s]).filter((id) => after === undefined || id > after);
+    const ids = Array.from(c.dir.liveSlots(), (s) => c.idOf(s)).filter((id) => after === undefined || id > after);
     ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (let i = 0; i < ids.length; i += batchSize) {
       throwIfAborted(options.signal);
@@ -388,7 +381,7 @@ export class VectorStore implements ScannableBackend {
       const batch: StoredRecord[] = [];
       for (const id of ids.slice(i, i + batchSize)) {
         const slot = this.#c.dir.slotOf(id);
-        if (slot >= 0) batch.push({ id, vector: this.#c.floats.copyOf(slot), text: this.#c.texts[slot], metadata: cloneJson(this.#c.metas[slot]) });
+        if (slot >= 0) batch.push({ id, vector: this.#c.floats.copyOf(slot), text: this.#c.textOf(slot), metadata: this.#c.metadataOf(slot) });
       }
       if (batch.length > 0) yield batch;
     }
@@ -446,7 +439,7 @@ export class VectorStore implements ScannableBackend {
     if (query.vector === undefined && !hasText) throw new ValidationError('search needs a vector, a text, or both');
     const q = query.vector === undefined ? undefined : c.prepareQuery(toVector(query.vector, this.dimension, 'query'));
     const toHit = (slot: number, score: number): SearchHit => {
-      const hit: SearchHit = { id: c.dir.ids[slot], score, text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+      const hit: SearchHit = { id: c.idOf(slot), score, text: c.textOf(slot), metadata: c.metadataOf(slot) };
       if (query.includeVectors) hit.vector = c.floats.copyOf(slot);
       return hit;
     };
@@ -569,7 +562,7 @@ export class VectorStore implements ScannableBackend {
           const old = this.#c;
           this.#c = next;
           for (const op of job.ops) {
-            if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadata);
+            if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadataJson);
             else for (const id of op.ids) next.delete(id);
           }
           // Memory: nothing to release. Disk: `next` reads its rows through `old` until its checkpoint re-points it.
