@@ -407,6 +407,11 @@ export interface VectorStoreStats {
   trained: boolean;
   /** Bytes held by vectors and graph arrays (not metadata and text). */
   indexBytes: number;
+  /**
+   * Bytes held by ids, the id map, text and metadata (kept encoded in byte arenas) and the per-field caches that
+   * filtered searches build.
+   */
+  recordBytes: number;
   /** Bytes in the current log file (0 in memory). */
   logBytes: number;
   /** Compactions completed since open. */

@@ -598,7 +598,7 @@ export class VectorStore implements ScannableBackend {
   stats(): VectorStoreStats {
     const c = this.#c;
     return {
-      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, logBytes: this.#wal?.size ?? 0,
+      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, recordBytes: c.recordBytes, logBytes: this.#wal?.size ?? 0,
       compactions: this.#compactions, compacting: this.#compaction !== undefined,
     };
   }

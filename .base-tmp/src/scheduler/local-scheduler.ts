@@ -1,0 +1,546 @@
+/**
+ * `LocalScheduler`: runs local embedding models and cross-encoders on a pool of worker threads, with a bounded
+ * priority queue, dynamic batching across callers, cancellation, crash recovery and a graceful drain.
+ *
+ * How work flows: a call becomes a job in one shared queue (highest priority first, then arrival). Whenever a worker
+ * is idle, the scheduler takes the head job and, for embeddings, every queued job for the same model, prompt kind and
+ * dimensions behind it that fits the batch limits, and sends them to that worker as one batch — so concurrent small
+ * requests share one model call. Because every idle worker pulls from the same queue, no work waits behind a busy
+ * worker while another is free (the work-stealing property, without per-worker queues to steal from). A worker that
+ * already has the model loaded is preferred.
+ *
+ * @module
+ */
+import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { RerankResult } from '../core/contracts.js';
+import {
+  AbiError, AbortError, ClosedError, ModelLoadError, NotFoundError, OverloadedError, UnsupportedError, ValidationError,
+  WorkerCrashedError, type AbiErrorCode,
+} from '../core/errors.js';
+import { parseDevice } from '../engine/device.js';
+import { estimateTokens } from '../resilience/batching.js';
+import { describeModel, findModels, type ModelEntry } from './models.js';
+import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
+import type { InferenceService, SchedulerStats, ServedModel } from './types.js';
+
+/** One model given explicitly to {@link LocalScheduler.create}. */
+export interface ModelSource {
+  /** The id requests use. */
+  id: string;
+  /** The model folder (Hugging Face layout). */
+  dir: string;
+}
+
+/** Options of {@link LocalScheduler.create}. */
+export interface LocalSchedulerOptions {
+  /** A models directory (each subfolder with a config.json is a model named after it), or explicit models. */
+  models: string | readonly ModelSource[];
+  /**
+   * One worker thread per entry, each running its models on that device (`cpu`, `cuda`, `cuda:N`, `auto`).
+   * @defaultValue one `cpu` worker per two cores (at least one)
+   */
+  devices?: readonly string[];
+  /**
+   * Intra-op threads of each worker's model sessions.
+   * @defaultValue cores / workers (at least 1)
+   */
+  threadsPerWorker?: number;
+  /**
+   * Most jobs waiting in the queue; a call past it fails at once with `BUSY`.
+   * @defaultValue 1024
+   */
+  maxQueuedJobs?: number;
+  /**
+   * Most estimated tokens waiting in the queue; a call past it fails at once with `BUSY`.
+   * @defaultValue 1,000,000
+   */
+  maxQueuedTokens?: number;
+  /**
+   * Estimated tokens per coalesced embedding batch (a single larger job still runs alone).
+   * @defaultValue 16,384
+   */
+  maxBatchTokens?: number;
+  /**
+   * Texts per coalesced embedding batch.
+   * @defaultValue 256
+   */
+  maxBatchTexts?: number;
+  /**
+   * How long a new job may wait for others to join its batch while a worker is idle, in ms. Under load, batches
+   * form anyway from what queued while the workers were busy.
+   * @defaultValue 2
+   */
+  maxWaitMs?: number;
+  /**
+   * Whether concurrent embedding jobs for the same model share batches (dynamic batching). Off, every job runs as
+   * its own batch — for comparison, or when per-request latency matters more than throughput.
+   * @defaultValue true
+   */
+  coalesce?: boolean;
+  /** Called after every batch (for metrics). */
+  onBatch?: (batch: BatchReport) => void;
+}
+
+/** What one batch did, as given to {@link LocalSchedulerOptions.onBatch}. */
+export interface BatchReport {
+  /** Model id. */
+  model: string;
+  /** `embed` or `rerank`. */
+  kind: 'embed' | 'rerank';
+  /** Jobs (caller requests) in the batch. */
+  jobs: number;
+  /** Texts (or documents) in the batch. */
+  texts: number;
+  /** Estimated tokens. */
+  tokens: number;
+  /** Worker index. */
+  worker: number;
+  /** Worker's device. */
+  device: string;
+  /** Wall time, ms. */
+  ms: number;
+  /** Error code when the batch failed. */
+  error?: string;
+}
+
+/** Options of {@link LocalScheduler.embed}. */
+export interface ScheduledEmbedOptions {
+  /** Matryoshka truncation. */
+  dimensions?: number;
+  /** Query or document prompt. @defaultValue `'document'` */
+  kind?: 'query' | 'document';
+  /** Higher runs first. @defaultValue 0 */
+  priority?: number;
+  /** Cancels the job: it leaves the queue, or its share of a running batch is dropped. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link LocalScheduler.rerank}. */
+export interface ScheduledRerankOptions {
+  /** Keep the best `topN`. */
+  topN?: number;
+  /** Higher runs first. @defaultValue 0 */
+  priority?: number;
+  /** Cancels the job. */
+  signal?: AbortSignal;
+}
+
+interface Job {
+  seq: number;
+  priority: number;
+  model: ModelEntry;
+  kind: 'embed' | 'rerank';
+  texts: readonly string[];
+  query: string;
+  inputType: 'query' | 'document';
+  dimensions: number | undefined;
+  tokens: number;
+  attempts: number;
+  settled: boolean;
+  resolve: (value: Float32Array[] | RerankResult[]) => void;
+  reject: (err: unknown) => void;
+  cleanup: () => void;
+}
+
+interface Batch {
+  id: number;
+  jobs: Job[];
+  started: number;
+  tokens: number;
+}
+
+interface WorkerSlot {
+  index: number;
+  device: string;
+  worker: Worker;
+  batch: Batch | undefined;
+  loaded: Set<string>;
+  online: Promise<void>;
+}
+
+/** Where the worker entry is: the TypeScript source (tests, tsx) or the published build next to this chunk. */
+function workerEntry(): string {
+  const here = fileURLToPath(import.meta.url);
+  const dir = dirname(here);
+  if (here.endsWith('.ts')) return join(dir, 'worker-loader.mjs');
+  return join(dir, here.endsWith('.cjs') ? 'scheduler-worker.cjs' : 'scheduler-worker.js');
+}
+
+/**
+ * Runs local models on a pool of worker threads with dynamic batching; implements {@link InferenceService}, which
+ * the server (`abi-sdk/server`) and {@link LocalSchedulerConnector} use.
+ *
+ * @example
+ * ```ts
+ * const scheduler = await LocalScheduler.create({ models: './models' });   // ./models/all-MiniLM-L6-v2, …
+ * const vectors = await scheduler.embed('all-MiniLM-L6-v2', ['hello', 'world']);
+ * await scheduler.close();
+ * ```
+ */
+export class LocalScheduler implements InferenceService {
+  readonly #models: Map<string, ModelEntry>;
+  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'devices' | 'onBatch' | 'threadsPerWorker'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
+  readonly #threads: number;
+  readonly #workers: WorkerSlot[] = [];
+  readonly #queue: Job[] = [];
+  #queuedTokens = 0;
+  #seq = 0;
+  #batchSeq = 0;
+  #timer: NodeJS.Timeout | undefined;
+  #closing = false;
+  #drained: (() => void) | undefined;
+  readonly #stats = { completed: 0, rejected: 0, failed: 0, batches: 0, restarts: 0 };
+
+  private constructor(models: ModelEntry[], devices: string[], options: LocalSchedulerOptions) {
+    this.#models = new Map(models.map((m) => [m.id, m]));
+    this.#options = {
+      maxQueuedJobs: positive(options.maxQueuedJobs, 1024, 'maxQueuedJobs'),
+      maxQueuedTokens: positive(options.maxQueuedTokens, 1_000_000, 'maxQueuedTokens'),
+      maxBatchTokens: positive(options.maxBatchTokens, 16_384, 'maxBatchTokens'),
+      maxBatchTexts: positive(options.maxBatchTexts, 256, 'maxBatchTexts'),
+      maxWaitMs: options.maxWaitMs ?? 2,
+      coalesce: options.coalesce ?? true,
+      onBatch: options.onBatch,
+    };
+    if (!(this.#options.maxWaitMs >= 0)) throw new ValidationError('maxWaitMs must be ≥ 0');
+    this.#threads = positive(options.threadsPerWorker, Math.max(1, Math.floor(availableParallelism() / devices.length)), 'threadsPerWorker');
+    devices.forEach((device, index) => this.#workers.push(this.#spawn(index, device)));
+  }
+
+  /**
+   * Starts the workers and waits until they are up (models load on first use).
+   *
+   * @param options - models, devices, queue and batch limits
+   * @returns the running scheduler
+   * @throws {@link NotFoundError} when no model folder is found
+   * @throws {@link ValidationError} for a bad device or limit
+   */
+  static async create(options: LocalSchedulerOptions): Promise<LocalScheduler> {
+    const models = typeof options.models === 'string' ? findModels(options.models) : options.models.map((m) => describeModel(m.id, m.dir));
+    if (models.length === 0) throw new NotFoundError('no models given');
+    const devices = [...(options.devices ?? Array.from({ length: Math.max(1, Math.floor(availableParallelism() / 2)) }, () => 'cpu'))];
+    if (devices.length === 0) throw new ValidationError('devices must not be empty');
+    devices.forEach((d) => parseDevice(d));
+    const scheduler = new LocalScheduler(models, devices, options);
+    await Promise.all(scheduler.#workers.map((w) => w.online));
+    return scheduler;
+  }
+
+  /**
+   * Embeds texts with one model; concurrent calls for the same model share batches.
+   *
+   * @param model - the model's id
+   * @param texts - the texts
+   * @param options - dimensions, prompt kind, priority, signal
+   * @returns one vector per text, in order
+   * @throws {@link OverloadedError} (`BUSY`) when the queue is full
+   * @throws {@link NotFoundError} for an unknown model
+   * @throws {@link WorkerCrashedError} when the worker died twice running it
+   */
+  embed(model: string, texts: readonly string[], options: ScheduledEmbedOptions = {}): Promise<Float32Array[]> {
+    if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) return Promise.reject(new ValidationError('texts must be an array of strings'));
+    if (texts.length === 0) return Promise.resolve([]);
+    return this.#submit(model, 'embed', texts, '', options) as Promise<Float32Array[]>;
+  }
+
+  /**
+   * Scores documents against a query with a cross-encoder.
+   *
+   * @param model - the model's id
+   * @param query - the query
+   * @param documents - the documents
+   * @param options - topN, priority, signal
+   * @returns results best first
+   * @throws {@link OverloadedError} (`BUSY`) when the queue is full
+   */
+  async rerank(model: string, query: string, documents: readonly string[], options: ScheduledRerankOptions = {}): Promise<RerankResult[]> {
+    if (typeof query !== 'string' || !Array.isArray(documents) || documents.some((t) => typeof t !== 'string')) {
+      throw new ValidationError('query must be a string and documents an array of strings');
+    }
+    if (options.topN !== undefined && !(Number.isInteger(options.topN) && options.topN > 0)) throw new ValidationError('topN must be a positive integer');
+    if (documents.length === 0) return [];
+    const results = (await this.#submit(model, 'rerank', documents, query, options)) as RerankResult[];
+    return options.topN === undefined ? results : results.slice(0, options.topN);
+  }
+
+  /** {@inheritDoc InferenceService.models} */
+  models(): readonly ServedModel[] {
+    return [...this.#models.values()].map((m) => ({
+      id: m.id, kind: m.kind, ...(m.dimension ? { dimension: m.dimension } : {}),
+      loaded: this.#workers.some((w) => w.loaded.has(m.dir)),
+    }));
+  }
+
+  /** {@inheritDoc InferenceService.stats} */
+  stats(): SchedulerStats {
+    return {
+      queuedJobs: this.#queue.length,
+      queuedTokens: this.#queuedTokens,
+      runningJobs: this.#workers.reduce((n, w) => n + (w.batch?.jobs.length ?? 0), 0),
+      completedJobs: this.#stats.completed,
+      rejectedJobs: this.#stats.rejected,
+      failedJobs: this.#stats.failed,
+      batches: this.#stats.batches,
+      workers: this.#workers.length,
+    };
+  }
+
+  /** Workers replaced after a crash since start. */
+  get restarts(): number {
+    return this.#stats.restarts;
+  }
+
+  /** {@inheritDoc InferenceService.ready} */
+  ready(): boolean {
+    return !this.#closing;
+  }
+
+  /**
+   * Test and operations hook: makes one worker exit at once, as a native crash would. Its batch is retried once on
+   * a replacement worker.
+   *
+   * @param index - the worker
+   */
+  crashWorker(index: number): void {
+    const slot = this.#workers[index];
+    if (!slot) throw new ValidationError(`no worker ${index}`);
+    slot.worker.postMessage({ type: 'crash' } satisfies WorkerRequest);
+  }
+
+  /**
+   * Stops taking work (new calls fail with `CLOSED`), lets queued and running jobs finish until the deadline, then
+   * fails what is left with `CLOSED` and stops the workers.
+   *
+   * @param options - `deadlineMs` (default 30 s)
+   */
+  async close(options: { deadlineMs?: number } = {}): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    const idle = (): boolean => this.#queue.length === 0 && this.#workers.every((w) => !w.batch);
+    if (!idle()) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, options.deadlineMs ?? 30_000);
+        this.#drained = () => { clearTimeout(timer); resolve(); };
+        this.#dispatch();
+      });
+    }
+    clearTimeout(this.#timer);
+    for (const job of this.#queue.splice(0)) this.#settle(job, new ClosedError('LocalScheduler'));
+    this.#queuedTokens = 0;
+    for (const w of this.#workers) {
+      for (const job of w.batch?.jobs ?? []) this.#settle(job, new ClosedError('LocalScheduler'));
+      w.batch = undefined;
+    }
+    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+  }
+
+  #submit(modelId: string, kind: 'embed' | 'rerank', texts: readonly string[], query: string, options: ScheduledEmbedOptions & ScheduledRerankOptions): Promise<Float32Array[] | RerankResult[]> {
+    if (this.#closing) return Promise.reject(new ClosedError('LocalScheduler'));
+    const model = this.#models.get(modelId);
+    const wanted = kind === 'embed' ? 'embedding' : 'reranker';
+    if (!model || model.kind !== wanted) return Promise.reject(new NotFoundError(`no ${wanted} model "${modelId}"`));
+    if (options.signal?.aborted) return Promise.reject(new AbortError());
+    let tokens = estimateTokens(query) * (kind === 'rerank' ? texts.length : 0);
+    for (const t of texts) tokens += estimateTokens(t);
+    if (this.#queue.length >= this.#options.maxQueuedJobs || (this.#queue.length > 0 && this.#queuedTokens + tokens > this.#options.maxQueuedTokens)) {
+      this.#stats.rejected++;
+      return Promise.reject(new OverloadedError(`scheduler queue full (${this.#queue.length} jobs, ${this.#queuedTokens} tokens queued)`));
+    }
+    return new Promise((resolve, reject) => {
+      const job: Job = {
+        seq: this.#seq++, priority: options.priority ?? 0, model, kind, texts, query, tokens, attempts: 0, settled: false,
+        inputType: options.kind ?? 'document', dimensions: options.dimensions, resolve, reject, cleanup: () => {},
+      };
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = (): void => this.#cancel(job);
+        signal.addEventListener('abort', onAbort, { once: true });
+        job.cleanup = () => signal.removeEventListener('abort', onAbort);
+      }
+      this.#enqueue(job);
+      this.#schedule(tokens >= this.#options.maxBatchTokens);
+    });
+  }
+
+  /** Inserts by priority (higher first), keeping arrival order within a priority; a retried job keeps its place. */
+  #enqueue(job: Job): void {
+    let i = this.#queue.length;
+    while (i > 0 && (this.#queue[i - 1].priority < job.priority || (this.#queue[i - 1].priority === job.priority && this.#queue[i - 1].seq > job.seq))) i--;
+    this.#queue.splice(i, 0, job);
+    this.#queuedTokens += job.tokens;
+  }
+
+  /** Dispatches now, or after the batching window when a worker is idle and the batch could still grow. */
+  #schedule(now: boolean): void {
+    if (now || this.#options.maxWaitMs === 0 || !this.#options.coalesce) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#dispatch();
+    } else if (!this.#timer) {
+      this.#timer = setTimeout(() => { this.#timer = undefined; this.#dispatch(); }, this.#options.maxWaitMs);
+    }
+  }
+
+  #cancel(job: Job): void {
+    const i = this.#queue.indexOf(job);
+    if (i >= 0) {
+      this.#queue.splice(i, 1);
+      this.#queuedTokens -= job.tokens;
+    }
+    // A running job's share of its batch is dropped when the batch returns; the other callers are unaffected.
+    this.#settle(job, new AbortError());
+    this.#checkDrained();
+  }
+
+  #dispatch(): void {
+    for (;;) {
+      const idle = this.#workers.filter((w) => !w.batch);
+      if (idle.length === 0 || this.#queue.length === 0) return;
+      const head = this.#queue[0];
+      const worker = idle.find((w) => w.loaded.has(head.model.dir)) ?? idle[0];
+      const jobs = this.#takeBatch();
+      this.#run(worker, jobs);
+    }
+  }
+
+  /** Takes the head job and, for embeddings, the queued jobs it can share a model call with. */
+  #takeBatch(): Job[] {
+    const head = this.#queue[0];
+    const taken = [head];
+    let tokens = head.tokens;
+    let texts = head.texts.length;
+    if (head.kind === 'embed' && this.#options.coalesce) {
+      for (let i = 1; i < this.#queue.length; i++) {
+        const j = this.#queue[i];
+        if (j.kind !== 'embed' || j.model !== head.model || j.inputType !== head.inputType || j.dimensions !== head.dimensions) continue;
+        if (tokens + j.tokens > this.#options.maxBatchTokens || texts + j.texts.length > this.#options.maxBatchTexts) break;
+        taken.push(j);
+        tokens += j.tokens;
+        texts += j.texts.length;
+      }
+    }
+    const set = new Set(taken);
+    const rest = this.#queue.filter((j) => !set.has(j));
+    this.#queue.length = 0;
+    this.#queue.push(...rest);
+    this.#queuedTokens -= tokens;
+    return taken;
+  }
+
+  #run(slot: WorkerSlot, jobs: Job[]): void {
+    const batch: Batch = { id: this.#batchSeq++, jobs, started: performance.now(), tokens: jobs.reduce((n, j) => n + j.tokens, 0) };
+    slot.batch = batch;
+    slot.worker.ref(); // keep the process alive while callers wait on this batch
+    const head = jobs[0];
+    const request: WorkerRequest = head.kind === 'embed'
+      ? { type: 'embed', batch: batch.id, dir: head.model.dir, texts: jobs.flatMap((j) => [...j.texts]), inputType: head.inputType, dimensions: head.dimensions }
+      : { type: 'rerank', batch: batch.id, dir: head.model.dir, query: head.query, documents: [...head.texts] };
+    slot.worker.postMessage(request);
+  }
+
+  #onReply(slot: WorkerSlot, reply: WorkerReply): void {
+    const batch = slot.batch;
+    if (!batch || batch.id !== reply.batch) return;
+    slot.batch = undefined;
+    slot.worker.unref(); // an idle pool does not keep the process alive
+    slot.loaded = new Set(reply.loaded);
+    this.#stats.batches++;
+    const head = batch.jobs[0];
+    this.#options.onBatch?.({
+      model: head.model.id, kind: head.kind, jobs: batch.jobs.length, texts: batch.jobs.reduce((n, j) => n + j.texts.length, 0),
+      tokens: batch.tokens, worker: slot.index, device: slot.device, ms: performance.now() - batch.started,
+      ...(reply.ok ? {} : { error: reply.error.code }),
+    });
+    if (!reply.ok) {
+      const err = rebuildError(reply.error);
+      for (const job of batch.jobs) this.#settle(job, err);
+    } else if (reply.kind === 'rerank') {
+      this.#settle(head, undefined, reply.results);
+    } else {
+      let row = 0;
+      for (const job of batch.jobs) {
+        const vectors = job.texts.map((_, i) => reply.flat.slice((row + i) * reply.dimension, (row + i + 1) * reply.dimension));
+        row += job.texts.length;
+        this.#settle(job, undefined, vectors);
+      }
+    }
+    this.#checkDrained();
+    this.#dispatch();
+  }
+
+  /** A worker died: replace it, and retry its batch's jobs once (at their old place in the queue). */
+  #onExit(slot: WorkerSlot, cause: unknown): void {
+    if (this.#closing && !slot.batch) return;
+    const batch = slot.batch;
+    slot.batch = undefined;
+    if (!this.#closing) {
+      this.#stats.restarts++;
+      this.#workers[slot.index] = this.#spawn(slot.index, slot.device);
+    }
+    for (const job of batch?.jobs ?? []) {
+      if (job.settled) continue;
+      if (job.attempts === 0 && !this.#closing) {
+        job.attempts++;
+        this.#enqueue(job);
+      } else {
+        this.#settle(job, new WorkerCrashedError(`worker ${slot.index} (${slot.device}) died running a ${job.kind} batch of ${job.model.id}`, { cause }));
+      }
+    }
+    this.#checkDrained();
+    this.#dispatch();
+  }
+
+  #spawn(index: number, device: string): WorkerSlot {
+    const worker = new Worker(workerEntry(), { workerData: { device, threads: this.#threads } satisfies WorkerSetup });
+    worker.unref();
+    const slot: WorkerSlot = {
+      index, device, worker, batch: undefined, loaded: new Set(),
+      online: new Promise<void>((resolve, reject) => {
+        worker.once('online', () => resolve());
+        worker.once('error', reject);
+      }),
+    };
+    slot.online.catch(() => {});
+    let lastError: unknown;
+    worker.on('message', (reply: WorkerReply) => this.#onReply(slot, reply));
+    worker.on('error', (err) => { lastError = err; });
+    worker.on('exit', (code) => this.#onExit(slot, lastError ?? new Error(`worker exited with code ${code}`)));
+    return slot;
+  }
+
+  #settle(job: Job, err: unknown, value?: Float32Array[] | RerankResult[]): void {
+    if (job.settled) return;
+    job.settled = true;
+    job.cleanup();
+    if (err === undefined) {
+      this.#stats.completed++;
+      job.resolve(value!);
+    } else {
+      this.#stats.failed++;
+      job.reject(err);
+    }
+  }
+
+  #checkDrained(): void {
+    if (this.#drained && this.#queue.length === 0 && this.#workers.every((w) => !w.batch)) this.#drained();
+  }
+}
+
+/** Rebuilds a worker's error on this thread, as the class the engine threw where the code names one. */
+function rebuildError(e: { code: string; message: string }): AbiError {
+  switch (e.code) {
+    case 'INVALID_INPUT': return new ValidationError(e.message);
+    case 'MODEL_LOAD_FAILED': return new ModelLoadError(e.message);
+    case 'UNSUPPORTED': return new UnsupportedError(e.message);
+    default: return new AbiError(e.code as AbiErrorCode, e.message);
+  }
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isInteger(value) && value > 0)) throw new ValidationError(`${name} must be a positive integer, got ${value}`);
+  return value;
+}

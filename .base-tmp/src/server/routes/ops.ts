@@ -1,0 +1,34 @@
+// Operations endpoints: liveness, readiness and the Prometheus scrape.
+import { sendJson, sendText } from '../http.js';
+import type { Route } from './types.js';
+
+/** Health, readiness and metrics routes. */
+export const opsRoutes: Route[] = [
+  {
+    method: 'GET', path: '/health', dialect: 'openai', role: null,
+    async handler(ctx) {
+      sendJson(ctx.res, 200, { status: 'ok' });
+    },
+  },
+  {
+    method: 'GET', path: '/ready', dialect: 'openai', role: null,
+    async handler(ctx, env) {
+      const ready = env.service.ready();
+      // Public probe: counts only, no model names.
+      const models = env.service.models();
+      sendJson(ctx.res, ready ? 200 : 503, {
+        status: ready ? 'ready' : 'not ready', models: models.length, loaded: models.filter((m) => m.loaded).length,
+      });
+    },
+  },
+  {
+    method: 'GET', path: '/metrics', dialect: 'openai', role: 'metrics',
+    async handler(ctx, env) {
+      if (!env.metrics) {
+        sendText(ctx.res, 404, 'metrics are disabled\n');
+        return;
+      }
+      sendText(ctx.res, 200, await env.metrics.registry.metrics(), env.metrics.registry.contentType);
+    },
+  },
+];

@@ -1,0 +1,28 @@
+// The shape of a route table entry and what handlers get besides the request.
+import type { InferenceService } from '../../scheduler/types.js';
+import type { KeyStore, Role } from '../auth/keys.js';
+import type { ErrorDialect } from '../error-status.js';
+import type { RequestContext } from '../http.js';
+import type { InferenceGateway, ResolvedLimits } from '../inference.js';
+import type { ServerMetrics } from '../metrics.js';
+
+/** Shared state of one server, handed to every handler. */
+export interface RouteEnv {
+  service: InferenceService;
+  gateway: InferenceGateway;
+  limits: ResolvedLimits;
+  keys: KeyStore | undefined;
+  metrics: ServerMetrics | undefined;
+}
+
+/** One endpoint. */
+export interface Route {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path; `:name` segments become `ctx.params.name`. */
+  path: string;
+  /** Error body shape. */
+  dialect: ErrorDialect;
+  /** Role a key needs when authentication is on; `null` for public endpoints (health probes). */
+  role: Role | null;
+  handler: (ctx: RequestContext, env: RouteEnv) => Promise<void>;
+}

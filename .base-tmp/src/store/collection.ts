@@ -1,0 +1,429 @@
+/**
+ * The in-memory state of a store: slot directory, float vectors (in memory or on disk), payloads, the vector index
+ * (exact, HNSW over floats or int8 codes, IVF-PQ), the optional BM25 text index, and search planning (exact scan vs
+ * index, filter selectivity, re-ranking, the under-fill fallback). Persistence and locking live in the facade; this
+ * class is what the log replays into, what snapshots serialize and what compaction rebuilds (and trains).
+ *
+ * @internal
+ * @module
+ */
+import type { Metadata } from '../core/contracts.js';
+import { yieldToLoop } from '../internal/yield.js';
+import { dot, l2sq, normalizeInPlace } from './distance.js';
+import { DiskVectors } from './disk-vectors.js';
+import { exactSearch } from './flat.js';
+import { MaxHeap } from './heap.js';
+import { HnswGraph, type SlotPredicate } from './hnsw.js';
+import { SlotDirectory } from './ids.js';
+import type { MetadataPredicate } from './filter-compiler.js';
+import { IvfPqIndex } from './quantization/ivf.js';
+import { ScalarQuantizer } from './quantization/scalar.js';
+import type { DistanceSpace } from './space.js';
+import { Sq8Space } from './sq8-space.js';
+import { Bm25Index } from './text/bm25.js';
+import type { DistanceMetric, IndexOptions, TextIndexOptions } from './types.js';
+import { VectorStorage } from './vectors.js';
+
+/** Resolved index parameters (persisted in the snapshot's META). @internal */
+export interface ResolvedIndex {
+  type: 'flat' | 'hnsw' | 'ivfpq';
+  M: number;
+  efConstruction: number;
+  efSearch: number;
+  seed: number;
+  quantization: 'none' | 'int8';
+  /** IVF cells; 0 = choose at training. */
+  nlist: number;
+  /** PQ sub-spaces; 0 = choose at training. */
+  m: number;
+  /** IVF cells scanned; 0 = an eighth of the cells (at least 8). */
+  nprobe: number;
+  rerank: number;
+  trainAt: number;
+}
+
+/** Everything fixed at a store's creation. @internal */
+export interface CollectionConfig {
+  dimension: number;
+  metric: DistanceMetric;
+  index: ResolvedIndex;
+  vectors: 'memory' | 'disk';
+  text: TextIndexOptions | null;
+}
+
+/** Below this many live records every search is an exact scan (faster than a graph walk at that size). */
+export const EXACT_BELOW = 2048;
+/** Filters estimated to match less than this fraction of records are answered by an exact scan of the matches. */
+const SELECTIVE_FRACTION = 0.08;
+const SAMPLE = 512;
+/** Vectors sampled to train quantizers. */
+const TRAIN_SAMPLE = 65_536;
+
+/** Fills index defaults. @internal */
+export function resolveIndex(options: IndexOptions | undefined): ResolvedIndex {
+  const base: ResolvedIndex = {
+    type: 'hnsw', M: 16, efConstruction: 200, efSearch: 96, seed: 42, quantization: 'none',
+    nlist: 0, m: 0, nprobe: 0, rerank: 100, trainAt: 10_000,
+  };
+  if (options?.type === 'flat') return { ...base, type: 'flat' };
+  if (options?.type === 'ivfpq') {
+    return {
+      ...base, type: 'ivfpq', nlist: options.nlist ?? 0, m: options.m ?? 0, nprobe: options.nprobe ?? 0,
+      rerank: options.rerank ?? 100, trainAt: options.trainAt ?? 10_000,
+    };
+  }
+  return {
+    ...base,
+    M: options?.M ?? 16,
+    efConstruction: options?.efConstruction ?? 200,
+    efSearch: options?.efSearch ?? 96,
+    seed: options?.seed ?? 42,
+    quantization: options?.quantization ?? 'none',
+    trainAt: EXACT_BELOW,
+  };
+}
+
+/** Default PQ sub-spaces: dimension / 8, or the largest divisor of the dimension below it. */
+function defaultM(dim: number): number {
+  for (let m = Math.max(1, Math.floor(dim / 8)); m > 1; m--) if (dim % m === 0) return m;
+  return 1;
+}
+
+/** One ranked slot. @internal */
+export interface SlotHit {
+  slot: number;
+  /** Internal distance (lower is nearer); for text hits, minus the score. */
+  distance: number;
+}
+
+/** Per-search parameters. @internal */
+export interface SearchParams {
+  efSearch: number;
+  nprobe: number;
+  rerank: number;
+  exact: boolean;
+}
+
+/** In-memory store state. @internal */
+export class Collection {
+  readonly config: CollectionConfig;
+  readonly dimension: number;
+  readonly metric: DistanceMetric;
+  readonly index: ResolvedIndex;
+  readonly isL2: boolean;
+  readonly normalize: boolean;
+  readonly dir = new SlotDirectory();
+  readonly floats: VectorStorage | DiskVectors;
+  /** What the graph walks: the float storage, or int8 codes once trained. */
+  space: DistanceSpace | null;
+  graph: HnswGraph | null;
+  ivf: IvfPqIndex | null = null;
+  text: Bm25Index | null;
+  texts: (string | undefined)[] = [];
+  metas: Metadata[] = [];
+  readonly #top = new MaxHeap(256);
+  readonly #row: Float32Array;
+
+  private constructor(config: CollectionConfig, text: Bm25Index | null, capacity: number) {
+    this.config = config;
+    this.dimension = config.dimension;
+    this.metric = config.metric;
+    this.index = config.index;
+    this.isL2 = config.metric === 'l2';
+    this.normalize = config.metric === 'cosine';
+    this.text = text;
+    this.#row = new Float32Array(config.dimension);
+    if (config.vectors === 'disk') {
+      this.floats = new DiskVectors(config.dimension);
+      this.space = null;
+    } else {
+      const storage = new VectorStorage(config.dimension, this.isL2, capacity);
+      this.floats = storage;
+      this.space = config.index.quantization === 'none' ? storage : null;
+    }
+    this.graph = config.index.type === 'hnsw' && this.space !== null ? this.#newGraph(this.space, capacity) : null;
+  }
+
+  /** Creates an empty collection (loads the text analyzer when a text index is configured). */
+  static async create(config: CollectionConfig, capacity = 64): Promise<Collection> {
+    const text = config.text ? await Bm25Index.create(config.text) : null;
+    return new Collection(config, text, capacity);
+  }
+
+  #newGraph(space: DistanceSpace, capacity: number): HnswGraph {
+    const { M, efConstruction, seed } = this.index;
+    return new HnswGraph(space, this.isL2, { M, efConstruction, seed }, capacity);
+  }
+
+  /** Live records. */
+  get size(): number {
+    return this.dir.live;
+  }
+
+  /**
+   * Whether the IVF cells no longer fit the data: vectors added since training sit, on average, over 1.5x farther
+   * from their cell centroid than the training sample did (judged once 1,000 have been added). Compaction retrains.
+   */
+  get drifted(): boolean {
+    return this.ivf !== null && this.ivf.addedSinceTraining >= 1000 && this.ivf.drift() > 1.5;
+  }
+
+  /** Whether the index still needs training before it can answer approximately. */
+  get needsTraining(): boolean {
+    if (this.index.type === 'ivfpq') return this.ivf === null;
+    return this.index.type === 'hnsw' && this.graph === null;
+  }
+
+  /** The vector the index sees for a stored slot (normalized for cosine), in a scratch row valid until the next call. */
+  #vectorOf(slot: number): Float32Array {
+    this.floats.read(slot, this.#row, 0);
+    return this.#row;
+  }
+
+  /** Inserts or replaces one record (vector copied; normalized for cosine). */
+  upsert(id: string, vector: Float32Array, text: string | undefined, metadata: Metadata, alreadyNormalized = false): void {
+    const previous = this.dir.slotOf(id);
+    if (previous >= 0) this.#forget(previous);
+    const slot = this.dir.assign(id);
+    this.floats.append(vector, this.normalize && !alreadyNormalized);
+    this.#adopt(slot, text, metadata);
+  }
+
+  /** Indexes a slot whose float vector is already stored. */
+  #adopt(slot: number, text: string | undefined, metadata: Metadata): void {
+    this.texts[slot] = text;
+    this.metas[slot] = metadata;
+    this.text?.add(slot, text ?? '');
+    if (this.space instanceof Sq8Space) this.space.append(this.#vectorOf(slot));
+    this.graph?.insert(slot);
+    this.ivf?.add(slot, this.#vectorOf(slot));
+  }
+
+  /** Deletes a record; returns whether it existed. */
+  delete(id: string): boolean {
+    const slot = this.dir.slotOf(id);
+    if (slot < 0) return false;
+    this.dir.remove(id);
+    this.#forget(slot);
+    return true;
+  }
+
+  /** Drops a slot's payload and its entries in the text and IVF indexes (the graph keeps it as a waypoint). */
+  #forget(slot: number): void {
+    this.texts[slot] = undefined;
+    this.metas[slot] = EMPTY;
+    this.text?.remove(slot);
+    this.ivf?.remove(slot);
+  }
+
+  /** Fraction of slots that are dead. */
+  get deadFraction(): number {
+    return this.dir.slots === 0 ? 0 : this.dir.dead / this.dir.slots;
+  }
+
+  /** Converts an internal distance into the public "higher is better" score. */
+  score(distance: number): number {
+    if (this.isL2) return 1 / (1 + Math.sqrt(Math.max(0, distance)));
+    return 1 - distance;
+  }
+
+  /** Prepares a query vector in place (normalized for cosine); the caller passes its own copy. */
+  prepareQuery(vector: Float32Array): Float32Array {
+    if (this.normalize) normalizeInPlace(vector, 0, vector.length);
+    return vector;
+  }
+
+  /**
+   * Trains the quantized index (int8 ranges, or IVF centroids and PQ codebooks) on a sample of `source`'s live
+   * vectors. Called on an empty collection by compaction, before the records are re-inserted.
+   */
+  async train(source: Collection, slots: Uint32Array, signal?: AbortSignal): Promise<void> {
+    if (!this.needsTraining || slots.length < this.index.trainAt) return;
+    const dim = this.dimension;
+    const step = Math.max(1, slots.length / TRAIN_SAMPLE);
+    const n = Math.min(slots.length, TRAIN_SAMPLE);
+    const sample = new Float32Array(n * dim);
+    for (let i = 0; i < n; i++) source.floats.read(slots[Math.floor(i * step)], sample, i * dim);
+    if (this.index.type === 'hnsw') {
+      const space = new Sq8Space(ScalarQuantizer.train(sample, dim), this.isL2, slots.length);
+      this.space = space;
+      this.graph = this.#newGraph(space, slots.length);
+      return;
+    }
+    const nlist = this.index.nlist || Math.min(4096, Math.max(16, Math.round(4 * Math.sqrt(slots.length))));
+    this.ivf = await IvfPqIndex.train(sample, dim, {
+      nlist: Math.min(nlist, n), m: this.index.m || defaultM(dim), metric: this.isL2 ? 'l2' : 'dot', iterations: 10, signal,
+    });
+  }
+
+  /**
+   * The k nearest live slots matching `filter` (all live slots when null), nearest first. Never under-fills: when at
+   * least k live records match, k come back.
+   */
+  search(q: Float32Array, k: number, filter: MetadataPredicate | null, p: SearchParams): SlotHit[] {
+    const live = this.dir.live;
+    if (live === 0 || k <= 0) return [];
+    const kk = Math.min(k, live);
+    const deleted = this.dir.deleted;
+    const metas = this.metas;
+    const accept: SlotPredicate | null = filter ? (s) => filter(metas[s]) : null;
+    const selective = accept !== null && this.#estimate(accept) < SELECTIVE_FRACTION;
+    const exact = p.exact || this.index.type === 'flat' || live < EXACT_BELOW || selective || this.needsTraining;
+    if (this.ivf !== null && !p.exact) {
+      // IVF scans with the filter applied inside the cells; a filtered scan that comes back short retries over all.
+      const live_ = (s: number): boolean => deleted[s] === 0 && (accept === null || accept(s));
+      const scan = (nprobe: number): SlotHit[] => this.#ivfSearch(q, kk, nprobe, Math.max(p.rerank, kk), live_);
+      const hits = scan(exact ? this.ivf.nlist : p.nprobe || Math.max(8, Math.ceil(this.ivf.nlist / 8)));
+      return hits.length < kk ? scan(this.ivf.nlist) : hits;
+    }
+    const space = this.space;
+    const top = this.#top;
+    if (space === null) return this.#exactFromFloats(q, kk, deleted, accept); // disk vectors, not yet trained
+    const qo = space.setQuery(q);
+    const approximate = space !== this.floats;
+    const want = approximate ? Math.max(kk, p.rerank, p.efSearch) : kk;
+    if (exact || this.graph === null) {
+      exactSearch(space, qo, want, top, deleted, accept);
+      return approximate ? this.#rerank(q, top, kk) : drain(top, kk);
+    }
+    const ef = Math.max(p.efSearch, kk);
+    const walk = this.graph.search(qo, ef, top, this.dir.dead > 0 ? deleted : null, accept, Math.max(4 * ef * 32, live / 4));
+    if (!walk.complete || top.size < kk) {
+      // The walk under-filled (few matches reachable) or was cut short: answer exactly over the matching slots.
+      exactSearch(space, qo, want, top, deleted, accept);
+    }
+    return approximate ? this.#rerank(q, top, kk) : drain(top, kk);
+  }
+
+  /** BM25 top-k over live slots matching `filter`, best first; distance = −score. */
+  searchText(query: string, k: number, filter: MetadataPredicate | null): SlotHit[] {
+    if (this.text === null) return [];
+    const metas = this.metas;
+    const { slots, scores } = this.text.search(query, k, filter ? (s) => filter(metas[s]) : undefined);
+    return Array.from(slots, (slot, i) => ({ slot, distance: -scores[i] }));
+  }
+
+  #ivfSearch(q: Float32Array, k: number, nprobe: number, rerank: number, accept: SlotPredicate): SlotHit[] {
+    const dist = new Float64Array(rerank);
+    const { slots, scores } = this.ivf!.search(q, {
+      k, nprobe, rerank, accept,
+      exactScores: (cand) => {
+        this.#exactDistances(q, cand, cand.length, dist);
+        return Float32Array.from(cand, (_, i) => -dist[i]);
+      },
+    });
+    return Array.from(slots, (slot, i) => ({ slot, distance: -scores[i] }));
+  }
+
+  /** Re-ranks the approximate candidates in `top` on float vectors; returns the k nearest. */
+  #rerank(q: Float32Array, top: MaxHeap, k: number): SlotHit[] {
+    const n = top.size;
+    const slots = top.vals.slice(0, n);
+    const dist = new Float64Array(n);
+    this.#exactDistances(q, slots, n, dist);
+    top.clear();
+    for (let i = 0; i < n; i++) {
+      if (top.size < k) top.push(dist[i], slots[i]);
+      else if (dist[i] < top.topKey()) top.replaceTop(dist[i], slots[i]);
+    }
+    return drain(top, k);
+  }
+
+  /** Exact distances from `q` to listed slots, from the float vectors wherever they live. */
+  #exactDistances(q: Float32Array, slots: Uint32Array, n: number, out: Float64Array): void {
+    const floats = this.floats;
+    if (floats instanceof VectorStorage) {
+      floats.gather(floats.setQuery(q), slots, n, out);
+      return;
+    }
+    const row = this.#row, dim = this.dimension;
+    for (let i = 0; i < n; i++) {
+      floats.read(slots[i], row, 0);
+      out[i] = this.isL2 ? l2sq(q, 0, row, 0, dim) : 1 - dot(q, 0, row, 0, dim);
+    }
+  }
+
+  /** Exact scan reading float rows one by one (disk vectors before the index is trained: small stores). */
+  #exactFromFloats(q: Float32Array, k: number, deleted: Uint8Array, accept: SlotPredicate | null): SlotHit[] {
+    const top = this.#top;
+    top.clear();
+    const one = new Uint32Array(1), d = new Float64Array(1);
+    for (let s = 0; s < this.dir.slots; s++) {
+      if (deleted[s] !== 0 || (accept !== null && !accept(s))) continue;
+      one[0] = s;
+      this.#exactDistances(q, one, 1, d);
+      if (top.size < k) top.push(d[0], s);
+      else if (d[0] < top.topKey()) top.replaceTop(d[0], s);
+    }
+    return drain(top, k);
+  }
+
+  /** Estimated fraction of live records accepted, from an evenly spaced sample of slots. */
+  #estimate(accept: SlotPredicate): number {
+    const slots = this.dir.slots;
+    const deleted = this.dir.deleted;
+    const step = Math.max(1, Math.floor(slots / SAMPLE));
+    let seen = 0, hit = 0;
+    for (let s = 0; s < slots; s += step) {
+      if (deleted[s] !== 0) continue;
+      seen++;
+      if (accept(s)) hit++;
+    }
+    return seen === 0 ? 0 : hit / seen;
+  }
+
+  /** Bytes held in memory by vectors, codes, graph and index structures (not metadata and text). */
+  get indexBytes(): number {
+    const codes = this.space instanceof Sq8Space ? this.space.bytes : 0;
+    return this.floats.bytes + codes + (this.graph?.bytes ?? 0) + (this.ivf?.memoryBytes ?? 0) + this.dir.deleted.byteLength;
+  }
+
+  /**
+   * Builds a compacted (and, when due, retrained) copy of `old` from its live records, in time slices that yield
+   * to the event loop. Returns null when `cancelled()` turns true. With disk vectors the copy reads its rows through
+   * `old` until its first checkpoint.
+   */
+  static async rebuild(old: Collection, cancelled: () => boolean): Promise<Collection | null> {
+    const slots = old.dir.liveSlots();
+    const next = await Collection.create(old.config, slots.length);
+    await next.train(old, slots);
+    if (cancelled()) return null;
+    const disk = next.floats instanceof DiskVectors;
+    if (disk) (next.floats as DiskVectors).attachRemap(old.floats as DiskVectors, slots);
+    let sliceStart = performance.now();
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i];
+      if (disk) {
+        next.dir.assign(old.dir.ids[s]);
+        next.#adopt(i, old.texts[s], old.metas[s]);
+      } else {
+        next.upsert(old.dir.ids[s], old.#vectorOf(s), old.texts[s], old.metas[s], true);
+      }
+      if (performance.now() - sliceStart > SLICE_MS) {
+        await yieldToLoop();
+        if (cancelled()) return null;
+        sliceStart = performance.now();
+      }
+    }
+    return next;
+  }
+
+  /** Releases files held by disk vectors. */
+  close(): void {
+    if (this.floats instanceof DiskVectors) this.floats.close();
+  }
+}
+
+const SLICE_MS = 10;
+
+function drain(top: MaxHeap, k: number): SlotHit[] {
+  while (top.size > k) top.pop();
+  const out: SlotHit[] = new Array<SlotHit>(top.size);
+  for (let i = top.size - 1; i >= 0; i--) {
+    out[i] = { slot: top.topVal(), distance: top.topKey() };
+    top.pop();
+  }
+  return out;
+}
+
+const EMPTY: Metadata = Object.freeze({}) as Metadata;

@@ -1,0 +1,396 @@
+/**
+ * Hierarchical Navigable Small World graph (Malkov & Yashunin), laid out as hnswlib does it, on flat typed arrays:
+ * - level-0 links of all nodes in one `Uint32Array`, `1 + 2M` words per node (count, then neighbour slots);
+ * - upper-level links per node (only ~1/M of nodes have any), `1 + M` words per level;
+ * - vectors are not stored here: the graph reads them from the shared distance space (float or int8) by slot;
+ * - epoch-tagged visited sets from a pool, typed-array binary heaps, hnswlib's neighbour-selection heuristic.
+ *
+ * Deleted and filtered-out nodes stay in the graph as waypoints and are only kept out of results (hnswlib's
+ * markDelete + filter functor). Distances are "lower is nearer": `1 - dot` for inner product / cosine, squared L2.
+ *
+ * @internal
+ * @module
+ */
+import { MaxHeap, MinHeap } from './heap.js';
+import type { DistanceSpace } from './space.js';
+import { VisitedPool } from './visited.js';
+
+/** Graph construction parameters. @internal */
+export interface HnswParams {
+  M: number;
+  efConstruction: number;
+  seed: number;
+}
+
+/** Tells whether a slot may appear in results. @internal */
+export type SlotPredicate = (slot: number) => boolean;
+
+/** Outcome of a base-layer walk. @internal */
+export interface WalkResult {
+  /** False when the walk hit `maxVisits` before converging (caller should fall back to an exact scan). */
+  complete: boolean;
+  /** Nodes whose distance was computed. */
+  visited: number;
+}
+
+/** mulberry32: tiny deterministic PRNG so a given insert order always builds the same graph. */
+function nextRandom(state: Uint32Array): number {
+  let t = (state[0] = (state[0] + 0x6d2b79f5) >>> 0);
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+
+
+/** An HNSW graph over the slots of a {@link DistanceSpace}. @internal */
+export class HnswGraph {
+  readonly M: number;
+  readonly maxM0: number;
+  readonly efConstruction: number;
+  readonly stride0: number;
+  readonly upperStride: number;
+  readonly isL2: boolean;
+  vectors: DistanceSpace;
+  level0: Uint32Array;
+  levels: Uint8Array;
+  upper: (Uint32Array | undefined)[] = [];
+  entryPoint = -1;
+  maxLevel = -1;
+  /** Nodes inserted; they are always slots `[0, nodeCount)`. */
+  nodeCount = 0;
+  readonly #levelMult: number;
+  readonly #rng = new Uint32Array(1);
+  readonly #pool = new VisitedPool();
+  readonly #cand = new MinHeap(256);
+  readonly #top = new MaxHeap(256);
+  readonly #searchCand = new MinHeap(256);
+  readonly #nb: Uint32Array;
+  readonly #nbDist: Float64Array;
+  readonly #selDist: Float64Array;
+  #sortIds = new Uint32Array(256);
+  #sortDists = new Float64Array(256);
+  readonly #sel: Uint32Array;
+
+  constructor(vectors: DistanceSpace, isL2: boolean, params: HnswParams, capacity = 64) {
+    this.vectors = vectors;
+    this.isL2 = isL2;
+    this.M = params.M;
+    this.maxM0 = params.M * 2;
+    this.efConstruction = params.efConstruction;
+    this.stride0 = 1 + this.maxM0;
+    this.upperStride = 1 + this.M;
+    this.#levelMult = 1 / Math.log(Math.max(2, params.M));
+    this.#rng[0] = params.seed >>> 0;
+    this.level0 = new Uint32Array(Math.max(1, capacity) * this.stride0);
+    this.levels = new Uint8Array(Math.max(1, capacity));
+    this.#nb = new Uint32Array(this.maxM0 + 4);
+    this.#nbDist = new Float64Array(this.maxM0 + 4);
+    this.#sel = new Uint32Array(this.maxM0 + 1);
+    this.#selDist = new Float64Array(this.maxM0 + 1);
+  }
+
+  /** Makes room for `n` nodes (geometric growth). */
+  reserve(n: number): void {
+    const cap = this.levels.length;
+    if (n <= cap) return;
+    const next = Math.max(n, Math.ceil(cap * 1.5), 64);
+    const l0 = new Uint32Array(next * this.stride0);
+    l0.set(this.level0.subarray(0, this.nodeCount * this.stride0));
+    this.level0 = l0;
+    const lv = new Uint8Array(next);
+    lv.set(this.levels.subarray(0, this.nodeCount));
+    this.levels = lv;
+  }
+
+  /** Bytes held by the graph's arrays. */
+  get bytes(): number {
+    let b = this.level0.byteLength + this.levels.byteLength;
+    for (const u of this.upper) if (u) b += u.byteLength;
+    return b;
+  }
+
+  /** Greedy descent from the entry point to level `stopLevel + 1`'s closest node. */
+  #descend(q: number, stopLevel: number): { node: number; dist: number } {
+    const vectors = this.vectors;
+    let cur = this.entryPoint;
+    let curDist = vectors.distance(q, cur);
+    const nb = this.#nb, nbDist = this.#nbDist;
+    for (let level = this.maxLevel; level > stopLevel; level--) {
+      let changed = true;
+      while (changed) {
+        changed = false;
+        const links = this.upper[cur]!;
+        const base = (level - 1) * this.upperStride;
+        const cnt = links[base];
+        for (let j = 0; j < cnt; j++) nb[j] = links[base + 1 + j];
+        vectors.gather(q, nb, cnt, nbDist);
+        let next = cur;
+        for (let j = 0; j < cnt; j++) {
+          if (nbDist[j] < curDist) {
+            curDist = nbDist[j];
+            next = nb[j];
+          }
+        }
+        if (next !== cur) {
+          cur = next;
+          changed = true;
+        }
+      }
+    }
+    return { node: cur, dist: curDist };
+  }
+
+  /** Beam search on one level during construction: fills `top` with up to `ef` nearest nodes. */
+  #searchLayer(q: number, ep: number, epDist: number, ef: number, level: number, top: MaxHeap): void {
+    const vl = this.#pool.acquire(this.nodeCount);
+    const tag = vl.reset(this.nodeCount);
+    const tags = vl.tags;
+    const cand = this.#cand;
+    const nb = this.#nb, nbDist = this.#nbDist;
+    cand.clear();
+    top.clear();
+    top.push(epDist, ep);
+    cand.push(epDist, ep);
+    tags[ep] = tag;
+    let lower = epDist;
+    while (cand.size > 0) {
+      if (cand.topKey() > lower && top.size >= ef) break;
+      const c = cand.topVal();
+      cand.pop();
+      let links: Uint32Array, base: number;
+      if (level === 0) {
+        links = this.level0;
+        base = c * this.stride0;
+      } else {
+        links = this.upper[c]!;
+        base = (level - 1) * this.upperStride;
+      }
+      const cnt = links[base];
+      let m = 0;
+      for (let j = 1; j <= cnt; j++) {
+        const s = links[base + j];
+        if (tags[s] !== tag) {
+          tags[s] = tag;
+          nb[m++] = s;
+        }
+      }
+      this.vectors.gather(q, nb, m, nbDist);
+      for (let i = 0; i < m; i++) {
+        const d = nbDist[i];
+        if (top.size < ef || d < lower) {
+          cand.push(d, nb[i]);
+          top.push(d, nb[i]);
+          if (top.size > ef) top.pop();
+          lower = top.topKey();
+        }
+      }
+    }
+    this.#pool.release(vl);
+  }
+
+  /**
+   * hnswlib's getNeighborsByHeuristic2: from candidates sorted nearest first, keep a candidate only if it is nearer
+   * to the base than to every neighbour already kept. Writes up to `M` slots to `#sel`.
+   */
+  #heuristic(ids: Uint32Array, dists: Float64Array, n: number, M: number): number {
+    const sel = this.#sel;
+    if (n <= M) {
+      for (let i = 0; i < n; i++) sel[i] = ids[i];
+      return n;
+    }
+    const vectors = this.vectors;
+    const selDist = this.#selDist;
+    let count = 0;
+    for (let i = 0; i < n && count < M; i++) {
+      const id = ids[i], d = dists[i];
+      // Keep the candidate only if no kept neighbour is nearer to it than the base is.
+      vectors.gather(vectors.slotQuery(id, 2), sel, count, selDist);
+      let good = true;
+      for (let s = 0; s < count; s++) {
+        if (selDist[s] < d) {
+          good = false;
+          break;
+        }
+      }
+      if (good) sel[count++] = id;
+    }
+    return count;
+  }
+
+  #ensureSortScratch(n: number): void {
+    if (this.#sortIds.length < n) {
+      this.#sortIds = new Uint32Array(n * 2);
+      this.#sortDists = new Float64Array(n * 2);
+    }
+  }
+
+  /** Links of `node` at `level`: the array and the base index of its count word. */
+  #linksAt(node: number, level: number): [Uint32Array, number] {
+    return level === 0 ? [this.level0, node * this.stride0] : [this.upper[node]!, (level - 1) * this.upperStride];
+  }
+
+  /** Adds `slot` (already in the vector storage) to the graph. Slots must be inserted in increasing order. */
+  insert(slot: number): void {
+    if (slot !== this.nodeCount) throw new Error(`HNSW insert out of order: ${slot} != ${this.nodeCount}`);
+    this.reserve(slot + 1);
+    const level = Math.min(255, Math.floor(-Math.log(1 - nextRandom(this.#rng)) * this.#levelMult));
+    this.levels[slot] = level;
+    this.level0[slot * this.stride0] = 0;
+    this.upper[slot] = level > 0 ? new Uint32Array(level * this.upperStride) : undefined;
+    this.nodeCount = slot + 1;
+    if (this.entryPoint < 0) {
+      this.entryPoint = slot;
+      this.maxLevel = level;
+      return;
+    }
+    const q = this.vectors.slotQuery(slot, 0);
+    let ep = this.entryPoint;
+    let epDist = 0;
+    if (level < this.maxLevel) {
+      const r = this.#descend(q, level);
+      ep = r.node;
+      epDist = r.dist;
+    } else {
+      epDist = this.vectors.distance(q, ep);
+    }
+    const top = this.#top;
+    for (let l = Math.min(level, this.maxLevel); l >= 0; l--) {
+      this.#searchLayer(q, ep, epDist, this.efConstruction, l, top);
+      const n = top.size;
+      this.#ensureSortScratch(n);
+      const ids = this.#sortIds, dists = this.#sortDists;
+      for (let i = n - 1; i >= 0; i--) {
+        dists[i] = top.topKey();
+        ids[i] = top.topVal();
+        top.pop();
+      }
+      ep = ids[0];
+      epDist = dists[0];
+      const count = this.#heuristic(ids, dists, n, this.M);
+      const selected = this.#sel.slice(0, count);
+      const [links, base] = this.#linksAt(slot, l);
+      links[base] = count;
+      for (let i = 0; i < count; i++) links[base + 1 + i] = selected[i];
+      for (let i = 0; i < count; i++) this.#connect(selected[i], slot, l);
+    }
+    if (level > this.maxLevel) {
+      this.entryPoint = slot;
+      this.maxLevel = level;
+    }
+  }
+
+  /** Adds a back link `node → added` at `level`, shrinking `node`'s list with the heuristic when it is full. */
+  #connect(node: number, added: number, level: number): void {
+    const [links, base] = this.#linksAt(node, level);
+    const maxM = level === 0 ? this.maxM0 : this.M;
+    const cnt = links[base];
+    if (cnt < maxM) {
+      links[base + 1 + cnt] = added;
+      links[base] = cnt + 1;
+      return;
+    }
+    this.#ensureSortScratch(cnt + 1);
+    const ids = this.#sortIds, dists = this.#sortDists;
+    const nb = this.#nb, nbDist = this.#nbDist;
+    for (let i = 0; i < cnt; i++) nb[i] = links[base + 1 + i];
+    nb[cnt] = added;
+    this.vectors.gather(this.vectors.slotQuery(node, 1), nb, cnt + 1, nbDist);
+    // Insertion sort by distance to `node`: at most 2M + 1 entries.
+    for (let i = 0; i <= cnt; i++) {
+      const id = nb[i], d = nbDist[i];
+      let j = i;
+      while (j > 0 && dists[j - 1] > d) {
+        dists[j] = dists[j - 1];
+        ids[j] = ids[j - 1];
+        j--;
+      }
+      dists[j] = d;
+      ids[j] = id;
+    }
+    const count = this.#heuristic(ids, dists, cnt + 1, maxM);
+    const sel = this.#sel;
+    links[base] = count;
+    for (let i = 0; i < count; i++) links[base + 1 + i] = sel[i];
+  }
+
+  /**
+   * Query-time search: greedy descent through the upper levels, then a beam search of width `ef` on level 0 in
+   * which only slots passing `accept` (and not `deleted`) enter `top`, while every node may serve as a waypoint.
+   * Neighbour distances are computed by one gather-kernel call per expanded node.
+   *
+   * @param q - byte offset of the query in the vector arena ({@link DistanceSpace.setQuery}; normalized for cosine)
+   * @param ef - beam width (at least k)
+   * @param top - receives up to `ef` results (max-heap by distance)
+   * @param deleted - tombstone flags by slot, or null
+   * @param accept - filter predicate, or null
+   * @param maxVisits - give up (complete = false) after this many distance computations
+   */
+  search(
+    q: number, ef: number, top: MaxHeap, deleted: Uint8Array | null, accept: SlotPredicate | null,
+    maxVisits = Infinity,
+  ): WalkResult {
+    top.clear();
+    if (this.entryPoint < 0) return { complete: true, visited: 0 };
+    const { node: ep, dist: epDist } = this.#descend(q, 0);
+    const vectors = this.vectors;
+    const level0 = this.level0, stride0 = this.stride0;
+    const vl = this.#pool.acquire(this.nodeCount);
+    const tag = vl.reset(this.nodeCount);
+    const tags = vl.tags;
+    const cand = this.#searchCand;
+    cand.clear();
+    const nb = this.#nb, nbDist = this.#nbDist;
+    const filtered = deleted !== null || accept !== null;
+    const ok = (s: number): boolean => (deleted === null || deleted[s] === 0) && (accept === null || accept(s));
+    let lower = Infinity;
+    if (ok(ep)) {
+      top.push(epDist, ep);
+      lower = epDist;
+    }
+    cand.push(epDist, ep);
+    tags[ep] = tag;
+    let visited = 1;
+    let complete = true;
+    while (cand.size > 0) {
+      const cd = cand.topKey();
+      if (cd > lower && (top.size >= ef || !filtered)) break;
+      const c = cand.topVal();
+      cand.pop();
+      const base = c * stride0;
+      const cnt = level0[base];
+      let m = 0;
+      for (let j = 1; j <= cnt; j++) {
+        const s = level0[base + j];
+        if (tags[s] !== tag) {
+          tags[s] = tag;
+          nb[m++] = s;
+        }
+      }
+      vectors.gather(q, nb, m, nbDist);
+      visited += m;
+      for (let i = 0; i < m; i++) {
+        const d = nbDist[i];
+        if (top.size < ef || d < lower) {
+          const s = nb[i];
+          cand.push(d, s);
+          if (!filtered || ok(s)) {
+            top.push(d, s);
+            if (top.size > ef) top.pop();
+            lower = top.topKey();
+          }
+        }
+      }
+      if (visited > maxVisits) {
+        complete = false;
+        break;
+      }
+    }
+    this.#pool.release(vl);
+    return { complete, visited };
+  }
+
+  /** State of the level generator (persisted so a reopened graph keeps building the same way). */
+  get rngState(): number {
+    return this.#rng[0];
+  }
+}

@@ -1,0 +1,637 @@
+/**
+ * The embedded vector store: exact or HNSW search over contiguous float vectors with metadata filters, persisted
+ * to a directory as a write-ahead log plus atomic snapshots.
+ *
+ * @module
+ */
+import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { CallOptions, Metadata, MetadataValue } from '../core/contracts.js';
+import { ClosedError, DimensionMismatchError, IOError, UnsupportedError, ValidationError, AbiError } from '../core/errors.js';
+import { parseFilter } from '../core/filter.js';
+import { throwIfAborted } from '../internal/abort.js';
+import { yieldToLoop } from '../internal/yield.js';
+import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../rerank/fusion.js';
+import { Collection, resolveIndex, type CollectionConfig, type SlotHit } from './collection.js';
+import { DiskVectors } from './disk-vectors.js';
+import { compileFilterNode } from './filter-compiler.js';
+import { DirectoryLock } from './lock.js';
+import {
+  collectionFromSnapshot, collectionSections, decodeLogRecord, encodeDelete, encodeUpsert, INDEX_CODES, KNOWN_SECTIONS,
+  metricCode, metricOf, vectorsOnDisk, type LogOp,
+} from './persistence.js';
+import { readSnapshot, SectionType, writeSnapshot } from './snapshot.js';
+import type {
+  DistanceMetric, DurabilityMode, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
+  VectorStoreOptions, VectorStoreStats, WriteOptions,
+} from './types.js';
+import { toVector, validateIds, validateRecords } from './validate.js';
+import { encodeWalRecord, scanWal, WAL_HEADER, WalKind, WalWriter } from './wal.js';
+
+const SNAPSHOT_FILE = 'snapshot.abs';
+const LOG_FILE = 'wal.abw';
+const APPLY_SLICE_MS = 10;
+
+function cloneJson<T extends MetadataValue>(v: T): T {
+  if (v === null || typeof v !== 'object') return v;
+  if (Array.isArray(v)) return v.map(cloneJson) as T;
+  const out: Metadata = {};
+  for (const k in v) out[k] = cloneJson((v as Metadata)[k]);
+  return out as T;
+}
+
+function checkOptions(o: VectorStoreOptions): void {
+  if (typeof o !== 'object' || o === null) throw new ValidationError('options must be an object');
+  if (!Number.isInteger(o.dimension) || o.dimension < 1 || o.dimension > 65536) {
+    throw new ValidationError(`dimension must be an integer in [1, 65536], got ${String(o.dimension)}`);
+  }
+  if (o.metric !== undefined && metricCode(o.metric) < 0) throw new ValidationError(`unknown metric ${JSON.stringify(o.metric)}`);
+  const positive = (v: number | undefined, what: string): void => {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ValidationError(`${what} must be a positive integer`);
+  };
+  if (o.index !== undefined) {
+    const type = o.index.type;
+    if (type !== 'flat' && type !== 'hnsw' && type !== 'ivfpq') throw new ValidationError('index.type must be "flat", "hnsw" or "ivfpq"');
+    if (o.index.type === 'hnsw') {
+      const { M, efConstruction, efSearch, quantization } = o.index;
+      if (M !== undefined && (!Number.isInteger(M) || M < 2 || M > 128)) throw new ValidationError('index.M must be an integer in [2, 128]');
+      positive(efConstruction, 'index.efConstruction');
+      positive(efSearch, 'index.efSearch');
+      if (quantization !== undefined && quantization !== 'none' && quantization !== 'int8') throw new ValidationError('index.quantization must be "none" or "int8"');
+    }
+    if (o.index.type === 'ivfpq') {
+      const { nlist, m, nprobe, rerank, trainAt } = o.index;
+      positive(nlist, 'index.nlist');
+      positive(nprobe, 'index.nprobe');
+      positive(rerank, 'index.rerank');
+      positive(trainAt, 'index.trainAt');
+      positive(m, 'index.m');
+      if (m !== undefined && o.dimension % m !== 0) throw new ValidationError(`index.m (${m}) must divide the dimension (${o.dimension})`);
+    }
+  }
+  if (o.vectors !== undefined && o.vectors !== 'memory' && o.vectors !== 'disk') throw new ValidationError('vectors must be "memory" or "disk"');
+  if (o.vectors === 'disk') {
+    if (o.path === undefined) throw new ValidationError('vectors: "disk" needs a path');
+    const quantized = o.index?.type === 'ivfpq' || (o.index?.type === 'hnsw' && o.index.quantization === 'int8');
+    if (!quantized) throw new ValidationError('vectors: "disk" needs an index that keeps a compressed copy in memory: { type: "ivfpq" } or { type: "hnsw", quantization: "int8" }');
+  }
+  if (o.text !== undefined && typeof o.text !== 'boolean' && (typeof o.text !== 'object' || o.text === null)) throw new ValidationError('text must be a boolean or text index options');
+  if (o.durability !== undefined && o.durability !== 'fsync' && o.durability !== 'write') throw new ValidationError('durability must be "fsync" or "write"');
+  const t = o.compactionThreshold;
+  if (t !== undefined && !(t > 0 && t <= 1)) throw new ValidationError('compactionThreshold must be in (0, 1]');
+  if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) throw new ValidationError('path must be a non-empty string');
+}
+
+/** The settings a new store is created with. */
+function configOf(o: VectorStoreOptions, metric: DistanceMetric): CollectionConfig {
+  const text = o.text === true ? {} : o.text || null;
+  return { dimension: o.dimension, metric, index: resolveIndex(o.index), vectors: o.vectors ?? 'memory', text };
+}
+
+function isVectorLike(v: unknown): v is Float32Array | readonly number[] {
+  return Array.isArray(v) || v instanceof Float32Array;
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * An embedded, persistent vector store. Exact (`flat`) or HNSW index, cosine / dot / L2, metadata filters that never
+ * under-fill, a crash-safe write-ahead log with atomic snapshots, a cross-process write lock, and background
+ * compaction of deleted records. Without `path` it lives in memory only.
+ *
+ * Durability: a write's promise resolves once its log record is written and (by default) fsynced; see
+ * {@link DurabilityMode} and `docs/store.md`.
+ *
+ * @example
+ * ```ts
+ * const store = await VectorStore.open({ path: './data/docs', dimension: 384, metric: 'cosine',
+ *   index: { type: 'hnsw', M: 16, efConstruction: 200, efSearch: 96 } });
+ * await store.upsert([{ id: 'a', vector, text: 'hello', metadata: { lang: 'en', year: 2024 } }]);
+ * const hits = await store.search(query, { k: 10, filter: { year: { $gte: 2020 }, lang: { $in: ['en', 'de'] } } });
+ * await store.close();
+ * ```
+ */
+export class VectorStore implements ScannableBackend {
+  /** Vector length. */
+  readonly dimension: number;
+  /** Similarity measure. */
+  readonly metric: DistanceMetric;
+  /** The store directory, or `undefined` for an in-memory store. */
+  readonly path: string | undefined;
+  #c: Collection;
+  readonly #durability: DurabilityMode;
+  readonly #threshold: number;
+  readonly #snapshotBytes: number;
+  #efSearch: number;
+  #lock: DirectoryLock | undefined;
+  #wal: WalWriter | undefined;
+  #lsn = 0;
+  #lastSnapshotBytes = 0;
+  #queue: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #compaction: { ops: LogOp[]; cancelled: boolean; done: Promise<void> } | undefined;
+  #compactions = 0;
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(options: VectorStoreOptions, c: Collection) {
+    this.dimension = c.dimension;
+    this.metric = c.metric;
+    this.path = options.path;
+    this.#c = c;
+    this.#durability = options.durability ?? 'fsync';
+    this.#threshold = options.compactionThreshold ?? 0.3;
+    this.#snapshotBytes = options.snapshotLogBytes ?? 16 * 1024 * 1024;
+    this.#efSearch = c.index.efSearch;
+  }
+
+  /**
+   * Opens (or creates) a store. With `path`, takes the directory's write lock, loads the snapshot, replays the log
+   * (dropping a torn tail) and leaves the store ready; without it, creates an empty in-memory store.
+   *
+   * @param options - path, dimension, metric, index, durability
+   * @returns the open store
+   * @throws {@link ValidationError} for bad options or a metric that differs from the stored one
+   * @throws {@link DimensionMismatchError} when `dimension` differs from the stored dimension
+   * @throws {@link LockedError} when another process or another open handle holds the store
+   * @throws {@link CorruptDataError} when the snapshot or the middle of the log is damaged (nothing is loaded)
+   * @throws {@link UnsupportedError} for files written by a newer format version
+   * @throws {@link IOError} when the file system fails
+   */
+  static async open(options: VectorStoreOptions): Promise<VectorStore> {
+    checkOptions(options);
+    throwIfAborted(options.signal);
+    const metric = options.metric ?? 'cosine';
+    if (options.path === undefined) {
+      return new VectorStore(options, await Collection.create(configOf(options, metric)));
+    }
+    const dir = options.path;
+    try {
+      await mkdir(dir, { recursive: true });
+    } catch (err) {
+      throw new IOError(`cannot create store directory ${dir}`, { cause: err });
+    }
+    const lock = await DirectoryLock.acquire(dir);
+    try {
+      const store = await VectorStore.#load(options, metric, dir);
+      store.#lock = lock;
+      if (store.#durability === 'write') {
+        store.#timer = setInterval(() => void store.#exclusive(() => store.#wal?.sync()).catch(() => undefined), options.syncIntervalMs ?? 1000);
+        store.#timer.unref();
+      }
+      store.#startDueCompaction(); // e.g. an index that reached its training size just before a crash
+      return store;
+    } catch (err) {
+      await lock.release().catch(() => undefined);
+      if (err instanceof AbiError) throw err;
+      throw new IOError(`cannot open store ${dir}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  static async #load(options: VectorStoreOptions, metric: DistanceMetric, dir: string): Promise<VectorStore> {
+    const snapPath = join(dir, SNAPSHOT_FILE), logPath = join(dir, LOG_FILE);
+    for (const tmp of [`${snapPath}.tmp`, `${logPath}.tmp`]) await unlink(tmp).catch(() => undefined);
+    let c: Collection;
+    let lastLsn = 0;
+    let snapBytes = 0;
+    if (await exists(snapPath)) {
+      const snap = await readSnapshot(snapPath, KNOWN_SECTIONS, vectorsOnDisk);
+      if (snap.header.dimension !== options.dimension) throw new DimensionMismatchError(snap.header.dimension, options.dimension, `store ${dir}`);
+      const stored = metricOf(snap.header.metric);
+      if (stored === undefined) throw new UnsupportedError(`snapshot metric code ${snap.header.metric} is not supported`);
+      if (stored !== metric) throw new ValidationError(`store ${dir} uses metric ${stored}, not ${metric}`);
+      c = await collectionFromSnapshot(snap, metric, snapPath);
+      lastLsn = snap.header.lastLsn;
+      snapBytes = snap.bytes;
+    } else {
+      c = await Collection.create(configOf(options, metric));
+    }
+    const store = new VectorStore(options, c);
+    store.#lastSnapshotBytes = snapBytes;
+    if (await exists(logPath)) {
+      const scan = scanWal(await readFile(logPath), options.dimension, logPath);
+      const ops = scan.records.filter((r) => r.lsn > lastLsn).map((r) => decodeLogRecord(r, options.dimension, logPath));
+      for (const op of ops) {
+        throwIfAborted(options.signal);
+        await store.#apply(op);
+      }
+      const last = scan.records.at(-1)?.lsn ?? 0;
+      store.#lsn = Math.max(lastLsn, last);
+      store.#wal = await WalWriter.append(logPath, scan.validLength);
+    } else {
+      store.#lsn = lastLsn;
+      store.#wal = await WalWriter.create(logPath, options.dimension, lastLsn + 1);
+    }
+    return store;
+  }
+
+  /** Live records. */
+  get size(): number {
+    return this.#c.size;
+  }
+
+  /** Whether the store keeps a BM25 text index (opened with `text`), so text and hybrid searches work. */
+  get hasTextIndex(): boolean {
+    return this.#c.text !== null;
+  }
+
+  /** The index kind in use. */
+  get indexType(): 'flat' | 'hnsw' | 'ivfpq' {
+    return this.#c.index.type;
+  }
+
+  #checkOpen(): void {
+    if (this.#closed) throw new ClosedError('VectorStore');
+  }
+
+  /** Runs `fn` after every earlier write (writes, flushes and swaps are serialized; searches are not). */
+  #exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
+    const run = this.#queue.then(fn, fn);
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** Applies a logged operation to memory, yielding between time slices so searches keep flowing. */
+  async #apply(op: LogOp): Promise<void> {
+    const c = this.#c;
+    this.#compaction?.ops.push(op);
+    let slice = performance.now();
+    if (op.kind === 'upsert') {
+      for (const r of op.records) {
+        c.upsert(r.id, r.vector, r.text, r.metadata);
+        if (performance.now() - slice > APPLY_SLICE_MS) {
+          await yieldToLoop();
+          slice = performance.now();
+        }
+      }
+    } else {
+      for (const id of op.ids) c.delete(id);
+    }
+  }
+
+  async #log(kind: number, payload: Buffer): Promise<void> {
+    if (!this.#wal) return;
+    const lsn = this.#lsn + 1;
+    try {
+      await this.#wal.write(encodeWalRecord(kind, lsn, payload), this.#durability === 'fsync');
+    } catch (err) {
+      throw new IOError(`cannot append to the log of ${this.path}`, { cause: err });
+    }
+    this.#lsn = lsn;
+  }
+
+  /**
+   * Inserts or replaces records. The batch is validated whole first: on any error nothing is written. Once the
+   * promise resolves the batch is durable (see {@link DurabilityMode}) and visible to searches.
+   *
+   * @param records - the records
+   * @param options - signal (checked before the write starts; an acknowledged write is never half-applied)
+   * @throws {@link ValidationError} for empty or duplicate ids, non-finite values, non-JSON metadata
+   * @throws {@link DimensionMismatchError} for a vector of the wrong length
+   * @throws {@link ClosedError} after `close()`
+   * @throws {@link IOError} when the log cannot be written (nothing is applied)
+   */
+  async upsert(records: readonly VectorRecord[], options: WriteOptions = {}): Promise<void> {
+    this.#checkOpen();
+    const valid = validateRecords(records, this.dimension);
+    if (valid.length === 0) return;
+    await this.#exclusive(async () => {
+      throwIfAborted(options.signal); // a write accepted before close() still completes
+
+      await this.#log(WalKind.Upsert, encodeUpsert(valid, this.dimension));
+      await this.#apply({ kind: 'upsert', records: valid });
+      await this.#maintain();
+    });
+  }
+
+  /**
+   * Deletes records by id; ids that do not exist are ignored.
+   *
+   * @param ids - the ids
+   * @param options - signal
+   * @returns how many records were deleted
+   * @throws {@link ValidationError} for an empty or non-string id
+   * @throws {@link ClosedError} after `close()`
+   * @throws {@link IOError} when the log cannot be written
+   */
+  async delete(ids: readonly string[], options: WriteOptions = {}): Promise<number> {
+    this.#checkOpen();
+    const unique = validateIds(ids);
+    return this.#exclusive(async () => {
+      throwIfAborted(options.signal);
+      const present = unique.filter((id) => this.#c.dir.slotOf(id) >= 0);
+      if (present.length === 0) return 0;
+      await this.#log(WalKind.Delete, encodeDelete(present));
+      await this.#apply({ kind: 'delete', ids: present });
+      await this.#maintain();
+      return present.length;
+    });
+  }
+
+  /**
+   * Lists the ids of the live records, as they are at this moment.
+   *
+   * @param options - signal
+   * @returns the ids (in no particular order)
+   * @throws {@link ClosedError} after `close()`
+   */
+  async ids(options: CallOptions = {}): Promise<string[]> {
+    this.#checkOpen();
+    throwIfAborted(options.signal);
+    const c = this.#c;
+    return Array.from(c.dir.liveSlots(), (slot) => c.dir.ids[slot]);
+  }
+
+  /**
+   * Reads one record.
+   *
+   * @param id - the id
+   * @param options - signal
+   * @returns a copy of the record, or `undefined`
+   * @throws {@link ClosedError} after `close()`
+   */
+  async get(id: string, options: CallOptions = {}): Promise<StoredRecord | undefined> {
+    this.#checkOpen();
+    throwIfAborted(options.signal);
+    const c = this.#c;
+    const slot = typeof id === 'string' ? c.dir.slotOf(id) : -1;
+    if (slot < 0) return undefined;
+    return { id, vector: c.floats.copyOf(slot), text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+  }
+
+  /**
+   * Reads every live record in ascending id order (UTF-16 code units), in batches: the source side of
+   * {@link migrateStore}. The ids are taken when the scan starts; records deleted meanwhile are skipped.
+   *
+   * @param options - `after` (resume point), `batchSize`, signal
+   * @returns batches of record copies
+   * @throws {@link ValidationError} for a bad batch size
+   * @throws {@link ClosedError} after `close()`
+   */
+  async *scan(options: ScanOptions = {}): AsyncGenerator<StoredRecord[]> {
+    this.#checkOpen();
+    const batchSize = options.batchSize ?? 1000;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batchSize must be a positive integer');
+    const c = this.#c;
+    const after = options.after;
+    const ids = Array.from(c.dir.liveSlots(), (s) => c.dir.ids[s]).filter((id) => after === undefined || id > after);
+    ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    for (let i = 0; i < ids.length; i += batchSize) {
+      throwIfAborted(options.signal);
+      this.#checkOpen();
+      const batch: StoredRecord[] = [];
+      for (const id of ids.slice(i, i + batchSize)) {
+        const slot = this.#c.dir.slotOf(id);
+        if (slot >= 0) batch.push({ id, vector: this.#c.floats.copyOf(slot), text: this.#c.texts[slot], metadata: cloneJson(this.#c.metas[slot]) });
+      }
+      if (batch.length > 0) yield batch;
+    }
+  }
+
+  /**
+   * Finds the `k` records most similar to `vector` among those matching `filter`. HNSW and IVF-PQ answer
+   * approximately (quantized indexes re-rank their best candidates on float vectors); selective filters, small
+   * stores and `exact: true` are answered by an exact scan. Whenever at least `k` records match, `k` hits come back.
+   *
+   * @param vector - the query
+   * @param options - k, filter, efSearch, nprobe, rerank, exact, includeVectors, signal
+   * @returns hits, best first
+   * @throws {@link DimensionMismatchError} for a query of the wrong length
+   * @throws {@link ValidationError} for non-finite values or a bad `k`
+   * @throws {@link InvalidFilterError} for a malformed filter
+   * @throws {@link ClosedError} after `close()`
+   */
+  search(vector: Float32Array | readonly number[], options?: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * Searches by vector, by text (BM25 over records' `text`; the store needs `text` enabled), or both fused (hybrid).
+   * Filters apply to both sides before fusion. Scores: vector-only as {@link DistanceMetric} says, text-only the
+   * BM25 score, hybrid the fused score.
+   *
+   * @param query - vector and/or text, fusion, k, filter and the vector search options
+   * @returns hits, best first
+   * @throws {@link ValidationError} when neither `vector` nor `text` is given, or `text` without a text index
+   *
+   * @example
+   * ```ts
+   * const hits = await store.search({ vector: queryVector, text: 'error E4096', k: 10, fusion: { method: 'rrf' } });
+   * ```
+   */
+  search(query: SearchQuery): Promise<SearchHit[]>;
+  async search(arg: Float32Array | readonly number[] | SearchQuery, maybeOptions: SearchOptions = {}): Promise<SearchHit[]> {
+    this.#checkOpen();
+    const query: SearchQuery = isVectorLike(arg) ? { ...maybeOptions, vector: arg } : (arg ?? {});
+    throwIfAborted(query.signal);
+    const k = query.k ?? 10;
+    if (!Number.isInteger(k) || k < 1) throw new ValidationError(`k must be a positive integer, got ${String(k)}`);
+    const c = this.#c;
+    const params = {
+      efSearch: query.efSearch ?? this.#efSearch,
+      nprobe: query.nprobe ?? c.index.nprobe,
+      rerank: query.rerank ?? c.index.rerank,
+      exact: query.exact === true,
+    };
+    if (!Number.isInteger(params.efSearch) || params.efSearch < 1) throw new ValidationError('efSearch must be a positive integer');
+    if (!Number.isInteger(params.nprobe) || params.nprobe < 0) throw new ValidationError('nprobe must be a positive integer');
+    if (!Number.isInteger(params.rerank) || params.rerank < 1) throw new ValidationError('rerank must be a positive integer');
+    const filter = query.filter === undefined ? null : compileFilterNode(parseFilter(query.filter));
+    const hasText = query.text !== undefined;
+    if (hasText && typeof query.text !== 'string') throw new ValidationError('text must be a string');
+    if (hasText && c.text === null) throw new ValidationError('text search needs a store opened with the text option ({ text: true })');
+    if (query.vector === undefined && !hasText) throw new ValidationError('search needs a vector, a text, or both');
+    const q = query.vector === undefined ? undefined : c.prepareQuery(toVector(query.vector, this.dimension, 'query'));
+    const toHit = (slot: number, score: number): SearchHit => {
+      const hit: SearchHit = { id: c.dir.ids[slot], score, text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+      if (query.includeVectors) hit.vector = c.floats.copyOf(slot);
+      return hit;
+    };
+    if (!hasText) return c.search(q!, k, filter, params).map((h) => toHit(h.slot, c.score(h.distance)));
+    if (q === undefined) return c.searchText(query.text!, k, filter).map((h) => toHit(h.slot, -h.distance));
+    const candidates = query.candidates ?? Math.max(4 * k, 50);
+    if (!Number.isInteger(candidates) || candidates < 1) throw new ValidationError('candidates must be a positive integer');
+    const asRanked = (hits: SlotHit[], score: (d: number) => number) => hits.map((h) => ({ id: String(h.slot), score: score(h.distance) }));
+    const lists = [
+      asRanked(c.search(q, candidates, filter, params), (d) => c.score(d)),
+      asRanked(c.searchText(query.text!, candidates, filter), (d) => -d),
+    ];
+    const fusion = query.fusion ?? { method: 'rrf' };
+    let fused: FusedItem[];
+    if (fusion.method === 'rrf') {
+      fused = reciprocalRankFusion(lists, { k: fusion.k ?? 60, limit: k });
+    } else if (fusion.method === 'weighted') {
+      const alpha = fusion.alpha ?? 0.5;
+      if (!(alpha >= 0 && alpha <= 1)) throw new ValidationError(`fusion.alpha must be in [0, 1], got ${alpha}`);
+      fused = weightedScoreFusion(lists, { weights: [alpha, 1 - alpha], limit: k });
+    } else {
+      throw new ValidationError(`unknown fusion method ${JSON.stringify((fusion as { method: unknown }).method)}`);
+    }
+    return fused.map((f) => toHit(Number(f.id), f.score));
+  }
+
+  /**
+   * Counts live records.
+   *
+   * @param options - signal
+   * @returns the number of records
+   */
+  async count(options: CallOptions = {}): Promise<number> {
+    this.#checkOpen();
+    throwIfAborted(options.signal);
+    return this.#c.size;
+  }
+
+  /**
+   * Waits for earlier writes and fsyncs the log, so every acknowledged write survives power loss too (a no-op for
+   * durability `fsync`, where each write already is).
+   *
+   * @param options - signal (checked before waiting)
+   * @throws {@link IOError} when fsync fails
+   */
+  async flush(options: CallOptions = {}): Promise<void> {
+    this.#checkOpen();
+    throwIfAborted(options.signal);
+    await this.#exclusive(async () => {
+      try {
+        await this.#wal?.sync();
+      } catch (err) {
+        throw new IOError(`cannot fsync the log of ${this.path}`, { cause: err });
+      }
+    });
+  }
+
+  /**
+   * Writes a snapshot now (atomically) and restarts the log, so the next open loads without replaying.
+   *
+   * @param options - signal
+   * @throws {@link IOError} when the snapshot cannot be written (the previous snapshot and the log stay valid)
+   */
+  async checkpoint(options: CallOptions = {}): Promise<void> {
+    this.#checkOpen();
+    throwIfAborted(options.signal);
+    await this.#exclusive(() => this.#checkpoint());
+  }
+
+  async #checkpoint(force = false): Promise<void> {
+    if (!this.#wal || !this.path) return;
+    if (!force && this.#wal.size === WAL_HEADER && this.#lastSnapshotBytes > 0) return;
+    const c = this.#c;
+    const snapPath = join(this.path, SNAPSHOT_FILE), logPath = join(this.path, LOG_FILE);
+    try {
+      await this.#wal.sync();
+      const written = await writeSnapshot(snapPath, {
+        dimension: this.dimension, metric: metricCode(this.metric), indexType: INDEX_CODES[c.index.type], lastLsn: this.#lsn,
+      }, collectionSections(c));
+      this.#lastSnapshotBytes = written.bytes;
+      // Disk vectors now read from the new snapshot; the in-memory tail it absorbed is dropped.
+      if (c.floats instanceof DiskVectors) c.floats.attachFile(snapPath, written.extents.get(SectionType.Vectors)!, c.dir.slots);
+      // The snapshot now covers every logged record: start an empty log (a crash before this point replays
+      // records the snapshot already has, which are skipped by sequence number).
+      await this.#wal.close();
+      this.#wal = undefined;
+      this.#wal = await WalWriter.create(logPath, this.dimension, this.#lsn + 1);
+    } catch (err) {
+      if (!this.#wal) this.#wal = await WalWriter.append(logPath, (await stat(logPath)).size).catch(() => undefined);
+      throw new IOError(`cannot write a snapshot of ${this.path}`, { cause: err });
+    }
+  }
+
+  /** After a write: start a compaction past the dead-slot threshold; snapshot when the log has grown enough. */
+  async #maintain(): Promise<void> {
+    this.#startDueCompaction();
+    const wal = this.#wal;
+    if (wal && wal.size > Math.max(this.#snapshotBytes, this.#lastSnapshotBytes / 4)) await this.#checkpoint();
+  }
+
+  /** Starts a background compaction when the index is due for (re)training or the dead fraction passed the threshold. */
+  #startDueCompaction(): void {
+    const c = this.#c;
+    const dueForTraining = (c.needsTraining && c.size >= c.index.trainAt) || c.drifted;
+    if (!this.#compaction && (dueForTraining || (c.dir.dead > 0 && c.deadFraction > this.#threshold))) void this.#startCompaction();
+  }
+
+  #startCompaction(): Promise<void> {
+    if (this.#compaction) return this.#compaction.done;
+    const job = { ops: [] as LogOp[], cancelled: false, done: Promise.resolve() };
+    this.#compaction = job;
+    job.done = (async () => {
+      try {
+        const next = await Collection.rebuild(this.#c, () => job.cancelled || this.#closed);
+        if (!next) return;
+        await this.#exclusive(async () => {
+          if (job.cancelled) return;
+          // Writes that landed during the rebuild were applied to the old collection and recorded in job.ops.
+          this.#compaction = undefined;
+          const old = this.#c;
+          this.#c = next;
+          for (const op of job.ops) {
+            if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadata);
+            else for (const id of op.ids) next.delete(id);
+          }
+          // Memory: nothing to release. Disk: `next` reads its rows through `old` until its checkpoint re-points it.
+          void old;
+          this.#compactions++;
+          // Persist the compacted layout even when the log is empty (the old snapshot has the dead slots).
+          await this.#checkpoint(true).catch(() => undefined);
+        });
+      } finally {
+        if (this.#compaction === job) this.#compaction = undefined;
+      }
+    })();
+    return job.done;
+  }
+
+  /**
+   * Rebuilds the index from live records now (also runs automatically past `compactionThreshold`). Searches are
+   * served throughout; writes made meanwhile are carried over.
+   *
+   * @param options - signal (checked before starting)
+   */
+  async compact(options: CallOptions = {}): Promise<void> {
+    this.#checkOpen();
+    throwIfAborted(options.signal);
+    await this.#startCompaction();
+  }
+
+  /**
+   * Counters about the store.
+   *
+   * @returns sizes, dead slots, bytes and compaction state
+   */
+  stats(): VectorStoreStats {
+    const c = this.#c;
+    return {
+      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, logBytes: this.#wal?.size ?? 0,
+      compactions: this.#compactions, compacting: this.#compaction !== undefined,
+    };
+  }
+
+  /**
+   * Waits for pending writes, stops a running compaction, writes a final snapshot when the log has records,
+   * and releases the lock. Idempotent.
+   *
+   * @throws {@link IOError} when the final snapshot cannot be written (the log still holds every write)
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearInterval(this.#timer);
+    const job = this.#compaction;
+    if (job) job.cancelled = true;
+    await job?.done.catch(() => undefined);
+    try {
+      await this.#exclusive(async () => {
+        if (this.#wal && this.#wal.size > WAL_HEADER) await this.#checkpoint();
+      });
+    } finally {
+      await this.#wal?.close().catch(() => undefined);
+      this.#wal = undefined;
+      this.#c.close();
+      await this.#lock?.release().catch(() => undefined);
+    }
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Write-ahead log: an append-only file of length-prefixed, CRC32-checked records.
+ *
+ * File: a 32-byte header (`"ABIWAL\0\0"`, u32 format version, u32 dimension, f64 first LSN, u32 reserved,
+ * u32 CRC32 of the preceding 28 bytes), then records:
+ * `u32 payloadLength, u32 CRC32(payloadLength), u32 CRC32(kind..payload), u8 kind, f64 lsn, payload`.
+ * The length carries its own checksum so a damaged length is told apart from a torn write.
+ *
+ * Recovery: a record cut short at the end of the file, or the very last record failing its checksum, is a torn
+ * write from a crash: it is dropped and the file truncated there. Any other failure (a bad header, a bad record
+ * followed by more data, LSNs out of order) raises {@link CorruptDataError}; a record of an unknown kind raises
+ * {@link UnsupportedError} (written by a newer version). Record kinds are open-ended: new kinds (quantizer training,
+ * text-index updates) get new numbers.
+ *
+ * @internal
+ * @module
+ */
+import { crc32 } from 'node:zlib';
+import { open, rename, type FileHandle } from 'node:fs/promises';
+import { CorruptDataError, DimensionMismatchError, UnsupportedError } from '../core/errors.js';
+import { fsyncDir } from './fs-util.js';
+
+/** Known log record kinds. @internal */
+export const WalKind = {
+  /** A batch of records to insert or replace (u32 count, then per record: payload + vector floats). */
+  Upsert: 1,
+  /** A batch of ids to delete (u32 count, then u32-length-prefixed utf8 ids). */
+  Delete: 2,
+} as const;
+
+const MAGIC = Buffer.from('ABIWAL\0\0', 'latin1');
+const VERSION = 1;
+/** Bytes of the file header. @internal */
+export const WAL_HEADER = 32;
+const REC_HEADER = 21;
+const LEN_SALT = 0xa5a5a5a5;
+
+/** One decoded log record. @internal */
+export interface WalRecord {
+  kind: number;
+  lsn: number;
+  payload: Buffer;
+}
+
+function lenCrc(len: number): number {
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32LE(len, 0);
+  return (crc32(b) ^ LEN_SALT) >>> 0;
+}
+
+/** Builds a file header. @internal */
+export function walHeader(dimension: number, firstLsn: number): Buffer {
+  const h = Buffer.alloc(WAL_HEADER);
+  MAGIC.copy(h, 0);
+  h.writeUInt32LE(VERSION, 8);
+  h.writeUInt32LE(dimension, 12);
+  h.writeDoubleLE(firstLsn, 16);
+  h.writeUInt32LE(crc32(h.subarray(0, 28)), 28);
+  return h;
+}
+
+/** Encodes one record. @internal */
+export function encodeWalRecord(kind: number, lsn: number, payload: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(REC_HEADER + payload.length);
+  out.writeUInt32LE(payload.length, 0);
+  out.writeUInt32LE(lenCrc(payload.length), 4);
+  out.writeUInt8(kind, 12);
+  out.writeDoubleLE(lsn, 13);
+  payload.copy(out, REC_HEADER);
+  out.writeUInt32LE(crc32(out.subarray(12)), 8);
+  return out;
+}
+
+/** Result of {@link scanWal}. @internal */
+export interface WalScan {
+  records: WalRecord[];
+  /** Byte length of the valid prefix; the file should be truncated to it. */
+  validLength: number;
+  /** Whether a torn tail was found (and must be cut). */
+  torn: boolean;
+}
+
+/**
+ * Parses a whole log file.
+ *
+ * @throws {@link CorruptDataError} on mid-file damage or a bad header
+ * @throws {@link UnsupportedError} on a newer format version or unknown record kind
+ * @internal
+ */
+export function scanWal(buf: Buffer, dimension: number, file: string): WalScan {
+  if (buf.length < WAL_HEADER) throw new CorruptDataError('log header is truncated', file);
+  if (!buf.subarray(0, 8).equals(MAGIC)) throw new CorruptDataError('not an abi-sdk log (bad magic)', file);
+  if (crc32(buf.subarray(0, 28)) !== buf.readUInt32LE(28)) throw new CorruptDataError('log header checksum mismatch', file);
+  const version = buf.readUInt32LE(8);
+  if (version !== VERSION) throw new UnsupportedError(`log format version ${version} is not supported (this build reads ${VERSION})`);
+  const dim = buf.readUInt32LE(12);
+  if (dim !== dimension) throw new DimensionMismatchError(dim, dimension, `store ${file} (log)`);
+  let prevLsn = buf.readDoubleLE(16) - 1;
+  const records: WalRecord[] = [];
+  let pos = WAL_HEADER;
+  while (pos < buf.length) {
+    const rest = buf.length - pos;
+    if (rest < REC_HEADER) {
+      if (rest >= 8 && lenCrc(buf.readUInt32LE(pos)) !== buf.readUInt32LE(pos + 4) && !allZero(buf, pos)) {
+        throw new CorruptDataError(`log record at byte ${pos}: length checksum mismatch`, file);
+      }
+      return { records, validLength: pos, torn: true };
+    }
+    const len = buf.readUInt32LE(pos);
+    if (lenCrc(len) !== buf.readUInt32LE(pos + 4)) {
+      // Zeros past the last record are a torn write on file systems that extend the size before the data.
+      if (allZero(buf, pos)) return { records, validLength: pos, torn: true };
+      throw new CorruptDataError(`log record at byte ${pos}: length checksum mismatch`, file);
+    }
+    const end = pos + REC_HEADER + len;
+    if (end > buf.length) return { records, validLength: pos, torn: true };
+    if (crc32(buf.subarray(pos + 12, end)) !== buf.readUInt32LE(pos + 8)) {
+      if (end === buf.length) return { records, validLength: pos, torn: true };
+      throw new CorruptDataError(`log record at byte ${pos}: checksum mismatch`, file);
+    }
+    const kind = buf.readUInt8(pos + 12);
+    const lsn = buf.readDoubleLE(pos + 13);
+    if (kind !== WalKind.Upsert && kind !== WalKind.Delete) {
+      throw new UnsupportedError(`log record kind ${kind} is not supported by this version (${file})`);
+    }
+    if (!Number.isSafeInteger(lsn) || lsn <= prevLsn) throw new CorruptDataError(`log record at byte ${pos}: sequence number out of order`, file);
+    prevLsn = lsn;
+    records.push({ kind, lsn, payload: buf.subarray(pos + REC_HEADER, end) });
+    pos = end;
+  }
+  return { records, validLength: pos, torn: false };
+}
+
+function allZero(buf: Buffer, from: number): boolean {
+  for (let i = from; i < buf.length; i++) if (buf[i] !== 0) return false;
+  return true;
+}
+
+/** An open log file positioned at its end. @internal */
+export class WalWriter {
+  readonly path: string;
+  #fh: FileHandle;
+  #size: number;
+  #dirty = false;
+
+  private constructor(path: string, fh: FileHandle, size: number) {
+    this.path = path;
+    this.#fh = fh;
+    this.#size = size;
+  }
+
+  /** Opens an existing, already validated log for appending at `validLength` (cutting a torn tail). */
+  static async append(path: string, validLength: number): Promise<WalWriter> {
+    const fh = await open(path, 'r+');
+    const st = await fh.stat();
+    if (st.size !== validLength) {
+      await fh.truncate(validLength);
+      await fh.sync();
+    }
+    return new WalWriter(path, fh, validLength);
+  }
+
+  /** Atomically replaces the log at `path` with an empty one starting at `firstLsn` (temp file, fsync, rename). */
+  static async create(path: string, dimension: number, firstLsn: number): Promise<WalWriter> {
+    const tmp = `${path}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.write(walHeader(dimension, firstLsn), 0, WAL_HEADER, 0);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    await rename(tmp, path);
+    await fsyncDir(path);
+    return WalWriter.append(path, WAL_HEADER);
+  }
+
+  /** Bytes in the file. */
+  get size(): number {
+    return this.#size;
+  }
+
+  /** Appends an encoded record; with `sync`, waits for fdatasync. A failed write is rolled back by truncation. */
+  async write(record: Buffer, sync: boolean): Promise<void> {
+    const at = this.#size;
+    try {
+      let off = 0;
+      while (off < record.length) {
+        const { bytesWritten } = await this.#fh.write(record, off, record.length - off, at + off);
+        off += bytesWritten;
+      }
+      if (sync) await this.#fh.datasync();
+      else this.#dirty = true;
+    } catch (err) {
+      await this.#fh.truncate(at).catch(() => undefined);
+      throw err;
+    }
+    this.#size = at + record.length;
+  }
+
+  /** fdatasyncs if anything was written without sync. */
+  async sync(): Promise<void> {
+    if (!this.#dirty) return;
+    this.#dirty = false;
+    await this.#fh.datasync();
+  }
+
+  async close(): Promise<void> {
+    await this.sync();
+    await this.#fh.close();
+  }
+}
