@@ -15,6 +15,7 @@ import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../re
 import { Collection, resolveIndex, type CollectionConfig, type SlotHit } from './collection.js';
 import { DiskVectors } from './disk-vectors.js';
 import { compileFilterNode } from './filter-compiler.js';
+import { checkLineage, type SnapshotLineage } from './lineage.js';
 import { DirectoryLock } from './lock.js';
 import {
   collectionFromSnapshot, collectionSections, decodeLogRecord, encodeDelete, encodeUpsert, INDEX_CODES, KNOWN_SECTIONS,
@@ -63,6 +64,7 @@ function checkOptions(o: VectorStoreOptions): void {
     }
   }
   if (o.vectors !== undefined && o.vectors !== 'memory' && o.vectors !== 'disk') throw new ValidationError('vectors must be "memory" or "disk"');
+  if (o.recover !== undefined && o.recover !== 'fail' && o.recover !== 'open-what-is-left') throw new ValidationError('recover must be "fail" or "open-what-is-left"');
   if (o.vectors === 'disk') {
     if (o.path === undefined) throw new ValidationError('vectors: "disk" needs a path');
     const quantized = o.index?.type === 'ivfpq' || (o.index?.type === 'hnsw' && o.index.quantization === 'int8');
@@ -126,6 +128,8 @@ export class VectorStore implements ScannableBackend {
   #lock: DirectoryLock | undefined;
   #wal: WalWriter | undefined;
   #lsn = 0;
+  /** Generation of the current log (each checkpoint starts the next; see lineage.ts). */
+  #generation = 1;
   #lastSnapshotBytes = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -153,7 +157,8 @@ export class VectorStore implements ScannableBackend {
    * @throws {@link ValidationError} for bad options or a metric that differs from the stored one
    * @throws {@link DimensionMismatchError} when `dimension` differs from the stored dimension
    * @throws {@link LockedError} when another process or another open handle holds the store
-   * @throws {@link CorruptDataError} when the snapshot or the middle of the log is damaged (nothing is loaded)
+   * @throws {@link CorruptDataError} when the snapshot or the middle of the log is damaged (nothing is loaded), or
+   *   when a file the store needs is missing or belongs to another generation (unless `recover: 'open-what-is-left'`)
    * @throws {@link UnsupportedError} for files written by a newer format version
    * @throws {@link IOError} when the file system fails
    */
@@ -193,6 +198,7 @@ export class VectorStore implements ScannableBackend {
     let c: Collection;
     let lastLsn = 0;
     let snapBytes = 0;
+    let snapLineage: SnapshotLineage | null = null;
     if (await exists(snapPath)) {
       const snap = await readSnapshot(snapPath, KNOWN_SECTIONS, vectorsOnDisk);
       if (snap.header.dimension !== options.dimension) throw new DimensionMismatchError(snap.header.dimension, options.dimension, `store ${dir}`);
@@ -202,13 +208,24 @@ export class VectorStore implements ScannableBackend {
       c = await collectionFromSnapshot(snap, metric, snapPath);
       lastLsn = snap.header.lastLsn;
       snapBytes = snap.bytes;
+      snapLineage = { path: snapPath, lastLsn, logGeneration: snap.header.logGeneration, logFirstLsn: snap.header.logFirstLsn };
     } else {
       c = await Collection.create(configOf(options, metric));
     }
     const store = new VectorStore(options, c);
     store.#lastSnapshotBytes = snapBytes;
-    if (await exists(logPath)) {
-      const scan = scanWal(await readFile(logPath), options.dimension, logPath);
+    const recovering = options.recover === 'open-what-is-left';
+    const scan = (await exists(logPath)) ? scanWal(await readFile(logPath), options.dimension, logPath) : null;
+    const logLineage = scan && { path: logPath, generation: scan.generation, firstLsn: scan.firstLsn };
+    let recovered = false;
+    try {
+      checkLineage(snapLineage, logLineage, snapPath, logPath);
+    } catch (err) {
+      if (!recovering) throw err;
+      recovered = true;
+    }
+    if (scan) {
+      store.#generation = scan.generation;
       const ops = scan.records.filter((r) => r.lsn > lastLsn).map((r) => decodeLogRecord(r, options.dimension, logPath));
       for (const op of ops) {
         throwIfAborted(options.signal);
@@ -219,8 +236,12 @@ export class VectorStore implements ScannableBackend {
       store.#wal = await WalWriter.append(logPath, scan.validLength);
     } else {
       store.#lsn = lastLsn;
-      store.#wal = await WalWriter.create(logPath, options.dimension, lastLsn + 1);
+      // The log the snapshot announced (a new store's first log is generation 1).
+      store.#generation = Math.max(1, snapLineage?.logGeneration ?? 1);
+      store.#wal = await WalWriter.create(logPath, options.dimension, lastLsn + 1, store.#generation);
     }
+    // What was left is loaded: seal it as a consistent snapshot + log pair.
+    if (recovered) await store.#checkpoint(true);
     return store;
   }
 
@@ -516,8 +537,11 @@ export class VectorStore implements ScannableBackend {
     const snapPath = join(this.path, SNAPSHOT_FILE), logPath = join(this.path, LOG_FILE);
     try {
       await this.#wal.sync();
+      // The snapshot records the log that will follow it, so an open can tell when that log is missing.
+      const generation = this.#generation + 1;
       const written = await writeSnapshot(snapPath, {
         dimension: this.dimension, metric: metricCode(this.metric), indexType: INDEX_CODES[c.index.type], lastLsn: this.#lsn,
+        logGeneration: generation, logFirstLsn: this.#lsn + 1,
       }, collectionSections(c));
       this.#lastSnapshotBytes = written.bytes;
       // Disk vectors now read from the new snapshot; the in-memory tail it absorbed is dropped.
@@ -526,7 +550,8 @@ export class VectorStore implements ScannableBackend {
       // records the snapshot already has, which are skipped by sequence number).
       await this.#wal.close();
       this.#wal = undefined;
-      this.#wal = await WalWriter.create(logPath, this.dimension, this.#lsn + 1);
+      this.#wal = await WalWriter.create(logPath, this.dimension, this.#lsn + 1, generation);
+      this.#generation = generation;
     } catch (err) {
       if (!this.#wal) this.#wal = await WalWriter.append(logPath, (await stat(logPath)).size).catch(() => undefined);
       throw new IOError(`cannot write a snapshot of ${this.path}`, { cause: err });
