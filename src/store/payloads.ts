@@ -77,36 +77,6 @@ export class PayloadArena {
     this.#slots++;
   }
 
-  /** Appends slot `slot` from already encoded bytes (a snapshot's RECORDS): text bytes or null, metadata JSON bytes. */
-  appendBytes(slot: number, text: Uint8Array | null, metadataJson: Uint8Array): void {
-    if (slot !== this.#slots) throw new RangeError(`payload slot ${slot} out of order (next is ${this.#slots})`);
-    if (slot + 1 >= this.#start.length) {
-      const cap = Math.max(64, this.#textLen.length * 2);
-      const start = new Float64Array(cap + 1);
-      start.set(this.#start);
-      this.#start = start;
-      const tl = new Int32Array(cap);
-      tl.set(this.#textLen);
-      this.#textLen = tl;
-    }
-    const empty = metadataJson.length === 2 && metadataJson[0] === 0x7b && metadataJson[1] === 0x7d;
-    const metaLen = empty ? 0 : metadataJson.length;
-    this.#ensure((text?.length ?? 0) + metaLen);
-    let at = this.#len;
-    if (text) {
-      this.#arena.set(text, at);
-      at += text.length;
-    }
-    if (!empty) {
-      this.#arena.set(metadataJson, at);
-      at += metaLen;
-    }
-    this.#textLen[slot] = text ? text.length : -1;
-    this.#len = at;
-    this.#start[slot + 1] = at;
-    this.#slots++;
-  }
-
   #ensure(extra: number): void {
     if (this.#len + extra <= this.#arena.length) return;
     const next = Buffer.allocUnsafe(Math.max(this.#len + extra, Math.ceil(this.#arena.length * 1.5)));
