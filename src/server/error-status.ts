@@ -37,6 +37,11 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   CONNECTION_ERROR: 502,
   CIRCUIT_OPEN: 503,
   WORKER_CRASHED: 503,
+  REPO_NOT_FOUND: 404,
+  REVISION_NOT_FOUND: 404,
+  ENTRY_NOT_FOUND: 404,
+  GATED_REPO: 403,
+  MODEL_NOT_CACHED: 404,
 };
 
 /** TEI's `error_type` values (text-embeddings-inference `ErrorType`), plus the ones it has no name for. */
