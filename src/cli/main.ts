@@ -8,6 +8,7 @@ import { readEnv } from '../internal/env.js';
 import { KeyStore, type Role } from '../server/auth/keys.js';
 import { createServer } from '../server/server.js';
 import type { BatchReport } from '../scheduler/local-scheduler.js';
+import { isHubModelList } from '../scheduler/models.js';
 import type { InferenceService } from '../scheduler/types.js';
 import type { SchedulerServiceOptions } from './service.js';
 
@@ -24,7 +25,7 @@ export interface CliIo {
 }
 
 const USAGE = `Usage:
-  abi-sdk serve --models DIR [--port 8080] [--host 127.0.0.1] [--data-dir DIR | --no-auth]
+  abi-sdk serve --models DIR|hf:owner/name[@rev],... [--port 8080] [--host 127.0.0.1] [--data-dir DIR | --no-auth]
                 [--tls-cert FILE --tls-key FILE [--tls-client-ca FILE]]
                 [--max-body-bytes N] [--max-inputs N] [--max-tokens N] [--rpm N] [--tpm N] [--log-level info]
                 [--workers N | --devices cpu,cuda:0,...] [--max-queue 1024] [--max-wait-ms 2] [--threads N]
@@ -177,7 +178,7 @@ async function serve(argv: readonly string[], io: CliIo): Promise<number> {
   // Batches are reported to the server's metrics once the server exists.
   let observeBatch: ((b: BatchReport) => void) | undefined;
   const open = io.openService ?? (await import('./service.js')).openSchedulerService;
-  const service = await open(resolve(values.models), {
+  const service = await open(isHubModelList(values.models) ? values.models : resolve(values.models), {
     logger, devices, maxQueue: positiveInt(values['max-queue'], 'max-queue'), threads: positiveInt(values.threads, 'threads'),
     maxWaitMs, onBatch: (b) => observeBatch?.(b),
   });

@@ -9,8 +9,8 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, rename, truncate, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, open, rename, truncate, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { AbiError, ConnectionError, CorruptDataError } from '../core/errors.js';
 import { sleep, toAbortError } from '../internal/abort.js';
 import { retryDelay } from '../resilience/retry.js';
@@ -66,6 +66,7 @@ export async function downloadBlob(req: BlobRequest): Promise<BlobResult> {
     // Another process may have finished it while we waited for the lock.
     if (await fileSize(blob) !== undefined) return { transferred: 0, resumedFrom: 0, cached: true };
     const partial = `${blob}.incomplete`;
+    await fsCall(`cannot create ${dirname(blob)}`, () => mkdir(dirname(blob), { recursive: true }));
     const resumedFrom = (await fileSize(partial)) ?? 0;
     const transferred = await fetchWithResume(req, partial);
     await verify(req, partial);

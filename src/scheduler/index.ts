@@ -3,5 +3,7 @@ export {
   LocalScheduler, type BatchReport, type ModelSource, type LocalSchedulerOptions, type ScheduledEmbedOptions, type ScheduledRerankOptions,
 } from './local-scheduler.js';
 export { LocalSchedulerConnector, type LocalSchedulerConnectorOptions, type LocalSchedulerEmbedderOptions } from './connector.js';
-export { describeModel, findModels, type ModelEntry } from './models.js';
+export {
+  describeModel, findModels, type HubSourceOptions, isHubModelList, type ModelEntry, resolveModelDir, resolveModelSpec,
+} from './models.js';
 export type { InferenceService, SchedulerStats, ServedModel } from './types.js';

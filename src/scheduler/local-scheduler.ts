@@ -22,7 +22,7 @@ import {
 } from '../core/errors.js';
 import { parseDevice } from '../engine/device.js';
 import { estimateTokens } from '../resilience/batching.js';
-import { describeModel, findModels, type ModelEntry } from './models.js';
+import { describeModel, type HubSourceOptions, type ModelEntry, resolveModelDir, resolveModelSpec } from './models.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
 import type { InferenceService, SchedulerStats, ServedModel } from './types.js';
 
@@ -30,14 +30,22 @@ import type { InferenceService, SchedulerStats, ServedModel } from './types.js';
 export interface ModelSource {
   /** The id requests use. */
   id: string;
-  /** The model folder (Hugging Face layout). */
+  /**
+   * The model folder (Hugging Face layout), or a Hub model as `hf:owner/name[@revision]` (fetched into the Hugging
+   * Face cache, or found there offline; fp32 weights).
+   */
   dir: string;
 }
 
 /** Options of {@link LocalScheduler.create}. */
 export interface LocalSchedulerOptions {
-  /** A models directory (each subfolder with a config.json is a model named after it), or explicit models. */
+  /**
+   * A models directory (each subfolder with a config.json is a model named after it), a comma-separated list of
+   * `hf:owner/name[@revision]` Hub models (and folders), or explicit models.
+   */
   models: string | readonly ModelSource[];
+  /** How `hf:` models are fetched: cache folder, offline mode, endpoint, token, signal, progress. */
+  hub?: HubSourceOptions;
   /**
    * One worker thread per entry, each running its models on that device (`cpu`, `cuda`, `cuda:N`, `auto`).
    * @defaultValue one `cpu` worker per two cores (at least one)
@@ -182,7 +190,7 @@ function workerEntry(): string {
  */
 export class LocalScheduler implements InferenceService {
   readonly #models: Map<string, ModelEntry>;
-  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'devices' | 'onBatch' | 'threadsPerWorker'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
+  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'devices' | 'onBatch' | 'threadsPerWorker' | 'hub'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
   readonly #threads: number;
   readonly #workers: WorkerSlot[] = [];
   readonly #queue: Job[] = [];
@@ -217,9 +225,12 @@ export class LocalScheduler implements InferenceService {
    * @returns the running scheduler
    * @throws {@link NotFoundError} when no model folder is found
    * @throws {@link ValidationError} for a bad device or limit
+   * @throws {@link ModelNotCachedError} for an `hf:` model that is offline and not cached, and the other errors of {@link pullModel}
    */
   static async create(options: LocalSchedulerOptions): Promise<LocalScheduler> {
-    const models = typeof options.models === 'string' ? findModels(options.models) : options.models.map((m) => describeModel(m.id, m.dir));
+    const models: ModelEntry[] = [];
+    if (typeof options.models === 'string') models.push(...await resolveModelSpec(options.models, options.hub));
+    else for (const m of options.models) models.push(describeModel(m.id, await resolveModelDir(m.dir, options.hub)));
     if (models.length === 0) throw new NotFoundError('no models given');
     const devices = [...(options.devices ?? Array.from({ length: Math.max(1, Math.floor(availableParallelism() / 2)) }, () => 'cpu'))];
     if (devices.length === 0) throw new ValidationError('devices must not be empty');
