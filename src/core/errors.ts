@@ -41,6 +41,7 @@
  * | `ENTRY_NOT_FOUND` | {@link EntryNotFoundError} | the repository has no such file at that revision |
  * | `GATED_REPO` | {@link GatedRepoError} | the model is gated: accept its terms on the Hub and pass a token |
  * | `MODEL_NOT_CACHED` | {@link ModelNotCachedError} | offline, and the model is not in the local cache |
+ * | `USAGE` | {@link UsageError} | a command line or config file is malformed (unknown flag, bad value, bad field) |
  */
 export type AbiErrorCode =
   | 'INVALID_INPUT'
@@ -73,7 +74,8 @@ export type AbiErrorCode =
   | 'REVISION_NOT_FOUND'
   | 'ENTRY_NOT_FOUND'
   | 'GATED_REPO'
-  | 'MODEL_NOT_CACHED';
+  | 'MODEL_NOT_CACHED'
+  | 'USAGE';
 
 /** Options common to every {@link AbiError} constructor. */
 export interface AbiErrorOptions {
@@ -642,6 +644,27 @@ export class ModelNotCachedError extends AbiError {
       `fetch it with \`${pull}\` while online`, options);
     this.repoId = repoId;
     this.revision = revision;
+  }
+}
+
+/**
+ * A command line or configuration file is malformed: an unknown flag, a missing argument, a bad value, a config field
+ * of the wrong type. Code `USAGE`; the `abi-sdk` command line exits with status 2 on it.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError('--chunk-overlap must be smaller than --chunk-size');
+ * ```
+ */
+export class UsageError extends AbiError {
+  /**
+   * Creates the error.
+   *
+   * @param message - one line saying what is wrong and where (flag, file, field)
+   * @param options - cause
+   */
+  constructor(message: string, options: AbiErrorOptions = {}) {
+    super('USAGE', message, options);
   }
 }
 

@@ -42,6 +42,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   ENTRY_NOT_FOUND: 404,
   GATED_REPO: 403,
   MODEL_NOT_CACHED: 404,
+  USAGE: 400,
 };
 
 /** TEI's `error_type` values (text-embeddings-inference `ErrorType`), plus the ones it has no name for. */
