@@ -3,4 +3,5 @@
 export { bench } from './commands/bench.js';
 export { completion } from './commands/completion.js';
 export { keys } from './commands/keys.js';
+export { models } from './commands/models.js';
 export { serve } from './commands/serve.js';

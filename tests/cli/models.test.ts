@@ -1,0 +1,68 @@
+// `abi-sdk models pull|list|rm` in-process against the loopback Hub: plain progress lines off a TTY, the HF cache
+// layout, offline use, exit codes (0, 1 for a typed error, 2 for bad usage).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/main.js';
+import { modelDir, tempDir } from '../engine/helpers.js';
+import { type FakeHub, repoFromFolder, startFakeHub } from '../helpers/hub-server.js';
+
+const NAME = 'abi-test/tiny-bert';
+let hub: FakeHub;
+let tmp: ReturnType<typeof tempDir>;
+beforeAll(async () => {
+  tmp = tempDir('abi-cli-models-');
+  hub = await startFakeHub([repoFromFolder(NAME, modelDir('tiny-bert'))]);
+});
+afterAll(async () => {
+  await hub.close();
+  tmp.cleanup();
+});
+afterEach(() => vi.unstubAllEnvs());
+
+async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { stdout: (l) => out.push(l), stderr: (l) => err.push(l), cwd: tmp.dir });
+  return { code, out, err };
+}
+
+describe('abi-sdk models', () => {
+  it('pull downloads into the HF cache with progress, list shows it, rm removes it', async () => {
+    vi.stubEnv('HF_ENDPOINT', hub.endpoint);
+    vi.stubEnv('HF_TOKEN', '');
+    const cache = join(tmp.dir, 'hf');
+    const pulled = await cli(['models', 'pull', NAME, '--dtype', 'int8', '--cache-dir', cache]);
+    expect(pulled.err.join('\n')).toMatch(/downloading abi-test\/tiny-bert/);
+    expect(pulled.code, pulled.err.join('\n')).toBe(0);
+    const commit = hub.repos.get(NAME)!.commit;
+    expect(pulled.out[0]).toMatch(new RegExp(`^abi-test/tiny-bert@main \\(commit ${commit.slice(0, 12)}\\): 9 files, [\\d.]+ MB downloaded$`));
+    expect(existsSync(join(pulled.out[1]!, 'onnx/model_quantized.onnx'))).toBe(true);
+
+    const again = await cli(['models', 'pull', `hf:${NAME}`, '--cache-dir', cache, '--dtype', 'int8']);
+    expect(again.out[0]).toMatch(/already cached$/);
+
+    vi.stubEnv('HF_HUB_OFFLINE', '1');
+    const listed = await cli(['models', 'list', '--cache-dir', cache]);
+    expect(listed.code).toBe(0);
+    expect(listed.out[0]).toMatch(/^MODEL\s+SIZE\s+REVISIONS$/);
+    expect(listed.out[1]).toMatch(new RegExp(`^abi-test/tiny-bert\\s+[\\d.]+ MB\\s+main→${commit.slice(0, 12)}$`));
+    const json = await cli(['models', 'list', '--cache-dir', cache, '--json']);
+    expect(JSON.parse(json.out[0]!)).toMatchObject({ repoId: NAME, refs: { main: commit } });
+
+    const missing = await cli(['models', 'pull', 'abi-test/other', '--cache-dir', cache]);
+    expect(missing.code).toBe(1);
+    expect(missing.err.join('\n')).toMatch(/abi-test\/other \(revision main\) is not in the local cache.*npx abi-sdk models pull abi-test\/other.*\(MODEL_NOT_CACHED\)/);
+
+    const rm = await cli(['models', 'rm', NAME, '--cache-dir', cache]);
+    expect(rm.code).toBe(0);
+    expect((await cli(['models', 'list', '--cache-dir', cache])).out[0]).toMatch(/^no models in /);
+    expect((await cli(['models', 'rm', NAME, '--cache-dir', cache])).code).toBe(1);
+  });
+
+  it('bad usage exits 2: an unknown dtype, a malformed name', async () => {
+    expect((await cli(['models', 'pull', NAME, '--dtype', 'int4'])).code).toBe(2);
+    expect((await cli(['models', 'pull', '../etc/passwd'])).code).toBe(2);
+    expect((await cli(['models', 'rm'])).code).toBe(2);
+  });
+});
