@@ -14,7 +14,8 @@ import { type FailureContext, toConnectorError } from '../shared/errors.js';
 import {
   buildCaller, type RemoteConnectorOptions, type ResolvedEndpoint, resolveEndpoints,
 } from '../shared/options.js';
-import { RemoteEmbedder, type EmbeddingPrompts } from '../shared/remote-embedder.js';
+import type { EmbeddingPrompts } from '../../core/contracts.js';
+import { RemoteEmbedder } from '../shared/remote-embedder.js';
 import { RemoteGenerator } from '../shared/remote-generator.js';
 import { safeUrl, Secret } from '../shared/secret.js';
 import { createOpenAIClient, mapOpenAIError } from './client.js';

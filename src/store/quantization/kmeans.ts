@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
+import { yieldToLoop } from '../../internal/yield.js';
 import { KernelArena, type KernelBackend } from '../../kernels/index.js';
 
 /** Options of {@link trainKMeans}. */
@@ -66,8 +67,6 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Finds the nearest of `k` centroids for many vectors, with one kernel call per vector.
@@ -212,7 +211,7 @@ export async function trainKMeans(data: Float32Array, dim: number, options: KMea
     for (let i = 0; i < m; i++) {
       if (i % YIELD_EVERY === 0) {
         throwIfAborted(options.signal);
-        await yieldToEventLoop();
+        await yieldToLoop();
       }
       const [c, d] = nearest.nearest(points.subarray(i * dim, (i + 1) * dim));
       inertia += d;
