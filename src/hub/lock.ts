@@ -8,25 +8,12 @@
  * @module
  */
 import { link, mkdir, open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import { IOError } from '../core/errors.js';
 import { sleep, throwIfAborted } from '../internal/abort.js';
+import { type LockOwner, newLockOwner, ownerDead } from '../internal/lock-owner.js';
 
-interface LockInfo {
-  pid: number;
-  host: string;
-  token: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+type LockInfo = LockOwner;
 
 /** A held blob lock; `release()` is idempotent. @internal */
 export interface BlobLock {
@@ -48,8 +35,8 @@ export async function acquireBlobLock(
   options: { signal?: AbortSignal; staleMs?: number; onWait?: () => void } = {},
 ): Promise<BlobLock> {
   const staleMs = options.staleMs ?? 60_000;
-  const token = `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}`;
-  const info: LockInfo = { pid: process.pid, host: hostname(), token };
+  const info = newLockOwner();
+  const token = info.token;
   await mkdir(dirname(path), { recursive: true }).catch((err: unknown) => {
     throw new IOError(`cannot create ${dirname(path)}`, { cause: err });
   });
@@ -107,7 +94,7 @@ async function takeOverIfStale(path: string, staleMs: number): Promise<boolean> 
   if (!s) return true; // released meanwhile: try again at once
   const info = await readInfo(path);
   const oldEnough = Date.now() - s.mtimeMs > staleMs;
-  const dead = info !== undefined && info.host === hostname() && !alive(info.pid);
+  const dead = info !== undefined && ownerDead(info);
   // An unreadable file is a lock being written right now, unless it has been so for a long time.
   if (!dead && !oldEnough) return false;
   // Move it aside atomically, then check it is the one judged stale; a fresh lock taken meanwhile is put back.
