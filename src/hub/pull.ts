@@ -11,7 +11,7 @@ import { ConnectionError, ModelNotCachedError, ValidationError } from '../core/e
 import { throwIfAborted } from '../internal/abort.js';
 import { readEnv } from '../internal/env.js';
 import { REQUIRED_MODEL_FILES, MODEL_JSON_FILES, EXTERNAL_DATA_SUFFIXES } from '../internal/model-layout.js';
-import { fileSize, hubCacheDir, linkSnapshotFile, readRef, repoCacheDir, snapshotDir, writeRef } from './cache.js';
+import { blobPath, fileSize, hubCacheDir, linkSnapshotFile, readRef, repoCacheDir, snapshotDir, writeRef } from './cache.js';
 import { HubClient, type HubClientOptions, type HubFileMeta } from './client.js';
 import { downloadBlob } from './download.js';
 import { type HubDtype, onnxCandidates, selectModelFiles } from './files.js';
@@ -150,7 +150,10 @@ export async function pullModel(name: string, options: PullModelOptions = {}): P
   for (let i = 0; i < missing.length; i++) {
     const file = missing[i]!;
     const meta = metas[i]!;
-    let fileBytes = 0;
+    // A partial file from an interrupted run counts as present (a 200 instead of a 206 takes it back).
+    const partial = Math.min(meta.size ?? 0, (await fileSize(`${blobPath(repoDir, meta.etag)}.incomplete`)) ?? 0);
+    let fileBytes = partial;
+    bytes += partial;
     const result = await downloadBlob({
       client, url: client.fileUrl(pinned, file), ctx: { ...pinned, path: file }, cacheDir, repoDir, etag: meta.etag,
       size: meta.size, signal: options.signal,
@@ -161,7 +164,7 @@ export async function pullModel(name: string, options: PullModelOptions = {}): P
       },
     });
     if (result.cached && meta.size !== undefined) {
-      bytes += meta.size;
+      bytes += meta.size - partial;
       options.onProgress?.({ repoId: ref.repoId, file, fileBytes: meta.size, fileTotal: meta.size, bytes, totalBytes });
     }
     downloadedBytes += result.transferred;

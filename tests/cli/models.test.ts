@@ -60,6 +60,20 @@ describe('abi-sdk models', () => {
     expect((await cli(['models', 'rm', NAME, '--cache-dir', cache])).code).toBe(1);
   });
 
+  it('serve --models passes hf: names through to the service unresolved', async () => {
+    const seen: string[] = [];
+    const { AbortError } = await import('../../src/core/errors.js');
+    const code = await runCli(['serve', '--models', 'hf:abi-test/tiny-bert@main', '--no-auth'], {
+      stdout: () => {}, stderr: () => {}, cwd: tmp.dir,
+      openService: async (models) => {
+        seen.push(models);
+        throw new AbortError('stop here');
+      },
+    });
+    expect(seen).toEqual(['hf:abi-test/tiny-bert@main']);
+    expect(code).toBe(130);
+  });
+
   it('bad usage exits 2: an unknown dtype, a malformed name', async () => {
     expect((await cli(['models', 'pull', NAME, '--dtype', 'int4'])).code).toBe(2);
     expect((await cli(['models', 'pull', '../etc/passwd'])).code).toBe(2);

@@ -183,7 +183,13 @@ describe('pullModel', () => {
 
     hub.faults.throttle = undefined;
     hub.requests.length = 0;
-    const resumed = await pullModel(EMBED, opts(cacheDir));
+    const partialSize = statSync(partial).size;
+    const seen: PullProgress[] = [];
+    const resumed = await pullModel(EMBED, opts(cacheDir, { onProgress: (p) => seen.push(p) }));
+    // Progress starts from the partial file and ends at the total.
+    expect(seen[0]!.file).toBe('onnx/model.onnx');
+    expect(seen[0]!.fileBytes).toBeGreaterThan(partialSize);
+    expect(seen.at(-1)!.bytes).toBe(seen.at(-1)!.totalBytes);
     const lfs = hub.requests.filter((r) => r.origin === 'lfs');
     expect(lfs.length).toBe(1);
     expect(lfs[0]!.range).toMatch(/^bytes=[1-9]\d*-$/);
