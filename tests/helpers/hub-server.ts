@@ -44,6 +44,8 @@ export interface HubFaults {
   cut?: { path: string; afterBytes: number; times: number };
   /** Serve these files with one byte flipped (same length, wrong sha256). */
   corrupt?: Set<string>;
+  /** Answer the next `times` Hub requests whose path matches with this status (e.g. 503). */
+  fail?: { status: number; times: number; path: RegExp };
   /** Send LFS bodies in chunks of this many bytes, waiting `delayMs` between chunks. */
   throttle?: { chunkBytes: number; delayMs: number };
 }
@@ -150,6 +152,11 @@ export async function startFakeHub(repoList: HubRepo[]): Promise<FakeHub> {
     const url = new URL(req.url ?? '/', 'http://x');
     const path = decodeURIComponent(url.pathname);
     record('hub', req, path);
+    const fail = faults.fail;
+    if (fail && fail.times > 0 && fail.path.test(path)) {
+      fail.times--;
+      return error(res, fail.status, 'ServerError', 'try again later');
+    }
     void (async () => {
       const api = /^\/api\/models\/(.+)\/revision\/([^/]+)$/.exec(url.pathname);
       const resolve = /^\/(.+?)\/resolve\/([^/]+)\/(.+)$/.exec(url.pathname);

@@ -5,7 +5,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSyn
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
-  AbortError, CorruptDataError, EntryNotFoundError, GatedRepoError, ModelNotCachedError, RepoNotFoundError, RevisionNotFoundError,
+  AbortError, CorruptDataError, EntryNotFoundError, GatedRepoError, HubError, ModelNotCachedError, RepoNotFoundError, RevisionNotFoundError,
 } from '../../src/core/errors.js';
 import { LocalCrossEncoder } from '../../src/engine/cross-encoder.js';
 import { LocalEmbedder } from '../../src/engine/local-embedder.js';
@@ -41,6 +41,7 @@ afterEach(() => {
   hub.faults.cut = undefined;
   hub.faults.corrupt = undefined;
   hub.faults.throttle = undefined;
+  hub.faults.fail = undefined;
   hub.requests.length = 0;
   vi.unstubAllEnvs();
 });
@@ -157,6 +158,17 @@ describe('pullModel', () => {
     const ok = await pullModel(GATED, opts(cacheDir, { token: undefined }));
     expect(ok.commit).toBe(hub.repos.get(GATED)!.commit);
     expect(hub.requests.filter((r) => r.origin === 'lfs').every((r) => r.authorization === undefined)).toBe(true);
+  });
+
+  it('retries a 5xx from the Hub, then gives up with a retryable HubError', async () => {
+    const cacheDir = freshCache();
+    hub.faults.fail = { status: 503, times: 1, path: /^\/api\// };
+    await pullModel(EMBED, opts(cacheDir, { dtype: 'int8' }));
+    expect(hub.requests.filter((r) => r.path.startsWith('/api/')).length).toBe(2);
+    hub.faults.fail = { status: 500, times: 10, path: /resolve/ };
+    const err = await pullModel(EMBED, opts(freshCache())).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(HubError);
+    expect(err).toMatchObject({ code: 'PROVIDER_ERROR', status: 500, retryable: true, repoId: EMBED, path: 'config.json' });
   });
 
   it('aborts a slow download promptly, keeps the partial file for resuming but never loads it, then resumes', async () => {
