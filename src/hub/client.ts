@@ -41,7 +41,7 @@ export interface HubClientOptions {
   fetch?: typeof fetch;
 }
 
-/** What the Hub says about one file at a revision. @internal */
+/** What the Hub says about one file at a revision ({@link HubClient.fileMetadata}). */
 export interface HubFileMeta {
   /** The commit the revision resolved to (`X-Repo-Commit`). */
   commit: string | undefined;
@@ -51,6 +51,14 @@ export interface HubFileMeta {
   size: number | undefined;
   /** Whether the file is stored in LFS (its ETag is then its sha256). */
   lfs: boolean;
+}
+
+/** A repository's commit and file list ({@link HubClient.modelInfo}). */
+export interface HubModelInfo {
+  /** The commit sha the revision points at. */
+  sha: string;
+  /** Every file path in the repository at that commit (`siblings[].rfilename`). */
+  siblings: string[];
 }
 
 /** Context of a request, for error messages. @internal */
@@ -122,7 +130,7 @@ export class HubClient {
    * @throws {ConnectionError} when the Hub cannot be reached
    * @throws {AbortError} when `signal` fires
    */
-  async modelInfo(ref: HubModelRef, signal?: AbortSignal): Promise<{ sha: string; siblings: string[] }> {
+  async modelInfo(ref: HubModelRef, signal?: AbortSignal): Promise<HubModelInfo> {
     const url = `${this.endpoint}/api/models/${ref.repoId}/revision/${encodeURIComponent(ref.revision)}`;
     return this.#withRetry(signal, async () => {
       const { res } = await this.request(url, 'GET', ref, { signal, headers: { accept: 'application/json' } });

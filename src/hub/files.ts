@@ -12,7 +12,7 @@ import { EXTERNAL_DATA_SUFFIXES, MODEL_JSON_FILES, ONNX_DIRS, ONNX_VARIANT_FILES
 import type { HubModelRef } from './model-id.js';
 
 /** Weight precision; picks the ONNX file (`fp32` → `model.onnx`, `fp16` → `model_fp16.onnx`, `int8` → `model_quantized.onnx`, …). */
-export type HubDtype = keyof typeof ONNX_VARIANT_FILES;
+export type HubDtype = 'fp32' | 'fp16' | 'int8';
 
 /** The ONNX paths a dtype may use, in the order the engine tries them. @internal */
 export function onnxCandidates(dtype: HubDtype): string[] {

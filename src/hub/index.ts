@@ -4,7 +4,7 @@
  *
  * @module
  */
-export { HF_DEFAULT_ENDPOINT, HubClient, type HubClientOptions } from './client.js';
+export { HF_DEFAULT_ENDPOINT, HubClient, type HubClientOptions, type HubFileMeta, type HubModelInfo } from './client.js';
 export { type CachedModel, hubCacheDir, listCachedModels, removeCachedModel } from './cache.js';
 export type { HubDtype } from './files.js';
 export { DEFAULT_REVISION, type HubModelRef, isHubModelSpec, parseHubModelId } from './model-id.js';

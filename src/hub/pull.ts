@@ -12,7 +12,7 @@ import { throwIfAborted } from '../internal/abort.js';
 import { readEnv } from '../internal/env.js';
 import { REQUIRED_MODEL_FILES, MODEL_JSON_FILES, EXTERNAL_DATA_SUFFIXES } from '../internal/model-layout.js';
 import { blobPath, fileSize, hubCacheDir, linkSnapshotFile, readRef, repoCacheDir, snapshotDir, writeRef } from './cache.js';
-import { HubClient, type HubClientOptions, type HubFileMeta } from './client.js';
+import { HubClient, type HubClientOptions, type HubFileMeta, type HubModelInfo } from './client.js';
 import { downloadBlob } from './download.js';
 import { type HubDtype, onnxCandidates, selectModelFiles } from './files.js';
 import { type HubModelRef, parseHubModelId } from './model-id.js';
@@ -127,7 +127,7 @@ export async function pullModel(name: string, options: PullModelOptions = {}): P
   if (hubOffline(options.offline)) return fromCache(repoDir, ref, dtype, 'offline mode is on (HF_HUB_OFFLINE)');
 
   const client = new HubClient(options);
-  let info: { sha: string; siblings: string[] };
+  let info: HubModelInfo;
   try {
     info = await client.modelInfo(ref, options.signal);
   } catch (err) {
