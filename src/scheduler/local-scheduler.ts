@@ -383,7 +383,7 @@ export class LocalScheduler implements InferenceService {
     let lastError: unknown;
     worker.on('message', (reply: WorkerReply) => this.#onReply(slot, reply));
     worker.on('error', (err) => { lastError = err; });
-    worker.on('exit', (code) => this.#onExit(slot, lastError ?? new Error(`worker exited with code ${code}`)));
+    worker.on('exit', (code) => this.#onExit(slot, lastError ?? new WorkerCrashedError(`worker ${index} exited with code ${code}`)));
     return slot;
   }
 

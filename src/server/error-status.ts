@@ -43,6 +43,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   GATED_REPO: 403,
   MODEL_NOT_CACHED: 404,
   USAGE: 400,
+  INTERNAL: 500,
 };
 
 /** TEI's `error_type` values (text-embeddings-inference `ErrorType`), plus the ones it has no name for. */
