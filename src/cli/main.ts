@@ -65,6 +65,11 @@ export function buildProgram(io: CliIo, onExit: (code: number) => void = () => {
     onExit((await fn(ctx)) ?? EXIT.ok);
   };
   for (const command of Object.values(registry) as CliCommand[]) command.register(program, action);
+  // `--config` is accepted after the command too (`abi-sdk index . --config ci.json`): every runnable command gets it.
+  const leaves = (c: Command): Command[] => (c.commands.length ? c.commands.flatMap(leaves) : [c]);
+  for (const leaf of program.commands.flatMap(leaves)) {
+    if (!leaf.options.some((o) => o.long === '--config')) leaf.option('--config <file>', 'config file (default: ./abi.config.json when present)');
+  }
   return program;
 }
 
