@@ -12,7 +12,7 @@ let hub: FakeHub;
 let tmp: ReturnType<typeof tempDir>;
 beforeAll(async () => {
   tmp = tempDir('abi-cli-models-');
-  hub = await startFakeHub([repoFromFolder(NAME, modelDir('tiny-bert'))]);
+  hub = await startFakeHub([repoFromFolder(NAME, modelDir('tiny-bert')), repoFromFolder('abi-test/tiny-cross-encoder', modelDir('tiny-cross-encoder'))]);
 });
 afterAll(async () => {
   await hub.close();
@@ -58,6 +58,32 @@ describe('abi-sdk models', () => {
     expect(rm.code).toBe(0);
     expect((await cli(['models', 'list', '--cache-dir', cache])).out[0]).toMatch(/^no models in /);
     expect((await cli(['models', 'rm', NAME, '--cache-dir', cache])).code).toBe(1);
+  });
+
+  it('index --model and query --rerank take Hub names; query then works offline from the cache', async () => {
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    vi.stubEnv('HF_ENDPOINT', hub.endpoint);
+    vi.stubEnv('HF_TOKEN', '');
+    vi.stubEnv('HF_HUB_CACHE', join(tmp.dir, 'hf-index'));
+    const docs = join(tmp.dir, 'docs');
+    mkdirSync(docs, { recursive: true });
+    writeFileSync(join(docs, 'a.md'), 'Cats sit on mats and sleep in the sun.');
+    writeFileSync(join(docs, 'b.md'), 'Budgets and taxes were debated in congress.');
+    const indexed = await cli(['index', 'docs', '--store', 'store', '--model', NAME]);
+    expect(indexed.code, indexed.err.join('\n')).toBe(0);
+    vi.stubEnv('HF_HUB_OFFLINE', '1');
+    hub.requests.length = 0;
+    const q = await cli(['query', '--store', 'store', 'cats', '-k', '2', '--json']);
+    expect(q.code, q.err.join('\n')).toBe(0);
+    expect(q.out.map((l) => JSON.parse(l) as { source: string })).toHaveLength(2);
+    expect(hub.requests).toEqual([]);
+    // The reranker is not cached: offline, a typed error naming the pull command.
+    const r = await cli(['query', '--store', 'store', 'cats', '--rerank', 'abi-test/tiny-cross-encoder']);
+    expect(r.code).toBe(1);
+    expect(r.err.join('\n')).toMatch(/npx abi-sdk models pull abi-test\/tiny-cross-encoder.*MODEL_NOT_CACHED/);
+    vi.stubEnv('HF_HUB_OFFLINE', '');
+    const rr = await cli(['query', '--store', 'store', 'cats', '--rerank', 'hf:abi-test/tiny-cross-encoder', '--json']);
+    expect(rr.code, rr.err.join('\n')).toBe(0);
   });
 
   it('serve --models passes hf: names through to the service unresolved', async () => {
