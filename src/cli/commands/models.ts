@@ -30,6 +30,11 @@ export function formatBytes(n: number): string {
   return u === 0 ? `${v} B` : `${v.toFixed(1)} ${units[u]}`;
 }
 
+/** `~/…` is left for hubCacheDir to expand; a relative folder is taken from the working directory. */
+function cacheDirOf(cwd: string, dir: string | undefined): string | undefined {
+  return dir === undefined || dir.startsWith('~') ? dir : absolute(cwd, dir);
+}
+
 /** A bad model name or revision is a usage error (exit 2). */
 function parseName(name: string, revision?: string): HubModelRef {
   try {
@@ -61,7 +66,7 @@ export const models: CliCommand = {
         const o = ctx.command.opts<ModelsOptions>();
         const [name] = ctx.command.processedArgs as [string];
         parseName(name, o.revision);
-        const cacheDir = o.cacheDir ? absolute(ctx.cwd, o.cacheDir) : undefined;
+        const cacheDir = cacheDirOf(ctx.cwd, o.cacheDir);
         let bar: Progress | undefined;
         let shown = 0;
         try {
@@ -92,7 +97,7 @@ export const models: CliCommand = {
       .option('--json', 'print one JSON object per model')
       .action(action(async (ctx) => {
         const o = ctx.command.opts<ModelsOptions>();
-        const dir = hubCacheDir(o.cacheDir ? absolute(ctx.cwd, o.cacheDir) : undefined);
+        const dir = hubCacheDir(cacheDirOf(ctx.cwd, o.cacheDir));
         const found = await listCachedModels(dir);
         if (o.json) {
           for (const m of found) ctx.io.stdout(JSON.stringify({ ...m, lastModified: m.lastModified.toISOString() }));
@@ -121,7 +126,7 @@ export const models: CliCommand = {
         const o = ctx.command.opts<ModelsOptions>();
         const [name] = ctx.command.processedArgs as [string];
         const { repoId } = parseName(name);
-        const dir = hubCacheDir(o.cacheDir ? absolute(ctx.cwd, o.cacheDir) : undefined);
+        const dir = hubCacheDir(cacheDirOf(ctx.cwd, o.cacheDir));
         if (!(await removeCachedModel(repoId, dir))) throw new NotFoundError(`model ${repoId} is not in the cache ${dir}`);
         ctx.io.stdout(`removed ${repoId} from ${dir}`);
       }));
