@@ -9,7 +9,7 @@
  */
 import {
   AbiError, ConnectionError, EntryNotFoundError, GatedRepoError, HubError, type HubErrorOptions, RepoNotFoundError,
-  RevisionNotFoundError,
+  RevisionNotFoundError, ValidationError,
 } from '../core/errors.js';
 import { sleep, toAbortError } from '../internal/abort.js';
 import { readEnv } from '../internal/env.js';
@@ -99,7 +99,7 @@ export class HubClient {
       url = new URL(endpoint);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error('not http(s)');
     } catch (err) {
-      throw new HubError('INVALID_INPUT', `bad Hub endpoint ${JSON.stringify(endpoint)}: expected an http(s) URL`, { repoId: '', revision: '', cause: err });
+      throw new ValidationError(`bad Hub endpoint ${JSON.stringify(endpoint)}: expected an http(s) URL`, { cause: err });
     }
     this.endpoint = endpoint;
     this.#origin = url.origin;
