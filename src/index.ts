@@ -88,5 +88,6 @@ export { maximalMarginalRelevance, type MmrOptions } from './ranking/mmr.js';
 export {
   Retriever, type AddDocumentsOptions, type RetrievedHit, type RetrieveOptions, type RetrieverOptions,
 } from './rerank/retriever.js';
+export * from './hub/index.js';
 export * from './engine/index.js';
 export * from './scheduler/index.js';

@@ -4,5 +4,6 @@ export { bench } from './commands/bench.js';
 export { completion } from './commands/completion.js';
 export { index } from './commands/index.js';
 export { keys } from './commands/keys.js';
+export { models } from './commands/models.js';
 export { query } from './commands/query.js';
 export { serve } from './commands/serve.js';

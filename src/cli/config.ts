@@ -39,6 +39,10 @@ export const configSchema = z.strictObject({
     host: z.string().min(1).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   }).optional(),
+  /** `models pull|list|rm`: the Hugging Face cache folder (default: HF_HUB_CACHE, HF_HOME/hub, ~/.cache/huggingface/hub). */
+  models: z.strictObject({
+    cacheDir: path.optional(),
+  }).optional(),
 });
 
 /** A validated config file. */

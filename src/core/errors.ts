@@ -36,6 +36,11 @@
  * | `CONNECTION_ERROR` | {@link ConnectionError} | the request never got an answer (refused, reset, DNS) |
  * | `CIRCUIT_OPEN` | {@link CircuitOpenError} | the circuit breaker is open for this endpoint |
  * | `WORKER_CRASHED` | {@link WorkerCrashedError} | a scheduler worker died while running the job |
+ * | `REPO_NOT_FOUND` | {@link RepoNotFoundError} | the Hugging Face Hub has no such model repository (or it is private) |
+ * | `REVISION_NOT_FOUND` | {@link RevisionNotFoundError} | the repository has no such branch, tag or commit |
+ * | `ENTRY_NOT_FOUND` | {@link EntryNotFoundError} | the repository has no such file at that revision |
+ * | `GATED_REPO` | {@link GatedRepoError} | the model is gated: accept its terms on the Hub and pass a token |
+ * | `MODEL_NOT_CACHED` | {@link ModelNotCachedError} | offline, and the model is not in the local cache |
  * | `USAGE` | {@link UsageError} | a command line or config file is malformed (unknown flag, bad value, bad field) |
  */
 export type AbiErrorCode =
@@ -65,6 +70,11 @@ export type AbiErrorCode =
   | 'CONNECTION_ERROR'
   | 'CIRCUIT_OPEN'
   | 'WORKER_CRASHED'
+  | 'REPO_NOT_FOUND'
+  | 'REVISION_NOT_FOUND'
+  | 'ENTRY_NOT_FOUND'
+  | 'GATED_REPO'
+  | 'MODEL_NOT_CACHED'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -559,6 +569,122 @@ export class CircuitOpenError extends ConnectorError {
    */
   constructor(message: string, options: ConnectorErrorOptions) {
     super('CIRCUIT_OPEN', message, { retryable: true, ...options });
+  }
+}
+
+/** Fields of a {@link HubError}. */
+export interface HubErrorOptions extends Omit<ConnectorErrorOptions, 'provider'> {
+  /** The repository, e.g. `BAAI/bge-small-en-v1.5`. */
+  repoId: string;
+  /** The revision asked for (branch, tag or commit). */
+  revision: string;
+  /** The file inside the repository, when the error is about one file. */
+  path?: string;
+}
+
+/**
+ * An error from the Hugging Face Hub while fetching a model (provider `huggingface-hub`). The narrower subclasses
+ * say why; a plain `HubError` carries `UNAUTHORIZED` (401: no or bad token), `FORBIDDEN` (403), `PROVIDER_ERROR`
+ * (5xx, retryable) or `INVALID_RESPONSE`. Messages never contain the token.
+ */
+export class HubError extends ConnectorError {
+  /** The repository. */
+  readonly repoId: string;
+  /** The revision asked for. */
+  readonly revision: string;
+  /** The file, when the error is about one file. */
+  readonly path: string | undefined;
+  /**
+   * Creates the error.
+   *
+   * @param code - the stable code
+   * @param message - what failed, naming the model and revision
+   * @param options - repository, revision, file, HTTP status, cause
+   */
+  constructor(code: AbiErrorCode, message: string, options: HubErrorOptions) {
+    super(code, message, { ...options, provider: 'huggingface-hub' });
+    this.repoId = options.repoId;
+    this.revision = options.revision;
+    this.path = options.path;
+  }
+}
+
+/** The Hub has no such repository, or it is private and the token (if any) cannot see it. Code `REPO_NOT_FOUND`. */
+export class RepoNotFoundError extends HubError {
+  /**
+   * Creates the error.
+   *
+   * @param message - what was asked for
+   * @param options - repository, revision, status
+   */
+  constructor(message: string, options: HubErrorOptions) {
+    super('REPO_NOT_FOUND', message, options);
+  }
+}
+
+/** The repository exists but has no such branch, tag or commit. Code `REVISION_NOT_FOUND`. */
+export class RevisionNotFoundError extends HubError {
+  /**
+   * Creates the error.
+   *
+   * @param message - what was asked for
+   * @param options - repository, revision, status
+   */
+  constructor(message: string, options: HubErrorOptions) {
+    super('REVISION_NOT_FOUND', message, options);
+  }
+}
+
+/** The repository has no such file at the revision. Code `ENTRY_NOT_FOUND`. */
+export class EntryNotFoundError extends HubError {
+  /**
+   * Creates the error.
+   *
+   * @param message - what was asked for
+   * @param options - repository, revision, file, status
+   */
+  constructor(message: string, options: HubErrorOptions) {
+    super('ENTRY_NOT_FOUND', message, options);
+  }
+}
+
+/** The model is gated: accept its terms on its Hub page, then pass a token (`HF_TOKEN`). Code `GATED_REPO`. */
+export class GatedRepoError extends HubError {
+  /**
+   * Creates the error.
+   *
+   * @param message - what was asked for and what to do
+   * @param options - repository, revision, status
+   */
+  constructor(message: string, options: HubErrorOptions) {
+    super('GATED_REPO', message, options);
+  }
+}
+
+/**
+ * The model is not in the local Hugging Face cache and the Hub may not be asked (`HF_HUB_OFFLINE=1`, `offline: true`)
+ * or cannot be reached. The message names the model, the revision and the command that fetches it. Code
+ * `MODEL_NOT_CACHED`.
+ */
+export class ModelNotCachedError extends AbiError {
+  /** The repository. */
+  readonly repoId: string;
+  /** The revision asked for. */
+  readonly revision: string;
+  /**
+   * Creates the error.
+   *
+   * @param repoId - the repository
+   * @param revision - the revision
+   * @param reason - why the Hub was not asked, e.g. `HF_HUB_OFFLINE=1`
+   * @param options - cause
+   */
+  constructor(repoId: string, revision: string, reason: string, options: AbiErrorOptions = {}) {
+    const pull = `npx abi-sdk models pull ${repoId}${revision === 'main' ? '' : ` --revision ${revision}`}`;
+    super('MODEL_NOT_CACHED', `model ${repoId} (revision ${revision}) is not in the local cache and ${reason}; ` +
+      `fetch it with \`${pull}\` while online`, options);
+    this.repoId = repoId;
+    this.revision = revision;
   }
 }
 

@@ -6,6 +6,7 @@ import { linkedSignal, throwIfAborted } from '../internal/abort.js';
 import { resolveLimits, type LocalBatchingOptions } from './batcher.js';
 import { pickLoadOptions } from './local-embedder.js';
 import type { LoadedModel, ModelLoadOptions } from './loaded-model.js';
+import { pullPretrained, type PretrainedOptions } from './pretrained.js';
 import { ModelRegistry } from './registry.js';
 import { concatTokenized, type TokenizedTexts } from './tokenizer.js';
 
@@ -116,6 +117,28 @@ export class LocalCrossEncoder implements Reranker {
       throw err;
     }
   }
+  /**
+   * Loads a cross-encoder by its Hugging Face Hub name, fetching only the files the engine reads into the shared
+   * Hugging Face cache (or finding them there); see {@link LocalEmbedder.fromPretrained}.
+   *
+   * @param name - `owner/name`, optionally `hf:` prefixed and `@revision` suffixed
+   * @param options - the {@link LocalCrossEncoder.fromFolder} options plus revision, cacheDir, offline, endpoint, token, signal, onProgress
+   * @returns the cross-encoder, with the model loaded
+   * @throws {ModelNotCachedError} offline and the model is not cached
+   * @throws {RepoNotFoundError} {@link RevisionNotFoundError} {@link EntryNotFoundError} {@link GatedRepoError} {@link HubError} for Hub refusals
+   * @throws {CorruptDataError} when a download fails verification
+   * @throws {AbortError} when `signal` fires
+   * @throws {ModelLoadError} {@link UnsupportedError} {@link ValidationError} as {@link LocalCrossEncoder.fromFolder}
+   * @example
+   * ```ts
+   * const reranker = await LocalCrossEncoder.fromPretrained('Xenova/ms-marco-MiniLM-L-6-v2');
+   * ```
+   */
+  static async fromPretrained(name: string, options: LocalCrossEncoderOptions & PretrainedOptions = {}): Promise<LocalCrossEncoder> {
+    const pulled = await pullPretrained(name, options);
+    return LocalCrossEncoder.fromFolder(pulled.dir, { ...options, name: options.name ?? pulled.repoId });
+  }
+
 
   /**
    * Scores each document against the query, in document order.

@@ -18,3 +18,4 @@ export { TextTokenizer, concatTokenized, type TextTokenizerOptions, type Tokeniz
 export type { LocalBatchingOptions } from './batcher.js';
 export type { Device } from './device.js';
 export type { SessionOptions } from './session.js';
+export type { PretrainedOptions } from './pretrained.js';

@@ -9,6 +9,7 @@ import type { LoadedModel, ModelLoadOptions } from './loaded-model.js';
 import type { EmbedderFingerprint, EmbeddingPrompts } from '../core/contracts.js';
 import type { ModelDtype, PoolingStrategy, PromptPair } from './model-folder.js';
 import { l2NormalizeInPlace, poolRow } from './pooling.js';
+import { pullPretrained, type PretrainedOptions } from './pretrained.js';
 import { ModelRegistry } from './registry.js';
 import type { TokenizedTexts } from './tokenizer.js';
 
@@ -136,6 +137,31 @@ export class LocalEmbedder extends BaseEmbedder {
       if (owns) await registry.close();
       throw err;
     }
+  }
+
+  /**
+   * Loads a model by its Hugging Face Hub name: fetches the files the engine reads (config, tokenizer,
+   * sentence-transformers files, the one ONNX file the dtype picks) into the shared Hugging Face cache, or finds
+   * them there, and returns an embedder over the snapshot. Offline (`HF_HUB_OFFLINE=1` or no network) a cached
+   * model loads with no request.
+   *
+   * @param name - `owner/name`, optionally `hf:` prefixed and `@revision` suffixed
+   * @param options - the {@link LocalEmbedder.fromFolder} options plus revision, cacheDir, offline, endpoint, token, signal, onProgress
+   * @returns the embedder, with the model loaded; its `model` is the repository id unless `name` is given
+   * @throws {ModelNotCachedError} offline and the model is not cached (the message names `npx abi-sdk models pull`)
+   * @throws {RepoNotFoundError} {@link RevisionNotFoundError} {@link EntryNotFoundError} {@link GatedRepoError} {@link HubError} for Hub refusals
+   * @throws {CorruptDataError} when a download fails verification
+   * @throws {AbortError} when `signal` fires
+   * @throws {ModelLoadError} {@link UnsupportedError} {@link ValidationError} as {@link LocalEmbedder.fromFolder}
+   * @example
+   * ```ts
+   * const embedder = await LocalEmbedder.fromPretrained('BAAI/bge-small-en-v1.5', { dtype: 'int8' });
+   * const [v] = await embedder.embedDocuments(['hello']);
+   * ```
+   */
+  static async fromPretrained(name: string, options: LocalEmbedderOptions & PretrainedOptions = {}): Promise<LocalEmbedder> {
+    const pulled = await pullPretrained(name, options);
+    return LocalEmbedder.fromFolder(pulled.dir, { ...options, name: options.name ?? pulled.repoId });
   }
 
   /**

@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ModelLoadError, UnsupportedError, ValidationError } from '../core/errors.js';
+import { EXTERNAL_DATA_SUFFIXES, ONNX_DIRS, ONNX_VARIANT_FILES } from '../internal/model-layout.js';
 
 /** Weight precision of the ONNX file to load; picks the matching file of the folder. */
 export type ModelDtype = 'fp32' | 'fp16' | 'int8';
@@ -72,11 +73,7 @@ export interface ModelFolderOptions {
   maxLength?: number;
 }
 
-const VARIANT_FILES: Record<ModelDtype, string[]> = {
-  fp32: ['model.onnx'],
-  fp16: ['model_fp16.onnx'],
-  int8: ['model_quantized.onnx', 'model_int8.onnx', 'model_qint8.onnx', 'model_uint8.onnx'],
-};
+const VARIANT_FILES: Readonly<Record<ModelDtype, readonly string[]>> = ONNX_VARIANT_FILES;
 
 /** Families whose cards ask for prefixes but whose folders often carry no `prompts`. */
 const KNOWN_PROMPTS: { pattern: RegExp; prompts: PromptPair }[] = [
@@ -126,7 +123,7 @@ function chooseOnnx(dir: string, opts: ModelFolderOptions): { file: string; dtyp
     return { file, dtype };
   }
   for (const name of VARIANT_FILES[dtype]) {
-    for (const sub of ['onnx', '.']) {
+    for (const sub of ONNX_DIRS) {
       const file = join(dir, sub, name);
       if (fileSize(file) !== undefined) return { file, dtype };
     }
@@ -203,7 +200,8 @@ export function readModelFolder(dir: string, options: ModelFolderOptions = {}): 
   const sbert = readJson(abs, 'sentence_bert_config.json', false);
   const stCfg = readJson(abs, 'config_sentence_transformers.json', false);
   const { file: onnxFile, dtype } = chooseOnnx(abs, options);
-  const weightBytes = (fileSize(onnxFile) ?? 0) + (fileSize(`${onnxFile}_data`) ?? fileSize(`${onnxFile}.data`) ?? 0);
+  const dataBytes = EXTERNAL_DATA_SUFFIXES.map((s) => fileSize(`${onnxFile}${s}`)).find((n) => n !== undefined) ?? 0;
+  const weightBytes = (fileSize(onnxFile) ?? 0) + dataBytes;
 
   let pooling: PoolingStrategy | undefined;
   let excludePrompt = false;

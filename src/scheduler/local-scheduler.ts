@@ -23,7 +23,7 @@ import {
 import { parseDevice } from '../engine/device.js';
 import { estimateTokens } from '../resilience/batching.js';
 import { Drain } from '../internal/drain.js';
-import { describeModel, findModels, type ModelEntry } from './models.js';
+import { describeModel, type ModelEntry, resolveModelDir, resolveModelSpec } from './models.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
 import type {
   Batch, BatchReport, InferenceService, Job, LocalSchedulerOptions, ModelSource, ScheduledEmbedOptions, ScheduledRerankOptions,
@@ -60,7 +60,7 @@ function workerEntry(): string {
  */
 export class LocalScheduler implements InferenceService {
   readonly #models: Map<string, ModelEntry>;
-  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'devices' | 'onBatch' | 'threadsPerWorker'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
+  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'devices' | 'onBatch' | 'threadsPerWorker' | 'hub'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
   readonly #threads: number;
   readonly #workers: WorkerSlot[] = [];
   readonly #queue: Job[] = [];
@@ -95,9 +95,12 @@ export class LocalScheduler implements InferenceService {
    * @returns the running scheduler
    * @throws {@link NotFoundError} when no model folder is found
    * @throws {@link ValidationError} for a bad device or limit
+   * @throws {@link ModelNotCachedError} for an `hf:` model that is offline and not cached, and the other errors of {@link pullModel}
    */
   static async create(options: LocalSchedulerOptions): Promise<LocalScheduler> {
-    const models = typeof options.models === 'string' ? findModels(options.models) : options.models.map((m) => describeModel(m.id, m.dir));
+    const models: ModelEntry[] = [];
+    if (typeof options.models === 'string') models.push(...await resolveModelSpec(options.models, options.hub));
+    else for (const m of options.models) models.push(describeModel(m.id, await resolveModelDir(m.dir, options.hub)));
     if (models.length === 0) throw new NotFoundError('no models given');
     const devices = [...(options.devices ?? Array.from({ length: Math.max(1, Math.floor(availableParallelism() / 2)) }, () => 'cpu'))];
     if (devices.length === 0) throw new ValidationError('devices must not be empty');

@@ -5,7 +5,7 @@
  * @module
  */
 import type { DrainOptions, RerankResult } from '../core/contracts.js';
-import type { ModelEntry } from './models.js';
+import type { HubSourceOptions, ModelEntry } from './models.js';
 
 /** A model a {@link InferenceService} can run. */
 export interface ServedModel {
@@ -90,14 +90,22 @@ export interface InferenceService {
 export interface ModelSource {
   /** The id requests use. */
   id: string;
-  /** The model folder (Hugging Face layout). */
+  /**
+   * The model folder (Hugging Face layout), or a Hub model as `hf:owner/name[@revision]` (fetched into the Hugging
+   * Face cache, or found there offline; fp32 weights).
+   */
   dir: string;
 }
 
 /** Options of {@link LocalScheduler.create}. */
 export interface LocalSchedulerOptions {
-  /** A models directory (each subfolder with a config.json is a model named after it), or explicit models. */
+  /**
+   * A models directory (each subfolder with a config.json is a model named after it), a comma-separated list of
+   * `hf:owner/name[@revision]` Hub models (and folders), or explicit models.
+   */
   models: string | readonly ModelSource[];
+  /** How `hf:` models are fetched: cache folder, offline mode, endpoint, token, signal, progress. */
+  hub?: HubSourceOptions;
   /**
    * One worker thread per entry, each running its models on that device (`cpu`, `cuda`, `cuda:N`, `auto`).
    * @defaultValue one `cpu` worker per two cores (at least one)

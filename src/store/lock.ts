@@ -10,24 +10,12 @@ import { hostname } from 'node:os';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { IOError, LockedError } from '../core/errors.js';
+import { type LockOwner, processAlive } from '../internal/lock-owner.js';
 
 const REGISTRY_KEY = Symbol.for('abi-sdk.store.open-paths');
 const registry: Set<string> = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??= new Set<string>()) as Set<string>;
 
-interface LockInfo {
-  pid: number;
-  host: string;
-  token: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+type LockInfo = LockOwner;
 
 /** A held lock. @internal */
 export class DirectoryLock {
@@ -72,7 +60,7 @@ export class DirectoryLock {
         // An unreadable file may be a lock another process is writing right now: stale only once it is old.
         const stale = holder === undefined
           ? await olderThan(file, 5000)
-          : holder.host === hostname() && (holder.pid === process.pid || !alive(holder.pid));
+          : holder.host === hostname() && (holder.pid === process.pid || !processAlive(holder.pid));
         if (!stale || attempt > 0) {
           throw new LockedError(`store ${abs} is locked by process ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}`);
         }

@@ -5,6 +5,7 @@ import { KeyStore } from '../../server/auth/keys.js';
 import type { BatchReport } from '../../scheduler/types.js';
 import type { CliCommand } from '../command.js';
 import { absolute, positiveInt, setting } from '../options.js';
+import { isHubModelList } from '../../scheduler/models.js';
 
 interface ServeOptions {
   models?: string;
@@ -45,7 +46,7 @@ export const serve: CliCommand = {
   register(program, action) {
     program.command('serve')
       .description('serve every model folder under --models over HTTP (OpenAI /v1/embeddings, TEI /embed /rerank, Ollama /api/embed)')
-      .addOption(setting('--models <dir>', 'a folder of model folders (or one model folder)', { env: 'ABI_MODELS_DIR', config: 'serve.models' }))
+      .addOption(setting('--models <dir>', 'a folder of model folders (or one model folder), or hf:owner/name[@rev],... Hub models', { env: 'ABI_MODELS_DIR', config: 'serve.models' }))
       .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, port).default(8080))
       .addOption(setting('--host <host>', 'address to listen on', { env: 'ABI_HOST', config: 'serve.host' }).default('127.0.0.1'))
       .addOption(setting('--data-dir <dir>', 'data directory with the API key file (default: ./abi-data)', { env: 'ABI_DATA_DIR', config: 'dataDir' }))
@@ -77,7 +78,7 @@ export const serve: CliCommand = {
         // Batches are reported to the server's metrics once the server exists.
         let observeBatch: ((b: BatchReport) => void) | undefined;
         const open = io.openService ?? (await import('../service.js')).openSchedulerService;
-        const service = await open(absolute(ctx.cwd, o.models), {
+        const service = await open(isHubModelList(o.models) ? o.models : absolute(ctx.cwd, o.models), {
           logger, devices, maxQueue: o.maxQueue, threads: o.threads, maxWaitMs: o.maxWaitMs, onBatch: (b) => observeBatch?.(b),
         });
         const keyStore = o.auth === false ? undefined : KeyStore.open(absolute(ctx.cwd, o.dataDir ?? './abi-data'));

@@ -1,13 +1,15 @@
 // Which embedder `index` and `query` use, as one string the store remembers: `hashing[:DIM]`, `openai:MODEL`,
-// `ollama:MODEL`, or `local:MODEL` (a model folder today; a Hub name once `fromPretrained` lands — the one line in
-// `loadLocalModel`). A store is always queried with the embedder that built it.
+// `ollama:MODEL`, or `local:MODEL` (a model folder, or a Hugging Face Hub name fetched into the HF cache). A store is
+// always queried with the embedder that built it.
 import { existsSync, statSync } from 'node:fs';
+import { isAbsolute } from 'node:path';
 import type { Command } from 'commander';
 import type { Embedder } from '../../core/contracts.js';
 import { ConflictError, UsageError } from '../../core/errors.js';
 import { HashingEmbedder } from '../../embedders/hashing.js';
 import { LocalCrossEncoder } from '../../engine/cross-encoder.js';
 import { LocalEmbedder } from '../../engine/local-embedder.js';
+import { parseHubModelId } from '../../hub/model-id.js';
 import { absolute } from '../options.js';
 import type { IndexManifest } from './manifest.js';
 
@@ -75,18 +77,30 @@ export function formatEmbedderSpec(spec: EmbedderSpec): string {
 }
 
 /**
- * Loads a local model: a folder (LocalEmbedder.fromFolder). Model names (`owner/name`, `hf:owner/name`) are the Hub
- * downloader's to resolve — add `fromPretrained` here.
+ * Loads a local model: a folder (LocalEmbedder.fromFolder), else a Hugging Face Hub name (`owner/name`,
+ * `hf:owner/name[@revision]`) fetched into (or found in) the Hugging Face cache (LocalEmbedder.fromPretrained).
  *
  * @param model - folder path (absolute) or model name
  * @param signal - stops a download
  * @returns the embedder
- * @throws {@link UsageError} when the folder does not exist and names cannot be resolved yet
+ * @throws {@link UsageError} when it is neither a folder nor a model name
+ * @throws {@link ModelNotCachedError} offline and not cached, and the other Hub errors of `pullModel`
  */
 async function loadLocalModel(model: string, signal: AbortSignal | undefined): Promise<LocalEmbedder> {
-  void signal; // for the Hub download
   if (existsSync(model) && statSync(model).isDirectory()) return LocalEmbedder.fromFolder(model);
-  throw new UsageError(`model "${model}" is not a folder (a model folder with config.json, tokenizer.json and an ONNX file)`);
+  if (isHubName(model)) return LocalEmbedder.fromPretrained(model, { signal });
+  throw new UsageError(`model "${model}" is neither a folder (with config.json, tokenizer.json and an ONNX file) nor a Hub name (owner/name)`);
+}
+
+/** Whether a string that is not a folder reads as a Hub model name. */
+function isHubName(model: string): boolean {
+  if (isAbsolute(model)) return false;
+  try {
+    parseHubModelId(model);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**
@@ -118,20 +132,20 @@ export async function openEmbedder(spec: EmbedderSpec, signal?: AbortSignal): Pr
 }
 
 /**
- * Loads a local cross-encoder for `query --rerank`: a folder (LocalCrossEncoder.fromFolder); Hub names are the
- * downloader's to resolve, as in `loadLocalModel`.
+ * Loads a local cross-encoder for `query --rerank`: a folder (LocalCrossEncoder.fromFolder), else a Hub name
+ * (LocalCrossEncoder.fromPretrained), as in `loadLocalModel`.
  *
  * @param model - folder path or model name
  * @param cwd - for relative folders
  * @param signal - stops a download
  * @returns the reranker
- * @throws {@link UsageError} when the folder does not exist
+ * @throws {@link UsageError} when it is neither a folder nor a model name
  */
 export async function openReranker(model: string, cwd: string, signal?: AbortSignal): Promise<LocalCrossEncoder> {
-  void signal; // for the Hub download
   const dir = absolute(cwd, model);
   if (existsSync(dir) && statSync(dir).isDirectory()) return LocalCrossEncoder.fromFolder(dir);
-  throw new UsageError(`--rerank "${model}" is not a folder (a cross-encoder model folder with config.json, tokenizer.json and an ONNX file)`);
+  if (isHubName(model)) return LocalCrossEncoder.fromPretrained(model, { signal });
+  throw new UsageError(`--rerank "${model}" is neither a cross-encoder folder (config.json, tokenizer.json, an ONNX file) nor a Hub name (owner/name)`);
 }
 
 /**
