@@ -36,6 +36,7 @@
  * | `CONNECTION_ERROR` | {@link ConnectionError} | the request never got an answer (refused, reset, DNS) |
  * | `CIRCUIT_OPEN` | {@link CircuitOpenError} | the circuit breaker is open for this endpoint |
  * | `WORKER_CRASHED` | {@link WorkerCrashedError} | a scheduler worker died while running the job |
+ * | `MODEL_MISMATCH` | {@link ModelMismatchError} | an artifact (e.g. a trained adapter) belongs to another base model |
  */
 export type AbiErrorCode =
   | 'INVALID_INPUT'
@@ -63,7 +64,8 @@ export type AbiErrorCode =
   | 'INVALID_RESPONSE'
   | 'CONNECTION_ERROR'
   | 'CIRCUIT_OPEN'
-  | 'WORKER_CRASHED';
+  | 'WORKER_CRASHED'
+  | 'MODEL_MISMATCH';
 
 /** Options common to every {@link AbiError} constructor. */
 export interface AbiErrorOptions {
@@ -113,6 +115,34 @@ export class ValidationError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('INVALID_INPUT', message, options);
+  }
+}
+
+/**
+ * A data file (e.g. training pairs as JSONL) has a malformed record. Code `INVALID_INPUT`; `line` says where.
+ *
+ * @example
+ * ```ts
+ * try { await readPairsJsonl('pairs.jsonl'); } catch (err) { if (err instanceof DataFormatError) console.log(err.line); }
+ * ```
+ */
+export class DataFormatError extends ValidationError {
+  /** 1-based line number of the bad record. */
+  readonly line: number;
+  /** The file (or source name) it came from. */
+  readonly source: string;
+  /**
+   * Creates the error.
+   *
+   * @param message - what is wrong with the record
+   * @param source - the file or source name
+   * @param line - 1-based line number
+   * @param options - cause
+   */
+  constructor(message: string, source: string, line: number, options: AbiErrorOptions = {}) {
+    super(`${source}:${line}: ${message}`, options);
+    this.line = line;
+    this.source = source;
   }
 }
 
@@ -516,6 +546,35 @@ export class CircuitOpenError extends ConnectorError {
    */
   constructor(message: string, options: ConnectorErrorOptions) {
     super('CIRCUIT_OPEN', message, { retryable: true, ...options });
+  }
+}
+
+/**
+ * An artifact was made for another model: a trained adapter loaded on top of a base embedder whose id, dimension or
+ * output differ from the one it was trained on. Code `MODEL_MISMATCH`.
+ *
+ * @example
+ * ```ts
+ * try { new AdaptedEmbedder(base, loaded); } catch (err) { if (err instanceof ModelMismatchError) console.log(err.expected); }
+ * ```
+ */
+export class ModelMismatchError extends AbiError {
+  /** What the artifact expects (e.g. `minilm-l6 (384-d)`). */
+  readonly expected: string;
+  /** What was given. */
+  readonly actual: string;
+  /**
+   * Creates the error.
+   *
+   * @param message - what does not match
+   * @param expected - the artifact's model
+   * @param actual - the given model
+   * @param options - cause
+   */
+  constructor(message: string, expected: string, actual: string, options: AbiErrorOptions = {}) {
+    super('MODEL_MISMATCH', message, options);
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 
