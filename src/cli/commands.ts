@@ -4,3 +4,4 @@ export { bench } from './commands/bench.js';
 export { completion } from './commands/completion.js';
 export { keys } from './commands/keys.js';
 export { serve } from './commands/serve.js';
+export { train } from './commands/train.js';
