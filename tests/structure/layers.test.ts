@@ -17,7 +17,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/server'],
   ['src/scheduler'],
   ['src/engine', 'src/backends', 'src/cache'],
-  ['src/rerank', 'src/connectors', 'src/embedders'],
+  ['src/rerank', 'src/connectors', 'src/embedders', 'src/training'],
   ['src/store'],
   ['src/ranking'],
   ['src/resilience'],
