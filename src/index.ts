@@ -91,3 +91,4 @@ export {
 export * from './hub/index.js';
 export * from './engine/index.js';
 export * from './scheduler/index.js';
+export * from './training/index.js';

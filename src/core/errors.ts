@@ -41,6 +41,7 @@
  * | `ENTRY_NOT_FOUND` | {@link EntryNotFoundError} | the repository has no such file at that revision |
  * | `GATED_REPO` | {@link GatedRepoError} | the model is gated: accept its terms on the Hub and pass a token |
  * | `MODEL_NOT_CACHED` | {@link ModelNotCachedError} | offline, and the model is not in the local cache |
+ * | `MODEL_MISMATCH` | {@link ModelMismatchError} | an artifact (e.g. a trained adapter) belongs to another base model |
  * | `USAGE` | {@link UsageError} | a command line or config file is malformed (unknown flag, bad value, bad field) |
  */
 export type AbiErrorCode =
@@ -75,6 +76,7 @@ export type AbiErrorCode =
   | 'ENTRY_NOT_FOUND'
   | 'GATED_REPO'
   | 'MODEL_NOT_CACHED'
+  | 'MODEL_MISMATCH'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -126,6 +128,34 @@ export class ValidationError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('INVALID_INPUT', message, options);
+  }
+}
+
+/**
+ * A data file (e.g. training pairs as JSONL) has a malformed record. Code `INVALID_INPUT`; `line` says where.
+ *
+ * @example
+ * ```ts
+ * try { await readPairsJsonl('pairs.jsonl'); } catch (err) { if (err instanceof DataFormatError) console.log(err.line); }
+ * ```
+ */
+export class DataFormatError extends ValidationError {
+  /** 1-based line number of the bad record. */
+  readonly line: number;
+  /** The file (or source name) it came from. */
+  readonly source: string;
+  /**
+   * Creates the error.
+   *
+   * @param message - what is wrong with the record
+   * @param source - the file or source name
+   * @param line - 1-based line number
+   * @param options - cause
+   */
+  constructor(message: string, source: string, line: number, options: AbiErrorOptions = {}) {
+    super(`${source}:${line}: ${message}`, options);
+    this.line = line;
+    this.source = source;
   }
 }
 
@@ -685,6 +715,35 @@ export class ModelNotCachedError extends AbiError {
       `fetch it with \`${pull}\` while online`, options);
     this.repoId = repoId;
     this.revision = revision;
+  }
+}
+
+/**
+ * An artifact was made for another model: a trained adapter loaded on top of a base embedder whose id, dimension or
+ * output differ from the one it was trained on. Code `MODEL_MISMATCH`.
+ *
+ * @example
+ * ```ts
+ * try { new AdaptedEmbedder(base, loaded); } catch (err) { if (err instanceof ModelMismatchError) console.log(err.expected); }
+ * ```
+ */
+export class ModelMismatchError extends AbiError {
+  /** What the artifact expects (e.g. `minilm-l6 (384-d)`). */
+  readonly expected: string;
+  /** What was given. */
+  readonly actual: string;
+  /**
+   * Creates the error.
+   *
+   * @param message - what does not match
+   * @param expected - the artifact's model
+   * @param actual - the given model
+   * @param options - cause
+   */
+  constructor(message: string, expected: string, actual: string, options: AbiErrorOptions = {}) {
+    super('MODEL_MISMATCH', message, options);
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 

@@ -42,6 +42,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   ENTRY_NOT_FOUND: 404,
   GATED_REPO: 403,
   MODEL_NOT_CACHED: 404,
+  MODEL_MISMATCH: 409,
   USAGE: 400,
   INTERNAL: 500,
 };

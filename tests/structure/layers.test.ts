@@ -16,7 +16,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/cli'],
   ['src/server'],
   ['src/scheduler'],
-  ['src/engine', 'src/backends', 'src/cache'],
+  ['src/engine', 'src/backends', 'src/cache', 'src/training'],
   ['src/rerank', 'src/connectors', 'src/embedders', 'src/hub'],
   ['src/store'],
   ['src/ranking'],
