@@ -36,6 +36,7 @@
  * | `CONNECTION_ERROR` | {@link ConnectionError} | the request never got an answer (refused, reset, DNS) |
  * | `CIRCUIT_OPEN` | {@link CircuitOpenError} | the circuit breaker is open for this endpoint |
  * | `WORKER_CRASHED` | {@link WorkerCrashedError} | a scheduler worker died while running the job |
+ * | `INVALID_UPDATE` | {@link InvalidUpdateError} | a federated client's model update has the wrong shape, round or non-finite values |
  */
 export type AbiErrorCode =
   | 'INVALID_INPUT'
@@ -63,7 +64,8 @@ export type AbiErrorCode =
   | 'INVALID_RESPONSE'
   | 'CONNECTION_ERROR'
   | 'CIRCUIT_OPEN'
-  | 'WORKER_CRASHED';
+  | 'WORKER_CRASHED'
+  | 'INVALID_UPDATE';
 
 /** Options common to every {@link AbiError} constructor. */
 export interface AbiErrorOptions {
@@ -336,6 +338,27 @@ export class WorkerCrashedError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('WORKER_CRASHED', message, { retryable: true, ...options });
+  }
+}
+
+/**
+ * A federated client's model update was refused: wrong length or layout, NaN/Inf values, a frame that does not
+ * decode, or an update for a round or attempt that is not open. Code `INVALID_UPDATE` (HTTP 422). The update is
+ * dropped; the round goes on with the other clients.
+ */
+export class InvalidUpdateError extends AbiError {
+  /** Why the update was refused, e.g. `shape`, `non-finite`, `round`, `frame`. */
+  readonly reason: 'shape' | 'non-finite' | 'round' | 'frame' | 'duplicate' | 'participant';
+  /**
+   * Creates the error.
+   *
+   * @param reason - the failed check
+   * @param message - what is wrong
+   * @param options - cause
+   */
+  constructor(reason: InvalidUpdateError['reason'], message: string, options: AbiErrorOptions = {}) {
+    super('INVALID_UPDATE', message, options);
+    this.reason = reason;
   }
 }
 
