@@ -36,6 +36,12 @@ export interface FederatedCoordinatorOptions {
    */
   quorum?: number;
   /**
+   * A round closes before its deadline only once at least this many clients have joined (so the first round does not
+   * close on the first few to connect); at the deadline, `quorum` updates suffice.
+   * @defaultValue `quorum`
+   */
+  minClients?: number;
+  /**
    * How long each phase of a round waits for clients, in milliseconds. A round closes early once every active
    * client has sent its update.
    * @defaultValue 60_000
@@ -156,7 +162,7 @@ export class FederatedCoordinator {
   readonly quorum: number;
   /** The round a restart resumed at (undefined for a fresh run). */
   readonly resumedAt: number | undefined;
-  readonly #opts: Required<Pick<FederatedCoordinatorOptions, 'dir' | 'roundTimeoutMs' | 'clip' | 'keepCheckpoints'>>;
+  readonly #opts: Required<Pick<FederatedCoordinatorOptions, 'dir' | 'roundTimeoutMs' | 'clip' | 'keepCheckpoints' | 'minClients'>>;
   readonly #model: JsonValue;
   readonly #now: () => number;
   readonly #onRound: ((s: RoundSummary) => void) | undefined;
@@ -194,7 +200,7 @@ export class FederatedCoordinator {
     this.resumedAt = state.resumed ? state.completed + 1 : undefined;
     this.#opts = {
       dir: options.dir, roundTimeoutMs: options.roundTimeoutMs ?? 60_000, clip: options.clip ?? 16,
-      keepCheckpoints: options.keepCheckpoints ?? 3,
+      keepCheckpoints: options.keepCheckpoints ?? 3, minClients: options.minClients ?? this.quorum,
     };
     this.#model = options.model ?? null;
     this.#now = options.now ?? Date.now;
@@ -225,7 +231,10 @@ export class FederatedCoordinator {
   static async open(options: FederatedCoordinatorOptions): Promise<FederatedCoordinator> {
     if (!options?.dir) throw new ValidationError('FederatedCoordinator needs a dir');
     if (!Number.isInteger(options.rounds) || options.rounds < 1) throw new ValidationError('rounds must be a positive integer');
-    if (options.quorum !== undefined && (!Number.isInteger(options.quorum) || options.quorum < 1)) throw new ValidationError('quorum must be a positive integer');
+    for (const k of ['quorum', 'minClients'] as const) {
+      const v = options[k];
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new ValidationError(`${k} must be a positive integer`);
+    }
     if (options.roundTimeoutMs !== undefined && !(options.roundTimeoutMs > 0)) throw new ValidationError('roundTimeoutMs must be positive');
     if (options.clip !== undefined && !(options.clip > 0 && Number.isFinite(options.clip))) throw new ValidationError('clip must be a positive number');
     const layout = layoutOf(options.initial);
@@ -523,6 +532,7 @@ export class FederatedCoordinator {
 
   /** Closes the phase early when everyone expected is in. */
   #maybeAdvance(): void {
+    if (this.#clients.size < this.#opts.minClients) return;
     if (this.secure && this.#phase === 'collect') {
       const active = this.#active();
       if (this.#commits.size >= this.quorum && active.every((c) => this.#commits.has(c.id))) this.#startMasked();
