@@ -90,3 +90,4 @@ export {
 } from './rerank/retriever.js';
 export * from './engine/index.js';
 export * from './scheduler/index.js';
+export * from './training/index.js';

@@ -1,0 +1,17 @@
+/**
+ * Embedding adapters trained on the user's own pairs: the adapter, its trainer (local and one federated round),
+ * training data with cached base vectors, and retrieval metrics.
+ *
+ * @module
+ */
+export {
+  Adapter, parameterLayout, resolveAdapterConfig,
+  type AdapterApply, type AdapterConfig, type ParameterSlot, type ResolvedAdapterConfig,
+} from './adapter.js';
+export {
+  AdapterTrainer,
+  type AdapterTrainerOptions, type CheckpointOptions, type EpochRecord, type FitOptions, type FitResult, type LocalTrainOptions,
+  type LocalTrainResult, type TrainingHyperparameters,
+} from './trainer.js';
+export { embedTrainingPairs, type EmbeddedPairs, type EmbedPairsOptions, type TrainingPair } from './embedded-pairs.js';
+export { retrievalMetrics, type RetrievalMetrics } from './metrics.js';

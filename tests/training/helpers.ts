@@ -1,0 +1,48 @@
+// Synthetic retrieval tasks for the training tests: queries and passages share a "signal" block of coordinates
+// and carry independent high-variance "nuisance" coordinates, so the base cosine retrieves poorly and an adapter that
+// learns to suppress the nuisance block retrieves well. Built directly as EmbeddedPairs (no embedder needed).
+import type { EmbeddedPairs } from '../../src/training/embedded-pairs.js';
+
+/** mulberry32 + Box–Muller: deterministic normal draws. */
+export function normals(seed: number): () => number {
+  let s = seed >>> 0;
+  const uni = (): number => {
+    let t = (s = (s + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return () => Math.sqrt(-2 * Math.log(1 - uni())) * Math.cos(2 * Math.PI * uni());
+}
+
+export interface SyntheticOptions {
+  count: number;
+  dimension: number;
+  signalDims?: number;
+  nuisance?: number;
+  seed?: number;
+  negatives?: boolean;
+}
+
+/** `count` pairs; pair i's positive is passage i; optional hard negative = another passage. */
+export function syntheticPairs(o: SyntheticOptions): EmbeddedPairs {
+  const { count: n, dimension: d, signalDims = Math.max(1, d >> 2), nuisance = 1.6, seed = 1 } = o;
+  const rnd = normals(seed);
+  const q = new Float32Array(n * d);
+  const p = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < signalDims; j++) {
+      const s = rnd();
+      p[i * d + j] = s;
+      q[i * d + j] = s + 0.15 * rnd();
+    }
+    for (let j = signalDims; j < d; j++) {
+      p[i * d + j] = nuisance * rnd();
+      q[i * d + j] = nuisance * rnd();
+    }
+  }
+  const idx = Uint32Array.from({ length: n }, (_, i) => i);
+  const negative = new Int32Array(n).fill(-1);
+  if (o.negatives) for (let i = 0; i < n; i++) negative[i] = (i + 1) % n;
+  return { dimension: d, count: n, queryVectors: q, documentVectors: p, query: idx, positive: Uint32Array.from(idx), negative };
+}
