@@ -1,14 +1,21 @@
 #!/usr/bin/env node
-// The `abi-sdk` bin: runs the CLI and stops `serve` on SIGINT/SIGTERM.
+// The `abi-sdk` bin: runs the CLI with this process's stdout/stderr; the first SIGINT/SIGTERM stops the command
+// (serve shuts down, index/query end with exit 130), a second one exits at once.
 import { runCli } from './cli/main.js';
 
 const stop = new AbortController();
-process.once('SIGINT', () => stop.abort());
-process.once('SIGTERM', () => stop.abort());
+const onSignal = (): void => {
+  if (stop.signal.aborted) process.exit(130);
+  stop.abort();
+};
+process.on('SIGINT', onSignal);
+process.on('SIGTERM', onSignal);
 runCli(process.argv.slice(2), {
   stdout: (line) => process.stdout.write(`${line}\n`),
   stderr: (line) => process.stderr.write(`${line}\n`),
   signal: stop.signal,
+  tty: process.stderr.isTTY ? process.stderr : undefined,
+  inheritStdio: true,
 }).then((code) => {
   process.exitCode = code;
 }, (err: unknown) => {

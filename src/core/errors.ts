@@ -37,6 +37,7 @@
  * | `CIRCUIT_OPEN` | {@link CircuitOpenError} | the circuit breaker is open for this endpoint |
  * | `WORKER_CRASHED` | {@link WorkerCrashedError} | a scheduler worker died while running the job |
  * | `INVALID_UPDATE` | {@link InvalidUpdateError} | a federated client's model update has the wrong shape, round or non-finite values |
+ * | `USAGE` | {@link UsageError} | a command line or config file is malformed (unknown flag, bad value, bad field) |
  */
 export type AbiErrorCode =
   | 'INVALID_INPUT'
@@ -65,7 +66,8 @@ export type AbiErrorCode =
   | 'CONNECTION_ERROR'
   | 'CIRCUIT_OPEN'
   | 'WORKER_CRASHED'
-  | 'INVALID_UPDATE';
+  | 'INVALID_UPDATE'
+  | 'USAGE';
 
 /** Options common to every {@link AbiError} constructor. */
 export interface AbiErrorOptions {
@@ -539,6 +541,27 @@ export class CircuitOpenError extends ConnectorError {
    */
   constructor(message: string, options: ConnectorErrorOptions) {
     super('CIRCUIT_OPEN', message, { retryable: true, ...options });
+  }
+}
+
+/**
+ * A command line or configuration file is malformed: an unknown flag, a missing argument, a bad value, a config field
+ * of the wrong type. Code `USAGE`; the `abi-sdk` command line exits with status 2 on it.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError('--chunk-overlap must be smaller than --chunk-size');
+ * ```
+ */
+export class UsageError extends AbiError {
+  /**
+   * Creates the error.
+   *
+   * @param message - one line saying what is wrong and where (flag, file, field)
+   * @param options - cause
+   */
+  constructor(message: string, options: AbiErrorOptions = {}) {
+    super('USAGE', message, options);
   }
 }
 

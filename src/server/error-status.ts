@@ -38,6 +38,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   CIRCUIT_OPEN: 503,
   WORKER_CRASHED: 503,
   INVALID_UPDATE: 422,
+  USAGE: 400,
 };
 
 /** TEI's `error_type` values (text-embeddings-inference `ErrorType`), plus the ones it has no name for. */

@@ -1,0 +1,6 @@
+// The commands of `abi-sdk`, one line each, kept in alphabetical order: a file under ./commands/ exporting a
+// `CliCommand` named after it. `abi-sdk --help` lists them alphabetically (a module namespace's order).
+export { bench } from './commands/bench.js';
+export { completion } from './commands/completion.js';
+export { keys } from './commands/keys.js';
+export { serve } from './commands/serve.js';

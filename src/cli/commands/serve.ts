@@ -1,0 +1,117 @@
+// `abi-sdk serve`: the HTTP server (OpenAI, TEI and Ollama dialects) over a folder of models, on the scheduler.
+import { pino } from 'pino';
+import { UsageError } from '../../core/errors.js';
+import { KeyStore } from '../../server/auth/keys.js';
+import { createServer } from '../../server/server.js';
+import type { BatchReport } from '../../scheduler/local-scheduler.js';
+import type { CliCommand } from '../command.js';
+import { absolute, positiveInt, setting } from '../options.js';
+
+interface ServeOptions {
+  models?: string;
+  port: number;
+  host: string;
+  dataDir?: string;
+  auth: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+  maxBodyBytes?: number;
+  maxInputs?: number;
+  maxTokens?: number;
+  rpm?: number;
+  tpm?: number;
+  logLevel: string;
+  workers?: number;
+  devices?: string;
+  maxQueue?: number;
+  maxWaitMs?: number;
+  threads?: number;
+}
+
+function port(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError('--port must be 0-65535');
+  return n;
+}
+
+function maxWait(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0)) throw new UsageError('--max-wait-ms must be ≥ 0');
+  return n;
+}
+
+/** `abi-sdk serve` */
+export const serve: CliCommand = {
+  register(program, action) {
+    program.command('serve')
+      .description('serve every model folder under --models over HTTP (OpenAI /v1/embeddings, TEI /embed /rerank, Ollama /api/embed)')
+      .addOption(setting('--models <dir>', 'a folder of model folders (or one model folder)', { env: 'ABI_MODELS_DIR', config: 'serve.models' }))
+      .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, port).default(8080))
+      .addOption(setting('--host <host>', 'address to listen on', { env: 'ABI_HOST', config: 'serve.host' }).default('127.0.0.1'))
+      .addOption(setting('--data-dir <dir>', 'data directory with the API key file (default: ./abi-data)', { env: 'ABI_DATA_DIR', config: 'dataDir' }))
+      .option('--no-auth', 'accept requests without an API key')
+      .option('--tls-cert <file>', 'TLS certificate (PEM); with --tls-key')
+      .option('--tls-key <file>', 'TLS private key (PEM)')
+      .option('--tls-client-ca <file>', 'require client certificates signed by this CA')
+      .option('--max-body-bytes <n>', 'largest request body', positiveInt('--max-body-bytes'))
+      .option('--max-inputs <n>', 'most texts per request', positiveInt('--max-inputs'))
+      .option('--max-tokens <n>', 'most tokens per request', positiveInt('--max-tokens'))
+      .option('--rpm <n>', 'requests per minute per key', positiveInt('--rpm'))
+      .option('--tpm <n>', 'tokens per minute per key', positiveInt('--tpm'))
+      .addOption(setting('--log-level <level>', 'pino log level', { env: 'ABI_LOG_LEVEL', config: 'serve.logLevel' }).default('info'))
+      .option('--workers <n>', 'CPU worker threads', positiveInt('--workers'))
+      .option('--devices <list>', 'one worker per device, e.g. cpu,cuda:0 (instead of --workers)')
+      .option('--max-queue <n>', 'queued jobs before BUSY (default 1024)', positiveInt('--max-queue'))
+      .option('--max-wait-ms <ms>', 'batching window (default 2)', maxWait)
+      .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads'))
+      .action(action(async (ctx) => {
+        const o = ctx.command.opts<ServeOptions>();
+        const { io } = ctx;
+        if (!o.models) throw new UsageError('serve needs --models DIR (a folder of model folders)');
+        if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
+        if (o.tlsClientCa && !o.tlsCert) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
+        if (o.workers && o.devices) throw new UsageError('--workers and --devices are alternatives');
+        const logger = pino({ name: 'abi-sdk', level: o.logLevel });
+        const devices = o.devices ? o.devices.split(',').map((d) => d.trim()).filter(Boolean)
+          : o.workers ? Array.from({ length: o.workers }, () => 'cpu') : undefined;
+        // Batches are reported to the server's metrics once the server exists.
+        let observeBatch: ((b: BatchReport) => void) | undefined;
+        const open = io.openService ?? (await import('../service.js')).openSchedulerService;
+        const service = await open(absolute(ctx.cwd, o.models), {
+          logger, devices, maxQueue: o.maxQueue, threads: o.threads, maxWaitMs: o.maxWaitMs, onBatch: (b) => observeBatch?.(b),
+        });
+        const keyStore = o.auth === false ? undefined : KeyStore.open(absolute(ctx.cwd, o.dataDir ?? './abi-data'));
+        if (keyStore && keyStore.list().length === 0) {
+          logger.warn({ keyFile: keyStore.path }, 'no API keys yet: every request will be refused; create one with `abi-sdk keys create --principal NAME --role embed`');
+        }
+        if (!keyStore && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
+          logger.warn({ host: o.host }, 'serving without authentication on a non-loopback address');
+        }
+        const server = createServer({
+          service, logger,
+          ...(keyStore ? { auth: { keys: keyStore } } : {}),
+          ...(o.tlsCert ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey!, clientCaFile: o.tlsClientCa } } : {}),
+          limits: {
+            maxBodyBytes: o.maxBodyBytes, maxInputs: o.maxInputs, maxTokensPerRequest: o.maxTokens,
+            ...(o.rpm || o.tpm ? { rateLimit: { requestsPerMinute: o.rpm, tokensPerMinute: o.tpm } } : {}),
+          },
+        });
+        observeBatch = server.metrics ? (b) => server.metrics!.observeBatch(b) : undefined;
+        try {
+          const url = await server.listen(o.port, o.host);
+          io.onListening?.(url);
+          // Runs until the signal: a stop is the normal end of `serve` (exit 0), not an interruption.
+          await new Promise<void>((resolveStop) => {
+            if (ctx.signal?.aborted) resolveStop();
+            ctx.signal?.addEventListener('abort', () => resolveStop(), { once: true });
+          });
+          logger.info('shutting down');
+        } finally {
+          await server.close({ deadlineMs: 10_000 });
+          await service.close({ deadlineMs: 10_000 });
+        }
+        return 0;
+      }));
+  },
+};
