@@ -16,7 +16,7 @@ import type { JoinInfo, ModelHeader, RoundInfo, UpdateHeader } from './protocol.
 import type { FederatedTransport } from './transport.js';
 
 /** What a local training run is asked to do. */
-export interface LocalTrainOptions {
+export interface FederatedTrainOptions {
   /** Local epochs over the client's data. */
   epochs: number;
   /**
@@ -31,7 +31,7 @@ export interface LocalTrainOptions {
 }
 
 /** A local training result. */
-export interface LocalTrainResult {
+export interface FederatedTrainResult {
   /** The trained parameters (same layout as the start). */
   parameters: ParameterSet;
   /** Samples trained on (the client's FedAvg weight): the number of training pairs, not pairs × epochs. */
@@ -39,7 +39,7 @@ export interface LocalTrainResult {
 }
 
 /** Trains a model locally; what a {@link FederatedClient} federates. The adapter trainer implements it. */
-export interface LocalTrainer {
+export interface FederatedTrainer {
   /**
    * Trains from `start` for `options.epochs` epochs on local data.
    *
@@ -47,7 +47,7 @@ export interface LocalTrainer {
    * @param options - epochs, proximal coefficient, round, signal
    * @returns the trained parameters and the sample count
    */
-  train(start: ParameterSet, options: LocalTrainOptions): Promise<LocalTrainResult>;
+  train(start: ParameterSet, options: FederatedTrainOptions): Promise<FederatedTrainResult>;
 }
 
 /** Options of {@link FederatedClient}. */
@@ -55,7 +55,7 @@ export interface FederatedClientOptions {
   /** How to reach the coordinator (`HttpTransport`, or `DirectTransport` in-process). */
   transport: FederatedTransport;
   /** The local trainer. */
-  trainer: LocalTrainer;
+  trainer: FederatedTrainer;
   /**
    * This client's id (kept across restarts of either side).
    * @defaultValue a random id
@@ -137,7 +137,7 @@ export class FederatedClient {
   /** This client's id. */
   readonly clientId: string;
   readonly #transport: FederatedTransport;
-  readonly #trainer: LocalTrainer;
+  readonly #trainer: FederatedTrainer;
   readonly #epochs: number;
   readonly #mu: number;
   readonly #pollMs: number;

@@ -1,7 +1,7 @@
 // A real, small local trainer for federated tests: least-squares linear regression y = X·w + b on a client's own
 // data, trained by mini-batch SGD with FedProx's proximal term. The data come from one true model per federation,
 // so FedAvg has a known answer to converge to.
-import type { LocalTrainer, LocalTrainOptions, LocalTrainResult, ParameterSet } from '../../../src/training/federated/index.js';
+import type { FederatedTrainer, FederatedTrainOptions, FederatedTrainResult, ParameterSet } from '../../../src/training/federated/index.js';
 import { rng } from '../../store/helpers.js';
 
 export const DIM = 8;
@@ -48,7 +48,7 @@ export interface LinearTrainerOptions {
   poison?: boolean;
 }
 
-export class LinearTrainer implements LocalTrainer {
+export class LinearTrainer implements FederatedTrainer {
   readonly x: Float32Array[];
   readonly y: number[];
   readonly #o: LinearTrainerOptions;
@@ -69,7 +69,7 @@ export class LinearTrainer implements LocalTrainer {
     }
   }
 
-  async train(start: ParameterSet, options: LocalTrainOptions): Promise<LocalTrainResult> {
+  async train(start: ParameterSet, options: FederatedTrainOptions): Promise<FederatedTrainResult> {
     if (this.#o.delayMs) await new Promise((r) => setTimeout(r, this.#o.delayMs));
     const w = Float64Array.from(start.w);
     let b = start.b[0];
