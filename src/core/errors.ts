@@ -38,6 +38,7 @@
  * | `WORKER_CRASHED` | {@link WorkerCrashedError} | a scheduler worker died while running the job |
  * | `INVALID_UPDATE` | {@link InvalidUpdateError} | a federated client's model update has the wrong shape, round or non-finite values |
  * | `USAGE` | {@link UsageError} | a command line or config file is malformed (unknown flag, bad value, bad field) |
+ * | `MODEL_MISMATCH` | {@link ModelMismatchError} | an artifact (e.g. a trained adapter) belongs to another base model |
  */
 export type AbiErrorCode =
   | 'INVALID_INPUT'
@@ -67,7 +68,8 @@ export type AbiErrorCode =
   | 'CIRCUIT_OPEN'
   | 'WORKER_CRASHED'
   | 'INVALID_UPDATE'
-  | 'USAGE';
+  | 'USAGE'
+  | 'MODEL_MISMATCH';
 
 /** Options common to every {@link AbiError} constructor. */
 export interface AbiErrorOptions {
@@ -117,6 +119,34 @@ export class ValidationError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('INVALID_INPUT', message, options);
+  }
+}
+
+/**
+ * A data file (e.g. training pairs as JSONL) has a malformed record. Code `INVALID_INPUT`; `line` says where.
+ *
+ * @example
+ * ```ts
+ * try { await readPairsJsonl('pairs.jsonl'); } catch (err) { if (err instanceof DataFormatError) console.log(err.line); }
+ * ```
+ */
+export class DataFormatError extends ValidationError {
+  /** 1-based line number of the bad record. */
+  readonly line: number;
+  /** The file (or source name) it came from. */
+  readonly source: string;
+  /**
+   * Creates the error.
+   *
+   * @param message - what is wrong with the record
+   * @param source - the file or source name
+   * @param line - 1-based line number
+   * @param options - cause
+   */
+  constructor(message: string, source: string, line: number, options: AbiErrorOptions = {}) {
+    super(`${source}:${line}: ${message}`, options);
+    this.line = line;
+    this.source = source;
   }
 }
 
@@ -562,6 +592,35 @@ export class UsageError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('USAGE', message, options);
+  }
+}
+
+/**
+ * An artifact was made for another model: a trained adapter loaded on top of a base embedder whose id, dimension or
+ * output differ from the one it was trained on. Code `MODEL_MISMATCH`.
+ *
+ * @example
+ * ```ts
+ * try { new AdaptedEmbedder(base, loaded); } catch (err) { if (err instanceof ModelMismatchError) console.log(err.expected); }
+ * ```
+ */
+export class ModelMismatchError extends AbiError {
+  /** What the artifact expects (e.g. `minilm-l6 (384-d)`). */
+  readonly expected: string;
+  /** What was given. */
+  readonly actual: string;
+  /**
+   * Creates the error.
+   *
+   * @param message - what does not match
+   * @param expected - the artifact's model
+   * @param actual - the given model
+   * @param options - cause
+   */
+  constructor(message: string, expected: string, actual: string, options: AbiErrorOptions = {}) {
+    super('MODEL_MISMATCH', message, options);
+    this.expected = expected;
+    this.actual = actual;
   }
 }
 

@@ -39,6 +39,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   WORKER_CRASHED: 503,
   INVALID_UPDATE: 422,
   USAGE: 400,
+  MODEL_MISMATCH: 409,
 };
 
 /** TEI's `error_type` values (text-embeddings-inference `ErrorType`), plus the ones it has no name for. */

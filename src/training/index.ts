@@ -15,3 +15,16 @@ export {
 } from './trainer.js';
 export { embedTrainingPairs, type EmbeddedPairs, type EmbedPairsOptions, type TrainingPair } from './embedded-pairs.js';
 export { retrievalMetrics, type RetrievalMetrics } from './metrics.js';
+export {
+  BASE_PROBE_TEXT, describeBaseModel, type BaseModelInfo,
+} from './base-model.js';
+export { loadAdapter, saveAdapter, type AdapterFile } from './adapter-file.js';
+export {
+  AdaptedEmbedder, type AdaptedEmbedderOptions, type LoadAdaptedEmbedderOptions,
+} from './adapted-embedder.js';
+export {
+  dedupePairs, parsePairsJsonl, readPairsJsonl, splitPairs, type DedupeResult, type SplitOptions,
+} from './pairs.js';
+export {
+  DEFAULT_QUESTION_PROMPT, generateSyntheticPairs, parseQuestions, type SyntheticPairsOptions, type SyntheticPairsResult,
+} from './synthetic-pairs.js';

@@ -46,3 +46,27 @@ export function syntheticPairs(o: SyntheticOptions): EmbeddedPairs {
   if (o.negatives) for (let i = 0; i < n; i++) negative[i] = (i + 1) % n;
   return { dimension: d, count: n, queryVectors: q, documentVectors: p, query: idx, positive: Uint32Array.from(idx), negative };
 }
+
+/**
+ * A text task where word overlap fails: each "concept" has a query-side word and a passage-side word (random
+ * letter strings, so the hashing embedder sees no overlap). Passage i names 3 concepts' passage words; its query
+ * names the same concepts' query words. An adapter can learn the word correspondence from training pairs and apply
+ * it to held-out passages built from the same concepts.
+ */
+export function synonymTextPairs(count: number, seed: number, concepts = 40): { query: string; positive: string }[] {
+  const wordRng = normals(12345); // fixed vocabulary across calls
+  const word = (): string => Array.from({ length: 7 }, () => String.fromCharCode(97 + Math.floor(Math.abs(wordRng() * 9)) % 26)).join('');
+  const qWords = Array.from({ length: concepts }, word);
+  const dWords = Array.from({ length: concepts }, word);
+  const rnd = normals(seed);
+  const pick = (): number => Math.floor(Math.abs(rnd() * 1000)) % concepts;
+  const out: { query: string; positive: string }[] = [];
+  for (let i = 0; i < count; i++) {
+    const cs = [pick(), pick(), pick()];
+    out.push({
+      query: `what about ${cs.map((c) => qWords[c]).join(' and ')}`,
+      positive: `the report covers ${cs.map((c) => dWords[c]).join(', ')} in detail (item ${seed}-${i})`,
+    });
+  }
+  return out;
+}
