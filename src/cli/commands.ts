@@ -3,5 +3,7 @@
 export { bench } from './commands/bench.js';
 export { completion } from './commands/completion.js';
 export { federated } from './commands/federated.js';
+export { index } from './commands/index.js';
 export { keys } from './commands/keys.js';
+export { query } from './commands/query.js';
 export { serve } from './commands/serve.js';

@@ -53,7 +53,8 @@ function describe(issue: z.core.$ZodIssue): string {
     const keys = issue.keys.map((k) => (at ? `${at}.${k}` : k));
     return `${keys.join(', ')}: unknown field${keys.length > 1 ? 's' : ''}`;
   }
-  return `${at || '(root)'}: ${issue.message.replace(/^Invalid input: /, '')}`;
+  const message = issue.message.replace(/^Invalid input: /, '');
+  return `${at || '(root)'}: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }
 
 function isPathLike(value: string): boolean {

@@ -2,8 +2,6 @@
 // the HTTP server (API keys with the `federated` role, TLS/mTLS); `join` trains on this site's pairs and sends only
 // weight deltas, then writes the final adapter file.
 import { pino } from 'pino';
-import { HashingEmbedder } from '../../embedders/hashing.js';
-import type { Embedder } from '../../core/contracts.js';
 import { ModelMismatchError, UsageError } from '../../core/errors.js';
 import { readEnv } from '../../internal/env.js';
 import { KeyStore } from '../../server/auth/keys.js';
@@ -21,6 +19,7 @@ import { FederatedClient } from '../../training/federated/client.js';
 import { FederatedCoordinator } from '../../training/federated/coordinator.js';
 import { HttpTransport } from '../../training/federated/http-transport.js';
 import type { CliCommand } from '../command.js';
+import { openEmbedder, parseEmbedderSpec } from '../indexing/embedder-spec.js';
 import { absolute, nonNegativeInt, parseDuration, positiveInt, setting } from '../options.js';
 import { readFileSync } from 'node:fs';
 
@@ -86,14 +85,6 @@ function positive(name: string): (value: string) => number {
     if (!(n > 0) || !Number.isFinite(n)) throw new UsageError(`${name} must be a positive number, got "${value}"`);
     return n;
   };
-}
-
-/** `hashing` / `hashing:DIM` for the built-in hashing embedder, else a local model folder. */
-async function openBase(cwd: string, spec: string): Promise<Embedder> {
-  const m = /^hashing(?::(\d+))?$/.exec(spec);
-  if (m) return new HashingEmbedder({ dimension: m[1] ? Number(m[1]) : 384 });
-  const { LocalEmbedder } = await import('../../engine/local-embedder.js');
-  return LocalEmbedder.fromFolder(absolute(cwd, spec));
 }
 
 function readPem(cwd: string, path: string | undefined): Buffer | undefined {
@@ -185,7 +176,7 @@ export const federated: CliCommand = {
       .requiredOption('--url <url>', "the coordinator's URL")
       .option('--api-key <key>', 'API key with the "federated" role (or env ABI_API_KEY)')
       .requiredOption('--pairs <file>', 'local training pairs, JSONL {query, positive, negative?}')
-      .requiredOption('--base <model>', 'base embedder: a model folder, or hashing[:DIM]')
+      .requiredOption('--base <embedder>', 'base embedder: hashing[:DIM], local:FOLDER, openai:MODEL or ollama:MODEL (as `index --embedder`)')
       .option('--client-id <id>', "this site's id (keep it across restarts)")
       .option('--epochs <n>', 'local epochs per round (E)', positiveInt('--epochs'), 1)
       .option('--mu <x>', 'FedProx proximal coefficient (0: FedAvg)', nonNegative('--mu'), 0)
@@ -203,11 +194,14 @@ export const federated: CliCommand = {
           url: o.url, apiKey: o.apiKey ?? readEnv('ABI_API_KEY'),
           ca: readPem(ctx.cwd, o.ca), cert: readPem(ctx.cwd, o.cert), key: readPem(ctx.cwd, o.key),
         });
+        let closeBase: (() => Promise<void>) | undefined;
         try {
           const info = await transport.join(o.clientId, ctx.signal);
           const model = info.model as { adapter?: AdapterConfig; baseModel?: string | null } | null;
           if (!model?.adapter) throw new UsageError('the coordinator did not announce an adapter shape (is it an adapter federation?)');
-          const base = await openBase(ctx.cwd, o.base);
+          const opened = await openEmbedder(parseEmbedderSpec(o.base, undefined, ctx.cwd)!, ctx.signal);
+          closeBase = () => opened.close();
+          const base = opened.embedder;
           if (model.baseModel && model.baseModel !== base.model) {
             throw new ModelMismatchError(`the federation trains on "${model.baseModel}", --base is "${base.model}"`, model.baseModel, base.model);
           }
@@ -236,6 +230,7 @@ export const federated: CliCommand = {
           }
         } finally {
           transport.close();
+          await closeBase?.();
         }
         return 0;
       }));

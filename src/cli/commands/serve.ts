@@ -2,7 +2,6 @@
 import { pino } from 'pino';
 import { UsageError } from '../../core/errors.js';
 import { KeyStore } from '../../server/auth/keys.js';
-import { createServer } from '../../server/server.js';
 import type { BatchReport } from '../../scheduler/local-scheduler.js';
 import type { CliCommand } from '../command.js';
 import { absolute, positiveInt, setting } from '../options.js';
@@ -88,6 +87,8 @@ export const serve: CliCommand = {
         if (!keyStore && !['127.0.0.1', 'localhost', '::1'].includes(o.host)) {
           logger.warn({ host: o.host }, 'serving without authentication on a non-loopback address');
         }
+        // Loaded here: the server's modules (HTTP, metrics) are not needed by the other commands.
+        const { createServer } = await import('../../server/server.js');
         const server = createServer({
           service, logger,
           ...(keyStore ? { auth: { keys: keyStore } } : {}),
