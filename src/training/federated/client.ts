@@ -206,7 +206,7 @@ export class FederatedClient {
         continue;
       }
       if (step === 'finished') {
-        return { parameters: await this.globalParameters(signal), rounds: [...this.#rounds], bytesSent: this.#bytesSent, bytesReceived: this.#bytesReceived };
+        return { parameters: unflatten(this.#global!.weights, this.#join!.layout), rounds: [...this.#rounds], bytesSent: this.#bytesSent, bytesReceived: this.#bytesReceived };
       }
       if (step === 'waiting') await sleep(this.#pollMs, signal);
     }
@@ -238,7 +238,11 @@ export class FederatedClient {
       }
       throw err;
     }
-    if (info.phase === 'finished') return 'finished';
+    if (info.phase === 'finished') {
+      // Fetch the final model now, while the coordinator is known to be up.
+      await this.#fetchGlobal(info.modelVersion, signal);
+      return 'finished';
+    }
     if (info.submitted) return 'waiting';
     try {
       if (!info.secure) {
