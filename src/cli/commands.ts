@@ -7,3 +7,4 @@ export { index } from './commands/index.js';
 export { keys } from './commands/keys.js';
 export { query } from './commands/query.js';
 export { serve } from './commands/serve.js';
+export { train } from './commands/train.js';

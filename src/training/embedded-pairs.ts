@@ -55,6 +55,8 @@ export interface EmbedPairsOptions extends CallOptions {
    * @defaultValue 64
    */
   batchSize?: number;
+  /** Called after each `embed` call with the texts embedded so far and the total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -93,6 +95,8 @@ export async function embedTrainingPairs(embedder: Embedder, pairs: readonly Tra
     positive[i] = rowOf(docs, p.positive);
     if (p.negative !== undefined) negative[i] = rowOf(docs, p.negative);
   });
+  const total = queries.size + docs.size;
+  let done = 0;
   const embedAll = async (texts: string[], inputType: 'query' | 'document'): Promise<Float32Array[]> => {
     const out: Float32Array[] = [];
     for (let i = 0; i < texts.length; i += batchSize) {
@@ -101,6 +105,7 @@ export async function embedTrainingPairs(embedder: Embedder, pairs: readonly Tra
       const vs = await embedder.embed(chunk, { inputType, signal: options.signal, timeout: options.timeout });
       if (vs.length !== chunk.length) throw new ValidationError(`embedder returned ${vs.length} vectors for ${chunk.length} texts`);
       out.push(...vs);
+      options.onProgress?.((done += chunk.length), total);
     }
     return out;
   };
