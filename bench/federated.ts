@@ -27,7 +27,7 @@ import {
 import {
   adapterFromParameters, AdapterFederatedTrainer, DirectTransport, FederatedClient, FederatedCoordinator, initialAdapterParameters,
 } from '../src/training/federated/index.js';
-import { seededRandom } from '../src/store/quantization/kmeans.js';
+import { seededRandom } from '../src/internal/random.js';
 import { evaluate, passages, questions } from './sotu-pairs.js';
 
 const args = new Map<string, string>();

@@ -40,6 +40,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   INVALID_UPDATE: 422,
   USAGE: 400,
   MODEL_MISMATCH: 409,
+  INTERNAL: 500,
 };
 
 /** TEI's `error_type` values (text-embeddings-inference `ErrorType`), plus the ones it has no name for. */

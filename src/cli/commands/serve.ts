@@ -2,7 +2,7 @@
 import { pino } from 'pino';
 import { UsageError } from '../../core/errors.js';
 import { KeyStore } from '../../server/auth/keys.js';
-import type { BatchReport } from '../../scheduler/local-scheduler.js';
+import type { BatchReport } from '../../scheduler/types.js';
 import type { CliCommand } from '../command.js';
 import { absolute, positiveInt, setting } from '../options.js';
 

@@ -6,6 +6,8 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
+import { seededRandom } from '../../internal/random.js';
+import { yieldToLoop } from '../../internal/yield.js';
 import { KernelArena, type KernelBackend } from '../../kernels/index.js';
 
 /** Options of {@link trainKMeans}. */
@@ -55,19 +57,6 @@ export interface KMeansResult {
 /** Points handled between event-loop yields. */
 const YIELD_EVERY = 2048;
 
-/** Mulberry32: small, fast, good enough for sampling; state is one uint32. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * Finds the nearest of `k` centroids for many vectors, with one kernel call per vector.
@@ -212,7 +201,7 @@ export async function trainKMeans(data: Float32Array, dim: number, options: KMea
     for (let i = 0; i < m; i++) {
       if (i % YIELD_EVERY === 0) {
         throwIfAborted(options.signal);
-        await yieldToEventLoop();
+        await yieldToLoop();
       }
       const [c, d] = nearest.nearest(points.subarray(i * dim, (i + 1) * dim));
       inertia += d;
