@@ -20,7 +20,7 @@ import { FederatedCoordinator } from '../../training/federated/coordinator.js';
 import { HttpTransport } from '../../training/federated/http-transport.js';
 import type { CliCommand } from '../command.js';
 import { openEmbedder, parseEmbedderSpec } from '../indexing/embedder-spec.js';
-import { absolute, nonNegativeInt, parseDuration, positiveInt, setting } from '../options.js';
+import { absolute, nonNegativeInt, parseDuration, positiveInt, setting, tcpPort } from '../options.js';
 import { readFileSync } from 'node:fs';
 
 interface ServeOptions {
@@ -65,12 +65,6 @@ interface JoinOptions {
   out?: string;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError('--port must be 0-65535');
-  return n;
-}
-
 function nonNegative(name: string): (value: string) => number {
   return (value) => {
     const n = Number(value);
@@ -110,7 +104,7 @@ export const federated: CliCommand = {
       .option('--secure', 'secure aggregation by pairwise masks (the coordinator sees only the sum)')
       .option('--clip <x>', 'masked rounds clamp delta values to ±clip (default 16)', positive('--clip'))
       .option('--seed <n>', 'initialisation seed', nonNegativeInt('--seed'), 0)
-      .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, port).default(8443))
+      .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, tcpPort).default(8443))
       .addOption(setting('--host <host>', 'address to listen on', { env: 'ABI_HOST', config: 'serve.host' }).default('127.0.0.1'))
       .addOption(setting('--data-dir <dir>', 'data directory with the API key file (default: ./abi-data)', { env: 'ABI_DATA_DIR', config: 'dataDir' }))
       .option('--no-auth', 'accept requests without an API key')
