@@ -90,6 +90,7 @@ describe('federated training across processes', () => {
     const a = start('client-process.ts', { ...base, id: 'site-a', samples: 40, seed: 1 });
     const b = start('client-process.ts', { ...base, id: 'site-b', samples: 40, seed: 2 });
     // The victim trains slowly, so killing it right after its first accepted update lands inside its next round.
+    const victim = start('client-process.ts', { ...base, id: 'site-c', samples: 40, seed: 3, delayMs: 400 });
     const first = await victim.waitFor((e) => e.event === 'update');
     victim.child.kill('SIGKILL');
     await victim.exited;
