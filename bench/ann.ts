@@ -11,13 +11,15 @@
  *   npm run bench:ann                 # 100k vectors, 1000 queries
  *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 40 for both HNSW builds
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
+ *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~1.5 h)
  *   options: --n N --queries Q --datasets clustered,lowrank --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
  *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps)
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { VectorStore } from '../src/index.js';
-import { loadDataset, recallAt, type Dataset } from './datasets.js';
+import { bruteForce, loadDataset, recallAt, type Dataset } from './datasets.js';
 import {
   buildHnswlib, buildLance, buildLangchain, buildLlamaindex, searchHnswlib, searchLance, searchLangchain, searchLlamaindex,
 } from './peers.js';
@@ -45,6 +47,10 @@ const M = 16;
 const EFS = quick ? [16, 32, 64, 128] : [16, 32, 64, 96, 128, 256];
 const K = 10;
 const DIM = 384;
+/** Metadata tags on the HNSW store's records; the filtered rows keep one of them. */
+const TAGS = 10;
+const FILTER_TAG = 3;
+const FILTERED_NQ = arg('--filtered-queries', quick ? 200 : 300);
 
 interface Row {
   dataset: string;
@@ -59,6 +65,7 @@ interface Row {
   note?: string;
 }
 const rows: Row[] = [];
+const residentNotes: string[] = [];
 
 const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 /** JS heap + ArrayBuffers (what the JS stores allocate), after a full GC (run with --expose-gc). */
@@ -67,6 +74,23 @@ const jsMB = (): number => {
   const m = process.memoryUsage();
   return (m.heapUsed + m.arrayBuffers) / 2 ** 20;
 };
+/** JS heap + external memory (ArrayBuffers and WebAssembly memories: everything a JS + WASM store holds), after a full GC. */
+const heapExtMB = (): number => {
+  gc();
+  gc();
+  const m = process.memoryUsage();
+  return (m.heapUsed + m.external) / 2 ** 20;
+};
+/** Resident-set and heap + external growth when `args` (bench/resident-child.ts) opens an index in a fresh process. */
+function residentInChild(args: string[]): { rssMB: number; heapExtMB: number } | null {
+  const r = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', join(import.meta.dirname, 'resident-child.ts'), ...args], { encoding: 'utf8', timeout: 600_000 });
+  try {
+    return JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as { rssMB: number; heapExtMB: number };
+  } catch {
+    console.error(`resident-child ${args[0]} failed: ${r.stderr.slice(-500)}`);
+    return null;
+  }
+}
 /** Resident set size (what a native addon allocates), after a full GC. */
 const rssMB = (): number => {
   gc();
@@ -180,7 +204,8 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   let store = await VectorStore.open(hnswOpts);
   for (let s = 0; s < N; s += 1000) {
     const batch = [];
-    for (let i = s; i < Math.min(N, s + 1000); i++) batch.push({ id: String(i), vector: ds.data.subarray(i * DIM, (i + 1) * DIM) });
+    // Each record carries a small metadata object (10 tags) for the filtered rows below.
+    for (let i = s; i < Math.min(N, s + 1000); i++) batch.push({ id: String(i), vector: ds.data.subarray(i * DIM, (i + 1) * DIM), metadata: { tag: i % TAGS } });
     await store.upsert(batch);
   }
   const abiBuild = (performance.now() - t) / 1000;
@@ -188,12 +213,18 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   t = performance.now();
   await store.close();
   const closeS = (performance.now() - t) / 1000;
+  store = undefined as unknown as VectorStore; // let the built store be collected before measuring the reopened one
+  m0 = heapExtMB();
   t = performance.now();
   store = await VectorStore.open(hnswOpts);
   const reopenS = (performance.now() - t) / 1000;
+  // Measured: all JS heap, ArrayBuffer and WebAssembly memory the reopened store holds (vectors, graph, ids, id map,
+  // metadata), after GC. Cross-checked against the store's own accounting.
+  const abiMem = heapExtMB() - m0;
   const reopenedIndexMB = store.stats().indexBytes / 2 ** 20;
-  const abiMem = reopenedIndexMB; // vectors (a WebAssembly memory) + graph
+  const recordMB = store.stats().recordBytes / 2 ** 20;
   console.error(`[${kind}] abi-sdk HNSW: build ${abiBuild.toFixed(1)} s, snapshot on close ${closeS.toFixed(1)} s, reopen ${reopenS.toFixed(2)} s`);
+  console.error(`[${kind}] abi-sdk HNSW memory: measured ${abiMem.toFixed(1)} MB; own accounting: vectors + graph ${reopenedIndexMB.toFixed(1)} MB, ids + id map + metadata ${recordMB.toFixed(1)} MB`);
 
   // hnswlib-node, same parameters.
   m0 = rssMB();
@@ -207,6 +238,17 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   const hMem = (N * (4 + 8 * M + 4 * DIM + 8 + 40) + (N / (M - 1)) * (4 + 4 * M)) / 2 ** 20;
   console.error(`[${kind}] hnswlib-node memory: computed ${hMem.toFixed(0)} MB, RSS growth ${hRss.toFixed(0)} MB`);
   console.error(`[${kind}] hnswlib-node: build ${hBuild.toFixed(1)} s`);
+  // Resident memory, each index opened from its file in a fresh process (same method for both).
+  const hFile = join(dir, 'hnswlib.bin');
+  h.writeIndexSync(hFile);
+  await store.close();
+  const abiRes = residentInChild(['abi', dir, String(M), String(EF_C)]);
+  const hRes = residentInChild(['hnswlib', hFile]);
+  store = await VectorStore.open(hnswOpts);
+  const fmt = (r: { rssMB: number; heapExtMB: number } | null): string => (r ? `RSS +${r.rssMB.toFixed(1)} MB, heap + external +${r.heapExtMB.toFixed(1)} MB` : 'n/a');
+  residentNotes.push(`- ${kind}: opened alone in a fresh process: abi-sdk HNSW ${fmt(abiRes)}; hnswlib-node ${fmt(hRes)}` +
+    (abiRes && hRes ? `; RSS ratio ${(abiRes.rssMB / hRes.rssMB).toFixed(2)}x` : ''));
+  console.error(residentNotes.at(-1));
   const found2 = new Uint32Array(ds.nq * K);
   const nq = Math.min(NQ, ds.nq);
   for (const ef of EFS) {
@@ -217,10 +259,30 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
     );
     add({
       system: 'abi-sdk HNSW', params: `M${M} efC${EF_C} ef${ef}`, buildS: abiBuild, qps: qa, recall: recallAt(ds.truth, found, nq, K), memMB: abiMem,
-      note: `vectors + graph ${reopenedIndexMB.toFixed(0)} MB (${indexMB.toFixed(0)} MB with growth slack before reopen); snapshot ${closeS.toFixed(1)} s; reopen ${reopenS.toFixed(2)} s`,
+      note: `vectors + graph ${reopenedIndexMB.toFixed(0)} MB (${indexMB.toFixed(0)} MB with growth slack before reopen), ids + metadata ${recordMB.toFixed(1)} MB; snapshot ${closeS.toFixed(1)} s; reopen ${reopenS.toFixed(2)} s`,
     });
     add({ system: 'hnswlib-node', params: `M${M} efC${EF_C} ef${ef}`, buildS: hBuild, qps: qb, recall: recallAt(ds.truth, found2, nq, K), memMB: hMem });
   }
+  // Filtered: one tag of ten (10% of records, above the exact-scan threshold, so both walk the graph with the filter).
+  const nqF = Math.min(FILTERED_NQ, ds.nq);
+  const tagged = new Uint32Array(Math.ceil(N / TAGS));
+  let nt = 0;
+  for (let i = FILTER_TAG; i < N; i += TAGS) tagged[nt++] = i;
+  const sub = new Float32Array(nt * DIM);
+  for (let j = 0; j < nt; j++) sub.set(ds.data.subarray(tagged[j] * DIM, (tagged[j] + 1) * DIM), j * DIM);
+  const truthF = bruteForce(sub, nt, ds.queries, nqF, DIM, K).map((j) => tagged[j]);
+  const accept = (label: number): boolean => label % TAGS === FILTER_TAG;
+  const memBeforeFilter = heapExtMB();
+  for (const ef of EFS) {
+    h.setEf(ef);
+    const [qa, qb] = await interleaved(
+      nqF, async (q) => (await store.search(qv(q), { k: K, efSearch: ef, filter: { tag: FILTER_TAG } })).map((x) => Number(x.id)), found,
+      (q) => h.searchKnn(Array.from(qv(q)), K, accept).neighbors, found2,
+    );
+    add({ system: 'abi-sdk HNSW, filtered 10%', params: `M${M} efC${EF_C} ef${ef}`, buildS: abiBuild, qps: qa, recall: recallAt(truthF, found, nqF, K), memMB: abiMem });
+    add({ system: 'hnswlib-node, filtered 10%', params: `M${M} efC${EF_C} ef${ef}`, buildS: hBuild, qps: qb, recall: recallAt(truthF, found2, nqF, K), memMB: hMem });
+  }
+  console.error(`[${kind}] abi-sdk HNSW: filter projection cache after filtered queries ${(heapExtMB() - memBeforeFilter).toFixed(1)} MB measured`);
   await store.close();
   rmSync(dir, { recursive: true, force: true });
   }
@@ -331,13 +393,14 @@ function report(): string {
     `| dataset | system | params | build s | QPS | recall@10 | memory MB |`,
     `|---|---|---|---:|---:|---:|---:|`,
   ];
-  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
+  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'abi-sdk HNSW, filtered 10%', 'hnswlib-node, filtered 10%', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
   const sorted = [...rows].sort((a, b) => (a.dataset === b.dataset ? order.indexOf(a.system) - order.indexOf(b.system) : 0));
   for (const r of sorted) {
     lines.push(`| ${r.dataset} | ${r.system} | ${r.params} | ${r.buildS === null ? '—' : r.buildS.toFixed(1)} | ${r.qps.toFixed(r.qps < 100 ? 1 : 0)} | ${r.recall.toFixed(3)} | ${r.memMB === null ? '—' : r.memMB.toFixed(0)} |`);
   }
   lines.push('');
-  lines.push('Memory: abi-sdk = what the store reports for its vectors, codes, graph and lists after reopen (`stats().indexBytes`; ids, metadata and text live in the JS heap, the same for every abi-sdk layout, and are not included); hnswlib-node computed from its allocation layout (labels included); LanceDB = RSS growth while building (native, approximate); LangChain and LlamaIndex: JS heap + ArrayBuffer growth. The linear-scan rows use fewer queries.');
+  lines.push('Memory: abi-sdk HNSW (float) = measured growth of JS heap + external memory (ArrayBuffers and the WebAssembly memory of the vectors) when the store is reopened from its snapshot, after GC: vectors, graph, ids, id map and metadata (a `{ tag }` object per record); the int8 and IVF-PQ rows = what the store reports for its vectors, codes, graph and lists (`stats().indexBytes`); hnswlib-node computed from its allocation layout (labels included); LanceDB = RSS growth while building (native, approximate); LangChain and LlamaIndex: JS heap + ArrayBuffer growth. The linear-scan rows use fewer queries.');
+  lines.push(...residentNotes);
   for (const ds of new Set(rows.map((r) => r.dataset))) {
     const first = (sys: string): Row | undefined => rows.find((r) => r.dataset === ds && r.system === sys && r.recall >= 0.95);
     const a = first('abi-sdk HNSW'), b = first('hnswlib-node');
@@ -348,6 +411,9 @@ function report(): string {
     const sameEf = a && rows.find((r) => r.dataset === ds && r.system === 'hnswlib-node' && r.params === a.params);
     if (a || b) lines.push(`- ${ds}: abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${a && b ? `${(a.qps / b.qps).toFixed(2)}x (${a.params.split(' ').pop()} ${a.qps.toFixed(0)} QPS @ ${a.recall.toFixed(3)} vs ${b.params.split(' ').pop()} ${b.qps.toFixed(0)} QPS @ ${b.recall.toFixed(3)})` : 'n/a'}` +
       `${sameEf ? `; at the same ef: ${(a.qps / sameEf.qps).toFixed(2)}x` : ''}; build time ratio ${a && b ? ((a.buildS ?? 0) / (b.buildS ?? 1)).toFixed(2) : 'n/a'}x; abi-sdk flat / Float32Array scan: ${flat && scan ? (flat.qps / scan.qps).toFixed(2) : 'n/a'}x`);
+    if (a && b) lines.push(`- ${ds}: abi-sdk HNSW memory / hnswlib-node memory: ${(a.memMB! / b.memMB!).toFixed(2)}x (${a.memMB!.toFixed(0)} vs ${b.memMB!.toFixed(0)} MB)`);
+    const fa = first('abi-sdk HNSW, filtered 10%'), fb = first('hnswlib-node, filtered 10%');
+    if (fa && fb) lines.push(`- ${ds}: filtered (10%) abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${(fa.qps / fb.qps).toFixed(2)}x (${fa.params.split(' ').pop()} ${fa.qps.toFixed(0)} QPS @ ${fa.recall.toFixed(3)} vs ${fb.params.split(' ').pop()} ${fb.qps.toFixed(0)} QPS @ ${fb.recall.toFixed(3)})`);
     const i8 = first('abi-sdk HNSW int8 (disk vectors)');
     const fl = rows.filter((r) => r.dataset === ds && r.system === 'abi-sdk HNSW');
     if (i8 && fl.length) {

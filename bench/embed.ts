@@ -10,6 +10,12 @@
  *   ratio is abi-sdk's own overhead) and caller-order batches padded to their longest text (what sorting saves);
  * - fastembed 2.1 (`EmbeddingModel.CUSTOM`) at batch 32 in a child process (it pins onnxruntime-node 1.21, which must
  *   not share a process with 1.30; it pads every batch to the max length, pools CLS and takes no thread option).
+ * Then the mixed-length row: a 512-text corpus of 3-70 words passed to abi-sdk in ONE `embed()` call, against
+ * transformers.js fed caller-order batches of 32 and a bare loop a user would write with the same libraries
+ * (`tokenizers` encodeBatch → sort by length → batches of 32 → int64 tensors → `InferenceSession.run` → mean pooling
+ * and L2 normalization in JS). The three alternate call by call over `--rounds` rounds (rotating which goes first);
+ * the ratios reported are medians of per-round ratios, and CPU ms (process user + system time, which contention
+ * from other processes barely moves) is shown beside wall time. `--mixed` runs only this row.
  * Every peer runs with onnxruntime's thread spin-waiting off (abi-sdk's default): a spinning pool left behind by one
  * peer would otherwise steal cores from the next. Peers are interleaved call by call (one caller batch each, in a
  * rotating order) and each peer's texts/s is its texts over its summed time, so load from other processes on a shared
@@ -20,6 +26,8 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import ort from 'onnxruntime-node';
+import { Tokenizer } from 'tokenizers';
+import { readFileSync } from 'node:fs';
 import { MODELS_DIR, generateModels } from '../scripts/generate-models.js';
 import { bertUncasedVocab } from '../scripts/models/wordpiece.js';
 import { planBatches, resolveLimits } from '../src/engine/batcher.js';
@@ -28,6 +36,9 @@ import type { TokenizedTexts } from '../src/engine/tokenizer.js';
 import { seededRandom as rng } from '../src/internal/random.js';
 
 const quick = process.argv.includes('--quick');
+const mixedOnly = process.argv.includes('--mixed');
+const roundsArg = process.argv.indexOf('--rounds');
+const MIXED_ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 3 : 5;
 const threadsArg = process.argv.indexOf('--threads');
 const THREADS = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : availableParallelism();
 const REPS = 2;
@@ -57,7 +68,7 @@ function makeTexts(n: number, minWords: number, maxWords: number, seed: number):
 
 interface Cell { set: 'short' | 'medium'; batch: number; texts: string[]; reps?: number }
 const scale = quick ? 0.5 : 1;
-const CELLS: Cell[] = [
+const CELLS: Cell[] = mixedOnly ? [] : [
   { set: 'short', batch: 1, texts: makeTexts(Math.round(48 * scale), 1, 16, 1) },
   { set: 'short', batch: 32, texts: makeTexts(Math.round(256 * scale), 1, 16, 2) },
   { set: 'short', batch: 256, texts: makeTexts(256 * (quick ? 1 : 2), 1, 16, 3) },
@@ -153,10 +164,82 @@ for (const cell of CELLS) {
   console.error(`bench:embed: ${cell.set} x${cell.batch} (${cell.texts.length} texts, ${(tokens / cell.texts.length).toFixed(0)} padded tokens/text in caller order) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
+// ---------------------------------------------------------------- mixed-length corpus in one call
+
+const MIXED = makeTexts(512, 3, 70, 7);
+const bareTokenizer = Tokenizer.fromString(readFileSync(join(DIR, 'tokenizer.json'), 'utf8'));
+bareTokenizer.disablePadding();
+bareTokenizer.setTruncation(abi.maxLength);
+
+/** The plain loop: tokenize, sort by length, batches of 32, int64 feeds, run, mean-pool and normalize in JS. */
+async function bareLoop(texts: string[]): Promise<Float32Array[]> {
+  const encodings = await bareTokenizer.encodeBatch(texts);
+  const ids = encodings.map((e) => e.getIds());
+  const order = ids.map((_, i) => i).sort((a, b) => ids[b].length - ids[a].length);
+  const out = new Array<Float32Array>(texts.length);
+  for (let s = 0; s < order.length; s += 32) {
+    const group = order.slice(s, s + 32);
+    const S = Math.max(...group.map((i) => ids[i].length));
+    const inputIds = new BigInt64Array(group.length * S);
+    const mask = new BigInt64Array(group.length * S);
+    group.forEach((i, r) => ids[i].forEach((id, t) => { inputIds[r * S + t] = BigInt(id); mask[r * S + t] = 1n; }));
+    const dims = [group.length, S];
+    const result = await raw.run({
+      input_ids: new ort.Tensor('int64', inputIds, dims), attention_mask: new ort.Tensor('int64', mask, dims),
+      token_type_ids: new ort.Tensor('int64', new BigInt64Array(group.length * S), dims),
+    });
+    const hidden = result.last_hidden_state.data as Float32Array;
+    const H = hidden.length / (group.length * S);
+    group.forEach((i, r) => {
+      const v = new Float32Array(H);
+      const L = ids[i].length;
+      for (let t = 0; t < L; t++) for (let h = 0; h < H; h++) v[h] += hidden[(r * S + t) * H + h];
+      let norm = 0;
+      for (let h = 0; h < H; h++) { v[h] /= L; norm += v[h] * v[h]; }
+      const inv = 1 / Math.max(Math.sqrt(norm), 1e-12);
+      for (let h = 0; h < H; h++) v[h] *= inv;
+      out[i] = v;
+    });
+  }
+  return out;
+}
+
+type MixedPeer = 'abi' | 'tjs' | 'bare';
+const MIXED_PEERS: MixedPeer[] = ['abi', 'tjs', 'bare'];
+const mixedRun: Record<MixedPeer, () => Promise<unknown>> = {
+  abi: () => abi.embed(MIXED),
+  tjs: async () => { for (const c of chunks(MIXED, 32)) await tjs(c, { pooling: 'mean', normalize: true }); },
+  bare: () => bareLoop(MIXED),
+};
+// The bare loop must compute what abi-sdk computes, or the comparison means nothing.
+{
+  const [a, b] = await Promise.all([abi.embed(MIXED.slice(0, 64)), bareLoop(MIXED.slice(0, 64))]);
+  const worst = Math.min(...a.map((v, i) => v.reduce((s, x, h) => s + x * b[i][h], 0)));
+  if (!(worst > 0.9999)) throw new Error(`bench:embed: the bare loop disagrees with abi-sdk (min cosine ${worst})`);
+}
+const mixedWall: Record<MixedPeer, number[]> = { abi: [], tjs: [], bare: [] };
+const mixedCpu: Record<MixedPeer, number[]> = { abi: [], tjs: [], bare: [] };
+for (const p of MIXED_PEERS) await mixedRun[p](); // warm-up: arenas and JIT
+for (let round = 0; round < MIXED_ROUNDS; round++) {
+  for (let k = 0; k < MIXED_PEERS.length; k++) {
+    const p = MIXED_PEERS[(k + round) % MIXED_PEERS.length];
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    await mixedRun[p]();
+    mixedWall[p].push(performance.now() - start);
+    const used = process.cpuUsage(cpu);
+    mixedCpu[p].push((used.user + used.system) / 1000);
+  }
+}
+const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
+const perRound = (num: MixedPeer, den: MixedPeer): number => median(mixedWall[num].map((w, i) => w / mixedWall[den][i]));
+const mixedTokens = (await abi.tokenize(MIXED)).ids.length;
+console.error(`bench:embed: mixed corpus (512 texts, ${(mixedTokens / 512).toFixed(0)} tokens/text) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+
 // fastembed, batch 32, in its own process.
 let fastembed: Record<string, number> | undefined;
 let fastembedNote = '';
-{
+if (!mixedOnly) {
   const sets = Object.fromEntries(CELLS.filter((c) => c.batch === 32).map((c) => [c.set, c.texts.slice(0, quick ? 32 : 64)]));
   const child = spawnSync(process.execPath, [join(import.meta.dirname, 'embed-fastembed.mjs')], {
     input: JSON.stringify({ dir: DIR, sets, batch: 32, reps: 1, maxLength: abi.maxLength }), encoding: 'utf8', timeout: 600_000,
@@ -177,11 +260,26 @@ const rows = [...results].map(([cell, r]) => [
 ]);
 console.log(`\nbench:embed — ${MODEL} (random weights, real shape), texts/s, ${THREADS} intra-op threads, Node ${process.version}, ` +
   `${((performance.now() - t0) / 1000).toFixed(0)} s total${quick ? ' (--quick)' : ''}\n`);
-console.log(`| ${header.join(' | ')} |`);
-console.log(`|${header.map(() => '---').join('|')}|`);
-for (const row of rows) console.log(`| ${row.join(' | ')} |`);
-if (!fastembed) console.log(`\nfastembed: not measured (${fastembedNote})`);
-console.log('\nabi time / raw time: abi-sdk wall time over raw InferenceSession.run on the same pre-padded batches (1.00 = no overhead).');
-console.log('fastembed pads every batch to the max length and pools CLS; it runs with onnxruntime-node 1.21 defaults (threads = cores).');
+if (rows.length > 0) {
+  console.log(`| ${header.join(' | ')} |`);
+  console.log(`|${header.map(() => '---').join('|')}|`);
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
+}
+if (!fastembed && !mixedOnly) console.log(`\nfastembed: not measured (${fastembedNote})`);
+
+const mixedHeader = ['peer', 'texts/s (median)', 'wall ms per round (median)', 'CPU ms per round (median)', 'abi-sdk speed-up (median of rounds)'];
+const mixedRows = MIXED_PEERS.map((p) => [
+  p === 'abi' ? 'abi-sdk, one embed() call' : p === 'tjs' ? 'transformers.js, batches of 32' : 'bare tokenizers + ORT loop, sorted batches of 32',
+  f(512 / (median(mixedWall[p]) / 1000)), median(mixedWall[p]).toFixed(0), median(mixedCpu[p]).toFixed(0),
+  p === 'abi' ? '—' : `${perRound(p, 'abi').toFixed(2)}x`,
+]);
+console.log(`\nMixed-length corpus: 512 texts of 3-70 words (${(mixedTokens / 512).toFixed(0)} tokens/text), fp32, ${MIXED_ROUNDS} alternating rounds\n`);
+console.log(`| ${mixedHeader.join(' | ')} |`);
+console.log(`|${mixedHeader.map(() => '---').join('|')}|`);
+for (const row of mixedRows) console.log(`| ${row.join(' | ')} |`);
+console.log(`\nabi-sdk / transformers.js ${perRound('tjs', 'abi').toFixed(2)}x, abi-sdk / bare loop ${perRound('bare', 'abi').toFixed(2)}x (wall, median of per-round ratios); ` +
+  `CPU time ${(median(mixedCpu.tjs) / median(mixedCpu.abi)).toFixed(2)}x and ${(median(mixedCpu.bare) / median(mixedCpu.abi)).toFixed(2)}x.`);
+if (rows.length > 0) console.log('\nabi time / raw time: abi-sdk wall time over raw InferenceSession.run on the same pre-padded batches (1.00 = no overhead).');
+if (rows.length > 0) console.log('fastembed pads every batch to the max length and pools CLS; it runs with onnxruntime-node 1.21 defaults (threads = cores).');
 
 await Promise.all([abi.close(), abi8.close(), tjs.dispose(), raw.release()]);

@@ -3,7 +3,7 @@ import {
   type VectorStoreQuery, VectorStoreQueryMode, type VectorStoreQueryResult,
 } from 'llamaindex';
 import {
-  type CallOptions, type Embedder, type Filter, maximalMarginalRelevance, type Metadata, type SearchHit,
+  type CallOptions, compileFilter, DimensionMismatchError, type Embedder, type Filter, maximalMarginalRelevance, type Metadata, type SearchHit,
   type SearchQuery, UnsupportedError, ValidationError, VectorStore, type VectorStoreBackend, type VectorStoreOptions,
 } from '../../src/index.js';
 import { AbiEmbedding } from './embedding.js';
@@ -36,6 +36,11 @@ export interface AbiQueryParams {
   fetchK?: number;
   /** HNSW beam width for this query (raised to `k`; ignored by exact and IVF-PQ indexes). */
   efSearch?: number;
+  /**
+   * Restricts the query to nodes of these source documents (ref doc ids, as LlamaIndex Python's `doc_ids` and
+   * `delete(refDocId)` use them); combined with `filters` and `docIds` by AND. Works in every mode.
+   */
+  refDocIds?: readonly string[];
 }
 
 /** Options of {@link AbiVectorStore}'s constructor. */
@@ -76,6 +81,15 @@ interface HybridBackend extends VectorStoreBackend {
 }
 
 const isHybrid = (b: VectorStoreBackend): b is HybridBackend => (b as Partial<HybridBackend>).hasTextIndex === true;
+
+const stringList = (v: unknown, what: string): readonly string[] => {
+  if (!Array.isArray(v) || !v.every((d) => typeof d === 'string')) throw new ValidationError(`${what} must be an array of strings`);
+  return v as string[];
+};
+
+/** `VectorStoreQuery.docIds` as LlamaIndex.TS's `SimpleVectorStore` reads it: node ids, deduplicated; absent = no restriction. */
+const nodeIdsOf = (docIds: unknown): readonly string[] | undefined =>
+  docIds === undefined || docIds === null ? undefined : [...new Set(stringList(docIds, 'docIds'))];
 
 const positiveInt = (v: unknown, what: string): number | undefined => {
   if (v === undefined || v === null) return undefined;
@@ -224,11 +238,17 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
    * Answers a LlamaIndex query: the `similarityTopK` best nodes matching `filters` (and `docIds`, when given),
    * best first, with `nodes`, `similarities` and `ids` aligned.
    *
+   * `docIds` behaves as in LlamaIndex.TS's own `SimpleVectorStore`: a list of node ids (`node.id_`) the query is
+   * restricted to, ANDed with `filters`; ids not in the store are ignored; an empty list matches nothing; absent
+   * (or `null`) means no restriction. Those nodes are scored exactly. To restrict by source document instead, pass
+   * `customParams.refDocIds`.
+   *
    * @param query - embedding and/or text, top k, mode, filters, `alpha`, `customParams` ({@link AbiQueryParams})
    * @param options - signal
    * @returns the nodes, their scores (higher is better) and ids
    * @throws {@link abi-sdk!ValidationError} for a missing query embedding or text, or a bad `similarityTopK` / `alpha`
-   * @throws {@link abi-sdk!UnsupportedError} for a mode abi-sdk does not implement, or hybrid / sparse mode on a backend without a text index
+   * @throws {@link abi-sdk!UnsupportedError} for a mode abi-sdk does not implement, hybrid / sparse mode on a backend without a text index,
+   *   or `docIds` in hybrid / sparse mode
    * @throws {@link abi-sdk!InvalidFilterError} for a malformed filter
    * @throws {@link abi-sdk!DimensionMismatchError} for a query embedding of the wrong length
    */
@@ -236,14 +256,21 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
     if (typeof query !== 'object' || query === null) throw new ValidationError('query must be an object');
     const k = positiveInt(query.similarityTopK, 'similarityTopK') ?? 2;
     const params: AbiQueryParams = query.customParams ?? {};
-    const filter = this.#filterOf(query);
+    const filter = this.#filterOf(query, params);
     const efSearch = positiveInt(params.efSearch, 'customParams.efSearch');
     const base = { k, filter, signal: options.signal, ...(efSearch ? { efSearch } : {}) };
     const mode = query.mode ?? VectorStoreQueryMode.DEFAULT;
+    const nodeIds = nodeIdsOf(query.docIds);
+    if (nodeIds && mode !== VectorStoreQueryMode.DEFAULT && mode !== VectorStoreQueryMode.MMR) {
+      throw new UnsupportedError(
+        `docIds (node ids) work in default and mmr modes; for ${JSON.stringify(mode)} restrict by source document with customParams.refDocIds`);
+    }
     let hits: SearchHit[];
     switch (mode) {
       case VectorStoreQueryMode.DEFAULT:
-        hits = await this.backend.search(this.#vectorOf(query), base);
+        hits = nodeIds
+          ? await this.#searchNodes(this.#vectorOf(query), nodeIds, filter, k, false, options.signal)
+          : await this.backend.search(this.#vectorOf(query), base);
         break;
       case VectorStoreQueryMode.HYBRID: {
         const text = this.#textOf(query, mode);
@@ -262,7 +289,9 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
         const vector = Float32Array.from(this.#vectorOf(query));
         const fetchK = positiveInt(params.fetchK, 'customParams.fetchK') ?? Math.max(4 * k, 20);
         const lambda = checkAlpha(query.mmrThreshold ?? 0.5, 'mmrThreshold');
-        const candidates = await this.backend.search(vector, { ...base, k: Math.max(fetchK, k), includeVectors: true });
+        const candidates = nodeIds
+          ? await this.#searchNodes(vector, nodeIds, filter, Math.max(fetchK, k), true, options.signal)
+          : await this.backend.search(vector, { ...base, k: Math.max(fetchK, k), includeVectors: true });
         if (candidates.some((h) => !(h.vector instanceof Float32Array))) {
           throw new UnsupportedError('query mode "mmr" needs a backend that returns vectors (includeVectors)');
         }
@@ -293,14 +322,47 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
     await this.backend.close();
   }
 
-  #filterOf(query: VectorStoreQuery<AbiQueryParams>): Filter | undefined {
+  #filterOf(query: VectorStoreQuery<AbiQueryParams>, params: AbiQueryParams): Filter | undefined {
     const filter = toAbiFilter(query.filters);
-    if (query.docIds === undefined || query.docIds === null) return filter;
-    if (!Array.isArray(query.docIds) || !query.docIds.every((d) => typeof d === 'string')) {
-      throw new ValidationError('docIds must be an array of strings');
-    }
-    const byDoc: Filter = { [REF_DOC_KEY]: { $in: [...query.docIds] } };
+    if (params.refDocIds === undefined || params.refDocIds === null) return filter;
+    const byDoc: Filter = { [REF_DOC_KEY]: { $in: [...stringList(params.refDocIds, 'customParams.refDocIds')] } };
     return filter ? { $and: [filter, byDoc] } : byDoc;
+  }
+
+  /**
+   * The `k` best of the named records that match `filter`, scored as the backend scores (exact: the candidate set is
+   * the caller's explicit list). Records are read by id, so the cost follows the list's length, not the store's.
+   */
+  async #searchNodes(vector: readonly number[] | Float32Array, ids: readonly string[], filter: Filter | undefined, k: number,
+    includeVectors: boolean, signal: AbortSignal | undefined): Promise<SearchHit[]> {
+    const dim = this.backend.dimension;
+    if (vector.length !== dim) throw new DimensionMismatchError(dim, vector.length, 'query');
+    const q = Float32Array.from(vector);
+    const metric = this.backend.metric;
+    if (metric === 'cosine') {
+      let norm = 0;
+      for (let i = 0; i < dim; i++) norm += q[i] * q[i];
+      const inv = norm > 0 ? 1 / Math.sqrt(norm) : 0;
+      for (let i = 0; i < dim; i++) q[i] *= inv;
+    }
+    const matches = filter ? compileFilter(filter) : undefined;
+    const records = await Promise.all(ids.map((id) => this.backend.get(id, { signal })));
+    const hits: SearchHit[] = [];
+    for (const r of records) {
+      if (!r || (matches && !matches(r.metadata))) continue;
+      let score: number;
+      if (metric === 'l2') {
+        let d = 0;
+        for (let i = 0; i < dim; i++) d += (q[i] - r.vector[i]) ** 2;
+        score = 1 / (1 + Math.sqrt(d));
+      } else {
+        score = 0;
+        for (let i = 0; i < dim; i++) score += q[i] * r.vector[i];
+      }
+      hits.push({ id: r.id, score, text: r.text, metadata: r.metadata, ...(includeVectors ? { vector: r.vector } : {}) });
+    }
+    hits.sort((a, b) => b.score - a.score);
+    return hits.slice(0, k);
   }
 
   #vectorOf(query: VectorStoreQuery<AbiQueryParams>): readonly number[] {

@@ -11,6 +11,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module abi-sdk/server
  */
 export {
   AbiServer, createServer, type CreateServerOptions, type ServerAuthOptions, type ServerCloseOptions,

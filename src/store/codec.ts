@@ -139,6 +139,8 @@ export interface RecordPayload {
   id: string;
   text: string | undefined;
   metadata: Metadata;
+  /** The metadata as stored (JSON). */
+  metadataJson: string;
 }
 
 /** Writes a record payload (see the module comment for the layout). @internal */
@@ -164,5 +166,5 @@ export function readPayload(r: ByteReader): RecordPayload {
   }
   if (typeof metadata !== 'object' || metadata === null || Array.isArray(metadata)) throw new CorruptInput('record metadata is not an object');
   if (id.length === 0) throw new CorruptInput('empty record id');
-  return { id, text, metadata: metadata as Metadata };
+  return { id, text, metadata: metadata as Metadata, metadataJson: json };
 }

@@ -15,6 +15,7 @@ import { exactSearch } from './flat.js';
 import { MaxHeap } from './heap.js';
 import { HnswGraph, type SlotPredicate } from './hnsw.js';
 import { SlotDirectory } from './ids.js';
+import { PayloadArena } from './payloads.js';
 import type { MetadataPredicate } from './filter-compiler.js';
 import { IvfPqIndex } from './quantization/ivf.js';
 import { ScalarQuantizer } from './quantization/scalar.js';
@@ -119,8 +120,8 @@ export class Collection {
   graph: HnswGraph | null;
   ivf: IvfPqIndex | null = null;
   text: Bm25Index | null;
-  texts: (string | undefined)[] = [];
-  metas: Metadata[] = [];
+  /** Text and metadata bytes per slot (decoded on read). */
+  readonly payloads: PayloadArena;
   readonly #top = new MaxHeap(256);
   readonly #row: Float32Array;
 
@@ -133,6 +134,7 @@ export class Collection {
     this.normalize = config.metric === 'cosine';
     this.text = text;
     this.#row = new Float32Array(config.dimension);
+    this.payloads = new PayloadArena(capacity);
     if (config.vectors === 'disk') {
       this.floats = new DiskVectors(config.dimension);
       this.space = null;
@@ -180,19 +182,36 @@ export class Collection {
     return this.#row;
   }
 
-  /** Inserts or replaces one record (vector copied; normalized for cosine). */
-  upsert(id: string, vector: Float32Array, text: string | undefined, metadata: Metadata, alreadyNormalized = false): void {
+  /**
+   * Inserts or replaces one record (vector copied; normalized for cosine). `metadata` may be given as its JSON
+   * (what validation and the log already hold) to skip re-encoding.
+   */
+  upsert(id: string, vector: Float32Array, text: string | undefined, metadata: Metadata | string, alreadyNormalized = false): void {
     const previous = this.dir.slotOf(id);
     if (previous >= 0) this.#forget(previous);
     const slot = this.dir.assign(id);
     this.floats.append(vector, this.normalize && !alreadyNormalized);
-    this.#adopt(slot, text, metadata);
+    this.#adopt(slot, text, typeof metadata === 'string' ? metadata : JSON.stringify(metadata));
+  }
+
+  /** The id of a slot. */
+  idOf(slot: number): string {
+    return this.dir.idOf(slot);
+  }
+
+  /** The text of a slot, or undefined. */
+  textOf(slot: number): string | undefined {
+    return this.payloads.textOf(slot);
+  }
+
+  /** A freshly decoded copy of a slot's metadata. */
+  metadataOf(slot: number): Metadata {
+    return this.payloads.metadataOf(slot);
   }
 
   /** Indexes a slot whose float vector is already stored. */
-  #adopt(slot: number, text: string | undefined, metadata: Metadata): void {
-    this.texts[slot] = text;
-    this.metas[slot] = metadata;
+  #adopt(slot: number, text: string | undefined, metadataJson: string): void {
+    this.payloads.append(slot, text, metadataJson);
     this.text?.add(slot, text ?? '');
     if (this.space instanceof Sq8Space) this.space.append(this.#vectorOf(slot));
     this.graph?.insert(slot);
@@ -208,10 +227,8 @@ export class Collection {
     return true;
   }
 
-  /** Drops a slot's payload and its entries in the text and IVF indexes (the graph keeps it as a waypoint). */
+  /** Drops a slot's entries in the text and IVF indexes (the graph keeps it as a waypoint; its payload bytes stay until compaction). */
   #forget(slot: number): void {
-    this.texts[slot] = undefined;
-    this.metas[slot] = EMPTY;
     this.text?.remove(slot);
     this.ivf?.remove(slot);
   }
@@ -265,8 +282,7 @@ export class Collection {
     if (live === 0 || k <= 0) return [];
     const kk = Math.min(k, live);
     const deleted = this.dir.deleted;
-    const metas = this.metas;
-    const accept: SlotPredicate | null = filter ? (s) => filter(metas[s]) : null;
+    const accept = this.#accept(filter);
     const selective = accept !== null && this.#estimate(accept) < SELECTIVE_FRACTION;
     const exact = p.exact || this.index.type === 'flat' || live < EXACT_BELOW || selective || this.needsTraining;
     if (this.ivf !== null && !p.exact) {
@@ -298,9 +314,15 @@ export class Collection {
   /** BM25 top-k over live slots matching `filter`, best first; distance = −score. */
   searchText(query: string, k: number, filter: MetadataPredicate | null): SlotHit[] {
     if (this.text === null) return [];
-    const metas = this.metas;
-    const { slots, scores } = this.text.search(query, k, filter ? (s) => filter(metas[s]) : undefined);
+    const { slots, scores } = this.text.search(query, k, this.#accept(filter) ?? undefined);
     return Array.from(slots, (slot, i) => ({ slot, distance: -scores[i] }));
+  }
+
+  /** A slot test for a compiled filter, reading cached projections of the fields it names. */
+  #accept(filter: MetadataPredicate | null): SlotPredicate | null {
+    if (filter === null) return null;
+    const read = this.payloads.projection(filter.fields ?? null);
+    return (s) => filter(read(s));
   }
 
   #ivfSearch(q: Float32Array, k: number, nprobe: number, rerank: number, accept: SlotPredicate): SlotHit[] {
@@ -372,7 +394,12 @@ export class Collection {
     return seen === 0 ? 0 : hit / seen;
   }
 
-  /** Bytes held in memory by vectors, codes, graph and index structures (not metadata and text). */
+  /** Bytes held by ids, the id map, text and metadata (encoded), and cached filter projections. */
+  get recordBytes(): number {
+    return this.dir.bytes + this.payloads.bytes + this.payloads.projectionBytes;
+  }
+
+  /** Bytes held in memory by vectors, codes, graph and index structures (not ids, metadata and text). */
   get indexBytes(): number {
     const codes = this.space instanceof Sq8Space ? this.space.bytes : 0;
     return this.floats.bytes + codes + (this.graph?.bytes ?? 0) + (this.ivf?.memoryBytes ?? 0) + this.dir.deleted.byteLength;
@@ -394,10 +421,10 @@ export class Collection {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i];
       if (disk) {
-        next.dir.assign(old.dir.ids[s]);
-        next.#adopt(i, old.texts[s], old.metas[s]);
+        next.dir.assign(old.dir.idOf(s));
+        next.#adopt(i, old.textOf(s), old.payloads.metadataJsonOf(s));
       } else {
-        next.upsert(old.dir.ids[s], old.#vectorOf(s), old.texts[s], old.metas[s], true);
+        next.upsert(old.dir.idOf(s), old.#vectorOf(s), old.textOf(s), old.payloads.metadataJsonOf(s), true);
       }
       if (performance.now() - sliceStart > SLICE_MS) {
         await yieldToLoop();
@@ -426,4 +453,3 @@ function drain(top: MaxHeap, k: number): SlotHit[] {
   return out;
 }
 
-const EMPTY: Metadata = Object.freeze({}) as Metadata;

@@ -13,6 +13,7 @@ import { throwIfAborted } from '../internal/abort.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { Collection, type CollectionConfig } from './collection.js';
 import { DiskVectors } from './disk-vectors.js';
+import { checkLineage, type SnapshotLineage } from './lineage.js';
 import { DirectoryLock } from './lock.js';
 import {
   collectionFromSnapshot, collectionSections, decodeLogRecord, INDEX_CODES, KNOWN_SECTIONS, metricCode, metricOf,
@@ -48,6 +49,8 @@ export class StoreDurability {
   #lock: DirectoryLock | undefined;
   #wal: WalWriter | undefined;
   #lsn = 0;
+  /** Generation of the current log (each checkpoint starts the next; see lineage.ts). */
+  #generation = 1;
   #lastSnapshotBytes = 0;
   #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -71,7 +74,8 @@ export class StoreDurability {
   }
 
   /**
-   * Opens `options.path`: takes the write lock, loads the snapshot, replays the log (dropping a torn tail), starts
+   * Opens `options.path`: takes the write lock, loads the snapshot, checks that the snapshot and log belong together
+   * (lineage.ts; `options.recover`), replays the log (dropping a torn tail), starts
    * the periodic sync for durability `write` and a compaction that was due.
    */
   static async open(options: VectorStoreOptions, metric: DistanceMetric, config: CollectionConfig): Promise<StoreDurability> {
@@ -104,6 +108,7 @@ export class StoreDurability {
     let c: Collection;
     let lastLsn = 0;
     let snapBytes = 0;
+    let snapLineage: SnapshotLineage | null = null;
     if (await exists(snapPath)) {
       const snap = await readSnapshot(snapPath, KNOWN_SECTIONS, vectorsOnDisk);
       if (snap.header.dimension !== options.dimension) throw new DimensionMismatchError(snap.header.dimension, options.dimension, `store ${dir}`);
@@ -113,13 +118,23 @@ export class StoreDurability {
       c = await collectionFromSnapshot(snap, metric, snapPath);
       lastLsn = snap.header.lastLsn;
       snapBytes = snap.bytes;
+      snapLineage = { path: snapPath, lastLsn, logGeneration: snap.header.logGeneration, logFirstLsn: snap.header.logFirstLsn };
     } else {
       c = await Collection.create(config);
     }
     const d = new StoreDurability(options, c);
     d.#lastSnapshotBytes = snapBytes;
-    if (await exists(logPath)) {
-      const scan = scanWal(await readFile(logPath), options.dimension, logPath);
+    const scan = (await exists(logPath)) ? scanWal(await readFile(logPath), options.dimension, logPath) : null;
+    // A missing or mismatched file fails here unless the caller asked to open what is left.
+    let recovered = false;
+    try {
+      checkLineage(snapLineage, scan && { path: logPath, generation: scan.generation, firstLsn: scan.firstLsn }, snapPath, logPath);
+    } catch (err) {
+      if (options.recover !== 'open-what-is-left') throw err;
+      recovered = true;
+    }
+    if (scan) {
+      d.#generation = scan.generation;
       const ops = scan.records.filter((r) => r.lsn > lastLsn).map((r) => decodeLogRecord(r, options.dimension, logPath));
       for (const op of ops) {
         throwIfAborted(options.signal);
@@ -130,8 +145,12 @@ export class StoreDurability {
       d.#wal = await WalWriter.append(logPath, scan.validLength);
     } else {
       d.#lsn = lastLsn;
-      d.#wal = await WalWriter.create(logPath, options.dimension, lastLsn + 1);
+      // The log the snapshot announced (a new store's first log is generation 1).
+      d.#generation = Math.max(1, snapLineage?.logGeneration ?? 1);
+      d.#wal = await WalWriter.create(logPath, options.dimension, lastLsn + 1, d.#generation);
     }
+    // What was left is loaded: seal it as a consistent snapshot + log pair.
+    if (recovered) await d.#checkpoint(true);
     return d;
   }
 
@@ -166,7 +185,7 @@ export class StoreDurability {
     let slice = performance.now();
     if (op.kind === 'upsert') {
       for (const r of op.records) {
-        c.upsert(r.id, r.vector, r.text, r.metadata);
+        c.upsert(r.id, r.vector, r.text, r.metadataJson);
         if (performance.now() - slice > APPLY_SLICE_MS) {
           await yieldToLoop();
           slice = performance.now();
@@ -211,8 +230,11 @@ export class StoreDurability {
     const snapPath = join(this.path, SNAPSHOT_FILE), logPath = join(this.path, LOG_FILE);
     try {
       await this.#wal.sync();
+      // The snapshot records the log that will follow it, so an open can tell when that log is missing.
+      const generation = this.#generation + 1;
       const written = await writeSnapshot(snapPath, {
         dimension: this.#dimension, metric: metricCode(this.#metric), indexType: INDEX_CODES[c.index.type], lastLsn: this.#lsn,
+        logGeneration: generation, logFirstLsn: this.#lsn + 1,
       }, collectionSections(c));
       this.#lastSnapshotBytes = written.bytes;
       // Disk vectors now read from the new snapshot; the in-memory tail it absorbed is dropped.
@@ -221,7 +243,8 @@ export class StoreDurability {
       // records the snapshot already has, which are skipped by sequence number).
       await this.#wal.close();
       this.#wal = undefined;
-      this.#wal = await WalWriter.create(logPath, this.#dimension, this.#lsn + 1);
+      this.#wal = await WalWriter.create(logPath, this.#dimension, this.#lsn + 1, generation);
+      this.#generation = generation;
     } catch (err) {
       if (!this.#wal) this.#wal = await WalWriter.append(logPath, (await stat(logPath)).size).catch(() => undefined);
       throw new IOError(`cannot write a snapshot of ${this.path}`, { cause: err });
@@ -257,7 +280,7 @@ export class StoreDurability {
           const old = this.#c;
           this.#c = next;
           for (const op of job.ops) {
-            if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadata);
+            if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadataJson);
             else for (const id of op.ids) next.delete(id);
           }
           // Memory: nothing to release. Disk: `next` reads its rows through `old` until its checkpoint re-points it.

@@ -9,8 +9,11 @@ import type { Metadata, MetadataValue } from '../core/contracts.js';
 import type { FieldNode, FilterNode, FilterScalar } from '../core/filter.js';
 import { getFieldValue } from '../core/filter.js';
 
-/** A compiled filter. @internal */
-export type MetadataPredicate = (metadata: Metadata) => boolean;
+/**
+ * A compiled filter. `fields` (set on the predicate {@link compileFilterNode} returns) lists the top-level metadata
+ * keys it reads, so a store can hand it objects holding only those keys. @internal
+ */
+export type MetadataPredicate = ((metadata: Metadata) => boolean) & { fields?: readonly string[] };
 
 type ScalarTest = (v: MetadataValue) => boolean;
 
@@ -96,9 +99,24 @@ function compileField(node: FieldNode): MetadataPredicate {
  * @internal
  */
 export function compileFilterNode(node: FilterNode): MetadataPredicate {
+  const fields = new Set<string>();
+  collectFields(node, fields);
+  const compiled = compileNode(node);
+  // compileNode returns a fresh closure per call, so the property lands on no shared function.
+  compiled.fields = [...fields].sort();
+  return compiled;
+}
+
+function collectFields(node: FilterNode, into: Set<string>): void {
+  if (node.kind === 'and' || node.kind === 'or') for (const c of node.children) collectFields(c, into);
+  else if (node.kind === 'not') collectFields(node.child, into);
+  else into.add(node.path[0]);
+}
+
+function compileNode(node: FilterNode): MetadataPredicate {
   switch (node.kind) {
     case 'and': {
-      const cs = node.children.map(compileFilterNode);
+      const cs = node.children.map(compileNode);
       if (cs.length === 0) return () => true;
       if (cs.length === 1) return cs[0];
       if (cs.length === 2) {
@@ -108,11 +126,11 @@ export function compileFilterNode(node: FilterNode): MetadataPredicate {
       return (m) => cs.every((c) => c(m));
     }
     case 'or': {
-      const cs = node.children.map(compileFilterNode);
+      const cs = node.children.map(compileNode);
       return (m) => cs.some((c) => c(m));
     }
     case 'not': {
-      const c = compileFilterNode(node.child);
+      const c = compileNode(node.child);
       return (m) => !c(m);
     }
     default: return compileField(node);

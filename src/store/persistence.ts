@@ -59,7 +59,7 @@ export function collectionSections(c: Collection): Section[] {
       continue;
     }
     w.u8(0);
-    writePayload(w, c.dir.ids[s], c.texts[s], JSON.stringify(c.metas[s]));
+    writePayload(w, c.dir.idOf(s), c.textOf(s), c.payloads.metadataJsonOf(s));
   }
   const floats = c.floats;
   let vectors: Section['data'];
@@ -141,16 +141,14 @@ export async function collectionFromSnapshot(snap: SnapshotFile, metric: Distanc
       const dead = r.u8();
       if (dead === 1) {
         c.dir.restore('', true);
-        c.texts[s] = undefined;
-        c.metas[s] = {};
+        c.payloads.append(s, undefined, '{}');
         continue;
       }
       if (dead !== 0) throw new CorruptInput('bad tombstone flag');
       const p = readPayload(r);
       if (c.dir.slotOf(p.id) >= 0) throw new CorruptInput(`id ${JSON.stringify(p.id)} is live twice`);
       c.dir.restore(p.id, false);
-      c.texts[s] = p.text;
-      c.metas[s] = p.metadata;
+      c.payloads.append(s, p.text, p.metadataJson);
     }
     if (r.pos !== r.end) throw new CorruptInput('RECORDS section has trailing bytes');
   } catch (err) {
@@ -230,7 +228,7 @@ export function encodeDelete(ids: readonly string[]): Buffer {
 
 /** A decoded log operation. @internal */
 export type LogOp =
-  | { kind: 'upsert'; records: { id: string; vector: Float32Array; text: string | undefined; metadata: import('../core/contracts.js').Metadata }[] }
+  | { kind: 'upsert'; records: { id: string; vector: Float32Array; text: string | undefined; metadata: import('../core/contracts.js').Metadata; metadataJson: string }[] }
   | { kind: 'delete'; ids: string[] };
 
 /**

@@ -3,8 +3,9 @@
  * renamed over the previous snapshot (then the directory is fsynced).
  *
  * Layout: a 64-byte header — `"ABISNAP\0"`, u32 format version, u32 dimension, u8 metric, u8 index type, u16 0,
- * u32 section count, f64 last log sequence number covered, f64 file length, reserved, u32 CRC32 of the header's
- * first 60 bytes plus the section table — then a table of 32-byte entries (u32 type, u32 flags, f64 offset,
+ * u32 section count, f64 last log sequence number covered, f64 file length, u32 log generation, f64 first sequence
+ * number of that log (version 2; zeros in version 1: not recorded), reserved, u32 CRC32 of the header's first 60
+ * bytes plus the section table — then a table of 32-byte entries (u32 type, u32 flags, f64 offset,
  * f64 length, u32 CRC32 of the section, u32 0), then the sections. Flag bit 0 marks a section optional: a reader
  * that does not know its type skips it; an unknown required section raises {@link UnsupportedError}.
  *
@@ -24,7 +25,9 @@ import { fsyncDir } from './fs-util.js';
 export const SectionType = { Meta: 1, Records: 2, Vectors: 3, Graph: 4, Sq8: 16, Ivf: 17, Text: 32 } as const;
 
 const MAGIC = Buffer.from('ABISNAP\0', 'latin1');
-const VERSION = 1;
+/** Version 2 records the log that follows the snapshot (generation, first sequence number); 1 is still read. */
+const VERSION = 2;
+const OLDEST_READABLE = 1;
 const HEADER = 64;
 const ENTRY = 32;
 
@@ -34,6 +37,10 @@ export interface SnapshotHeader {
   metric: number;
   indexType: number;
   lastLsn: number;
+  /** Generation of the log written right after this snapshot (0: not recorded, a version-1 file). */
+  logGeneration: number;
+  /** First sequence number that log holds (lastLsn + 1; 0 when not recorded). */
+  logFirstLsn: number;
 }
 
 /**
@@ -77,6 +84,8 @@ export async function writeSnapshot(
   head.writeUInt8(header.indexType, 17);
   head.writeUInt32LE(sections.length, 20);
   head.writeDoubleLE(header.lastLsn, 24);
+  head.writeUInt32LE(header.logGeneration, 40);
+  head.writeDoubleLE(header.logFirstLsn, 44);
   const tmp = `${path}.tmp`;
   const fh = await open(tmp, 'w');
   let offset = HEADER + tableLen;
@@ -180,13 +189,17 @@ export async function readSnapshot(
     const head = Buffer.concat([first, await readAt(HEADER, tableLen)]);
     if (headerCrc(head, tableLen) !== head.readUInt32LE(60)) throw new CorruptDataError('snapshot header checksum mismatch', path);
     const version = head.readUInt32LE(8);
-    if (version !== VERSION) throw new UnsupportedError(`snapshot format version ${version} is not supported (this build reads ${VERSION})`);
+    if (version < OLDEST_READABLE || version > VERSION) {
+      throw new UnsupportedError(`snapshot format version ${version} is not supported (this build reads ${OLDEST_READABLE} to ${VERSION})`);
+    }
     if (head.readDoubleLE(32) !== size) throw new CorruptDataError(`snapshot is ${size} bytes, header says ${head.readDoubleLE(32)}`, path);
     const header: SnapshotHeader = {
       dimension: head.readUInt32LE(12),
       metric: head.readUInt8(16),
       indexType: head.readUInt8(17),
       lastLsn: head.readDoubleLE(24),
+      logGeneration: version >= 2 ? head.readUInt32LE(40) : 0,
+      logFirstLsn: version >= 2 ? head.readDoubleLE(44) : 0,
     };
     const sections = new Map<number, Buffer>();
     const extents = new Map<number, SectionExtent>();

@@ -133,6 +133,12 @@ export interface TextIndexOptions {
  */
 export type DurabilityMode = 'fsync' | 'write';
 
+/**
+ * What {@link VectorStore.open} does when a file the store needs is missing: fail (the default) or open what is
+ * left. See {@link VectorStoreOptions.recover}.
+ */
+export type RecoverMode = 'fail' | 'open-what-is-left';
+
 /** Options of {@link VectorStore.open}. */
 export interface VectorStoreOptions extends CallOptions {
   /** Directory holding the store (created if missing). Omit for an in-memory store. */
@@ -172,6 +178,15 @@ export interface VectorStoreOptions extends CallOptions {
    * @defaultValue 1000
    */
   syncIntervalMs?: number;
+  /**
+   * What opening does when a file the store needs is missing or does not belong with the others (the log deleted
+   * while the snapshot says records follow in it, the snapshot deleted while the log starts after it, a file
+   * swapped for an older copy): `'fail'` throws a {@link CorruptDataError} naming the file; `'open-what-is-left'`
+   * loads what the remaining files hold (records that only the missing file had are lost), then writes a fresh
+   * snapshot so the directory is consistent again. Damaged (checksum-failing) files always fail.
+   * @defaultValue 'fail'
+   */
+  recover?: RecoverMode;
   /**
    * Fraction of dead slots (deleted or overwritten records) past which the index is rebuilt in the background.
    * @defaultValue 0.3
@@ -407,6 +422,11 @@ export interface VectorStoreStats {
   trained: boolean;
   /** Bytes held by vectors and graph arrays (not metadata and text). */
   indexBytes: number;
+  /**
+   * Bytes held by ids, the id map, text and metadata (kept encoded in byte arenas) and the per-field caches that
+   * filtered searches build.
+   */
+  recordBytes: number;
   /** Bytes in the current log file (0 in memory). */
   logBytes: number;
   /** Compactions completed since open. */

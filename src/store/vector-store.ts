@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { CallOptions, Metadata, MetadataValue } from '../core/contracts.js';
+import type { CallOptions } from '../core/contracts.js';
 import { ClosedError, ValidationError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
@@ -20,13 +20,6 @@ import type {
 import { toVector, validateIds, validateRecords } from './validate.js';
 import { WalKind } from './wal.js';
 
-function cloneJson<T extends MetadataValue>(v: T): T {
-  if (v === null || typeof v !== 'object') return v;
-  if (Array.isArray(v)) return v.map(cloneJson) as T;
-  const out: Metadata = {};
-  for (const k in v) out[k] = cloneJson((v as Metadata)[k]);
-  return out as T;
-}
 
 function checkOptions(o: VectorStoreOptions): void {
   if (typeof o !== 'object' || o === null) throw new ValidationError('options must be an object');
@@ -58,6 +51,7 @@ function checkOptions(o: VectorStoreOptions): void {
     }
   }
   if (o.vectors !== undefined && o.vectors !== 'memory' && o.vectors !== 'disk') throw new ValidationError('vectors must be "memory" or "disk"');
+  if (o.recover !== undefined && o.recover !== 'fail' && o.recover !== 'open-what-is-left') throw new ValidationError('recover must be "fail" or "open-what-is-left"');
   if (o.vectors === 'disk') {
     if (o.path === undefined) throw new ValidationError('vectors: "disk" needs a path');
     const quantized = o.index?.type === 'ivfpq' || (o.index?.type === 'hnsw' && o.index.quantization === 'int8');
@@ -132,7 +126,8 @@ export class VectorStore implements ScannableBackend {
    * @throws {@link ValidationError} for bad options or a metric that differs from the stored one
    * @throws {@link DimensionMismatchError} when `dimension` differs from the stored dimension
    * @throws {@link LockedError} when another process or another open handle holds the store
-   * @throws {@link CorruptDataError} when the snapshot or the middle of the log is damaged (nothing is loaded)
+   * @throws {@link CorruptDataError} when the snapshot or the middle of the log is damaged (nothing is loaded), or
+   *   when a file the store needs is missing or belongs to another generation (unless `recover: 'open-what-is-left'`)
    * @throws {@link UnsupportedError} for files written by a newer format version
    * @throws {@link IOError} when the file system fails
    */
@@ -218,7 +213,7 @@ export class VectorStore implements ScannableBackend {
     this.#checkOpen();
     throwIfAborted(options.signal);
     const c = this.#c;
-    return Array.from(c.dir.liveSlots(), (slot) => c.dir.ids[slot]);
+    return Array.from(c.dir.liveSlots(), (slot) => c.idOf(slot));
   }
 
   /**
@@ -235,7 +230,7 @@ export class VectorStore implements ScannableBackend {
     const c = this.#c;
     const slot = typeof id === 'string' ? c.dir.slotOf(id) : -1;
     if (slot < 0) return undefined;
-    return { id, vector: c.floats.copyOf(slot), text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+    return { id, vector: c.floats.copyOf(slot), text: c.textOf(slot), metadata: c.metadataOf(slot) };
   }
 
   /**
@@ -253,7 +248,7 @@ export class VectorStore implements ScannableBackend {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new ValidationError('batchSize must be a positive integer');
     const c = this.#c;
     const after = options.after;
-    const ids = Array.from(c.dir.liveSlots(), (s) => c.dir.ids[s]).filter((id) => after === undefined || id > after);
+    const ids = Array.from(c.dir.liveSlots(), (s) => c.idOf(s)).filter((id) => after === undefined || id > after);
     ids.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     for (let i = 0; i < ids.length; i += batchSize) {
       throwIfAborted(options.signal);
@@ -261,7 +256,7 @@ export class VectorStore implements ScannableBackend {
       const batch: StoredRecord[] = [];
       for (const id of ids.slice(i, i + batchSize)) {
         const slot = this.#c.dir.slotOf(id);
-        if (slot >= 0) batch.push({ id, vector: this.#c.floats.copyOf(slot), text: this.#c.texts[slot], metadata: cloneJson(this.#c.metas[slot]) });
+        if (slot >= 0) batch.push({ id, vector: this.#c.floats.copyOf(slot), text: this.#c.textOf(slot), metadata: this.#c.metadataOf(slot) });
       }
       if (batch.length > 0) yield batch;
     }
@@ -319,7 +314,7 @@ export class VectorStore implements ScannableBackend {
     if (query.vector === undefined && !hasText) throw new ValidationError('search needs a vector, a text, or both');
     const q = query.vector === undefined ? undefined : c.prepareQuery(toVector(query.vector, this.dimension, 'query'));
     const toHit = (slot: number, score: number): SearchHit => {
-      const hit: SearchHit = { id: c.dir.ids[slot], score, text: c.texts[slot], metadata: cloneJson(c.metas[slot]) };
+      const hit: SearchHit = { id: c.idOf(slot), score, text: c.textOf(slot), metadata: c.metadataOf(slot) };
       if (query.includeVectors) hit.vector = c.floats.copyOf(slot);
       return hit;
     };
@@ -403,7 +398,7 @@ export class VectorStore implements ScannableBackend {
   stats(): VectorStoreStats {
     const c = this.#c;
     return {
-      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, ...this.#d.stats(),
+      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, recordBytes: c.recordBytes, ...this.#d.stats(),
     };
   }
 

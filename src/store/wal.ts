@@ -1,8 +1,9 @@
 /**
  * Write-ahead log: an append-only file of length-prefixed, CRC32-checked records.
  *
- * File: a 32-byte header (`"ABIWAL\0\0"`, u32 format version, u32 dimension, f64 first LSN, u32 reserved,
- * u32 CRC32 of the preceding 28 bytes), then records:
+ * File: a 32-byte header (`"ABIWAL\0\0"`, u32 format version, u32 dimension, f64 first LSN, u32 generation
+ * (version 2: 1 for a new store's log, one more at each checkpoint, matched against the snapshot's record of the
+ * log that follows it; 0 in version 1), u32 CRC32 of the preceding 28 bytes), then records:
  * `u32 payloadLength, u32 CRC32(payloadLength), u32 CRC32(kind..payload), u8 kind, f64 lsn, payload`.
  * The length carries its own checksum so a damaged length is told apart from a torn write.
  *
@@ -29,7 +30,8 @@ export const WalKind = {
 } as const;
 
 const MAGIC = Buffer.from('ABIWAL\0\0', 'latin1');
-const VERSION = 1;
+const VERSION = 2;
+const OLDEST_READABLE = 1;
 /** Bytes of the file header. @internal */
 export const WAL_HEADER = 32;
 const REC_HEADER = 21;
@@ -49,12 +51,13 @@ function lenCrc(len: number): number {
 }
 
 /** Builds a file header. @internal */
-export function walHeader(dimension: number, firstLsn: number): Buffer {
+export function walHeader(dimension: number, firstLsn: number, generation: number): Buffer {
   const h = Buffer.alloc(WAL_HEADER);
   MAGIC.copy(h, 0);
   h.writeUInt32LE(VERSION, 8);
   h.writeUInt32LE(dimension, 12);
   h.writeDoubleLE(firstLsn, 16);
+  h.writeUInt32LE(generation, 24);
   h.writeUInt32LE(crc32(h.subarray(0, 28)), 28);
   return h;
 }
@@ -78,6 +81,10 @@ export interface WalScan {
   validLength: number;
   /** Whether a torn tail was found (and must be cut). */
   torn: boolean;
+  /** The first sequence number the file was started at (header). */
+  firstLsn: number;
+  /** The log's generation (0: not recorded, a version-1 file). */
+  generation: number;
 }
 
 /**
@@ -92,10 +99,14 @@ export function scanWal(buf: Buffer, dimension: number, file: string): WalScan {
   if (!buf.subarray(0, 8).equals(MAGIC)) throw new CorruptDataError('not an abi-sdk log (bad magic)', file);
   if (crc32(buf.subarray(0, 28)) !== buf.readUInt32LE(28)) throw new CorruptDataError('log header checksum mismatch', file);
   const version = buf.readUInt32LE(8);
-  if (version !== VERSION) throw new UnsupportedError(`log format version ${version} is not supported (this build reads ${VERSION})`);
+  if (version < OLDEST_READABLE || version > VERSION) {
+    throw new UnsupportedError(`log format version ${version} is not supported (this build reads ${OLDEST_READABLE} to ${VERSION})`);
+  }
+  const firstLsn = buf.readDoubleLE(16);
+  const generation = version >= 2 ? buf.readUInt32LE(24) : 0;
   const dim = buf.readUInt32LE(12);
   if (dim !== dimension) throw new DimensionMismatchError(dim, dimension, `store ${file} (log)`);
-  let prevLsn = buf.readDoubleLE(16) - 1;
+  let prevLsn = firstLsn - 1;
   const records: WalRecord[] = [];
   let pos = WAL_HEADER;
   while (pos < buf.length) {
@@ -104,18 +115,18 @@ export function scanWal(buf: Buffer, dimension: number, file: string): WalScan {
       if (rest >= 8 && lenCrc(buf.readUInt32LE(pos)) !== buf.readUInt32LE(pos + 4) && !allZero(buf, pos)) {
         throw new CorruptDataError(`log record at byte ${pos}: length checksum mismatch`, file);
       }
-      return { records, validLength: pos, torn: true };
+      return { records, validLength: pos, torn: true, firstLsn, generation };
     }
     const len = buf.readUInt32LE(pos);
     if (lenCrc(len) !== buf.readUInt32LE(pos + 4)) {
       // Zeros past the last record are a torn write on file systems that extend the size before the data.
-      if (allZero(buf, pos)) return { records, validLength: pos, torn: true };
+      if (allZero(buf, pos)) return { records, validLength: pos, torn: true, firstLsn, generation };
       throw new CorruptDataError(`log record at byte ${pos}: length checksum mismatch`, file);
     }
     const end = pos + REC_HEADER + len;
-    if (end > buf.length) return { records, validLength: pos, torn: true };
+    if (end > buf.length) return { records, validLength: pos, torn: true, firstLsn, generation };
     if (crc32(buf.subarray(pos + 12, end)) !== buf.readUInt32LE(pos + 8)) {
-      if (end === buf.length) return { records, validLength: pos, torn: true };
+      if (end === buf.length) return { records, validLength: pos, torn: true, firstLsn, generation };
       throw new CorruptDataError(`log record at byte ${pos}: checksum mismatch`, file);
     }
     const kind = buf.readUInt8(pos + 12);
@@ -128,7 +139,7 @@ export function scanWal(buf: Buffer, dimension: number, file: string): WalScan {
     records.push({ kind, lsn, payload: buf.subarray(pos + REC_HEADER, end) });
     pos = end;
   }
-  return { records, validLength: pos, torn: false };
+  return { records, validLength: pos, torn: false, firstLsn, generation };
 }
 
 function allZero(buf: Buffer, from: number): boolean {
@@ -160,12 +171,15 @@ export class WalWriter {
     return new WalWriter(path, fh, validLength);
   }
 
-  /** Atomically replaces the log at `path` with an empty one starting at `firstLsn` (temp file, fsync, rename). */
-  static async create(path: string, dimension: number, firstLsn: number): Promise<WalWriter> {
+  /**
+   * Atomically replaces the log at `path` with an empty one of `generation` starting at `firstLsn` (temp file,
+   * fsync, rename).
+   */
+  static async create(path: string, dimension: number, firstLsn: number, generation: number): Promise<WalWriter> {
     const tmp = `${path}.tmp`;
     const fh = await open(tmp, 'w');
     try {
-      await fh.write(walHeader(dimension, firstLsn), 0, WAL_HEADER, 0);
+      await fh.write(walHeader(dimension, firstLsn, generation), 0, WAL_HEADER, 0);
       await fh.sync();
     } finally {
       await fh.close();

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AbortError, ClosedError, ModelLoadError, ValidationError } from '../../src/core/errors.js';
 import { LocalCrossEncoder } from '../../src/engine/cross-encoder.js';
 import { LocalEmbedder } from '../../src/engine/local-embedder.js';
+import type { LoadedModel } from '../../src/engine/loaded-model.js';
 import { ModelRegistry } from '../../src/engine/registry.js';
 import { copyModel, modelDir, tempDir, variedTexts } from './helpers.js';
 
@@ -39,6 +40,39 @@ describe('ModelRegistry', () => {
     await expect(e2.embed(['x'])).rejects.toThrow(ClosedError);
     await expect(registry.load(A)).rejects.toThrow(ClosedError);
   });
+
+  it('an unload waits for calls in flight only until its deadline or signal', async () => {
+    const registry = new ModelRegistry();
+    const hold = async <T>(value: (m: LoadedModel) => T): Promise<{ release: () => void; done: Promise<T> }> => {
+      let release!: () => void;
+      let started!: () => void;
+      const running = new Promise<void>((r) => { started = r; });
+      const done = registry.use(A, {}, async (m) => {
+        started();
+        await new Promise<void>((r) => { release = r; });
+        return value(m);
+      });
+      await running;
+      return { release, done };
+    };
+    const first = await hold(() => 1);
+    expect(registry.memory().models[0].activeCalls).toBe(1);
+    expect(await registry.unload(A, { deadlineMs: 20 })).toBe(0); // still in use past the deadline: stays loaded
+    expect(registry.memory().models).toHaveLength(1);
+    const c = new AbortController();
+    const aborted = registry.unload(A, { signal: c.signal });
+    c.abort();
+    await expect(aborted).rejects.toThrow(AbortError); // the caller stops waiting; the unload goes on
+    first.release();
+    expect(await first.done).toBe(1);
+    await expect.poll(() => registry.memory().models.length).toBe(0);
+    // A close does not wait past its deadline either; the held call still finishes on its model.
+    const second = await hold((m) => m.info.name);
+    await registry.close({ deadlineMs: 20 });
+    expect(registry.memory().models).toHaveLength(0);
+    second.release();
+    expect(await second.done).toBeTruthy();
+  }, 60_000);
 
   it('unloading a model in use waits for its calls; the next call loads it again', async () => {
     const registry = new ModelRegistry();

@@ -67,6 +67,20 @@ describe('lifecycle', () => {
     await expect(fetch(`${url}/health`)).rejects.toThrow();
   });
 
+  it('close({ signal }) stops waiting for requests in flight and cuts their connections', async () => {
+    const service = new GatedService(inner);
+    service.gate = deferred();
+    const { server, url } = await startServer({ service });
+    const pending = call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: 'slow' } }).catch((err: unknown) => err);
+    await expect.poll(() => server.inFlight).toBe(1);
+    const c = new AbortController();
+    const closed = server.close({ deadlineMs: 60_000, signal: c.signal });
+    c.abort();
+    await closed; // long before the deadline
+    expect(await pending).toBeInstanceOf(Error);
+    service.gate.resolve();
+  });
+
   it('a client that disconnects aborts the job’s signal', async () => {
     const service = new GatedService(inner);
     service.gate = deferred();

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, truncateSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbiError, CorruptDataError, VectorStore, type Metadata, type VectorStoreOptions } from '../../src/index.js';
@@ -166,6 +166,18 @@ describe('snapshot and log', () => {
       writeFileSync(f, buf);
     });
     await expect(VectorStore.open({ path: dir, ...OPTS })).rejects.toBeInstanceOf(CorruptDataError);
+  });
+
+  it('a deleted log fails with CorruptDataError naming it; recover opens the snapshot, sealed for the next open', async () => {
+    const dir = damagedCopy((d) => rmSync(join(d, 'wal.abw')));
+    const err = await VectorStore.open({ path: dir, ...OPTS }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CorruptDataError);
+    expect((err as CorruptDataError).file).toBe(join(dir, 'wal.abw'));
+    expect((err as Error).message).toMatch(/log file is missing/);
+    const store = await VectorStore.open({ path: dir, ...OPTS, recover: 'open-what-is-left' });
+    expect(await contents(store, allIds)).toEqual(states[snapshotState]);
+    await store.close();
+    expect(await check(dir)).toBe(snapshotState); // consistent again without the option
   });
 
   it('garbage files and a missing snapshot with a valid log', async () => {

@@ -2,7 +2,7 @@ import {
   type MetadataFilter, type MetadataFilters, NodeRelationship, SimpleVectorStore, TextNode, VectorStoreQueryMode,
 } from 'llamaindex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { InvalidFilterError, UnsupportedError } from '../../../src/core/errors.js';
+import { InvalidFilterError, UnsupportedError, ValidationError } from '../../../src/core/errors.js';
 import { HashingEmbedder } from '../../../src/embedders/hashing.js';
 import { VectorStore } from '../../../src/store/vector-store.js';
 import { AbiEmbedding, AbiVectorStore, toAbiFilter } from '../../../integrations/llamaindex/index.js';
@@ -110,5 +110,67 @@ describe('MetadataFilters → abi-sdk filters', () => {
     expect(() => toAbiFilter({ filters: [{ key: 'a', operator: 'near' as MetadataFilter['operator'], value: 1 }] })).toThrow(UnsupportedError);
     expect(() => toAbiFilter({ filters: [], condition: 'xor' as 'and' })).toThrow(InvalidFilterError);
     expect(() => toAbiFilter({} as MetadataFilters)).toThrow(InvalidFilterError);
+  });
+});
+
+describe('VectorStoreQuery.docIds, side by side with SimpleVectorStore', () => {
+  const query = (s: SimpleVectorStore | AbiVectorStore, docIds: string[] | undefined, extra: Record<string, unknown> = {}) =>
+    s.query({ queryEmbedding, similarityTopK: 100, docIds, mode: VectorStoreQueryMode.DEFAULT, ...extra });
+
+  const cases: [string, string[] | undefined, Record<string, unknown>?][] = [
+    ['absent: no restriction', undefined],
+    ['a subset of node ids', ['n1', 'n3', 'n8', 'n5']],
+    ['unknown and repeated ids are ignored', ['n2', 'nope', 'n2', 'n9']],
+    ['ref doc ids are not node ids: nothing', ['doc1', 'doc2']],
+    ['empty list: nothing', []],
+    ['ANDed with filters', ['n0', 'n1', 'n2', 'n6'], { filters: { filters: [{ key: 'tags', operator: 'contains', value: 'green' }] } }],
+    ['ANDed with an OR filter', ['n0', 'n4', 'n6', 'n8'], { filters: { filters: [{ key: 'n', operator: '<', value: 0 }, { key: 's', operator: '==', value: 'alphabet' }], condition: 'or' } }],
+    ['top k taken after the restriction', ['n9', 'n7', 'n3', 'n1', 'n0'], { similarityTopK: 2 }],
+  ];
+  for (const [name, docIds, extra] of cases) {
+    it(`${name}: same ids, order and similarities`, async () => {
+      const want = await query(reference, docIds, extra);
+      const got = await query(store, docIds, extra);
+      // Same nodes at the same scores, best first; nodes with equal scores may come in either order.
+      const ranked = (r: { ids: string[]; similarities: number[] }) => r.ids.map((id, i) => `${r.similarities[i].toFixed(4)} ${id}`).sort().reverse();
+      expect(ranked(got)).toEqual(ranked(want));
+      expect([...got.similarities].sort((a, b) => b - a)).toEqual(got.similarities);
+      if (docIds) for (const id of got.ids) expect(docIds).toContain(id);
+    });
+  }
+
+  it('MMR mode picks among the listed nodes only', async () => {
+    const got = await store.query({ queryEmbedding, similarityTopK: 3, docIds: ['n1', 'n3', 'n5', 'n7'], mode: VectorStoreQueryMode.MMR, mmrThreshold: 0.5 });
+    const want = await reference.query({ queryEmbedding, similarityTopK: 3, docIds: ['n1', 'n3', 'n5', 'n7'], mode: VectorStoreQueryMode.MMR, mmrThreshold: 0.5 });
+    expect(got.ids).toHaveLength(3);
+    for (const id of got.ids) expect(['n1', 'n3', 'n5', 'n7']).toContain(id);
+    expect(got.ids[0]).toBe(want.ids[0]);
+  });
+
+  it('scores listed nodes exactly as the backend does, for every metric', async () => {
+    for (const metric of ['cosine', 'dot', 'l2'] as const) {
+      const s = new AbiVectorStore({ backend: await VectorStore.open({ dimension: 32, metric, index: { type: 'hnsw' } }), embedModel });
+      await s.add(await Promise.all(META.map(async (_, i) => new TextNode({
+        id_: `n${i}`, text: `node ${i}`, embedding: Array.from(await embedder.embedQuery(`text number ${i * 7}`)).map((x, j) => x * (1 + (i + j) % 3)),
+      }))));
+      const q = queryEmbedding.map((x) => 2 * x);
+      const all = await s.query({ queryEmbedding: q, similarityTopK: 10, mode: VectorStoreQueryMode.DEFAULT });
+      const listed = await s.query({ queryEmbedding: q, similarityTopK: 10, docIds: all.ids, mode: VectorStoreQueryMode.DEFAULT });
+      expect(listed.ids).toEqual(all.ids);
+      listed.similarities.forEach((x, i) => expect(x).toBeCloseTo(all.similarities[i], 5));
+      await s.close();
+    }
+  });
+
+  it('customParams.refDocIds restricts by source document, in every mode', async () => {
+    const res = await store.query({ queryEmbedding, similarityTopK: 100, mode: VectorStoreQueryMode.DEFAULT, customParams: { refDocIds: ['doc2', 'doc5'] } });
+    expect([...res.ids].sort()).toEqual(['n2', 'n5']);
+  });
+
+  it('rejects malformed docIds and docIds in text modes with typed errors', async () => {
+    await expect(query(store, 'n1' as unknown as string[])).rejects.toThrow(ValidationError);
+    await expect(query(store, [1] as unknown as string[])).rejects.toThrow(ValidationError);
+    await expect(store.query({ queryStr: 'node', similarityTopK: 3, docIds: ['n1'], mode: VectorStoreQueryMode.SPARSE })).rejects.toThrow(UnsupportedError);
+    await expect(store.query({ queryEmbedding: [1, 2], similarityTopK: 3, docIds: ['n1'], mode: VectorStoreQueryMode.DEFAULT })).rejects.toThrow('dimension');
   });
 });

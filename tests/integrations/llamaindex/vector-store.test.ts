@@ -68,7 +68,7 @@ describe('AbiVectorStore in VectorStoreIndex (HashingEmbedder, SOTU passages)', 
     }
   });
 
-  it('applies MetadataFilters and docIds before the top k', async () => {
+  it('applies MetadataFilters and refDocIds before the top k', async () => {
     const retriever = index.asRetriever({
       similarityTopK: 50,
       filters: { filters: [{ key: 'year', operator: '>=', value: 1830 }, { key: 'party', operator: 'in', value: ['Democratic', 'Whig'] }] },
@@ -78,9 +78,12 @@ describe('AbiVectorStore in VectorStoreIndex (HashingEmbedder, SOTU passages)', 
     expect(got.length).toBe(Math.min(50, expected.length));
     for (const n of got) expect(n.node.metadata.year as number).toBeGreaterThanOrEqual(1830);
     const docs = [refDocOf(passages[0]), refDocOf(passages.at(-1)!)];
-    const res = await store.query({ queryEmbedding: Array.from(await embedder.embedQuery('x')), similarityTopK: 100, docIds: docs, mode: VectorStoreQueryMode.DEFAULT });
+    const res = await store.query({ queryEmbedding: Array.from(await embedder.embedQuery('x')), similarityTopK: 100, customParams: { refDocIds: docs }, mode: VectorStoreQueryMode.DEFAULT });
     expect(new Set(res.nodes!.map((n) => n.sourceNode!.nodeId))).toEqual(new Set(docs));
     expect(res.ids).toHaveLength(passages.filter((p) => docs.includes(refDocOf(p))).length);
+    // docIds are node ids (as in LlamaIndex.TS's SimpleVectorStore): ref doc ids there match nothing.
+    const byNode = await store.query({ queryEmbedding: Array.from(await embedder.embedQuery('x')), similarityTopK: 100, docIds: docs, mode: VectorStoreQueryMode.DEFAULT });
+    expect(byNode.ids).toEqual([]);
   });
 
   it('returns aligned nodes, similarities and ids, best first', async () => {
