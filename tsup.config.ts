@@ -10,6 +10,7 @@ export default defineConfig({
     qdrant: 'src/backends/qdrant/index.ts',
     pgvector: 'src/backends/pgvector/index.ts',
     server: 'src/server/index.ts',
+    federated: 'src/training/federated/index.ts',
     cli: 'src/cli.ts',
     // The worker thread LocalScheduler starts (dist/scheduler-worker.{js,cjs}, next to the shared chunks).
     'scheduler-worker': 'src/scheduler/worker.ts',

@@ -26,10 +26,10 @@
  */
 import { existsSync } from 'node:fs';
 import {
-  AdapterTrainer, embedTrainingPairs, HashingEmbedder, LocalEmbedder, retrievalMetrics, splitPairs,
+  AdapterTrainer, embedTrainingPairs, HashingEmbedder, LocalEmbedder, splitPairs,
   type AdapterConfig, type Embedder, type RetrievalMetrics, type TrainingPair,
 } from '../src/index.js';
-import { sotuPassages, type Passage } from './sotu.js';
+import { evaluate, type Passage, passages, questions } from './sotu-pairs.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -40,51 +40,6 @@ const PASSAGES = arg('passages', 2000);
 const SEEDS = arg('seeds', 3);
 const MINILM = args.includes('--minilm');
 const K = 10;
-
-const passages = (limit: number): Passage[] => sotuPassages({ newestFirst: true, limit });
-
-const WORD = /[\p{L}]+/gu;
-const words = (t: string): string[] => (t.toLowerCase().match(WORD) ?? []);
-const TEMPLATES = [
-  (a: string, b: string, c: string) => `What did the president say about ${a} and ${b}?`,
-  (a: string, b: string, c: string) => `How does the address describe ${a} in relation to ${c}?`,
-  (a: string, b: string, c: string) => `Which passage discusses ${b}, ${a} and ${c}?`,
-  (a: string, b: string, c: string) => `What was said on the subject of ${a} ${b}?`,
-  (a: string, b: string, c: string) => `Find the remarks about ${c} and ${a}.`,
-];
-
-/** A related word form: strip one common suffix, or add -s when none applies. */
-function variant(w: string): string {
-  for (const suffix of ['ments', 'ment', 'ions', 'ion', 'ities', 'ity', 'ing', 'ed', 'es', 'ly', 's']) {
-    if (w.endsWith(suffix) && w.length - suffix.length >= 4) return w.slice(0, w.length - suffix.length);
-  }
-  return `${w}s`;
-}
-
-function hashString(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-function questions(ps: Passage[]): TrainingPair[] {
-  const df = new Map<string, number>();
-  const tokens = ps.map((p) => words(p.text));
-  for (const ws of tokens) for (const w of new Set(ws)) df.set(w, (df.get(w) ?? 0) + 1);
-  const maxDf = Math.max(2, Math.floor(ps.length * 0.02));
-  return ps.map((p, i) => {
-    const tf = new Map<string, number>();
-    for (const w of tokens[i]) if (w.length >= 5 && df.get(w)! <= maxDf) tf.set(w, (tf.get(w) ?? 0) + 1);
-    const ranked = [...tf].map(([w, n]) => [w, n * Math.log(ps.length / df.get(w)!)] as const)
-      .sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1)).map(([w]) => w);
-    const h = hashString(p.id);
-    const content = tokens[i].filter((w) => w.length >= 6 && !ranked.slice(0, 2).includes(w));
-    const a = variant(ranked[0] ?? content[0] ?? 'policy');
-    const b = variant(ranked[1] ?? content[1] ?? 'nation');
-    const c = content.length ? content[h % content.length] : 'congress';
-    return { query: TEMPLATES[h % TEMPLATES.length](a, b, c), positive: p.text };
-  });
-}
 
 interface Row {
   base: string; adapter: string; seed: number; before: RetrievalMetrics; after: RetrievalMetrics;
@@ -134,24 +89,6 @@ async function run(embedder: Embedder, label: string, corpus: Passage[], pairs: 
     }
   }
   return rows;
-}
-
-function evaluate(adapter: import('../src/index.js').Adapter | undefined, q: Float32Array, docs: Float32Array, relevant: Uint32Array, d: number): RetrievalMetrics {
-  const nq = q.length / d;
-  const nd = docs.length / d;
-  const norm = (x: Float32Array, n: number): Float32Array => {
-    const y = Float32Array.from(x);
-    for (let i = 0; i < n; i++) {
-      let s = 0;
-      for (let j = 0; j < d; j++) s += y[i * d + j] ** 2;
-      const k = s > 0 ? 1 / Math.sqrt(s) : 0;
-      for (let j = 0; j < d; j++) y[i * d + j] *= k;
-    }
-    return y;
-  };
-  const qa = adapter ? adapter.transform(q, nq) : norm(q, nq);
-  const da = adapter && adapter.config.apply === 'both' ? adapter.transform(docs, nd) : norm(docs, nd);
-  return retrievalMetrics(qa, da, relevant, d, K);
 }
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -2,6 +2,7 @@
 // `CliCommand` named after it. `abi-sdk --help` lists them alphabetically (a module namespace's order).
 export { bench } from './commands/bench.js';
 export { completion } from './commands/completion.js';
+export { federated } from './commands/federated.js';
 export { index } from './commands/index.js';
 export { keys } from './commands/keys.js';
 export { models } from './commands/models.js';

@@ -98,6 +98,19 @@ export function positiveInt(name: string): (value: string) => number {
 }
 
 /**
+ * Parser for a TCP port flag (0 = any free port).
+ *
+ * @param value - the flag's value
+ * @returns the port
+ * @throws {@link UsageError} outside 0-65535
+ */
+export function tcpPort(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError('--port must be 0-65535');
+  return n;
+}
+
+/**
  * Parser for a non-negative integer flag.
  *
  * @param name - the flag, for the message

@@ -42,6 +42,7 @@
  * | `GATED_REPO` | {@link GatedRepoError} | the model is gated: accept its terms on the Hub and pass a token |
  * | `MODEL_NOT_CACHED` | {@link ModelNotCachedError} | offline, and the model is not in the local cache |
  * | `MODEL_MISMATCH` | {@link ModelMismatchError} | an artifact (e.g. a trained adapter) belongs to another base model |
+ * | `INVALID_UPDATE` | {@link InvalidUpdateError} | a federated client's model update has the wrong shape, round or non-finite values |
  * | `USAGE` | {@link UsageError} | a command line or config file is malformed (unknown flag, bad value, bad field) |
  */
 export type AbiErrorCode =
@@ -77,6 +78,7 @@ export type AbiErrorCode =
   | 'GATED_REPO'
   | 'MODEL_NOT_CACHED'
   | 'MODEL_MISMATCH'
+  | 'INVALID_UPDATE'
   | 'USAGE'
   | 'INTERNAL';
 
@@ -422,6 +424,27 @@ export class WorkerCrashedError extends AbiError {
   }
 }
 
+/**
+ * A federated client's model update was refused: wrong length or layout, NaN/Inf values, a frame that does not
+ * decode, or an update for a round or attempt that is not open. Code `INVALID_UPDATE` (HTTP 422). The update is
+ * dropped; the round goes on with the other clients.
+ */
+export class InvalidUpdateError extends AbiError {
+  /** Why the update was refused, e.g. `shape`, `non-finite`, `round`, `frame`. */
+  readonly reason: 'shape' | 'non-finite' | 'round' | 'frame' | 'duplicate' | 'participant';
+  /**
+   * Creates the error.
+   *
+   * @param reason - the failed check
+   * @param message - what is wrong
+   * @param options - cause
+   */
+  constructor(reason: InvalidUpdateError['reason'], message: string, options: AbiErrorOptions = {}) {
+    super('INVALID_UPDATE', message, options);
+    this.reason = reason;
+  }
+}
+
 /** Fields of a {@link ConnectorError}. */
 export interface ConnectorErrorOptions extends AbiErrorOptions {
   /** Provider name, e.g. `openai`, `ollama`, `huggingface`, `local-scheduler`. */
@@ -719,6 +742,27 @@ export class ModelNotCachedError extends AbiError {
 }
 
 /**
+ * A command line or configuration file is malformed: an unknown flag, a missing argument, a bad value, a config field
+ * of the wrong type. Code `USAGE`; the `abi-sdk` command line exits with status 2 on it.
+ *
+ * @example
+ * ```ts
+ * throw new UsageError('--chunk-overlap must be smaller than --chunk-size');
+ * ```
+ */
+export class UsageError extends AbiError {
+  /**
+   * Creates the error.
+   *
+   * @param message - one line saying what is wrong and where (flag, file, field)
+   * @param options - cause
+   */
+  constructor(message: string, options: AbiErrorOptions = {}) {
+    super('USAGE', message, options);
+  }
+}
+
+/**
  * An artifact was made for another model: a trained adapter loaded on top of a base embedder whose id, dimension or
  * output differ from the one it was trained on. Code `MODEL_MISMATCH`.
  *
@@ -744,27 +788,6 @@ export class ModelMismatchError extends AbiError {
     super('MODEL_MISMATCH', message, options);
     this.expected = expected;
     this.actual = actual;
-  }
-}
-
-/**
- * A command line or configuration file is malformed: an unknown flag, a missing argument, a bad value, a config field
- * of the wrong type. Code `USAGE`; the `abi-sdk` command line exits with status 2 on it.
- *
- * @example
- * ```ts
- * throw new UsageError('--chunk-overlap must be smaller than --chunk-size');
- * ```
- */
-export class UsageError extends AbiError {
-  /**
-   * Creates the error.
-   *
-   * @param message - one line saying what is wrong and where (flag, file, field)
-   * @param options - cause
-   */
-  constructor(message: string, options: AbiErrorOptions = {}) {
-    super('USAGE', message, options);
   }
 }
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { AbiError, type AbiErrorCode, type AbiErrorOptions } from '../core/errors.js';
+import { AbiError, type AbiErrorCode, type AbiErrorOptions, InvalidUpdateError } from '../core/errors.js';
 
 /** Which protocol's error shape a route answers with. */
 export type ErrorDialect = 'openai' | 'tei' | 'ollama';
@@ -43,6 +43,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   GATED_REPO: 403,
   MODEL_NOT_CACHED: 404,
   MODEL_MISMATCH: 409,
+  INVALID_UPDATE: 422,
   USAGE: 400,
   INTERNAL: 500,
 };
@@ -64,6 +65,7 @@ const TEI_TYPE: Partial<Record<AbiErrorCode, string>> = {
   FORBIDDEN: 'Forbidden',
   NOT_FOUND: 'NotFound',
   MODEL_NOT_FOUND: 'NotFound',
+  INVALID_UPDATE: 'Validation',
 };
 
 /** OpenAI's `error.type` by status class, and `error.code` where OpenAI has a well-known one. */
@@ -126,6 +128,8 @@ export function httpStatusOf(err: unknown, dialect: ErrorDialect = 'openai'): nu
  */
 export function errorBody(err: unknown, status: number, dialect: ErrorDialect): unknown {
   const known = err instanceof AbiError;
+  // Which check refused a federated update, so the client can tell "round moved on" from "bad delta".
+  const param = err instanceof InvalidUpdateError ? err.reason : null;
   const message = known ? err.message : 'Internal server error';
   const code = known ? err.code : 'INTERNAL';
   switch (dialect) {
@@ -136,7 +140,7 @@ export function errorBody(err: unknown, status: number, dialect: ErrorDialect): 
     default:
       return {
         error: {
-          message, type: openaiType(status), param: null,
+          message, type: openaiType(status), param,
           code: (known && OPENAI_CODE[err.code]) || code.toLowerCase(),
         },
       };

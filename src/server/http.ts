@@ -56,16 +56,7 @@ export async function readJson(req: IncomingMessage, maxBytes: number, options: 
   if (type !== undefined && !/^application\/(.+\+)?json\b/i.test(type) && !/^text\/plain\b/i.test(type)) {
     throw new HttpError(415, 'INVALID_INPUT', `Unsupported content type "${type}": send application/json`);
   }
-  const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw tooLarge(maxBytes);
-    chunks.push(chunk);
-  }
-  const text = Buffer.concat(chunks, size).toString('utf8');
+  const text = (await readBody(req, maxBytes)).toString('utf8');
   if (!text.trim()) {
     if (options.optional) return {};
     throw new ValidationError('Request body is empty: send a JSON object');
@@ -75,6 +66,41 @@ export async function readJson(req: IncomingMessage, maxBytes: number, options: 
   } catch (err) {
     throw new ValidationError(`Request body is not valid JSON: ${(err as Error).message}`);
   }
+}
+
+/**
+ * Reads a request body as bytes, refusing bodies past `maxBytes` (413) as soon as they pass it.
+ *
+ * @param req - the request
+ * @param maxBytes - largest body accepted
+ * @returns the body
+ * @throws {@link HttpError} 413 past the limit
+ */
+export async function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw tooLarge(maxBytes);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks, size);
+}
+
+/**
+ * Sends binary data.
+ *
+ * @param res - the response
+ * @param status - HTTP status
+ * @param body - the bytes
+ * @param contentType - the content type
+ */
+export function sendBytes(res: ServerResponse, status: number, body: Uint8Array, contentType = 'application/octet-stream'): void {
+  if (res.headersSent || res.writableEnded) return;
+  res.writeHead(status, { 'content-type': contentType, 'content-length': body.byteLength });
+  res.end(body);
 }
 
 function tooLarge(maxBytes: number): HttpError {

@@ -197,3 +197,23 @@ export class InferenceGateway {
     m.inferenceSeconds.observe({ model, operation }, (performance.now() - started) / 1000);
   }
 }
+
+/**
+ * A service with no models, for a server that only hosts a federated coordinator: model lists are empty and every
+ * inference request is a 404 model-not-found.
+ *
+ * @internal
+ */
+export function noModels(): InferenceService {
+  const none = (model: string): never => {
+    throw new ModelNotFoundError(`model "${model}" is not served here (this server hosts only federated training)`, { provider: 'abi-sdk', status: 404 });
+  };
+  return {
+    embed: async (model) => none(model),
+    rerank: async (model) => none(model),
+    models: () => [],
+    stats: () => ({ queuedJobs: 0, queuedTokens: 0, runningJobs: 0, completedJobs: 0, rejectedJobs: 0, failedJobs: 0, batches: 0, workers: 0 }),
+    ready: () => true,
+    close: async () => {},
+  };
+}

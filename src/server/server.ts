@@ -15,12 +15,14 @@ import type { DrainOptions } from '../core/contracts.js';
 import type { EmbeddingCache } from '../cache/types.js';
 import { Drain } from '../internal/drain.js';
 import type { InferenceService } from '../scheduler/types.js';
+import type { FederatedCoordinator } from '../training/federated/coordinator.js';
 import type { KeyStore } from './auth/keys.js';
 import { errorBody, type ErrorDialect, HttpError, httpStatusOf } from './error-status.js';
 import { type RequestContext, requestIdOf, sendJson } from './http.js';
-import { InferenceGateway, resolveLimits, type ServerLimits } from './inference.js';
+import { InferenceGateway, noModels, resolveLimits, type ServerLimits } from './inference.js';
 import { ServerMetrics, type ServerMetricsOptions } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
+import { federatedRoutes } from './routes/federated.js';
 import { ollamaRoutes } from './routes/ollama.js';
 import { openaiRoutes } from './routes/openai.js';
 import { opsRoutes } from './routes/ops.js';
@@ -37,8 +39,16 @@ export interface ServerAuthOptions {
 
 /** Options of {@link createServer}. */
 export interface CreateServerOptions {
-  /** What runs the models: a `LocalScheduler`, or any {@link InferenceService}. */
-  service: InferenceService;
+  /**
+   * What runs the models: a `LocalScheduler`, or any {@link InferenceService}. May be left out only when the server
+   * hosts a federated coordinator and nothing else (it then serves no models).
+   */
+  service?: InferenceService;
+  /**
+   * A federated training coordinator to expose under `/v1/federated/*` (role `federated`).
+   * @defaultValue none
+   */
+  federated?: FederatedCoordinator;
   /**
    * API keys. Without them every endpoint is open and the admin API is not mounted (bind to loopback then).
    * @defaultValue none
@@ -139,16 +149,20 @@ export class AbiServer {
 
   /** @internal */
   constructor(options: CreateServerOptions) {
-    if (!options?.service) throw new TypeError('createServer needs a service');
+    if (!options?.service && !options?.federated) throw new TypeError('createServer needs a service');
+    const service = options.service ?? noModels();
     this.logger = options.logger === false ? pino({ enabled: false }) : options.logger ?? pino({ name: 'abi-sdk' });
-    this.metrics = options.metrics === false ? undefined : new ServerMetrics(options.service, options.metrics ?? {});
+    this.metrics = options.metrics === false ? undefined : new ServerMetrics(service, options.metrics ?? {});
     this.keys = options.auth?.keys;
     const limits = resolveLimits(options.limits);
     this.#env = {
-      service: options.service, limits, keys: this.keys, metrics: this.metrics,
-      gateway: new InferenceGateway(options.service, limits, this.metrics, options.cache),
+      service, limits, keys: this.keys, metrics: this.metrics, federated: options.federated,
+      gateway: new InferenceGateway(service, limits, this.metrics, options.cache),
     };
-    this.#routes = [...openaiRoutes, ...teiRoutes, ...ollamaRoutes, ...opsRoutes, ...(this.keys ? adminRoutes : [])].map(compile);
+    this.#routes = [
+      ...openaiRoutes, ...teiRoutes, ...ollamaRoutes, ...opsRoutes, ...(this.keys ? adminRoutes : []),
+      ...(options.federated ? federatedRoutes : []),
+    ].map(compile);
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
     this.#secure = options.tls !== undefined;
     if (options.tls) {

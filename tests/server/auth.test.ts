@@ -3,6 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AbiServer, KeyStore, type Role } from '../../src/server/index.js';
+import { encodeFrame, FederatedCoordinator } from '../../src/training/federated/index.js';
 import { tempDir } from '../engine/helpers.js';
 import { call, EMBED_MODEL, EngineService, RERANK_MODEL, startServer } from './helpers.js';
 
@@ -10,15 +11,19 @@ let service: EngineService;
 let server: AbiServer;
 let url: string;
 let keys: KeyStore;
+let coordinator: FederatedCoordinator;
 const dir = tempDir('abi-server-auth-');
 let now = Date.now();
 
 beforeAll(async () => {
   service = await EngineService.open();
   keys = KeyStore.open(dir.dir, { watchIntervalMs: 0, now: () => now });
-  ({ server, url } = await startServer({ service, auth: { keys } }));
+  // A federation that never closes a round: every caller's update is accepted and kept.
+  coordinator = await FederatedCoordinator.open({ dir: `${dir.dir}/fed`, initial: { w: new Float32Array(4) }, rounds: 1, quorum: 1000, tickMs: 0 });
+  ({ server, url } = await startServer({ service, auth: { keys }, federated: coordinator }));
 });
 afterAll(async () => {
+  coordinator.close();
   await server.close();
   await service.close();
   dir.cleanup();
@@ -27,7 +32,15 @@ afterAll(async () => {
 const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 
 /** Every endpoint with a request that succeeds for an authorized caller, and the role it needs (null: public). */
-const ENDPOINTS: { name: string; role: Role | null; send: (key: string | undefined) => ReturnType<typeof call> }[] = [
+/** Joins with the key (when it may), then calls a federated endpoint as that client. */
+async function asClient(key: string | undefined, path: string, init: { raw?: Uint8Array; body?: unknown } = {}): ReturnType<typeof call> {
+  const headers: Record<string, string> = key ? bearer(key) : {};
+  const joined = await call(`${url}/v1/federated/join`, { body: {}, headers });
+  if (joined.status === 200) headers['x-abi-federated-client'] = joined.body.clientId;
+  return call(`${url}${path}`, { ...init, headers });
+}
+
+const ENDPOINTS: { name: string; role: Role | null; ok?: number; send: (key: string | undefined) => ReturnType<typeof call> }[] = [
   { name: 'POST /v1/embeddings', role: 'embed', send: (k) => call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: 'x' }, headers: k ? bearer(k) : {} }) },
   { name: 'GET /v1/models', role: 'embed', send: (k) => call(`${url}/v1/models`, { headers: k ? bearer(k) : {} }) },
   { name: 'POST /embed', role: 'embed', send: (k) => call(`${url}/embed`, { body: { inputs: 'x' }, headers: k ? bearer(k) : {} }) },
@@ -49,6 +62,16 @@ const ENDPOINTS: { name: string; role: Role | null; send: (key: string | undefin
     name: 'DELETE /admin/keys/:id', role: 'admin',
     send: (k) => call(`${url}/admin/keys/${keys.create({ principal: 'del', roles: ['embed'] }).info.id}`, { method: 'DELETE', headers: k ? bearer(k) : {} }),
   },
+  { name: 'POST /v1/federated/join', role: 'federated', send: (k) => call(`${url}/v1/federated/join`, { body: {}, headers: k ? bearer(k) : {} }) },
+  { name: 'GET /v1/federated/round', role: 'federated', send: (k) => asClient(k, '/v1/federated/round') },
+  { name: 'GET /v1/federated/model', role: 'federated', send: (k) => asClient(k, '/v1/federated/model') },
+  {
+    name: 'POST /v1/federated/update', role: 'federated',
+    send: (k) => asClient(k, '/v1/federated/update', { raw: encodeFrame({ round: 1, attempt: 0, samples: 1 }, new Float32Array(4)) }),
+  },
+  // A plain (unmasked) federation refuses key commitments: 400 once past authentication.
+  { name: 'POST /v1/federated/commit', role: 'federated', ok: 400, send: (k) => asClient(k, '/v1/federated/commit', { body: { round: 1, attempt: 0, publicKey: 'A'.repeat(43), samples: 1 } }) },
+  { name: 'GET /v1/federated/status', role: 'federated', send: (k) => call(`${url}/v1/federated/status`, { headers: k ? bearer(k) : {} }) },
   { name: 'GET /health', role: null, send: (k) => call(`${url}/health`, { headers: k ? bearer(k) : {} }) },
   { name: 'GET /ready', role: null, send: (k) => call(`${url}/ready`, { headers: k ? bearer(k) : {} }) },
 ];
@@ -60,8 +83,9 @@ describe('roles × endpoints', () => {
     { name: 'admin', roles: ['admin'] },
     { name: 'embed', roles: ['embed'] },
     { name: 'metrics', roles: ['metrics'] },
+    { name: 'federated', roles: ['federated'] },
     { name: 'embed+metrics', roles: ['embed', 'metrics'] },
-    { name: 'all roles', roles: ['admin', 'embed', 'metrics'] },
+    { name: 'all roles', roles: ['admin', 'embed', 'metrics', 'federated'] },
   ];
   for (const caller of callers) {
     it(`${caller.name}`, async () => {
@@ -75,7 +99,7 @@ describe('roles × endpoints', () => {
         got.push(`${ep.name} ${r.status}`);
         const expected = ep.role === null ? (ep.name === 'GET /ready' ? 200 : 200)
           : key === undefined || caller.roles === 'garbage' ? 401
-            : (caller.roles as Role[]).includes(ep.role) ? (ep.name.startsWith('POST /admin/keys') ? 201 : 200) : 403;
+            : (caller.roles as Role[]).includes(ep.role) ? (ep.ok ?? (ep.name.startsWith('POST /admin/keys') ? 201 : 200)) : 403;
         want.push(`${ep.name} ${expected}`);
         if (r.status === 401) expect(r.headers.get('www-authenticate')).toBe('Bearer');
       }

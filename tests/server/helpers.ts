@@ -110,7 +110,7 @@ export async function startServer(options: CreateServerOptions): Promise<{ serve
 }
 
 /** fetch with a JSON body; returns status, headers and the parsed (or raw) body. */
-export async function call(url: string, init: { method?: string; body?: unknown; raw?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; body: any }> {
+export async function call(url: string, init: { method?: string; body?: unknown; raw?: string | Uint8Array; headers?: Record<string, string> } = {}): Promise<{ status: number; headers: Headers; body: any }> {
   const res = await fetch(url, {
     method: init.method ?? (init.body !== undefined || init.raw !== undefined ? 'POST' : 'GET'),
     headers: { ...(init.body !== undefined ? { 'content-type': 'application/json' } : {}), ...init.headers },

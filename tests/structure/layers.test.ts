@@ -29,6 +29,7 @@ const LAYERS: readonly (readonly string[])[] = [
 /** Package entry points (tsup entries): they re-export from every layer, and are what integrations may import. */
 const ENTRIES = new Set([
   'src/index.ts', 'src/cli.ts', 'src/backends/qdrant/index.ts', 'src/backends/pgvector/index.ts', 'src/server/index.ts',
+  'src/training/federated/index.ts',
 ]);
 
 const rank = new Map(LAYERS.flatMap((line, i) => line.map((folder) => [folder, i] as const)));

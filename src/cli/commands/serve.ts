@@ -4,7 +4,7 @@ import { UsageError } from '../../core/errors.js';
 import { KeyStore } from '../../server/auth/keys.js';
 import type { BatchReport } from '../../scheduler/types.js';
 import type { CliCommand } from '../command.js';
-import { absolute, positiveInt, setting } from '../options.js';
+import { absolute, positiveInt, setting, tcpPort } from '../options.js';
 import { isHubModelList } from '../../scheduler/models.js';
 
 interface ServeOptions {
@@ -29,12 +29,6 @@ interface ServeOptions {
   threads?: number;
 }
 
-function port(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n > 65535) throw new UsageError('--port must be 0-65535');
-  return n;
-}
-
 function maxWait(value: string): number {
   const n = Number(value);
   if (!(n >= 0)) throw new UsageError('--max-wait-ms must be ≥ 0');
@@ -47,7 +41,7 @@ export const serve: CliCommand = {
     program.command('serve')
       .description('serve every model folder under --models over HTTP (OpenAI /v1/embeddings, TEI /embed /rerank, Ollama /api/embed)')
       .addOption(setting('--models <dir>', 'a folder of model folders (or one model folder), or hf:owner/name[@rev],... Hub models', { env: 'ABI_MODELS_DIR', config: 'serve.models' }))
-      .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, port).default(8080))
+      .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, tcpPort).default(8080))
       .addOption(setting('--host <host>', 'address to listen on', { env: 'ABI_HOST', config: 'serve.host' }).default('127.0.0.1'))
       .addOption(setting('--data-dir <dir>', 'data directory with the API key file (default: ./abi-data)', { env: 'ABI_DATA_DIR', config: 'dataDir' }))
       .option('--no-auth', 'accept requests without an API key')

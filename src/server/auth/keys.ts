@@ -12,11 +12,14 @@ import {
   AuthenticationError, CorruptDataError, IOError, NotFoundError, ValidationError,
 } from '../../core/errors.js';
 
-/** What a key may do. Roles are not hierarchical: give a key several when it needs them. */
-export type Role = 'admin' | 'embed' | 'metrics';
+/**
+ * What a key may do. Roles are not hierarchical: give a key several when it needs them. `federated` lets a key take
+ * part in federated training (join, fetch the global model, submit updates, read the status).
+ */
+export type Role = 'admin' | 'embed' | 'metrics' | 'federated';
 
 /** Every role, in a stable order. */
-export const ROLES: readonly Role[] = ['admin', 'embed', 'metrics'];
+export const ROLES: readonly Role[] = ['admin', 'embed', 'metrics', 'federated'];
 
 /** Per-key rate limits, per minute. */
 export interface KeyRateLimit {

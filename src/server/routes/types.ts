@@ -1,5 +1,6 @@
 // The shape of a route table entry and what handlers get besides the request.
 import type { InferenceService } from '../../scheduler/types.js';
+import type { FederatedCoordinator } from '../../training/federated/coordinator.js';
 import type { KeyStore, Role } from '../auth/keys.js';
 import type { ErrorDialect } from '../error-status.js';
 import type { RequestContext } from '../http.js';
@@ -13,6 +14,8 @@ export interface RouteEnv {
   limits: ResolvedLimits;
   keys: KeyStore | undefined;
   metrics: ServerMetrics | undefined;
+  /** The federated coordinator, when the server hosts one. */
+  federated: FederatedCoordinator | undefined;
 }
 
 /** One endpoint. */
