@@ -128,6 +128,8 @@ export class Collection {
   metas: Metadata[] = [];
   readonly #top = new MaxHeap(256);
   readonly #row: Float32Array;
+  /** Candidate rows read from disk for a re-rank (grown to the largest re-rank seen). */
+  #rows = new Float32Array(0);
   /** While set, `#adopt` leaves IVF insertion to the caller (a rebuild encodes in batches). */
   #deferIvf = false;
 
@@ -279,7 +281,8 @@ export class Collection {
     const exact = p.exact || this.index.type === 'flat' || live < EXACT_BELOW || selective || this.needsTraining;
     if (this.ivf !== null && !p.exact) {
       // IVF scans with the filter applied inside the cells; a filtered scan that comes back short retries over all.
-      const live_ = (s: number): boolean => deleted[s] === 0 && (accept === null || accept(s));
+      // No predicate at all when nothing is deleted or filtered (the scan then skips a call per entry).
+      const live_ = accept === null && this.dir.dead === 0 ? undefined : (s: number): boolean => deleted[s] === 0 && (accept === null || accept(s));
       const scan = (nprobe: number): SlotHit[] => this.#ivfSearch(q, kk, nprobe, Math.max(p.rerank, kk), live_);
       const hits = scan(exact ? this.ivf.nlist : p.nprobe || Math.max(8, Math.ceil(this.ivf.nlist / 8)));
       return hits.length < kk ? scan(this.ivf.nlist) : hits;
@@ -311,7 +314,7 @@ export class Collection {
     return Array.from(slots, (slot, i) => ({ slot, distance: -scores[i] }));
   }
 
-  #ivfSearch(q: Float32Array, k: number, nprobe: number, rerank: number, accept: SlotPredicate): SlotHit[] {
+  #ivfSearch(q: Float32Array, k: number, nprobe: number, rerank: number, accept: SlotPredicate | undefined): SlotHit[] {
     const dist = new Float64Array(rerank);
     const { slots, scores } = this.ivf!.search(q, {
       k, nprobe, rerank, accept,
@@ -344,11 +347,11 @@ export class Collection {
       floats.gather(floats.setQuery(q), slots, n, out);
       return;
     }
-    const row = this.#row, dim = this.dimension;
-    for (let i = 0; i < n; i++) {
-      floats.read(slots[i], row, 0);
-      out[i] = this.isL2 ? l2sq(q, 0, row, 0, dim) : 1 - dot(q, 0, row, 0, dim);
-    }
+    const dim = this.dimension;
+    if (this.#rows.length < n * dim) this.#rows = new Float32Array(n * dim);
+    const rows = this.#rows;
+    floats.readMany(slots, n, rows);
+    for (let i = 0; i < n; i++) out[i] = this.isL2 ? l2sq(q, 0, rows, i * dim, dim) : 1 - dot(q, 0, rows, i * dim, dim);
   }
 
   /** Exact scan reading float rows one by one (disk vectors before the index is trained: small stores). */

@@ -331,12 +331,12 @@ export class IvfPqIndex {
       }
       const sign = this.metric === 'dot' ? 1 : -1;
       const { slots, codes } = list;
-      for (let i = 0; i < list.length; i++) {
+      const accept = options.accept;
+      for (let i = 0, o = 0; i < list.length; i++, o += m) {
         const slot = slots[i];
-        if (options.accept !== undefined && !options.accept(slot)) continue;
+        if (accept !== undefined && !accept(slot)) continue;
         let s = 0;
-        const o = i * m;
-        for (let j = 0; j < m; j++) s += table[j * PQ_CENTROIDS + codes[o + j]];
+        for (let j = 0, t = 0; j < m; j++, t += PQ_CENTROIDS) s += table[t + codes[o + j]];
         const key = -(base + sign * s);
         if (heap.size < keep) heap.push(key, slot);
         else if (key < heap.topKey()) heap.replaceTop(key, slot);
@@ -457,10 +457,16 @@ export class IvfPqIndex {
 }
 
 /** Indices of the `n` largest values, best first (ties: lower index). */
+/** The `n` largest values' indices, best first (ties: lower index first); a bounded heap, not a full sort. */
 function topIndices(values: Float32Array, n: number): number[] {
-  const order = Array.from({ length: values.length }, (_, i) => i);
-  order.sort((a, b) => values[b] - values[a] || a - b);
-  return order.slice(0, n);
+  const heap = new MaxHeap(n);
+  for (let i = 0; i < values.length; i++) {
+    const key = -values[i];
+    if (heap.size < n) heap.push(key, i);
+    else if (key < heap.topKey()) heap.replaceTop(key, i);
+  }
+  const order = Array.from(heap.vals.subarray(0, heap.size));
+  return order.sort((a, b) => values[b] - values[a] || a - b);
 }
 
 function takeTop(slots: Uint32Array, scores: Float32Array, k: number): IvfPqHits {
