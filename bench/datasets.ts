@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { dot } from '../src/store/distance.js';
 import { KernelArena } from '../src/kernels/index.js';
 import { MaxHeap } from '../src/store/heap.js';
+import { mulberry32Next } from '../src/internal/random.js';
 
 export interface Dataset {
   name: string;
@@ -22,14 +23,9 @@ export interface Dataset {
 
 /** mulberry32 + Box-Muller: a seeded Gaussian source. */
 function gaussian(seed: number): () => number {
-  let s = seed >>> 0;
+  const state = Uint32Array.of(seed >>> 0);
   let spare: number | null = null;
-  const uni = (): number => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) + 0.5) / 4294967296;
-  };
+  const uni = (): number => (mulberry32Next(state) + 0.5) / 4294967296;
   return () => {
     if (spare !== null) { const v = spare; spare = null; return v; }
     const u = uni(), v = uni();

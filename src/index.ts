@@ -54,7 +54,7 @@ export type {
   ConnectorBalancerOptions, EndpointConfig, HealthCheckOptions, RemoteConnectorOptions,
 } from './connectors/shared/options.js';
 export {
-  RemoteEmbedder, type EmbedderFingerprint, type EmbeddingPrompts, type RemoteEmbedderOptions, type RemoteEmbedOptions,
+  RemoteEmbedder, type RemoteEmbedderOptions, type RemoteEmbedOptions,
 } from './connectors/shared/remote-embedder.js';
 export {
   RemoteGenerator, type RemoteChatOptions, type RemoteGeneratorOptions,
@@ -83,8 +83,8 @@ export type { TextLanguage } from './store/text/analyzer.js';
 export {
   reciprocalRankFusion, weightedScoreFusion,
   type RankedItem, type FusedItem, type RrfOptions, type WeightedFusionOptions, type ScoreNormalization,
-} from './rerank/fusion.js';
-export { maximalMarginalRelevance, type MmrOptions } from './rerank/mmr.js';
+} from './ranking/fusion.js';
+export { maximalMarginalRelevance, type MmrOptions } from './ranking/mmr.js';
 export {
   Retriever, type AddDocumentsOptions, type RetrievedHit, type RetrieveOptions, type RetrieverOptions,
 } from './rerank/retriever.js';

@@ -1,7 +1,6 @@
 // LangChain `Embeddings` over any abi-sdk Embedder.
 import { Embeddings, type EmbeddingsParams } from '@langchain/core/embeddings';
-import type { CallOptions, Embedder } from '../../src/core/contracts.js';
-import { ValidationError } from '../../src/core/errors.js';
+import { type CallOptions, type Embedder, ValidationError } from '../../src/index.js';
 
 /** Options of {@link AbiEmbeddings}. */
 export interface AbiEmbeddingsParams extends EmbeddingsParams {

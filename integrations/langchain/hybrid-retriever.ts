@@ -1,34 +1,9 @@
 // LangChain retriever running the embedded store's hybrid (BM25 + vector) search.
 import type { DocumentInterface } from '@langchain/core/documents';
-import { BaseRetriever, type BaseRetrieverInput } from '@langchain/core/retrievers';
-import { ValidationError } from '../../src/core/errors.js';
-import type { Filter } from '../../src/core/filter.js';
-import type { FusionOptions } from '../../src/store/types.js';
-import type { AbiVectorStore } from './vector-store.js';
+import { BaseRetriever } from '@langchain/core/retrievers';
+import { type Filter, type FusionOptions, ValidationError } from '../../src/index.js';
+import type { AbiHybridRetrieverInput, AbiHybridSearchable } from './types.js';
 
-/** Fields of {@link AbiHybridRetriever}. */
-export interface AbiHybridRetrieverInput extends BaseRetrieverInput {
-  /** The store searched (its backend must be the embedded `VectorStore` with a text index). */
-  vectorStore: AbiVectorStore;
-  /**
-   * Documents per query.
-   * @defaultValue 4
-   */
-  k?: number;
-  /** Metadata filter, applied to both sides before fusion. */
-  filter?: Filter;
-  /**
-   * How the vector and BM25 rankings merge: `{ method: 'rrf', k }` or `{ method: 'weighted', alpha }` (alpha
-   * weighs the vector side).
-   * @defaultValue `{ method: 'rrf', k: 60 }`
-   */
-  fusion?: FusionOptions;
-  /**
-   * Hits taken from each side before fusion.
-   * @defaultValue max(4·k, 50)
-   */
-  candidates?: number;
-}
 
 /**
  * A LangChain retriever over {@link AbiVectorStore.hybridSearch}: each query is embedded for vector search and
@@ -54,7 +29,7 @@ export class AbiHybridRetriever extends BaseRetriever {
   /** LangChain's serialization namespace. */
   lc_namespace = ['abi_sdk', 'langchain', 'retrievers'];
   /** The store searched. */
-  vectorStore: AbiVectorStore;
+  vectorStore: AbiHybridSearchable;
   /** Documents per query. */
   k: number;
   /** Metadata filter. */

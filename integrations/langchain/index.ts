@@ -22,9 +22,10 @@
  * @module abi-sdk/langchain
  */
 export {
-  AbiVectorStore, type AbiAddOptions, type AbiHybridSearchOptions, type AbiVectorStoreArgs, type AbiVectorStoreConfig,
-  type AbiVectorStoreLoadOptions, type AbiVectorStoreOpenOptions,
+  AbiVectorStore, type AbiAddOptions, type AbiVectorStoreArgs, type AbiVectorStoreConfig, type AbiVectorStoreLoadOptions,
+  type AbiVectorStoreOpenOptions,
 } from './vector-store.js';
-export { AbiHybridRetriever, type AbiHybridRetrieverInput } from './hybrid-retriever.js';
+export { AbiHybridRetriever } from './hybrid-retriever.js';
+export type { AbiHybridRetrieverInput, AbiHybridSearchable, AbiHybridSearchOptions } from './types.js';
 export { AbiEmbeddings, type AbiEmbeddingsParams } from './embeddings.js';
 export { AbiReranker, type AbiRerankerParams } from './reranker.js';

@@ -1,8 +1,7 @@
 // The small JSON file that lets `AbiVectorStore.load(dir)` reopen a store without being told its dimension.
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { CorruptDataError, IOError, NotFoundError } from '../../src/core/errors.js';
-import type { DistanceMetric } from '../../src/store/types.js';
+import { CorruptDataError, type DistanceMetric, IOError, NotFoundError } from '../../src/index.js';
 
 /** File name of the manifest inside a store directory. @internal */
 export const MANIFEST_FILE = 'langchain.json';

@@ -2,8 +2,7 @@
 import type { Callbacks } from '@langchain/core/callbacks/manager';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import { BaseDocumentCompressor } from '@langchain/core/retrievers/document_compressors';
-import type { Reranker } from '../../src/core/contracts.js';
-import { ValidationError } from '../../src/core/errors.js';
+import { type Reranker, ValidationError } from '../../src/index.js';
 
 /** Options of {@link AbiReranker}. */
 export interface AbiRerankerParams {

@@ -5,14 +5,13 @@ import type { Callbacks } from '@langchain/core/callbacks/manager';
 import { Document, type DocumentInterface } from '@langchain/core/documents';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
 import { type MaxMarginalRelevanceSearchOptions, SaveableVectorStore } from '@langchain/core/vectorstores';
-import type { CallOptions } from '../../src/core/contracts.js';
-import { ConflictError, UnsupportedError, ValidationError } from '../../src/core/errors.js';
-import type { Filter } from '../../src/core/filter.js';
-import { maximalMarginalRelevance } from '../../src/rerank/mmr.js';
-import type { FusionOptions, SearchHit, VectorStoreBackend, VectorStoreOptions } from '../../src/store/types.js';
-import { VectorStore } from '../../src/store/vector-store.js';
+import {
+  type CallOptions, ConflictError, type Filter, maximalMarginalRelevance, type SearchHit, UnsupportedError, ValidationError,
+  VectorStore, type VectorStoreBackend, type VectorStoreOptions,
+} from '../../src/index.js';
 import { AbiEmbeddings } from './embeddings.js';
-import { AbiHybridRetriever, type AbiHybridRetrieverInput } from './hybrid-retriever.js';
+import { AbiHybridRetriever } from './hybrid-retriever.js';
+import type { AbiHybridRetrieverInput, AbiHybridSearchOptions } from './types.js';
 import { readManifest, writeManifest } from './manifest.js';
 
 /** Arguments of the {@link AbiVectorStore} constructor. */
@@ -49,28 +48,6 @@ export interface AbiAddOptions extends CallOptions {
   ids?: string[];
 }
 
-/** Options of {@link AbiVectorStore.hybridSearch}. */
-export interface AbiHybridSearchOptions extends CallOptions {
-  /**
-   * Documents wanted.
-   * @defaultValue 4
-   */
-  k?: number;
-  /** Metadata filter, applied to both sides before fusion. */
-  filter?: Filter;
-  /**
-   * How the vector and BM25 rankings merge.
-   * @defaultValue `{ method: 'rrf', k: 60 }`
-   */
-  fusion?: FusionOptions;
-  /**
-   * Hits taken from each side before fusion.
-   * @defaultValue max(4·k, 50)
-   */
-  candidates?: number;
-  /** BM25 query text, when it should differ from the embedded query (e.g. extracted keywords). */
-  text?: string;
-}
 
 /** Probes the embeddings' vector length: declared by {@link AbiEmbeddings}, else measured on one query. */
 async function dimensionOf(embeddings: EmbeddingsInterface): Promise<number> {

@@ -6,6 +6,7 @@
 import { GraphBuilder, float, int, ints } from './graph-builder.js';
 import { DataType } from './onnx-proto.js';
 import { floatToHalf } from '../../src/internal/float16.js';
+import { mulberry32Next } from '../../src/internal/random.js';
 
 /** Shape of a generated BERT. */
 export interface BertSpec {
@@ -37,15 +38,11 @@ export interface BertWeights {
 
 /** Deterministic normal random numbers (mulberry32 + Box-Muller). */
 export class Rng {
-  private state: number;
+  private readonly state: Uint32Array;
   private spare: number | undefined;
-  constructor(seed: number) { this.state = seed >>> 0; }
+  constructor(seed: number) { this.state = Uint32Array.of(seed >>> 0); }
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return mulberry32Next(this.state) / 4294967296;
   }
   normal(): number {
     if (this.spare !== undefined) { const s = this.spare; this.spare = undefined; return s; }

@@ -7,7 +7,7 @@ import { BaseEmbedder } from '../core/base-embedder.js';
 import type { EmbedOptions, Embedder } from '../core/contracts.js';
 import { InvalidResponseError, UnsupportedError, ValidationError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
-import type { EmbedderFingerprint } from '../connectors/shared/remote-embedder.js';
+import type { EmbedderFingerprint } from '../core/contracts.js';
 import { embeddingCacheKeys } from './key.js';
 import type { EmbeddingCache } from './types.js';
 

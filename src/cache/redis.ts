@@ -5,7 +5,9 @@
  * @module
  */
 import type { Redis, RedisOptions } from 'ioredis';
-import { ValidationError } from '../core/errors.js';
+import { AbortError, ConnectionError, ValidationError } from '../core/errors.js';
+import { raceAbort } from '../internal/abort.js';
+import { withTimeout } from '../resilience/timeout.js';
 import { readEnv } from '../internal/env.js';
 import { loadPeer } from '../internal/peer.js';
 import type { EmbeddingCache } from './types.js';
@@ -148,10 +150,10 @@ export class RedisEmbeddingCache implements EmbeddingCache {
   }
 
   /** {@inheritDoc EmbeddingCache.getMany} */
-  async getMany(keys: readonly string[]): Promise<(Float32Array | undefined)[]> {
+  async getMany(keys: readonly string[], options: { signal?: AbortSignal } = {}): Promise<(Float32Array | undefined)[]> {
     if (keys.length === 0) return [];
     const misses = (): undefined[] => keys.map(() => undefined);
-    const redis = await this.#connect();
+    const redis = await this.#connect(options.signal);
     if (!redis) return misses();
     try {
       const values = await redis.mgetBuffer(keys.map((k) => this.#prefix + k));
@@ -208,26 +210,30 @@ export class RedisEmbeddingCache implements EmbeddingCache {
     return `RedisEmbeddingCache(${this.#options.client ? 'client' : safeRedisUrl(this.#url)})`;
   }
 
-  /** The client, connected on first use; `undefined` (a miss) when connecting fails or the cache is closed. */
-  async #connect(): Promise<RedisClientLike | undefined> {
+  /**
+   * The client, connected on first use; `undefined` (a miss) when connecting fails or the cache is closed. The first
+   * connection is bounded by `timeoutMs` (a `TimeoutError`, reported as unavailable); `signal` stops this caller's wait.
+   */
+  async #connect(signal?: AbortSignal): Promise<RedisClientLike | undefined> {
     if (this.#closed) return undefined;
     if (this.#options.client) return this.#options.client;
     this.#client ??= this.#open();
     const redis = await this.#client;
     if (redis.status === 'ready') return redis;
-    if (redis.status === 'wait') this.#firstConnect ??= withDeadline(redis.connect(), this.#timeoutMs);
+    if (redis.status === 'wait') this.#firstConnect ??= withTimeout(() => redis.connect(), { timeout: this.#timeoutMs, what: 'Redis connection' });
     if (this.#firstConnect && !this.#connectedOnce) {
       try {
-        await this.#firstConnect;
+        await raceAbort(this.#firstConnect, signal);
         this.#connectedOnce = true;
         return redis;
       } catch (err) {
+        if (err instanceof AbortError) throw err;
         this.#failed(err);
         return undefined;
       }
     }
     // Reconnecting in the background: skip Redis for now rather than wait.
-    this.#failed(new Error(`connection is ${redis.status}`));
+    this.#failed(new ConnectionError(`connection is ${redis.status}`, { provider: 'redis' }));
     return undefined;
   }
 
@@ -261,14 +267,4 @@ export class RedisEmbeddingCache implements EmbeddingCache {
     this.#down = false;
     this.#warn(`Redis embedding cache ${safeRedisUrl(this.#url)} is available again`);
   }
-}
-
-function withDeadline<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no connection within ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
 }

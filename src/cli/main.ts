@@ -3,12 +3,11 @@
 import { parseArgs } from 'node:util';
 import { isAbsolute, resolve } from 'node:path';
 import { pino, type Logger } from 'pino';
-import { AbiError } from '../core/errors.js';
+import { AbiError, ValidationError } from '../core/errors.js';
 import { readEnv } from '../internal/env.js';
 import { KeyStore, type Role } from '../server/auth/keys.js';
 import { createServer } from '../server/server.js';
-import type { BatchReport } from '../scheduler/local-scheduler.js';
-import type { InferenceService } from '../scheduler/types.js';
+import type { BatchReport, InferenceService } from '../scheduler/types.js';
 import type { SchedulerServiceOptions } from './service.js';
 
 /** Where the CLI writes and how it opens the models (replaceable in tests). */
@@ -35,7 +34,8 @@ const USAGE = `Usage:
   (keys commands take --data-dir DIR; default: ABI_DATA_DIR, else ./abi-data)
 Roles: admin (manage keys), embed (inference endpoints), metrics (GET /metrics).`;
 
-class UsageError extends Error {}
+/** A bad command line (unknown command, missing or malformed flag): printed with the usage, exit code 2. */
+class UsageError extends ValidationError {}
 
 /**
  * Parses `30s`, `15m`, `12h`, `30d` into milliseconds.

@@ -1,14 +1,15 @@
 // The service `abi-sdk serve --models DIR` runs: every model folder under DIR (or DIR itself), embedding models and
 // cross-encoders told apart by config.json's architecture, served under the folder's name.
 import type { Logger } from 'pino';
-import type { RerankResult } from '../core/contracts.js';
+import type { DrainOptions, RerankResult } from '../core/contracts.js';
 import { AbortError, ClosedError, NotFoundError, OverloadedError, ValidationError } from '../core/errors.js';
 import { LocalCrossEncoder } from '../engine/cross-encoder.js';
 import { LocalEmbedder } from '../engine/local-embedder.js';
 import { ModelRegistry } from '../engine/registry.js';
-import { LocalScheduler, type BatchReport } from '../scheduler/local-scheduler.js';
+import { Drain } from '../internal/drain.js';
+import { LocalScheduler } from '../scheduler/local-scheduler.js';
 import { findModels } from '../scheduler/models.js';
-import type { InferenceService, SchedulerStats, ServedModel } from '../scheduler/types.js';
+import type { BatchReport, InferenceService, SchedulerStats, ServedModel } from '../scheduler/types.js';
 
 /** Options of {@link openModelsService}. */
 export interface ModelsServiceOptions {
@@ -59,6 +60,7 @@ class DirectService implements InferenceService {
   readonly #maxConcurrent: number;
   readonly #maxQueue: number;
   readonly #queue: Waiter[] = [];
+  readonly #drain = new Drain(() => this.#stats.running === 0 && this.#queue.length === 0);
   #closed = false;
 
   constructor(embedders: Map<string, LocalEmbedder>, rerankers: Map<string, LocalCrossEncoder>, registry: ModelRegistry, maxConcurrent: number, maxQueue: number) {
@@ -84,6 +86,7 @@ class DirectService implements InferenceService {
         onAbort: () => {
           const i = this.#queue.indexOf(w);
           if (i >= 0) this.#queue.splice(i, 1);
+          this.#drain.notify();
           reject(new AbortError());
         },
       };
@@ -100,6 +103,7 @@ class DirectService implements InferenceService {
       next.resolve();
     } else {
       this.#stats.running--;
+      this.#drain.notify();
     }
   }
 
@@ -150,12 +154,12 @@ class DirectService implements InferenceService {
     return !this.#closed;
   }
 
-  async close(options: { deadlineMs?: number } = {}): Promise<void> {
+  async close(options: DrainOptions = {}): Promise<void> {
     this.#closed = true;
-    const deadline = Date.now() + (options.deadlineMs ?? 10_000);
-    while ((this.#stats.running > 0 || this.#queue.length > 0) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    const drain = { deadlineMs: options.deadlineMs ?? 10_000, signal: options.signal };
+    await this.#drain.wait(drain);
     await Promise.all([...this.#embedders.values(), ...this.#rerankers.values()].map((m) => m.close()));
-    await this.#registry.close();
+    await this.#registry.close(drain);
   }
 }
 

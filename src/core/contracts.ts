@@ -205,3 +205,34 @@ export interface Generator {
    */
   chatStream(messages: readonly ChatMessage[], options?: ChatOptions): AsyncIterable<ChatDelta>;
 }
+
+/** Texts prepended to inputs by kind, for models trained with instructions (`search_query: `, `query: `). */
+export interface EmbeddingPrompts {
+  /** Prepended to queries (`embedQuery`, `inputType: 'query'`). */
+  query?: string;
+  /** Prepended to documents (`embedDocuments`, `embed` by default). */
+  document?: string;
+}
+
+/** What determines an embedder's output; the embedding cache keys on it (see `CachedEmbedder`). */
+export interface EmbedderFingerprint {
+  /** Provider name, e.g. `openai`. */
+  provider: string;
+  /** Model id. */
+  model: string;
+  /** Requested output dimensions, when the provider truncates on request. */
+  dimensions: number | undefined;
+  /** The prompt prepended for this input type (`''` for none). */
+  prompt: string;
+}
+
+/**
+ * Options of a graceful close: how long work in flight may take to finish, and a signal that stops the wait early.
+ * When either ends the wait, what is left is cut (failed with `CLOSED`, connections closed) and the close completes.
+ */
+export interface DrainOptions {
+  /** How long work in flight may take to finish, in milliseconds (the default depends on the closer). */
+  deadlineMs?: number;
+  /** Ends the wait early, as if the deadline had passed. */
+  signal?: AbortSignal;
+}

@@ -63,7 +63,8 @@ export type AbiErrorCode =
   | 'INVALID_RESPONSE'
   | 'CONNECTION_ERROR'
   | 'CIRCUIT_OPEN'
-  | 'WORKER_CRASHED';
+  | 'WORKER_CRASHED'
+  | 'INTERNAL';
 
 /** Options common to every {@link AbiError} constructor. */
 export interface AbiErrorOptions {
@@ -132,8 +133,32 @@ export class InvalidFilterError extends AbiError {
   }
 }
 
+/**
+ * Base of what the vector store says about its data and files: corrupt or inconsistent data, a held lock, a vector
+ * of the wrong dimension. Catch it to handle "the store refused" in one clause, as {@link ConnectorError} does for
+ * providers; argument checks stay {@link ValidationError}, closed handles {@link ClosedError}.
+ *
+ * @example
+ * ```ts
+ * try { await VectorStore.open({ path: './data', dimension: 384 }); }
+ * catch (err) { if (err instanceof StoreError) console.error(`store ${err.code}: ${err.message}`); }
+ * ```
+ */
+export class StoreError extends AbiError {
+  /**
+   * Creates the error.
+   *
+   * @param code - the stable code
+   * @param message - what failed
+   * @param options - cause, retryable
+   */
+  constructor(code: AbiErrorCode, message: string, options: AbiErrorOptions = {}) {
+    super(code, message, options);
+  }
+}
+
 /** A vector's length differs from the expected dimension. Code `DIMENSION_MISMATCH`. */
-export class DimensionMismatchError extends AbiError {
+export class DimensionMismatchError extends StoreError {
   /** The dimension the store or model expects. */
   readonly expected: number;
   /** The dimension that was given. */
@@ -166,7 +191,7 @@ export class NotFoundError extends AbiError {
 }
 
 /** A file failed its checksum, magic number, version or structure checks. Code `CORRUPT_DATA`. */
-export class CorruptDataError extends AbiError {
+export class CorruptDataError extends StoreError {
   /** The file that is corrupt, when known. */
   readonly file: string | undefined;
   /**
@@ -183,7 +208,7 @@ export class CorruptDataError extends AbiError {
 }
 
 /** Another process or handle holds the write lock. Code `LOCKED`. */
-export class LockedError extends AbiError {
+export class LockedError extends StoreError {
   /**
    * Creates the error.
    *
@@ -192,6 +217,22 @@ export class LockedError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('LOCKED', message, options);
+  }
+}
+
+/**
+ * The store's own in-memory state broke an invariant (an index insert out of order, a slot with no row, a section
+ * that wrote other than it announced): a bug, not bad input. Code `INTERNAL`.
+ */
+export class StoreIntegrityError extends StoreError {
+  /**
+   * Creates the error.
+   *
+   * @param message - which invariant failed
+   * @param options - cause
+   */
+  constructor(message: string, options: AbiErrorOptions = {}) {
+    super('INTERNAL', message, options);
   }
 }
 

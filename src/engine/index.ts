@@ -8,7 +8,7 @@ export {
   LocalCrossEncoder, type LocalCrossEncoderOptions, type ScoreActivation, type ScoreOptions,
 } from './cross-encoder.js';
 export {
-  ModelRegistry, type MemoryReport, type ModelMemoryEntry, type ModelRegistryOptions,
+  ModelRegistry, type MemoryReport, type ModelMemoryEntry, type ModelRegistryOptions, type UnloadOptions,
 } from './registry.js';
 export { LoadedModel, type ModelLoadOptions } from './loaded-model.js';
 export {

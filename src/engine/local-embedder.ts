@@ -6,7 +6,7 @@ import { ClosedError, ValidationError } from '../core/errors.js';
 import { linkedSignal, throwIfAborted } from '../internal/abort.js';
 import { resolveLimits, type LocalBatchingOptions } from './batcher.js';
 import type { LoadedModel, ModelLoadOptions } from './loaded-model.js';
-import type { EmbedderFingerprint, EmbeddingPrompts } from '../connectors/shared/remote-embedder.js';
+import type { EmbedderFingerprint, EmbeddingPrompts } from '../core/contracts.js';
 import type { ModelDtype, PoolingStrategy, PromptPair } from './model-folder.js';
 import { l2NormalizeInPlace, poolRow } from './pooling.js';
 import { ModelRegistry } from './registry.js';

@@ -1,8 +1,10 @@
 // Loads each model once and shares it; reports memory; unloads on request or least-recently-used first when a memory
 // budget is exceeded. Unloading waits for the model's in-flight calls; a later call loads it again.
 import { resolve } from 'node:path';
+import type { DrainOptions } from '../core/contracts.js';
 import { ClosedError, ValidationError } from '../core/errors.js';
-import { throwIfAborted, toAbortError } from '../internal/abort.js';
+import { raceAbort, throwIfAborted } from '../internal/abort.js';
+import { Drain } from '../internal/drain.js';
 import { LoadedModel, type ModelLoadOptions } from './loaded-model.js';
 import { readModelFolder } from './model-folder.js';
 import { emitEngineWarning } from './session.js';
@@ -63,24 +65,28 @@ interface Entry {
   active: number;
   pending: number;
   lastUsed: number;
-  idle: (() => void)[];
+  /** Wakes unloads waiting for the model's calls to finish. */
+  drain: Drain;
+  /** Set when a close gave up waiting: the model is freed when its last call ends. */
+  dropWhenIdle: boolean;
+}
+
+/** How long an unload waits for a model's calls by default. */
+const UNLOAD_DEADLINE_MS = 30_000;
+
+/** Options of {@link ModelRegistry.unload}. */
+export interface UnloadOptions {
+  /**
+   * How long to wait for the model's calls in flight; past it the model stays loaded and the unload frees nothing.
+   * @defaultValue 30_000
+   */
+  deadlineMs?: number;
+  /** Stops waiting (`AbortError`); the unload itself goes on. */
+  signal?: AbortSignal;
 }
 
 function keyOf(dir: string, o: ModelLoadOptions): string {
   return JSON.stringify([resolve(dir), o.dtype ?? 'fp32', o.modelFile ?? null, o.maxLength ?? null, o.device ?? 'cpu', o.threads ?? 0, o.spinning === true]);
-}
-
-function raceSignal<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  return new Promise<T>((res, rej) => {
-    const onAbort = (): void => rej(toAbortError(signal));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => { signal.removeEventListener('abort', onAbort); res(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); rej(e); },
-    );
-  });
 }
 
 /**
@@ -157,12 +163,17 @@ export class ModelRegistry {
    * Unloads every model loaded from `dir` (any options), after their in-flight calls finish. Later calls load again.
    *
    * @param dir - the model folder
+   * @param options - `deadlineMs` for the calls in flight (default 30 s; a model still in use then stays loaded),
+   *   `signal` to stop waiting
    * @returns how many loaded models were freed
+   * @throws {AbortError} when `signal` fires first
    */
-  async unload(dir: string): Promise<number> {
+  async unload(dir: string, options: UnloadOptions = {}): Promise<number> {
+    throwIfAborted(options.signal);
     const abs = resolve(dir);
     const targets = [...this.entries.values()].filter((e) => e.dir === abs);
-    const freed = await Promise.all(targets.map((e) => this.unloadEntry(e)));
+    const deadlineMs = options.deadlineMs ?? UNLOAD_DEADLINE_MS;
+    const freed = await raceAbort(Promise.all(targets.map((e) => this.unloadEntry(e, { deadlineMs }))), options.signal);
     return freed.filter(Boolean).length;
   }
 
@@ -188,13 +199,16 @@ export class ModelRegistry {
   }
 
   /**
-   * Unloads everything (after in-flight calls) and refuses later calls.
+   * Unloads everything (after in-flight calls) and refuses later calls. Models whose calls outlast the deadline (or
+   * the signal) are freed when their last call ends.
    *
-   * @returns when every session is freed
+   * @param options - `deadlineMs` for calls in flight (default 30 s), `signal` to stop waiting early
+   * @returns when every idle session is freed
    */
-  async close(): Promise<void> {
+  async close(options: DrainOptions = {}): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.entries.values()].map((e) => this.unloadEntry(e)));
+    const drain = { deadlineMs: options.deadlineMs ?? UNLOAD_DEADLINE_MS, signal: options.signal };
+    await Promise.all([...this.entries.values()].map((e) => this.unloadEntry(e, drain, true)));
     this.entries.clear();
   }
 
@@ -205,7 +219,9 @@ export class ModelRegistry {
     let e = this.entries.get(key);
     if (!e) {
       e = { key, dir: resolve(dir), options: { ...options }, estimate: 0, model: undefined, loading: undefined,
-        unloading: undefined, active: 0, pending: 0, lastUsed: Date.now(), idle: [] };
+        unloading: undefined, active: 0, pending: 0, lastUsed: Date.now(), drain: undefined!, dropWhenIdle: false };
+      const entry = e;
+      e.drain = new Drain(() => entry.active === 0);
       this.entries.set(key, e);
     }
     return e;
@@ -219,7 +235,7 @@ export class ModelRegistry {
       for (;;) {
         if (this.closed) throw new ClosedError('ModelRegistry');
         if (e.unloading) {
-          await raceSignal(e.unloading, signal);
+          await raceAbort(e.unloading, signal);
           continue;
         }
         if (e.model) {
@@ -228,7 +244,7 @@ export class ModelRegistry {
           return e.model;
         }
         e.loading ??= this.startLoad(e);
-        await raceSignal(e.loading, signal);
+        await raceAbort(e.loading, signal);
       }
     } finally {
       e.pending--;
@@ -255,7 +271,13 @@ export class ModelRegistry {
     e.active--;
     e.lastUsed = Date.now();
     if (e.active === 0) {
-      for (const wake of e.idle.splice(0)) wake();
+      e.drain.notify();
+      if (e.dropWhenIdle && e.model) {
+        const model = e.model;
+        e.model = undefined;
+        void model.release().catch((err: unknown) => this.warn(`releasing ${e.dir} failed: ${String(err)}`));
+        return;
+      }
       void this.makeRoom(0, undefined);
     }
   }
@@ -271,7 +293,7 @@ export class ModelRegistry {
     for (const victim of idle) {
       if (total + incoming <= this.budget) break;
       total -= victim.model!.bytes;
-      evictions.push(this.unloadEntry(victim));
+      evictions.push(this.unloadEntry(victim, { deadlineMs: UNLOAD_DEADLINE_MS }));
     }
     await Promise.all(evictions);
     if (total + incoming > this.budget) {
@@ -279,14 +301,22 @@ export class ModelRegistry {
     }
   }
 
-  private unloadEntry(e: Entry): Promise<boolean> {
+  /**
+   * Frees `e`'s model once its calls end. The wait is bounded: past the deadline (or the signal) the model stays
+   * loaded, or with `closing` is freed by the last call's release.
+   */
+  private unloadEntry(e: Entry, drain: DrainOptions, closing = false): Promise<boolean> {
     if (e.unloading) return e.unloading.then(() => false);
     if (!e.model && !e.loading) return Promise.resolve(false);
     let freed = false;
     const p = (async () => {
       if (e.loading) await e.loading.catch(() => undefined);
       // Wait for the calls that hold the model; new callers wait for this unload, then load again.
-      while (e.active > 0) await new Promise<void>((r) => e.idle.push(r));
+      if (!(await e.drain.wait(drain))) {
+        if (closing) e.dropWhenIdle = true;
+        else this.warn(`${e.dir} still has ${e.active} call(s) in flight; not unloaded`);
+        return;
+      }
       const model = e.model;
       e.model = undefined;
       if (model) {

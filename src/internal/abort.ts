@@ -1,3 +1,10 @@
+/**
+ * Abort plumbing every waiting module shares: turning a fired signal into the SDK's error, abortable sleeps, linked
+ * timeout signals, and racing a promise that cannot itself be cancelled against a signal.
+ *
+ * @module
+ * @internal
+ */
 import { AbortError, TimeoutError } from '../core/errors.js';
 
 /**
@@ -66,4 +73,43 @@ export function linkedSignal(
       signal?.removeEventListener('abort', onAbort);
     },
   };
+}
+
+/** Options of {@link raceAbort}. */
+export interface RaceAbortOptions<T> {
+  /** The error to reject with when the signal fires (default {@link toAbortError}). */
+  error?: (signal: AbortSignal) => Error;
+  /** Called with the value when `promise` fulfils after the race was lost to the signal (release a late resource). */
+  onAbandon?: (value: T) => void;
+}
+
+/**
+ * Settles with `promise`, or rejects as soon as `signal` fires — for waits on work that takes no signal itself (a
+ * vendor call, a shared model load, a pool checkout). The listener is removed when either side settles.
+ *
+ * @internal
+ */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefined, options: RaceAbortOptions<T> = {}): Promise<T> {
+  if (!signal) return promise;
+  const fail = (): Error => (options.error ?? toAbortError)(signal);
+  const abandon = (): void => {
+    const onAbandon = options.onAbandon;
+    if (onAbandon) void promise.then(onAbandon, () => undefined);
+    else void promise.catch(() => undefined);
+  };
+  if (signal.aborted) {
+    abandon();
+    return Promise.reject(fail());
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => {
+      abandon();
+      reject(fail());
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
+    );
+  });
 }

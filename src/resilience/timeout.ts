@@ -4,7 +4,7 @@
  * @module
  */
 import { TimeoutError } from '../core/errors.js';
-import { linkedSignal, toAbortError } from '../internal/abort.js';
+import { linkedSignal, raceAbort, toAbortError } from '../internal/abort.js';
 
 /**
  * Runs `fn` with a signal that fires when the caller's signal fires or `timeoutMs` elapses. The promise settles
@@ -31,15 +31,9 @@ export async function withTimeout<T>(
     linked.dispose();
     throw toAbortError(signal);
   }
-  let onAbort: (() => void) | undefined;
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(toAbortError(signal));
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
   try {
-    return await Promise.race([fn(signal), aborted]);
+    return await raceAbort(fn(signal), signal);
   } finally {
-    signal.removeEventListener('abort', onAbort!);
     linked.dispose();
   }
 }

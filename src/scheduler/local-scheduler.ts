@@ -15,142 +15,20 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { RerankResult } from '../core/contracts.js';
+import type { DrainOptions, RerankResult } from '../core/contracts.js';
 import {
   AbiError, AbortError, ClosedError, ModelLoadError, NotFoundError, OverloadedError, UnsupportedError, ValidationError,
   WorkerCrashedError, type AbiErrorCode,
 } from '../core/errors.js';
 import { parseDevice } from '../engine/device.js';
 import { estimateTokens } from '../resilience/batching.js';
+import { Drain } from '../internal/drain.js';
 import { describeModel, findModels, type ModelEntry } from './models.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
-import type { InferenceService, SchedulerStats, ServedModel } from './types.js';
-
-/** One model given explicitly to {@link LocalScheduler.create}. */
-export interface ModelSource {
-  /** The id requests use. */
-  id: string;
-  /** The model folder (Hugging Face layout). */
-  dir: string;
-}
-
-/** Options of {@link LocalScheduler.create}. */
-export interface LocalSchedulerOptions {
-  /** A models directory (each subfolder with a config.json is a model named after it), or explicit models. */
-  models: string | readonly ModelSource[];
-  /**
-   * One worker thread per entry, each running its models on that device (`cpu`, `cuda`, `cuda:N`, `auto`).
-   * @defaultValue one `cpu` worker per two cores (at least one)
-   */
-  devices?: readonly string[];
-  /**
-   * Intra-op threads of each worker's model sessions.
-   * @defaultValue cores / workers (at least 1)
-   */
-  threadsPerWorker?: number;
-  /**
-   * Most jobs waiting in the queue; a call past it fails at once with `BUSY`.
-   * @defaultValue 1024
-   */
-  maxQueuedJobs?: number;
-  /**
-   * Most estimated tokens waiting in the queue; a call past it fails at once with `BUSY`.
-   * @defaultValue 1,000,000
-   */
-  maxQueuedTokens?: number;
-  /**
-   * Estimated tokens per coalesced embedding batch (a single larger job still runs alone).
-   * @defaultValue 16,384
-   */
-  maxBatchTokens?: number;
-  /**
-   * Texts per coalesced embedding batch.
-   * @defaultValue 256
-   */
-  maxBatchTexts?: number;
-  /**
-   * How long a new job may wait for others to join its batch while a worker is idle, in ms. Under load, batches
-   * form anyway from what queued while the workers were busy.
-   * @defaultValue 2
-   */
-  maxWaitMs?: number;
-  /**
-   * Whether concurrent embedding jobs for the same model share batches (dynamic batching). Off, every job runs as
-   * its own batch — for comparison, or when per-request latency matters more than throughput.
-   * @defaultValue true
-   */
-  coalesce?: boolean;
-  /** Called after every batch (for metrics). */
-  onBatch?: (batch: BatchReport) => void;
-}
-
-/** What one batch did, as given to {@link LocalSchedulerOptions.onBatch}. */
-export interface BatchReport {
-  /** Model id. */
-  model: string;
-  /** `embed` or `rerank`. */
-  kind: 'embed' | 'rerank';
-  /** Jobs (caller requests) in the batch. */
-  jobs: number;
-  /** Texts (or documents) in the batch. */
-  texts: number;
-  /** Estimated tokens. */
-  tokens: number;
-  /** Worker index. */
-  worker: number;
-  /** Worker's device. */
-  device: string;
-  /** Wall time, ms. */
-  ms: number;
-  /** Error code when the batch failed. */
-  error?: string;
-}
-
-/** Options of {@link LocalScheduler.embed}. */
-export interface ScheduledEmbedOptions {
-  /** Matryoshka truncation. */
-  dimensions?: number;
-  /** Query or document prompt. @defaultValue `'document'` */
-  kind?: 'query' | 'document';
-  /** Higher runs first. @defaultValue 0 */
-  priority?: number;
-  /** Cancels the job: it leaves the queue, or its share of a running batch is dropped. */
-  signal?: AbortSignal;
-}
-
-/** Options of {@link LocalScheduler.rerank}. */
-export interface ScheduledRerankOptions {
-  /** Keep the best `topN`. */
-  topN?: number;
-  /** Higher runs first. @defaultValue 0 */
-  priority?: number;
-  /** Cancels the job. */
-  signal?: AbortSignal;
-}
-
-interface Job {
-  seq: number;
-  priority: number;
-  model: ModelEntry;
-  kind: 'embed' | 'rerank';
-  texts: readonly string[];
-  query: string;
-  inputType: 'query' | 'document';
-  dimensions: number | undefined;
-  tokens: number;
-  attempts: number;
-  settled: boolean;
-  resolve: (value: Float32Array[] | RerankResult[]) => void;
-  reject: (err: unknown) => void;
-  cleanup: () => void;
-}
-
-interface Batch {
-  id: number;
-  jobs: Job[];
-  started: number;
-  tokens: number;
-}
+import type {
+  Batch, BatchReport, InferenceService, Job, LocalSchedulerOptions, ModelSource, ScheduledEmbedOptions, ScheduledRerankOptions,
+  SchedulerStats, ServedModel,
+} from './types.js';
 
 interface WorkerSlot {
   index: number;
@@ -191,7 +69,7 @@ export class LocalScheduler implements InferenceService {
   #batchSeq = 0;
   #timer: NodeJS.Timeout | undefined;
   #closing = false;
-  #drained: (() => void) | undefined;
+  readonly #drain = new Drain(() => this.#queue.length === 0 && this.#workers.every((w) => !w.batch));
   readonly #stats = { completed: 0, rejected: 0, failed: 0, batches: 0, restarts: 0 };
 
   private constructor(models: ModelEntry[], devices: string[], options: LocalSchedulerOptions) {
@@ -314,19 +192,14 @@ export class LocalScheduler implements InferenceService {
    * Stops taking work (new calls fail with `CLOSED`), lets queued and running jobs finish until the deadline, then
    * fails what is left with `CLOSED` and stops the workers.
    *
-   * @param options - `deadlineMs` (default 30 s)
+   * @param options - `deadlineMs` (default 30 s); `signal` ends the wait early, as the deadline does
    */
-  async close(options: { deadlineMs?: number } = {}): Promise<void> {
+  async close(options: DrainOptions = {}): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
-    const idle = (): boolean => this.#queue.length === 0 && this.#workers.every((w) => !w.batch);
-    if (!idle()) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, options.deadlineMs ?? 30_000);
-        this.#drained = () => { clearTimeout(timer); resolve(); };
-        this.#dispatch();
-      });
-    }
+    const drained = this.#drain.wait({ deadlineMs: options.deadlineMs ?? 30_000, signal: options.signal });
+    this.#dispatch();
+    await drained;
     clearTimeout(this.#timer);
     for (const job of this.#queue.splice(0)) this.#settle(job, new ClosedError('LocalScheduler'));
     this.#queuedTokens = 0;
@@ -507,7 +380,7 @@ export class LocalScheduler implements InferenceService {
     let lastError: unknown;
     worker.on('message', (reply: WorkerReply) => this.#onReply(slot, reply));
     worker.on('error', (err) => { lastError = err; });
-    worker.on('exit', (code) => this.#onExit(slot, lastError ?? new Error(`worker exited with code ${code}`)));
+    worker.on('exit', (code) => this.#onExit(slot, lastError ?? new WorkerCrashedError(`worker ${index} exited with code ${code}`)));
     return slot;
   }
 
@@ -525,7 +398,7 @@ export class LocalScheduler implements InferenceService {
   }
 
   #checkDrained(): void {
-    if (this.#drained && this.#queue.length === 0 && this.#workers.every((w) => !w.batch)) this.#drained();
+    this.#drain.notify();
   }
 }
 

@@ -1,9 +1,11 @@
 /**
- * The contract between the local scheduler and what serves it (the HTTP server, the in-process connector).
+ * The scheduler's types: the contract between the local scheduler and what serves it (the HTTP server, the
+ * in-process connector), the scheduler's options, and its queued jobs.
  *
  * @module
  */
-import type { RerankResult } from '../core/contracts.js';
+import type { DrainOptions, RerankResult } from '../core/contracts.js';
+import type { ModelEntry } from './models.js';
 
 /** A model a {@link InferenceService} can run. */
 export interface ServedModel {
@@ -79,7 +81,135 @@ export interface InferenceService {
   /**
    * Stops taking work and drains what is in flight.
    *
-   * @param options - how long to wait for in-flight work
+   * @param options - how long to wait for in-flight work (`deadlineMs`), and a `signal` that ends the wait early
    */
-  close(options?: { deadlineMs?: number }): Promise<void>;
+  close(options?: DrainOptions): Promise<void>;
+}
+
+/** One model given explicitly to {@link LocalScheduler.create}. */
+export interface ModelSource {
+  /** The id requests use. */
+  id: string;
+  /** The model folder (Hugging Face layout). */
+  dir: string;
+}
+
+/** Options of {@link LocalScheduler.create}. */
+export interface LocalSchedulerOptions {
+  /** A models directory (each subfolder with a config.json is a model named after it), or explicit models. */
+  models: string | readonly ModelSource[];
+  /**
+   * One worker thread per entry, each running its models on that device (`cpu`, `cuda`, `cuda:N`, `auto`).
+   * @defaultValue one `cpu` worker per two cores (at least one)
+   */
+  devices?: readonly string[];
+  /**
+   * Intra-op threads of each worker's model sessions.
+   * @defaultValue cores / workers (at least 1)
+   */
+  threadsPerWorker?: number;
+  /**
+   * Most jobs waiting in the queue; a call past it fails at once with `BUSY`.
+   * @defaultValue 1024
+   */
+  maxQueuedJobs?: number;
+  /**
+   * Most estimated tokens waiting in the queue; a call past it fails at once with `BUSY`.
+   * @defaultValue 1,000,000
+   */
+  maxQueuedTokens?: number;
+  /**
+   * Estimated tokens per coalesced embedding batch (a single larger job still runs alone).
+   * @defaultValue 16,384
+   */
+  maxBatchTokens?: number;
+  /**
+   * Texts per coalesced embedding batch.
+   * @defaultValue 256
+   */
+  maxBatchTexts?: number;
+  /**
+   * How long a new job may wait for others to join its batch while a worker is idle, in ms. Under load, batches
+   * form anyway from what queued while the workers were busy.
+   * @defaultValue 2
+   */
+  maxWaitMs?: number;
+  /**
+   * Whether concurrent embedding jobs for the same model share batches (dynamic batching). Off, every job runs as
+   * its own batch — for comparison, or when per-request latency matters more than throughput.
+   * @defaultValue true
+   */
+  coalesce?: boolean;
+  /** Called after every batch (for metrics). */
+  onBatch?: (batch: BatchReport) => void;
+}
+
+/** What one batch did, as given to {@link LocalSchedulerOptions.onBatch}. */
+export interface BatchReport {
+  /** Model id. */
+  model: string;
+  /** `embed` or `rerank`. */
+  kind: 'embed' | 'rerank';
+  /** Jobs (caller requests) in the batch. */
+  jobs: number;
+  /** Texts (or documents) in the batch. */
+  texts: number;
+  /** Estimated tokens. */
+  tokens: number;
+  /** Worker index. */
+  worker: number;
+  /** Worker's device. */
+  device: string;
+  /** Wall time, ms. */
+  ms: number;
+  /** Error code when the batch failed. */
+  error?: string;
+}
+
+/** Options of {@link LocalScheduler.embed}. */
+export interface ScheduledEmbedOptions {
+  /** Matryoshka truncation. */
+  dimensions?: number;
+  /** Query or document prompt. @defaultValue `'document'` */
+  kind?: 'query' | 'document';
+  /** Higher runs first. @defaultValue 0 */
+  priority?: number;
+  /** Cancels the job: it leaves the queue, or its share of a running batch is dropped. */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link LocalScheduler.rerank}. */
+export interface ScheduledRerankOptions {
+  /** Keep the best `topN`. */
+  topN?: number;
+  /** Higher runs first. @defaultValue 0 */
+  priority?: number;
+  /** Cancels the job. */
+  signal?: AbortSignal;
+}
+
+/** One caller request in the queue. @internal */
+export interface Job {
+  seq: number;
+  priority: number;
+  model: ModelEntry;
+  kind: 'embed' | 'rerank';
+  texts: readonly string[];
+  query: string;
+  inputType: 'query' | 'document';
+  dimensions: number | undefined;
+  tokens: number;
+  attempts: number;
+  settled: boolean;
+  resolve: (value: Float32Array[] | RerankResult[]) => void;
+  reject: (err: unknown) => void;
+  cleanup: () => void;
+}
+
+/** Jobs running together on one worker. @internal */
+export interface Batch {
+  id: number;
+  jobs: Job[];
+  started: number;
+  tokens: number;
 }

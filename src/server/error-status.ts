@@ -37,6 +37,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   CONNECTION_ERROR: 502,
   CIRCUIT_OPEN: 503,
   WORKER_CRASHED: 503,
+  INTERNAL: 500,
 };
 
 /** TEI's `error_type` values (text-embeddings-inference `ErrorType`), plus the ones it has no name for. */

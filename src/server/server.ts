@@ -11,7 +11,9 @@ import { pino, type Logger } from 'pino';
 import {
   AbiError, AuthenticationError, ClosedError, ConnectorError, NotFoundError, PermissionDeniedError,
 } from '../core/errors.js';
+import type { DrainOptions } from '../core/contracts.js';
 import type { EmbeddingCache } from '../cache/types.js';
+import { Drain } from '../internal/drain.js';
 import type { InferenceService } from '../scheduler/types.js';
 import type { KeyStore } from './auth/keys.js';
 import { errorBody, type ErrorDialect, HttpError, httpStatusOf } from './error-status.js';
@@ -67,12 +69,14 @@ export interface CreateServerOptions {
 }
 
 /** Options of {@link AbiServer.close}. */
-export interface ServerCloseOptions {
+export interface ServerCloseOptions extends DrainOptions {
   /**
    * How long requests in flight may take to finish before their connections are cut, in milliseconds.
    * @defaultValue 10_000
    */
   deadlineMs?: number;
+  /** Stops waiting for requests in flight: their connections are cut at once. */
+  signal?: AbortSignal;
 }
 
 interface CompiledRoute extends Route {
@@ -129,6 +133,7 @@ export class AbiServer {
   readonly #tls: TlsReloader | undefined;
   readonly #secure: boolean;
   #inFlight = 0;
+  readonly #drain = new Drain(() => this.#inFlight === 0);
   #closing = false;
   #closed: Promise<void> | undefined;
 
@@ -217,8 +222,7 @@ export class AbiServer {
       this.#tls?.close();
       const done = new Promise<void>((resolve) => this.httpServer.close(() => resolve()));
       this.httpServer.closeIdleConnections();
-      const deadline = Date.now() + (options.deadlineMs ?? 10_000);
-      while (this.#inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+      await this.#drain.wait({ deadlineMs: options.deadlineMs ?? 10_000, signal: options.signal });
       this.httpServer.closeAllConnections();
       await done;
       this.keys?.close();
@@ -275,6 +279,7 @@ export class AbiServer {
       this.#fail(ctx, err);
     } finally {
       this.#inFlight--;
+      this.#drain.notify();
       if (!res.headersSent) this.#fail(ctx, new Error('handler sent no response'));
       const status = res.statusCode;
       span.setAttribute('http.response.status_code', status);

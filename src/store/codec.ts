@@ -9,9 +9,15 @@
  * @module
  */
 import type { Metadata } from '../core/contracts.js';
+import { CorruptDataError } from '../core/errors.js';
 
 /** Thrown by {@link ByteReader} on out-of-bounds or malformed data; callers turn it into a CorruptDataError. @internal */
-export class CorruptInput extends Error {}
+export class CorruptInput extends CorruptDataError {
+  /** @param message - what is malformed (the reader adds which file or record) */
+  constructor(message: string) {
+    super(message);
+  }
+}
 
 /** Growable little-endian byte writer. @internal */
 export class ByteWriter {

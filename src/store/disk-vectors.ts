@@ -11,7 +11,7 @@
  * @module
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { IOError } from '../core/errors.js';
+import { IOError, StoreIntegrityError } from '../core/errors.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { normalizeInPlace } from './distance.js';
 import type { SectionExtent, StreamedBody } from './snapshot.js';
@@ -112,7 +112,7 @@ export class DiskVectors {
       base.source.read(base.slots[slot], out, at);
       return;
     }
-    if (base.kind !== 'file') throw new Error(`slot ${slot} has no backing row`);
+    if (base.kind !== 'file') throw new StoreIntegrityError(`slot ${slot} has no backing row`);
     const bytes = this.#rowBytes;
     const got = readSync(base.fd, out, at * 4, bytes, base.offset + slot * bytes);
     if (got !== bytes) throw new IOError(`short read of vector ${slot} from ${base.path}`);

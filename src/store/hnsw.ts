@@ -11,6 +11,8 @@
  * @internal
  * @module
  */
+import { StoreIntegrityError } from '../core/errors.js';
+import { mulberry32Next } from '../internal/random.js';
 import { MaxHeap, MinHeap } from './heap.js';
 import type { DistanceSpace } from './space.js';
 import { VisitedPool } from './visited.js';
@@ -33,12 +35,9 @@ export interface WalkResult {
   visited: number;
 }
 
-/** mulberry32: tiny deterministic PRNG so a given insert order always builds the same graph. */
+/** Uniform [0, 1) from the graph's own PRNG state, so a given insert order always builds the same graph. */
 function nextRandom(state: Uint32Array): number {
-  let t = (state[0] = (state[0] + 0x6d2b79f5) >>> 0);
-  t = Math.imul(t ^ (t >>> 15), t | 1);
-  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  return mulberry32Next(state) / 4294967296;
 }
 
 
@@ -231,7 +230,7 @@ export class HnswGraph {
 
   /** Adds `slot` (already in the vector storage) to the graph. Slots must be inserted in increasing order. */
   insert(slot: number): void {
-    if (slot !== this.nodeCount) throw new Error(`HNSW insert out of order: ${slot} != ${this.nodeCount}`);
+    if (slot !== this.nodeCount) throw new StoreIntegrityError(`HNSW insert out of order: ${slot} != ${this.nodeCount}`);
     this.reserve(slot + 1);
     const level = Math.min(255, Math.floor(-Math.log(1 - nextRandom(this.#rng)) * this.#levelMult));
     this.levels[slot] = level;

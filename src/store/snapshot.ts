@@ -17,7 +17,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { open, rename, unlink } from 'node:fs/promises';
-import { CorruptDataError, UnsupportedError } from '../core/errors.js';
+import { CorruptDataError, StoreIntegrityError, UnsupportedError } from '../core/errors.js';
 import { fsyncDir } from './fs-util.js';
 
 /** Section type numbers. @internal */
@@ -95,7 +95,7 @@ export async function writeSnapshot(
         await writeAll(fh, chunk, offset + written);
         written += chunk.byteLength;
       }
-      if (written !== s.data.byteLength) throw new Error(`section ${s.type} produced ${written} bytes, announced ${s.data.byteLength}`);
+      if (written !== s.data.byteLength) throw new StoreIntegrityError(`section ${s.type} produced ${written} bytes, announced ${s.data.byteLength}`);
       head.writeUInt32LE(s.type, e);
       head.writeUInt32LE(s.flags, e + 4);
       head.writeDoubleLE(offset, e + 8);

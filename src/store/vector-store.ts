@@ -11,7 +11,7 @@ import { ClosedError, DimensionMismatchError, IOError, UnsupportedError, Validat
 import { parseFilter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { yieldToLoop } from '../internal/yield.js';
-import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../rerank/fusion.js';
+import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../ranking/fusion.js';
 import { Collection, resolveIndex, type CollectionConfig, type SlotHit } from './collection.js';
 import { DiskVectors } from './disk-vectors.js';
 import { compileFilterNode } from './filter-compiler.js';

@@ -1,16 +1,9 @@
 // Shared test helpers: a seeded generator and float64 reference distances.
 
-/** mulberry32: deterministic uniform [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: deterministic uniform [0, 1) (the project's one seeded PRNG). */
+import { seededRandom as rng } from '../../src/internal/random.js';
+
+export { rng };
 
 /** Standard normal samples rounded to float32. */
 export function gaussian(r: () => number, n: number): Float32Array {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAbiError } from '../../src/core/errors.js';
 import { LocalCrossEncoder } from '../../src/engine/cross-encoder.js';
 import { LocalEmbedder } from '../../src/engine/local-embedder.js';
-import { LocalScheduler, type BatchReport } from '../../src/scheduler/local-scheduler.js';
+import { LocalScheduler } from '../../src/scheduler/local-scheduler.js';
+import type { BatchReport } from '../../src/scheduler/types.js';
 import { modelDir, variedTexts } from '../engine/helpers.js';
 
 const EMBED = 'tiny-bert';

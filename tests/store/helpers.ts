@@ -8,16 +8,10 @@ export function tempDir(prefix = 'abi-store-'): { dir: string; cleanup: () => vo
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Seeded uniform PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(s ^ (s >>> 15), s | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Seeded uniform PRNG (mulberry32, the project's one). */
+import { seededRandom as rng } from '../../src/internal/random.js';
+
+export { rng };
 
 /** `n` random vectors of length `dim` in [-0.5, 0.5). */
 export function randomVectors(n: number, dim: number, seed: number): Float32Array[] {

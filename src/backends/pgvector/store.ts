@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from 'pg';
 import type { CallOptions, Metadata } from '../../core/contracts.js';
 import { AbiError, AbortError, ClosedError, ConflictError, IOError, ValidationError } from '../../core/errors.js';
 import { parseFilter, type FilterNode } from '../../core/filter.js';
-import { throwIfAborted } from '../../internal/abort.js';
+import { raceAbort, throwIfAborted } from '../../internal/abort.js';
 import { loadPeer } from '../../internal/peer.js';
 import { normalizeInPlace } from '../../store/distance.js';
 import type {
@@ -226,21 +226,11 @@ export class PgVectorStore implements ScannableBackend {
 
   /** A pooled client; an abort while waiting for one (pool exhausted) rejects at once and returns it when it comes. */
   async #connect(what: string, signal?: AbortSignal): Promise<PoolClient> {
-    const pending = this.#pool.connect();
-    if (!signal) return pending.catch((err: unknown) => { throw mapPgError(err, what); });
-    let onAbort!: () => void;
-    const abort = new Promise<never>((_, reject) => {
-      onAbort = () => reject(new AbortError(`${what}: aborted while waiting for a connection`));
-      signal.addEventListener('abort', onAbort, { once: true });
+    const pending = this.#pool.connect().catch((err: unknown) => { throw mapPgError(err, what); });
+    return raceAbort(pending, signal, {
+      error: () => new AbortError(`${what}: aborted while waiting for a connection`),
+      onAbandon: (client) => client.release(),
     });
-    try {
-      return await Promise.race([pending.catch((err: unknown) => { throw mapPgError(err, what); }), abort]);
-    } catch (err) {
-      if (signal.aborted) void pending.then((c) => c.release(), () => undefined);
-      throw err;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
-    }
   }
 
   /** `pg_cancel_backend(pid)` on a separate connection, so it works even when the pool is exhausted. */

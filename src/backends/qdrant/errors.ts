@@ -12,7 +12,7 @@ import {
   ValidationError, ConnectionError,
 } from '../../core/errors.js';
 import { toAbortError } from '../../internal/abort.js';
-import { isNetworkError } from '../../connectors/shared/errors.js';
+import { isNetworkError } from '../../internal/network.js';
 
 const PROVIDER = 'qdrant';
 

@@ -10,7 +10,7 @@ import {
   ClosedError, DimensionMismatchError, InvalidResponseError, ValidationError, type AbiError,
 } from '../../core/errors.js';
 import { evaluateFilter, parseFilter, type FilterNode } from '../../core/filter.js';
-import { linkedSignal, throwIfAborted, toAbortError } from '../../internal/abort.js';
+import { linkedSignal, raceAbort, throwIfAborted } from '../../internal/abort.js';
 import { readEnv } from '../../internal/env.js';
 import { loadPeer } from '../../internal/peer.js';
 import { normalizeInPlace } from '../../store/distance.js';
@@ -130,17 +130,6 @@ function checkOptions(o: QdrantStoreOptions): void {
     if (field === '' || field.split('.').some((s) => s === '')) throw new ValidationError(`invalid payload index field ${JSON.stringify(field)}`);
     if (!INDEX_TYPES.has(type)) throw new ValidationError(`payload index type of ${JSON.stringify(field)} must be keyword, integer, float or bool`);
   }
-}
-
-/** Rejects as soon as `signal` fires, even if the client does not pass the signal to its request. */
-function raceAbort<T>(p: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return p;
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(toAbortError(signal));
-    if (signal.aborted) return onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
 
 function toFloat32(v: unknown, what: string): Float32Array {

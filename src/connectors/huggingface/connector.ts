@@ -6,15 +6,16 @@
  * @module
  */
 import { inspect } from 'node:util';
-import type { ChatDelta, ChatResult, FinishReason, TokenUsage } from '../../core/contracts.js';
+import type { ChatResult, EmbeddingPrompts, FinishReason } from '../../core/contracts.js';
 import { InvalidResponseError, MissingApiKeyError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
 import { readEnv } from '../../internal/env.js';
 import { estimateTokens } from '../../resilience/batching.js';
 import type { AttemptContext, ResilientCaller } from '../../resilience/caller.js';
 import { type FailureContext, httpError, toConnectorError } from '../shared/errors.js';
+import { finishReasonOf, openAIStyleDeltas, type OpenAIStyleChunk, usageOf } from '../shared/openai-stream.js';
 import { buildCaller, type RemoteConnectorOptions, resolveEndpoints } from '../shared/options.js';
-import { type EmbeddingPrompts, RemoteEmbedder } from '../shared/remote-embedder.js';
+import { RemoteEmbedder } from '../shared/remote-embedder.js';
 import { type RemoteChatOptions, RemoteGenerator } from '../shared/remote-generator.js';
 import { RemoteReranker } from '../shared/remote-reranker.js';
 import { safeUrl, Secret } from '../shared/secret.js';
@@ -108,12 +109,6 @@ export interface HuggingFaceRerankerOptions {
    * @defaultValue 32 (TEI's default `--max-client-batch-size`)
    */
   maxInputs?: number;
-}
-
-/** The fields of a streamed chat chunk we read (OpenAI's shape, as TGI and the router send it). */
-interface StreamChunk {
-  choices?: { delta?: { content?: string | null }; finish_reason?: string | null }[];
-  usage?: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null;
 }
 
 const FINISH: Record<string, FinishReason> = { stop: 'stop', eos_token: 'stop', stop_sequence: 'stop', length: 'length' };
@@ -226,11 +221,11 @@ export class HuggingFaceConnector {
         const r = await a.client.chatCompletion(args(messages, o), a.callOptions);
         const choice = r?.choices?.[0];
         if (!choice || typeof choice.message?.content !== 'string') throw this.#invalid('chat completion without message content');
-        return { text: choice.message.content, finishReason: FINISH[choice.finish_reason] ?? 'other', usage: usageOf(r.usage), model: r.model ?? id };
+        return { text: choice.message.content, finishReason: finishReasonOf(choice.finish_reason, FINISH), usage: usageOf(r.usage), model: r.model ?? id };
       }),
       stream: (ctx, messages, o) => this.#attempt(ctx, async (a) => {
         const it = a.client.chatCompletionStream(args(messages, o), a.callOptions);
-        return this.#deltas(it, ctx.signal, a);
+        return openAIStyleDeltas(it as AsyncIterable<OpenAIStyleChunk>, FINISH, (err) => this.#map(err, ctx.signal, a));
       }),
     }) as RemoteGenerator<unknown>;
   }
@@ -343,24 +338,6 @@ export class HuggingFaceConnector {
     }
   }
 
-  async *#deltas(it: AsyncIterable<StreamChunk>, signal: AbortSignal, a: HfAttempt): AsyncGenerator<ChatDelta, void, undefined> {
-    let finish: FinishReason | undefined;
-    let usage: TokenUsage | undefined;
-    try {
-      for await (const chunk of it) {
-        if (chunk.usage) usage = usageOf(chunk.usage);
-        const choice = chunk.choices?.[0];
-        if (!choice) continue;
-        if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'other';
-        const text = choice.delta?.content ?? '';
-        if (text) yield { text };
-      }
-    } catch (err) {
-      throw this.#map(err, signal, a);
-    }
-    yield { text: '', finishReason: finish ?? 'other', ...(usage ? { usage } : {}) };
-  }
-
   #ctx(signal: AbortSignal): FailureContext {
     return { provider: this.provider, signal, secrets: this.#secrets };
   }
@@ -373,13 +350,6 @@ export class HuggingFaceConnector {
     const ctx = this.#ctx(signal);
     return toConnectorError(err, ctx, (e) => mapHfError(e, ctx, a.last, this.#dedicated));
   }
-}
-
-function usageOf(u: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | undefined): TokenUsage | undefined {
-  if (!u) return undefined;
-  const promptTokens = u.prompt_tokens ?? 0;
-  const completionTokens = u.completion_tokens ?? 0;
-  return { promptTokens, completionTokens, totalTokens: u.total_tokens ?? promptTokens + completionTokens };
 }
 
 /** Feature-extraction output for a list of texts: one pooled vector each (`number[][]`). */

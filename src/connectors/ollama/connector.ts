@@ -15,7 +15,8 @@ import { type AttemptContext, ResilientCaller } from '../../resilience/caller.js
 import { resilientStream } from '../../resilience/stream.js';
 import { type FailureContext, toConnectorError } from '../shared/errors.js';
 import { buildCaller, type RemoteConnectorOptions, resolveEndpoints } from '../shared/options.js';
-import { type EmbeddingPrompts, RemoteEmbedder } from '../shared/remote-embedder.js';
+import type { EmbeddingPrompts } from '../../core/contracts.js';
+import { RemoteEmbedder } from '../shared/remote-embedder.js';
 import { type RemoteChatOptions, RemoteGenerator } from '../shared/remote-generator.js';
 import { safeUrl, Secret } from '../shared/secret.js';
 import { type AttemptClient, attemptClient, mapOllamaError, type OllamaEndpoint } from './client.js';

@@ -6,15 +6,16 @@
  */
 import { inspect } from 'node:util';
 import type { OpenAI } from 'openai';
-import type { ChatDelta, ChatMessage, ChatOptions, ChatResult, FinishReason, TokenUsage } from '../../core/contracts.js';
+import type { ChatMessage, ChatOptions, ChatResult, EmbeddingPrompts, FinishReason } from '../../core/contracts.js';
 import { InvalidResponseError, MissingApiKeyError, ValidationError } from '../../core/errors.js';
 import { readEnv } from '../../internal/env.js';
 import type { ResilientCaller } from '../../resilience/caller.js';
 import { type FailureContext, toConnectorError } from '../shared/errors.js';
+import { finishReasonOf, openAIStyleDeltas, usageOf } from '../shared/openai-stream.js';
 import {
   buildCaller, type RemoteConnectorOptions, type ResolvedEndpoint, resolveEndpoints,
 } from '../shared/options.js';
-import { RemoteEmbedder, type EmbeddingPrompts } from '../shared/remote-embedder.js';
+import { RemoteEmbedder } from '../shared/remote-embedder.js';
 import { RemoteGenerator } from '../shared/remote-generator.js';
 import { safeUrl, Secret } from '../shared/secret.js';
 import { createOpenAIClient, mapOpenAIError } from './client.js';
@@ -219,8 +220,8 @@ export class OpenAIConnector {
             throw new InvalidResponseError('openai returned a chat completion without choices', { provider: this.provider });
           }
           return {
-            text: choice.message.content ?? '', finishReason: FINISH[choice.finish_reason ?? ''] ?? 'other',
-            usage: usage(res.usage), model: res.model ?? model,
+            text: choice.message.content ?? '', finishReason: finishReasonOf(choice.finish_reason, FINISH),
+            usage: usageOf(res.usage), model: res.model ?? model,
           };
         } catch (err) {
           throw this.#map(err, ctx.signal);
@@ -237,7 +238,7 @@ export class OpenAIConnector {
         } catch (err) {
           throw this.#map(err, ctx.signal);
         }
-        return this.#deltas(stream, ctx.signal);
+        return openAIStyleDeltas(stream, FINISH, (err) => this.#map(err, ctx.signal));
       },
     });
     return generator as RemoteGenerator<unknown>;
@@ -280,37 +281,10 @@ export class OpenAIConnector {
     return this.toString();
   }
 
-  async *#deltas(
-    stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>, signal: AbortSignal,
-  ): AsyncGenerator<ChatDelta, void, undefined> {
-    let finish: FinishReason | undefined;
-    let used: TokenUsage | undefined;
-    try {
-      for await (const chunk of stream) {
-        if (chunk.usage) used = usage(chunk.usage);
-        const choice = chunk.choices?.[0];
-        if (!choice) continue;
-        if (choice.finish_reason) finish = FINISH[choice.finish_reason] ?? 'other';
-        const text = choice.delta?.content ?? '';
-        if (text) yield { text };
-      }
-    } catch (err) {
-      throw this.#map(err, signal);
-    }
-    yield { text: '', finishReason: finish ?? 'other', ...(used ? { usage: used } : {}) };
-  }
-
   #map(err: unknown, signal: AbortSignal) {
     const ctx: FailureContext = { provider: this.provider, signal, secrets: this.#secrets };
     return toConnectorError(err, ctx, (e) => mapOpenAIError(e, ctx));
   }
-}
-
-function usage(u: { prompt_tokens?: number; completion_tokens?: number; total_tokens?: number } | null | undefined): TokenUsage | undefined {
-  if (!u) return undefined;
-  const promptTokens = u.prompt_tokens ?? 0;
-  const completionTokens = u.completion_tokens ?? 0;
-  return { promptTokens, completionTokens, totalTokens: u.total_tokens ?? promptTokens + completionTokens };
 }
 
 /**

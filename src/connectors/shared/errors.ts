@@ -11,6 +11,7 @@ import {
 } from '../../core/errors.js';
 import { inspect } from 'node:util';
 import { toAbortError } from '../../internal/abort.js';
+import { isNetworkError } from '../../internal/network.js';
 import { parseRetryAfter } from '../../resilience/retry.js';
 import { type Secret, scrubText, scrubValue } from './secret.js';
 
@@ -22,31 +23,6 @@ export interface FailureContext {
   signal: AbortSignal | undefined;
   /** Credentials to scrub from messages and bodies. */
   secrets: readonly (Secret | undefined)[];
-}
-
-const NETWORK_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
-  'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT',
-  'UND_ERR_BODY_TIMEOUT', 'UND_ERR_REQ_CONTENT_LENGTH_MISMATCH', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
-]);
-const NETWORK_MESSAGES = /fetch failed|terminated|other side closed|socket hang up|network error|connection error|premature close/i;
-
-/**
- * Whether an error (or anything in its `cause` chain) is a transport failure: refused, reset, closed mid-body.
- *
- * @internal
- */
-export function isNetworkError(err: unknown): boolean {
-  for (let e = err, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
-    if (typeof e !== 'object') break;
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && NETWORK_CODES.has(code)) return true;
-    const name = (e as { name?: unknown }).name;
-    if (name === 'APIConnectionError' || name === 'SocketError') return true;
-    const message = (e as { message?: unknown }).message;
-    if ((name === 'TypeError' || name === 'Error') && typeof message === 'string' && NETWORK_MESSAGES.test(message)) return true;
-  }
-  return false;
 }
 
 /**

@@ -6,31 +6,11 @@
  * @module
  */
 import { BaseEmbedder } from '../../core/base-embedder.js';
-import type { EmbedOptions } from '../../core/contracts.js';
+import type { EmbedderFingerprint, EmbeddingPrompts, EmbedOptions } from '../../core/contracts.js';
 import { InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
 import { type BatchLimits, planBatches, runBatches } from '../../resilience/batching.js';
 import type { AttemptContext, ResilientCaller } from '../../resilience/caller.js';
-
-/** Texts prepended to inputs by kind, for models trained with instructions (`search_query: `, `query: `). */
-export interface EmbeddingPrompts {
-  /** Prepended to queries (`embedQuery`, `inputType: 'query'`). */
-  query?: string;
-  /** Prepended to documents (`embedDocuments`, `embed` by default). */
-  document?: string;
-}
-
-/** What determines an embedder's output; the embedding cache keys on it (see `CachedEmbedder`). */
-export interface EmbedderFingerprint {
-  /** Provider name, e.g. `openai`. */
-  provider: string;
-  /** Model id. */
-  model: string;
-  /** Requested output dimensions, when the provider truncates on request. */
-  dimensions: number | undefined;
-  /** The prompt prepended for this input type (`''` for none). */
-  prompt: string;
-}
 
 /** Options for {@link RemoteEmbedder} (what a connector supplies). */
 export interface RemoteEmbedderOptions<E> {

@@ -6,6 +6,7 @@
  */
 import { ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
+import { seededRandom } from '../../internal/random.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import { KernelArena, type KernelBackend } from '../../kernels/index.js';
 import { Encoder, sharedFloats, type EncodePool } from './encode-pool.js';
@@ -56,17 +57,6 @@ export interface KMeansResult {
   inertia: number;
 }
 
-/** Mulberry32: small, fast, good enough for sampling; state is one uint32. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Finds the nearest of `k` centroids for many vectors, with one kernel call per vector.

@@ -1,4 +1,4 @@
-import { seededRandom } from '../../../src/store/quantization/kmeans.js';
+import { seededRandom } from '../../../src/internal/random.js';
 
 /** Gaussian clusters on the unit sphere plus noise, normalized: a small stand-in for embedding data. */
 export function clusteredData(n: number, dim: number, centers: number, noise: number, seed: number): Float32Array {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { NearestCentroids, trainKMeans, sampleIndices, seededRandom } from '../../../src/store/quantization/kmeans.js';
+import { seededRandom } from '../../../src/internal/random.js';
+import { NearestCentroids, trainKMeans, sampleIndices } from '../../../src/store/quantization/kmeans.js';
 import { ProductQuantizer, PQ_CENTROIDS } from '../../../src/store/quantization/pq.js';
 import { AbortError, CorruptDataError, ValidationError } from '../../../src/index.js';
 import { clusteredData } from './data.js';
