@@ -60,6 +60,8 @@ export class EncodePool {
   readonly #slots: Slot[] = [];
   readonly #pending = new Map<number, Pending>();
   #seq = 0;
+  /** Runs in progress (workers are ref'd while any is). */
+  #running = 0;
   #closed = false;
   #failure: Error | undefined;
 
@@ -113,6 +115,8 @@ export class EncodePool {
     const piece = Math.max(ENCODE_BLOCK, Math.ceil(count / (this.threads * 8)));
     let next = 0;
     let error: Error | undefined;
+    // Idle workers do not keep the process alive; busy ones must, or an awaited run could end with the process.
+    if (this.#running++ === 0) for (const s of this.#slots) s.worker.ref();
     await new Promise<void>((resolveAll) => {
       let inFlight = 0;
       const pump = (): void => {
@@ -136,6 +140,7 @@ export class EncodePool {
       };
       pump();
     });
+    if (--this.#running === 0) for (const s of this.#slots) s.worker.unref();
     if (error !== undefined) throw error;
     throwIfAborted(signal);
   }
