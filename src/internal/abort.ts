@@ -101,15 +101,15 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal | undefine
     abandon();
     return Promise.reject(fail());
   }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => {
+  let onAbort!: () => void;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => {
       abandon();
       reject(fail());
     };
     signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => { signal.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { signal.removeEventListener('abort', onAbort); reject(e); },
-    );
   });
+  const done = (): void => signal.removeEventListener('abort', onAbort);
+  promise.then(done, done);
+  return Promise.race([promise, aborted]);
 }

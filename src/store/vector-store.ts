@@ -1,36 +1,24 @@
 /**
- * The embedded vector store: exact or HNSW search over contiguous float vectors with metadata filters, persisted
- * to a directory as a write-ahead log plus atomic snapshots.
+ * The embedded vector store's facade: validates calls, answers searches and reads from the current collection, and
+ * hands every change to its durability module (`durability.ts`: write-ahead log, atomic snapshots, compaction).
  *
  * @module
  */
-import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CallOptions, Metadata, MetadataValue } from '../core/contracts.js';
-import { ClosedError, DimensionMismatchError, IOError, UnsupportedError, ValidationError, AbiError } from '../core/errors.js';
+import { ClosedError, ValidationError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
-import { yieldToLoop } from '../internal/yield.js';
 import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../ranking/fusion.js';
-import { Collection, resolveIndex, type CollectionConfig, type SlotHit } from './collection.js';
-import { DiskVectors } from './disk-vectors.js';
+import { type Collection, resolveIndex, type CollectionConfig, type SlotHit } from './collection.js';
+import { StoreDurability } from './durability.js';
 import { compileFilterNode } from './filter-compiler.js';
-import { DirectoryLock } from './lock.js';
-import {
-  collectionFromSnapshot, collectionSections, decodeLogRecord, encodeDelete, encodeUpsert, INDEX_CODES, KNOWN_SECTIONS,
-  metricCode, metricOf, vectorsOnDisk, type LogOp,
-} from './persistence.js';
-import { readSnapshot, SectionType, writeSnapshot } from './snapshot.js';
+import { encodeDelete, encodeUpsert, metricCode } from './persistence.js';
 import type {
-  DistanceMetric, DurabilityMode, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
+  DistanceMetric, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
   VectorStoreOptions, VectorStoreStats, WriteOptions,
 } from './types.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
-import { encodeWalRecord, scanWal, WAL_HEADER, WalKind, WalWriter } from './wal.js';
-
-const SNAPSHOT_FILE = 'snapshot.abs';
-const LOG_FILE = 'wal.abw';
-const APPLY_SLICE_MS = 10;
+import { WalKind } from './wal.js';
 
 function cloneJson<T extends MetadataValue>(v: T): T {
   if (v === null || typeof v !== 'object') return v;
@@ -92,15 +80,6 @@ function isVectorLike(v: unknown): v is Float32Array | readonly number[] {
   return Array.isArray(v) || v instanceof Float32Array;
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /**
  * An embedded, persistent vector store. Exact (`flat`) or HNSW index, cosine / dot / L2, metadata filters that never
  * under-fill, a crash-safe write-ahead log with atomic snapshots, a cross-process write lock, and background
@@ -125,30 +104,23 @@ export class VectorStore implements ScannableBackend {
   readonly metric: DistanceMetric;
   /** The store directory, or `undefined` for an in-memory store. */
   readonly path: string | undefined;
-  #c: Collection;
-  readonly #durability: DurabilityMode;
-  readonly #threshold: number;
-  readonly #snapshotBytes: number;
+  /** Log, checkpoints, compaction; owns the current collection. */
+  readonly #d: StoreDurability;
   #efSearch: number;
-  #lock: DirectoryLock | undefined;
-  #wal: WalWriter | undefined;
-  #lsn = 0;
-  #lastSnapshotBytes = 0;
-  #queue: Promise<unknown> = Promise.resolve();
   #closed = false;
-  #compaction: { ops: LogOp[]; cancelled: boolean; done: Promise<void> } | undefined;
-  #compactions = 0;
-  #timer: NodeJS.Timeout | undefined;
 
-  private constructor(options: VectorStoreOptions, c: Collection) {
+  private constructor(d: StoreDurability) {
+    const c = d.collection;
     this.dimension = c.dimension;
     this.metric = c.metric;
-    this.path = options.path;
-    this.#c = c;
-    this.#durability = options.durability ?? 'fsync';
-    this.#threshold = options.compactionThreshold ?? 0.3;
-    this.#snapshotBytes = options.snapshotLogBytes ?? 16 * 1024 * 1024;
+    this.path = d.path;
+    this.#d = d;
     this.#efSearch = c.index.efSearch;
+  }
+
+  /** The current collection (a compaction swaps it). */
+  get #c(): Collection {
+    return this.#d.collection;
   }
 
   /**
@@ -168,67 +140,9 @@ export class VectorStore implements ScannableBackend {
     checkOptions(options);
     throwIfAborted(options.signal);
     const metric = options.metric ?? 'cosine';
-    if (options.path === undefined) {
-      return new VectorStore(options, await Collection.create(configOf(options, metric)));
-    }
-    const dir = options.path;
-    try {
-      await mkdir(dir, { recursive: true });
-    } catch (err) {
-      throw new IOError(`cannot create store directory ${dir}`, { cause: err });
-    }
-    const lock = await DirectoryLock.acquire(dir);
-    try {
-      const store = await VectorStore.#load(options, metric, dir);
-      store.#lock = lock;
-      if (store.#durability === 'write') {
-        store.#timer = setInterval(() => void store.#exclusive(() => store.#wal?.sync()).catch(() => undefined), options.syncIntervalMs ?? 1000);
-        store.#timer.unref();
-      }
-      store.#startDueCompaction(); // e.g. an index that reached its training size just before a crash
-      return store;
-    } catch (err) {
-      await lock.release().catch(() => undefined);
-      if (err instanceof AbiError) throw err;
-      throw new IOError(`cannot open store ${dir}: ${(err as Error).message}`, { cause: err });
-    }
-  }
-
-  static async #load(options: VectorStoreOptions, metric: DistanceMetric, dir: string): Promise<VectorStore> {
-    const snapPath = join(dir, SNAPSHOT_FILE), logPath = join(dir, LOG_FILE);
-    for (const tmp of [`${snapPath}.tmp`, `${logPath}.tmp`]) await unlink(tmp).catch(() => undefined);
-    let c: Collection;
-    let lastLsn = 0;
-    let snapBytes = 0;
-    if (await exists(snapPath)) {
-      const snap = await readSnapshot(snapPath, KNOWN_SECTIONS, vectorsOnDisk);
-      if (snap.header.dimension !== options.dimension) throw new DimensionMismatchError(snap.header.dimension, options.dimension, `store ${dir}`);
-      const stored = metricOf(snap.header.metric);
-      if (stored === undefined) throw new UnsupportedError(`snapshot metric code ${snap.header.metric} is not supported`);
-      if (stored !== metric) throw new ValidationError(`store ${dir} uses metric ${stored}, not ${metric}`);
-      c = await collectionFromSnapshot(snap, metric, snapPath);
-      lastLsn = snap.header.lastLsn;
-      snapBytes = snap.bytes;
-    } else {
-      c = await Collection.create(configOf(options, metric));
-    }
-    const store = new VectorStore(options, c);
-    store.#lastSnapshotBytes = snapBytes;
-    if (await exists(logPath)) {
-      const scan = scanWal(await readFile(logPath), options.dimension, logPath);
-      const ops = scan.records.filter((r) => r.lsn > lastLsn).map((r) => decodeLogRecord(r, options.dimension, logPath));
-      for (const op of ops) {
-        throwIfAborted(options.signal);
-        await store.#apply(op);
-      }
-      const last = scan.records.at(-1)?.lsn ?? 0;
-      store.#lsn = Math.max(lastLsn, last);
-      store.#wal = await WalWriter.append(logPath, scan.validLength);
-    } else {
-      store.#lsn = lastLsn;
-      store.#wal = await WalWriter.create(logPath, options.dimension, lastLsn + 1);
-    }
-    return store;
+    const config = configOf(options, metric);
+    const d = options.path === undefined ? await StoreDurability.inMemory(options, config) : await StoreDurability.open(options, metric, config);
+    return new VectorStore(d);
   }
 
   /** Live records. */
@@ -250,42 +164,6 @@ export class VectorStore implements ScannableBackend {
     if (this.#closed) throw new ClosedError('VectorStore');
   }
 
-  /** Runs `fn` after every earlier write (writes, flushes and swaps are serialized; searches are not). */
-  #exclusive<T>(fn: () => Promise<T> | T): Promise<T> {
-    const run = this.#queue.then(fn, fn);
-    this.#queue = run.catch(() => undefined);
-    return run;
-  }
-
-  /** Applies a logged operation to memory, yielding between time slices so searches keep flowing. */
-  async #apply(op: LogOp): Promise<void> {
-    const c = this.#c;
-    this.#compaction?.ops.push(op);
-    let slice = performance.now();
-    if (op.kind === 'upsert') {
-      for (const r of op.records) {
-        c.upsert(r.id, r.vector, r.text, r.metadata);
-        if (performance.now() - slice > APPLY_SLICE_MS) {
-          await yieldToLoop();
-          slice = performance.now();
-        }
-      }
-    } else {
-      for (const id of op.ids) c.delete(id);
-    }
-  }
-
-  async #log(kind: number, payload: Buffer): Promise<void> {
-    if (!this.#wal) return;
-    const lsn = this.#lsn + 1;
-    try {
-      await this.#wal.write(encodeWalRecord(kind, lsn, payload), this.#durability === 'fsync');
-    } catch (err) {
-      throw new IOError(`cannot append to the log of ${this.path}`, { cause: err });
-    }
-    this.#lsn = lsn;
-  }
-
   /**
    * Inserts or replaces records. The batch is validated whole first: on any error nothing is written. Once the
    * promise resolves the batch is durable (see {@link DurabilityMode}) and visible to searches.
@@ -301,12 +179,9 @@ export class VectorStore implements ScannableBackend {
     this.#checkOpen();
     const valid = validateRecords(records, this.dimension);
     if (valid.length === 0) return;
-    await this.#exclusive(async () => {
+    await this.#d.exclusive(async () => {
       throwIfAborted(options.signal); // a write accepted before close() still completes
-
-      await this.#log(WalKind.Upsert, encodeUpsert(valid, this.dimension));
-      await this.#apply({ kind: 'upsert', records: valid });
-      await this.#maintain();
+      await this.#d.write(WalKind.Upsert, encodeUpsert(valid, this.dimension), { kind: 'upsert', records: valid });
     });
   }
 
@@ -323,13 +198,11 @@ export class VectorStore implements ScannableBackend {
   async delete(ids: readonly string[], options: WriteOptions = {}): Promise<number> {
     this.#checkOpen();
     const unique = validateIds(ids);
-    return this.#exclusive(async () => {
+    return this.#d.exclusive(async () => {
       throwIfAborted(options.signal);
       const present = unique.filter((id) => this.#c.dir.slotOf(id) >= 0);
       if (present.length === 0) return 0;
-      await this.#log(WalKind.Delete, encodeDelete(present));
-      await this.#apply({ kind: 'delete', ids: present });
-      await this.#maintain();
+      await this.#d.write(WalKind.Delete, encodeDelete(present), { kind: 'delete', ids: present });
       return present.length;
     });
   }
@@ -495,13 +368,7 @@ export class VectorStore implements ScannableBackend {
   async flush(options: CallOptions = {}): Promise<void> {
     this.#checkOpen();
     throwIfAborted(options.signal);
-    await this.#exclusive(async () => {
-      try {
-        await this.#wal?.sync();
-      } catch (err) {
-        throw new IOError(`cannot fsync the log of ${this.path}`, { cause: err });
-      }
-    });
+    await this.#d.flush();
   }
 
   /**
@@ -513,76 +380,7 @@ export class VectorStore implements ScannableBackend {
   async checkpoint(options: CallOptions = {}): Promise<void> {
     this.#checkOpen();
     throwIfAborted(options.signal);
-    await this.#exclusive(() => this.#checkpoint());
-  }
-
-  async #checkpoint(force = false): Promise<void> {
-    if (!this.#wal || !this.path) return;
-    if (!force && this.#wal.size === WAL_HEADER && this.#lastSnapshotBytes > 0) return;
-    const c = this.#c;
-    const snapPath = join(this.path, SNAPSHOT_FILE), logPath = join(this.path, LOG_FILE);
-    try {
-      await this.#wal.sync();
-      const written = await writeSnapshot(snapPath, {
-        dimension: this.dimension, metric: metricCode(this.metric), indexType: INDEX_CODES[c.index.type], lastLsn: this.#lsn,
-      }, collectionSections(c));
-      this.#lastSnapshotBytes = written.bytes;
-      // Disk vectors now read from the new snapshot; the in-memory tail it absorbed is dropped.
-      if (c.floats instanceof DiskVectors) c.floats.attachFile(snapPath, written.extents.get(SectionType.Vectors)!, c.dir.slots);
-      // The snapshot now covers every logged record: start an empty log (a crash before this point replays
-      // records the snapshot already has, which are skipped by sequence number).
-      await this.#wal.close();
-      this.#wal = undefined;
-      this.#wal = await WalWriter.create(logPath, this.dimension, this.#lsn + 1);
-    } catch (err) {
-      if (!this.#wal) this.#wal = await WalWriter.append(logPath, (await stat(logPath)).size).catch(() => undefined);
-      throw new IOError(`cannot write a snapshot of ${this.path}`, { cause: err });
-    }
-  }
-
-  /** After a write: start a compaction past the dead-slot threshold; snapshot when the log has grown enough. */
-  async #maintain(): Promise<void> {
-    this.#startDueCompaction();
-    const wal = this.#wal;
-    if (wal && wal.size > Math.max(this.#snapshotBytes, this.#lastSnapshotBytes / 4)) await this.#checkpoint();
-  }
-
-  /** Starts a background compaction when the index is due for (re)training or the dead fraction passed the threshold. */
-  #startDueCompaction(): void {
-    const c = this.#c;
-    const dueForTraining = (c.needsTraining && c.size >= c.index.trainAt) || c.drifted;
-    if (!this.#compaction && (dueForTraining || (c.dir.dead > 0 && c.deadFraction > this.#threshold))) void this.#startCompaction();
-  }
-
-  #startCompaction(): Promise<void> {
-    if (this.#compaction) return this.#compaction.done;
-    const job = { ops: [] as LogOp[], cancelled: false, done: Promise.resolve() };
-    this.#compaction = job;
-    job.done = (async () => {
-      try {
-        const next = await Collection.rebuild(this.#c, () => job.cancelled || this.#closed);
-        if (!next) return;
-        await this.#exclusive(async () => {
-          if (job.cancelled) return;
-          // Writes that landed during the rebuild were applied to the old collection and recorded in job.ops.
-          this.#compaction = undefined;
-          const old = this.#c;
-          this.#c = next;
-          for (const op of job.ops) {
-            if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadata);
-            else for (const id of op.ids) next.delete(id);
-          }
-          // Memory: nothing to release. Disk: `next` reads its rows through `old` until its checkpoint re-points it.
-          void old;
-          this.#compactions++;
-          // Persist the compacted layout even when the log is empty (the old snapshot has the dead slots).
-          await this.#checkpoint(true).catch(() => undefined);
-        });
-      } finally {
-        if (this.#compaction === job) this.#compaction = undefined;
-      }
-    })();
-    return job.done;
+    await this.#d.checkpoint();
   }
 
   /**
@@ -594,7 +392,7 @@ export class VectorStore implements ScannableBackend {
   async compact(options: CallOptions = {}): Promise<void> {
     this.#checkOpen();
     throwIfAborted(options.signal);
-    await this.#startCompaction();
+    await this.#d.compact();
   }
 
   /**
@@ -605,8 +403,7 @@ export class VectorStore implements ScannableBackend {
   stats(): VectorStoreStats {
     const c = this.#c;
     return {
-      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, logBytes: this.#wal?.size ?? 0,
-      compactions: this.#compactions, compacting: this.#compaction !== undefined,
+      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, ...this.#d.stats(),
     };
   }
 
@@ -619,19 +416,6 @@ export class VectorStore implements ScannableBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer) clearInterval(this.#timer);
-    const job = this.#compaction;
-    if (job) job.cancelled = true;
-    await job?.done.catch(() => undefined);
-    try {
-      await this.#exclusive(async () => {
-        if (this.#wal && this.#wal.size > WAL_HEADER) await this.#checkpoint();
-      });
-    } finally {
-      await this.#wal?.close().catch(() => undefined);
-      this.#wal = undefined;
-      this.#c.close();
-      await this.#lock?.release().catch(() => undefined);
-    }
+    await this.#d.close();
   }
 }
