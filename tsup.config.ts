@@ -14,6 +14,8 @@ export default defineConfig({
     cli: 'src/cli.ts',
     // The worker thread LocalScheduler starts (dist/scheduler-worker.{js,cjs}, next to the shared chunks).
     'scheduler-worker': 'src/scheduler/worker.ts',
+    // The worker threads that assign and PQ-encode vectors while an IVF-PQ index trains and rebuilds.
+    'ivf-worker': 'src/store/quantization/encode-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -354,6 +354,44 @@ export function createJsKernels(views: ArenaViews): JsKernels {
     for (let i = 0; i < count; i++, d++, o++) f[o] = adc(f, c, t, codes + u[d] * m, m);
   }
 
+  // ---- batched nearest centroid ----
+  function l2ArgminF32(
+    points: number, pointStride: number, count: number, centroids: number, centroidStride: number, k: number,
+    dim: number, scratch: number, outIdx: number, outDist: number,
+  ): void {
+    // Same grouping as l2sqF32Block (quads from centroid 0, then singles), so the distances match it exactly.
+    const f = views.f32;
+    const idx = views.i32;
+    const cs = centroidStride >>> 2;
+    const sc = scratch >>> 2;
+    for (let i = 0; i < count; i++) {
+      const pb = points + i * pointStride;
+      const q = pb >>> 2;
+      let best = Infinity;
+      let bi = 0;
+      let c = 0;
+      let p = centroids >>> 2;
+      for (; c + 4 <= k; c += 4, p += 4 * cs) {
+        l24F32(f, q, p, p + cs, p + 2 * cs, p + 3 * cs, dim, sc);
+        for (let t = 0; t < 4; t++) {
+          if (f[sc + t] < best) {
+            best = f[sc + t];
+            bi = c + t;
+          }
+        }
+      }
+      for (; c < k; c++, p += cs) {
+        const d = Math.fround(l2sqF32(pb, p * 4, dim));
+        if (d < best) {
+          best = d;
+          bi = c;
+        }
+      }
+      idx[(outIdx >>> 2) + i] = bi;
+      f[(outDist >>> 2) + i] = best;
+    }
+  }
+
   const kernels: JsKernels = {
     dotF32,
     l2sqF32,
@@ -373,6 +411,7 @@ export function createJsKernels(views: ArenaViews): JsKernels {
     pqAdc,
     pqAdcBlock,
     pqAdcGather,
+    l2ArgminF32,
   };
   return kernels satisfies Record<KernelOp, unknown>;
 }

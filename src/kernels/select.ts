@@ -32,6 +32,7 @@ export const MEASURED_PREFERENCE: Readonly<Record<KernelOp, 'wasm' | 'js'>> = {
   pqAdc: 'wasm',
   pqAdcBlock: 'wasm',
   pqAdcGather: 'wasm',
+  l2ArgminF32: 'wasm',
 };
 
 /** Operations whose WebAssembly form is scalar (no SIMD instructions). @internal */

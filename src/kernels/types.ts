@@ -50,7 +50,8 @@ export type KernelOp =
   | 'dotI16I8Gather'
   | 'pqAdc'
   | 'pqAdcBlock'
-  | 'pqAdcGather';
+  | 'pqAdcGather'
+  | 'l2ArgminF32';
 
 /** Every operation name, in a stable order. @internal */
 export const KERNEL_OPS: readonly KernelOp[] = [
@@ -72,6 +73,7 @@ export const KERNEL_OPS: readonly KernelOp[] = [
   'pqAdc',
   'pqAdcBlock',
   'pqAdcGather',
+  'l2ArgminF32',
 ];
 
 /** Largest `dim` for which the int8 × int8 dot product is exact in 32-bit integers (128·128·dim < 2^31). @internal */
@@ -164,6 +166,18 @@ export interface DistanceKernels {
   readonly pqAdcBlock: (table: number, codes: number, m: number, count: number, out: number) => void;
   /** `out[i] = pqAdc(table, codes + ids[i]*m, m)`. */
   readonly pqAdcGather: (table: number, codes: number, m: number, ids: number, count: number, out: number) => void;
+
+  /**
+   * Batched nearest centroid (k-means assignment, IVF cell choice, PQ encoding): for each of `count` points at
+   * `points + i*pointStride`, `outIdx[i]` (`Int32Array`) = the index of the nearest of the `k` centroids at
+   * `centroids + c*centroidStride` by squared L2 and `outDist[i]` (`Float32Array`) = that distance. Ties keep the
+   * lower index; the distances are bit-identical to {@link DistanceKernels.l2sqF32Block}'s over the same centroids.
+   * `scratch` is 16 bytes of working space.
+   */
+  readonly l2ArgminF32: (
+    points: number, pointStride: number, count: number, centroids: number, centroidStride: number, k: number,
+    dim: number, scratch: number, outIdx: number, outDist: number,
+  ) => void;
 }
 
 /** The typed-array views over an arena's memory; the arena replaces them (in place) after each growth. @internal */

@@ -93,6 +93,7 @@ export function instantiateWasmKernels(memory: WasmMemory): WasmKernels {
     pqAdc: pq.pq_adc as WasmKernels['pqAdc'],
     pqAdcBlock: pq.pq_adc_block as unknown as WasmKernels['pqAdcBlock'],
     pqAdcGather: pq.pq_adc_gather as unknown as WasmKernels['pqAdcGather'],
+    l2ArgminF32: f32.l2_argmin_f32 as unknown as WasmKernels['l2ArgminF32'],
   };
   for (const [op, fn] of Object.entries(kernels) as [KernelOp, unknown][]) {
     if (typeof fn !== 'function') throw new UnsupportedError(`WebAssembly kernel module lacks the export for ${op}`);

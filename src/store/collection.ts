@@ -17,6 +17,7 @@ import { HnswGraph, type SlotPredicate } from './hnsw.js';
 import { SlotDirectory } from './ids.js';
 import { PayloadArena } from './payloads.js';
 import type { MetadataPredicate } from './filter-compiler.js';
+import { EncodePool, defaultEncodeThreads, sharedFloats } from './quantization/encode-pool.js';
 import { IvfPqIndex } from './quantization/ivf.js';
 import { ScalarQuantizer } from './quantization/scalar.js';
 import type { DistanceSpace } from './space.js';
@@ -59,6 +60,10 @@ const SELECTIVE_FRACTION = 0.08;
 const SAMPLE = 512;
 /** Vectors sampled to train quantizers. */
 const TRAIN_SAMPLE = 65_536;
+/** IVF rebuilds of at least this many records assign and encode on worker threads. */
+const POOL_RECORDS = 20_000;
+/** Records per batched IVF assignment + encoding pass during a rebuild. */
+const IVF_BATCH = 16_384;
 
 /** Fills index defaults. @internal */
 export function resolveIndex(options: IndexOptions | undefined): ResolvedIndex {
@@ -124,6 +129,10 @@ export class Collection {
   readonly payloads: PayloadArena;
   readonly #top = new MaxHeap(256);
   readonly #row: Float32Array;
+  /** Candidate rows read from disk for a re-rank (grown to the largest re-rank seen). */
+  #rows = new Float32Array(0);
+  /** While set, `#adopt` leaves IVF insertion to the caller (a rebuild encodes in batches). */
+  #deferIvf = false;
 
   private constructor(config: CollectionConfig, text: Bm25Index | null, capacity: number) {
     this.config = config;
@@ -215,7 +224,7 @@ export class Collection {
     this.text?.add(slot, text ?? '');
     if (this.space instanceof Sq8Space) this.space.append(this.#vectorOf(slot));
     this.graph?.insert(slot);
-    this.ivf?.add(slot, this.#vectorOf(slot));
+    if (!this.#deferIvf) this.ivf?.add(slot, this.#vectorOf(slot));
   }
 
   /** Deletes a record; returns whether it existed. */
@@ -254,7 +263,7 @@ export class Collection {
    * Trains the quantized index (int8 ranges, or IVF centroids and PQ codebooks) on a sample of `source`'s live
    * vectors. Called on an empty collection by compaction, before the records are re-inserted.
    */
-  async train(source: Collection, slots: Uint32Array, signal?: AbortSignal): Promise<void> {
+  async train(source: Collection, slots: Uint32Array, signal?: AbortSignal, pool?: EncodePool): Promise<void> {
     if (!this.needsTraining || slots.length < this.index.trainAt) return;
     const dim = this.dimension;
     const step = Math.max(1, slots.length / TRAIN_SAMPLE);
@@ -270,6 +279,7 @@ export class Collection {
     const nlist = this.index.nlist || Math.min(4096, Math.max(16, Math.round(4 * Math.sqrt(slots.length))));
     this.ivf = await IvfPqIndex.train(sample, dim, {
       nlist: Math.min(nlist, n), m: this.index.m || defaultM(dim), metric: this.isL2 ? 'l2' : 'dot', iterations: 10, signal,
+      pool, threads: pool === undefined ? 1 : undefined,
     });
   }
 
@@ -287,7 +297,8 @@ export class Collection {
     const exact = p.exact || this.index.type === 'flat' || live < EXACT_BELOW || selective || this.needsTraining;
     if (this.ivf !== null && !p.exact) {
       // IVF scans with the filter applied inside the cells; a filtered scan that comes back short retries over all.
-      const live_ = (s: number): boolean => deleted[s] === 0 && (accept === null || accept(s));
+      // No predicate at all when nothing is deleted or filtered (the scan then skips a call per entry).
+      const live_ = accept === null && this.dir.dead === 0 ? undefined : (s: number): boolean => deleted[s] === 0 && (accept === null || accept(s));
       const scan = (nprobe: number): SlotHit[] => this.#ivfSearch(q, kk, nprobe, Math.max(p.rerank, kk), live_);
       const hits = scan(exact ? this.ivf.nlist : p.nprobe || Math.max(8, Math.ceil(this.ivf.nlist / 8)));
       return hits.length < kk ? scan(this.ivf.nlist) : hits;
@@ -325,7 +336,7 @@ export class Collection {
     return (s) => filter(read(s));
   }
 
-  #ivfSearch(q: Float32Array, k: number, nprobe: number, rerank: number, accept: SlotPredicate): SlotHit[] {
+  #ivfSearch(q: Float32Array, k: number, nprobe: number, rerank: number, accept: SlotPredicate | undefined): SlotHit[] {
     const dist = new Float64Array(rerank);
     const { slots, scores } = this.ivf!.search(q, {
       k, nprobe, rerank, accept,
@@ -358,11 +369,11 @@ export class Collection {
       floats.gather(floats.setQuery(q), slots, n, out);
       return;
     }
-    const row = this.#row, dim = this.dimension;
-    for (let i = 0; i < n; i++) {
-      floats.read(slots[i], row, 0);
-      out[i] = this.isL2 ? l2sq(q, 0, row, 0, dim) : 1 - dot(q, 0, row, 0, dim);
-    }
+    const dim = this.dimension;
+    if (this.#rows.length < n * dim) this.#rows = new Float32Array(n * dim);
+    const rows = this.#rows;
+    floats.readMany(slots, n, rows);
+    for (let i = 0; i < n; i++) out[i] = this.isL2 ? l2sq(q, 0, rows, i * dim, dim) : 1 - dot(q, 0, rows, i * dim, dim);
   }
 
   /** Exact scan reading float rows one by one (disk vectors before the index is trained: small stores). */
@@ -413,26 +424,49 @@ export class Collection {
   static async rebuild(old: Collection, cancelled: () => boolean): Promise<Collection | null> {
     const slots = old.dir.liveSlots();
     const next = await Collection.create(old.config, slots.length);
-    await next.train(old, slots);
-    if (cancelled()) return null;
-    const disk = next.floats instanceof DiskVectors;
-    if (disk) (next.floats as DiskVectors).attachRemap(old.floats as DiskVectors, slots);
-    let sliceStart = performance.now();
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i];
-      if (disk) {
-        next.dir.assign(old.dir.idOf(s));
-        next.#adopt(i, old.textOf(s), old.payloads.metadataJsonOf(s));
-      } else {
-        next.upsert(old.dir.idOf(s), old.#vectorOf(s), old.textOf(s), old.payloads.metadataJsonOf(s), true);
+    const ivf = old.index.type === 'ivfpq';
+    const pool = ivf && slots.length >= POOL_RECORDS && defaultEncodeThreads() > 1 ? new EncodePool(defaultEncodeThreads()) : undefined;
+    try {
+      await next.train(old, slots, undefined, pool);
+      if (cancelled()) return null;
+      const disk = next.floats instanceof DiskVectors;
+      if (disk) (next.floats as DiskVectors).attachRemap(old.floats as DiskVectors, slots);
+      // IVF cells and codes are computed in batched kernel passes (on the pool when there is one), not per record.
+      next.#deferIvf = next.ivf !== null;
+      const batch = next.#deferIvf ? sharedFloats(Math.min(IVF_BATCH, slots.length) * next.dimension) : null;
+      let sliceStart = performance.now();
+      for (let c = 0; c < slots.length; c += IVF_BATCH) {
+        const end = Math.min(slots.length, c + IVF_BATCH);
+        for (let i = c; i < end; i++) {
+          const s = slots[i];
+          if (disk) {
+            next.dir.assign(old.dir.idOf(s));
+            next.#adopt(i, old.textOf(s), old.payloads.metadataJsonOf(s));
+          } else {
+            next.upsert(old.dir.idOf(s), old.#vectorOf(s), old.textOf(s), old.payloads.metadataJsonOf(s), true);
+          }
+          if (performance.now() - sliceStart > SLICE_MS) {
+            await yieldToLoop();
+            if (cancelled()) return null;
+            sliceStart = performance.now();
+          }
+        }
+        if (batch !== null) {
+          const ids = new Uint32Array(end - c);
+          for (let i = c; i < end; i++) {
+            ids[i - c] = i;
+            next.floats.read(i, batch, (i - c) * next.dimension);
+          }
+          await next.ivf!.addBatch(ids, batch, { pool });
+          if (cancelled()) return null;
+          sliceStart = performance.now();
+        }
       }
-      if (performance.now() - sliceStart > SLICE_MS) {
-        await yieldToLoop();
-        if (cancelled()) return null;
-        sliceStart = performance.now();
-      }
+      next.#deferIvf = false;
+      return next;
+    } finally {
+      await pool?.close();
     }
-    return next;
   }
 
   /** Releases files held by disk vectors. */

@@ -118,6 +118,16 @@ export class DiskVectors {
     if (got !== bytes) throw new IOError(`short read of vector ${slot} from ${base.path}`);
   }
 
+  /**
+   * Reads rows `slots[0 .. n)` into `out` (row `i` at `i · dim`): only those rows, in slot order so the file is
+   * read front to back (a re-rank's candidates arrive in score order, scattered over the file).
+   */
+  readMany(slots: Uint32Array, n: number, out: Float32Array): void {
+    const dim = this.dimension;
+    const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => slots[a] - slots[b]);
+    for (const i of order) this.read(slots[i], out, i * dim);
+  }
+
   /** A copy of slot `slot`. */
   copyOf(slot: number): Float32Array {
     const out = new Float32Array(this.dimension);

@@ -356,4 +356,82 @@
         (local.set $ids (i32.add (local.get $ids) (i32.const 4)))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
         (br_if $next (local.tee $k (i32.sub (local.get $k) (i32.const 1)))))))
+
+  ;; ---------------------------------------------------------------- nearest centroid (batched argmin)
+
+  ;; For each of `count` points (pts + i*pstride): the index of its nearest of `k` centroids (cents + c*cstride) by
+  ;; squared L2, to outIdx[i] (i32), and that distance to outDist[i] (f32). Ties keep the lower index. Centroids are
+  ;; visited in tiles of about 64 KiB, each tile against every point of the batch, so a tile stays in cache while
+  ;; the points stream past it (one point against all of a large codebook would reread it from memory per point).
+  ;; `scratch` is 16 bytes for the four-wide distance kernel.
+  (func (export "l2_argmin_f32") (param $pts i32) (param $pstride i32) (param $count i32)
+                                 (param $cents i32) (param $cstride i32) (param $k i32) (param $n i32)
+                                 (param $scratch i32) (param $outIdx i32) (param $outDist i32)
+    (local $tile i32) (local $c0 i32) (local $ct i32) (local $i i32) (local $p i32) (local $c i32) (local $j i32)
+    (local $best f32) (local $bi i32) (local $d f32)
+    ;; tile = max(4, floor(65536 / cstride) rounded down to a multiple of 4)
+    (local.set $tile (i32.and (i32.div_u (i32.const 65536) (select (local.get $cstride) (i32.const 1) (local.get $cstride)))
+      (i32.const -4)))
+    (if (i32.lt_u (local.get $tile) (i32.const 4)) (then (local.set $tile (i32.const 4))))
+    ;; init
+    (local.set $i (i32.const 0))
+    (block $done
+      (br_if $done (i32.eqz (local.get $count)))
+      (loop $next
+        (i32.store (i32.add (local.get $outIdx) (i32.shl (local.get $i) (i32.const 2))) (i32.const 0))
+        (f32.store (i32.add (local.get $outDist) (i32.shl (local.get $i) (i32.const 2))) (f32.const inf))
+        (br_if $next (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $count)))))
+    (local.set $c0 (i32.const 0))
+    (block $tiles
+      (loop $tileloop
+        (br_if $tiles (i32.ge_u (local.get $c0) (local.get $k)))
+        (local.set $ct (i32.sub (local.get $k) (local.get $c0)))
+        (if (i32.gt_u (local.get $ct) (local.get $tile)) (then (local.set $ct (local.get $tile))))
+        (local.set $i (i32.const 0))
+        (block $points
+          (loop $pointloop
+            (br_if $points (i32.ge_u (local.get $i) (local.get $count)))
+            (local.set $p (i32.add (local.get $pts) (i32.mul (local.get $i) (local.get $pstride))))
+            (local.set $best (f32.load (i32.add (local.get $outDist) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $bi (i32.load (i32.add (local.get $outIdx) (i32.shl (local.get $i) (i32.const 2)))))
+            (local.set $c (i32.add (local.get $cents) (i32.mul (local.get $c0) (local.get $cstride))))
+            (local.set $j (i32.const 0))
+            (block $quads
+              (loop $quadloop
+                (br_if $quads (i32.gt_u (i32.add (local.get $j) (i32.const 4)) (local.get $ct)))
+                (call $l24_f32 (local.get $p) (local.get $c)
+                  (i32.add (local.get $c) (local.get $cstride))
+                  (i32.add (local.get $c) (i32.shl (local.get $cstride) (i32.const 1)))
+                  (i32.add (local.get $c) (i32.mul (local.get $cstride) (i32.const 3)))
+                  (local.get $n) (local.get $scratch))
+                (local.set $d (f32.load (local.get $scratch)))
+                (if (f32.lt (local.get $d) (local.get $best))
+                  (then (local.set $best (local.get $d)) (local.set $bi (i32.add (local.get $c0) (local.get $j)))))
+                (local.set $d (f32.load offset=4 (local.get $scratch)))
+                (if (f32.lt (local.get $d) (local.get $best))
+                  (then (local.set $best (local.get $d)) (local.set $bi (i32.add (i32.add (local.get $c0) (local.get $j)) (i32.const 1)))))
+                (local.set $d (f32.load offset=8 (local.get $scratch)))
+                (if (f32.lt (local.get $d) (local.get $best))
+                  (then (local.set $best (local.get $d)) (local.set $bi (i32.add (i32.add (local.get $c0) (local.get $j)) (i32.const 2)))))
+                (local.set $d (f32.load offset=12 (local.get $scratch)))
+                (if (f32.lt (local.get $d) (local.get $best))
+                  (then (local.set $best (local.get $d)) (local.set $bi (i32.add (i32.add (local.get $c0) (local.get $j)) (i32.const 3)))))
+                (local.set $c (i32.add (local.get $c) (i32.shl (local.get $cstride) (i32.const 2))))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $quadloop)))
+            (block $rest
+              (loop $restloop
+                (br_if $rest (i32.ge_u (local.get $j) (local.get $ct)))
+                (local.set $d (call $l2_f32 (local.get $p) (local.get $c) (local.get $n)))
+                (if (f32.lt (local.get $d) (local.get $best))
+                  (then (local.set $best (local.get $d)) (local.set $bi (i32.add (local.get $c0) (local.get $j)))))
+                (local.set $c (i32.add (local.get $c) (local.get $cstride)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $restloop)))
+            (f32.store (i32.add (local.get $outDist) (i32.shl (local.get $i) (i32.const 2))) (local.get $best))
+            (i32.store (i32.add (local.get $outIdx) (i32.shl (local.get $i) (i32.const 2))) (local.get $bi))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $pointloop)))
+        (local.set $c0 (i32.add (local.get $c0) (local.get $ct)))
+        (br $tileloop))))
 )

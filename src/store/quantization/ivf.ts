@@ -11,6 +11,7 @@
  */
 import { CorruptDataError, ValidationError } from '../../core/errors.js';
 import type { KernelBackend } from '../../kernels/index.js';
+import { Encoder, EncodePool, defaultEncodeThreads } from './encode-pool.js';
 import { NearestCentroids, trainKMeans } from './kmeans.js';
 import { PQ_CENTROIDS, ProductQuantizer } from './pq.js';
 import { MaxHeap } from '../heap.js';
@@ -34,7 +35,25 @@ export interface IvfPqTrainOptions {
   signal?: AbortSignal;
   /** Kernel backend, for tests. @defaultValue 'auto' */
   backend?: KernelBackend;
+  /**
+   * Worker threads for the k-means assignment steps (1 = the calling thread only). Results do not depend on it.
+   * @defaultValue every available core (at most 16) for large samples, else 1
+   */
+  threads?: number;
+  /** A pool to use instead of starting one (it is not closed). */
+  pool?: EncodePool;
 }
+
+/** Options of {@link IvfPqIndex.addBatch}. */
+export interface IvfPqAddOptions {
+  /** Worker pool; without one the batch is encoded on the calling thread (same results). */
+  pool?: EncodePool;
+  /** Cancels between slices of the batch (nothing is added then). */
+  signal?: AbortSignal;
+}
+
+/** Distance computations (points × centroids × dim) above which training starts a worker pool by default. */
+const POOL_WORK = 2e9;
 
 /** Options of {@link IvfPqIndex.search}. */
 export interface IvfPqSearchOptions {
@@ -86,6 +105,7 @@ export class IvfPqIndex {
   /** Mean squared residual norm of the training sample: the baseline for {@link IvfPqIndex.drift}. */
   readonly trainingError: number;
   readonly #coarse: NearestCentroids;
+  readonly #backend: KernelBackend | undefined;
   readonly #centroidNorms: Float32Array;
   readonly #lists: InvertedList[];
   #slotList = new Int32Array(0);
@@ -102,6 +122,7 @@ export class IvfPqIndex {
     this.centroids = centroids;
     this.trainingError = trainingError;
     this.#coarse = new NearestCentroids(centroids, this.nlist, this.dim, backend);
+    this.#backend = backend;
     this.#centroidNorms = new Float32Array(this.nlist);
     for (let c = 0; c < this.nlist; c++) {
       let s = 0;
@@ -126,23 +147,32 @@ export class IvfPqIndex {
       throw new ValidationError(`IVF training needs at least nlist (${options.nlist}) vectors, got ${n}`);
     }
     if (options.metric !== 'dot' && options.metric !== 'l2') throw new ValidationError(`unknown IVF metric ${String(options.metric)}`);
-    const seed = options.seed ?? 99;
-    const coarse = await trainKMeans(sample, dim, {
-      k: options.nlist, iterations: options.iterations ?? 15, seed, signal: options.signal, backend: options.backend,
-    });
-    const nearest = new NearestCentroids(coarse.centroids, options.nlist, dim, options.backend);
-    const residuals = new Float32Array(sample.length);
-    let error = 0;
-    for (let i = 0; i < n; i++) {
-      const v = sample.subarray(i * dim, (i + 1) * dim);
-      const [c, d] = nearest.nearest(v);
-      error += d;
-      for (let j = 0; j < dim; j++) residuals[i * dim + j] = v[j] - coarse.centroids[c * dim + j];
+    const threads = options.threads ?? (n * options.nlist * dim > POOL_WORK ? defaultEncodeThreads() : 1);
+    if (!Number.isInteger(threads) || threads < 1) throw new ValidationError(`threads must be a positive integer, got ${threads}`);
+    const pool = options.pool ?? (threads > 1 ? new EncodePool(threads, options.backend) : undefined);
+    try {
+      const seed = options.seed ?? 99;
+      const coarse = await trainKMeans(sample, dim, {
+        k: options.nlist, iterations: options.iterations ?? 15, seed, signal: options.signal, backend: options.backend, pool,
+      });
+      const cells = new Int32Array(n);
+      const dists = new Float32Array(n);
+      await new Encoder({ centroids: coarse.centroids, k: options.nlist, dim }, pool, options.backend)
+        .run(sample, n, { cells, dists }, options.signal);
+      const residuals = new Float32Array(sample.length);
+      let error = 0;
+      for (let i = 0; i < n; i++) {
+        error += dists[i];
+        const c = cells[i] * dim;
+        for (let j = 0, o = i * dim; j < dim; j++) residuals[o + j] = sample[o + j] - coarse.centroids[c + j];
+      }
+      const pq = await ProductQuantizer.train(residuals, dim, {
+        m: options.m, iterations: options.iterations ?? 15, seed: seed + 1, signal: options.signal, backend: options.backend, pool,
+      });
+      return new IvfPqIndex(options.metric, coarse.centroids, pq, error / n, options.backend);
+    } finally {
+      if (options.pool === undefined) await pool?.close();
     }
-    const pq = await ProductQuantizer.train(residuals, dim, {
-      m: options.m, iterations: options.iterations ?? 15, seed: seed + 1, signal: options.signal, backend: options.backend,
-    });
-    return new IvfPqIndex(options.metric, coarse.centroids, pq, error / n, options.backend);
   }
 
   /** Number of indexed vectors. */
@@ -183,13 +213,44 @@ export class IvfPqIndex {
     if (vector.length !== this.dim) throw new ValidationError(`vector has length ${vector.length}, expected ${this.dim}`);
     if (this.has(slot)) this.remove(slot);
     const [cell, d] = this.#coarse.nearest(vector);
-    this.#addedError += d;
-    this.#addedCount++;
     const residual = new Float32Array(this.dim);
     for (let j = 0; j < this.dim; j++) residual[j] = vector[j] - this.centroids[cell * this.dim + j];
+    const code = new Uint8Array(this.pq.m);
+    this.pq.encode(residual, code, 0);
+    this.#insert(slot, cell, d, code, 0);
+  }
+
+  /**
+   * Indexes many vectors at once: cells and codes computed in batched kernel passes (on the pool's worker threads
+   * when one is given), then inserted in order. Same result as calling {@link IvfPqIndex.add} for each, in order.
+   *
+   * @param slots - one slot per vector
+   * @param vectors - `slots.length × dim` floats (on a SharedArrayBuffer to spare a copy when a pool runs it)
+   * @param options - pool, signal
+   * @throws {@link ValidationError} when the sizes disagree
+   * @throws {@link AbortError} when the signal fires (nothing added)
+   */
+  async addBatch(slots: Uint32Array, vectors: Float32Array, options: IvfPqAddOptions = {}): Promise<void> {
+    const n = slots.length;
+    if (vectors.length < n * this.dim) throw new ValidationError(`addBatch needs ${n * this.dim} floats, got ${vectors.length}`);
+    const cells = new Int32Array(n);
+    const dists = new Float32Array(n);
+    const codes = new Uint8Array(n * this.pq.m);
+    const model = { centroids: this.centroids, k: this.nlist, dim: this.dim, m: this.pq.m, codebooks: this.pq.codebooks };
+    await new Encoder(model, options.pool, this.#backend).run(vectors, n, { cells, dists, codes }, options.signal);
+    for (let i = 0; i < n; i++) {
+      if (this.has(slots[i])) this.remove(slots[i]);
+      this.#insert(slots[i], cells[i], dists[i], codes, i * this.pq.m);
+    }
+  }
+
+  #insert(slot: number, cell: number, d: number, code: Uint8Array, offset: number): void {
+    this.#addedError += d;
+    this.#addedCount++;
+    const { m } = this.pq;
     const list = this.#lists[cell];
     this.#reserve(list, list.length + 1);
-    this.pq.encode(residual, list.codes, list.length * this.pq.m);
+    list.codes.set(code.subarray(offset, offset + m), list.length * m);
     list.slots[list.length] = slot;
     this.#setSlot(slot, cell, list.length);
     list.length++;
@@ -270,12 +331,12 @@ export class IvfPqIndex {
       }
       const sign = this.metric === 'dot' ? 1 : -1;
       const { slots, codes } = list;
-      for (let i = 0; i < list.length; i++) {
+      const accept = options.accept;
+      for (let i = 0, o = 0; i < list.length; i++, o += m) {
         const slot = slots[i];
-        if (options.accept !== undefined && !options.accept(slot)) continue;
+        if (accept !== undefined && !accept(slot)) continue;
         let s = 0;
-        const o = i * m;
-        for (let j = 0; j < m; j++) s += table[j * PQ_CENTROIDS + codes[o + j]];
+        for (let j = 0, t = 0; j < m; j++, t += PQ_CENTROIDS) s += table[t + codes[o + j]];
         const key = -(base + sign * s);
         if (heap.size < keep) heap.push(key, slot);
         else if (key < heap.topKey()) heap.replaceTop(key, slot);
@@ -396,10 +457,16 @@ export class IvfPqIndex {
 }
 
 /** Indices of the `n` largest values, best first (ties: lower index). */
+/** The `n` largest values' indices, best first (ties: lower index first); a bounded heap, not a full sort. */
 function topIndices(values: Float32Array, n: number): number[] {
-  const order = Array.from({ length: values.length }, (_, i) => i);
-  order.sort((a, b) => values[b] - values[a] || a - b);
-  return order.slice(0, n);
+  const heap = new MaxHeap(n);
+  for (let i = 0; i < values.length; i++) {
+    const key = -values[i];
+    if (heap.size < n) heap.push(key, i);
+    else if (key < heap.topKey()) heap.replaceTop(key, i);
+  }
+  const order = Array.from(heap.vals.subarray(0, heap.size));
+  return order.sort((a, b) => values[b] - values[a] || a - b);
 }
 
 function takeTop(slots: Uint32Array, scores: Float32Array, k: number): IvfPqHits {

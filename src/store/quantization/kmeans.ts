@@ -9,6 +9,7 @@ import { throwIfAborted } from '../../internal/abort.js';
 import { seededRandom } from '../../internal/random.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import { KernelArena, type KernelBackend } from '../../kernels/index.js';
+import { Encoder, sharedFloats, type EncodePool } from './encode-pool.js';
 
 /** Options of {@link trainKMeans}. */
 export interface KMeansOptions {
@@ -38,6 +39,8 @@ export interface KMeansOptions {
   signal?: AbortSignal;
   /** Kernel backend, for tests. @defaultValue 'auto' */
   backend?: KernelBackend;
+  /** Worker threads for the assignment steps; without one they run on the calling thread (same results). */
+  pool?: EncodePool;
 }
 
 /** Trained centroids. */
@@ -53,9 +56,6 @@ export interface KMeansResult {
   /** Sum of squared distances of the training points to their centroids after the last assignment. */
   inertia: number;
 }
-
-/** Points handled between event-loop yields. */
-const YIELD_EVERY = 2048;
 
 
 /**
@@ -160,8 +160,10 @@ function normalizeRows(m: Float32Array, rows: number, dim: number): void {
 }
 
 /**
- * Trains k-means (random distinct initial points, Lloyd iterations, empty clusters split off the largest ones).
- * Yields to the event loop every few thousand points so a long training never blocks other work for long.
+ * Trains k-means (random distinct initial points, Lloyd iterations, empty clusters split off the largest ones) on
+ * at most `maxSamples` points sampled from `data`. Each assignment step is one batched kernel pass
+ * ({@link Encoder}), on worker threads when `pool` is given, else on the calling thread in slices that yield to the
+ * event loop; the results are the same either way.
  *
  * @param data - `n × dim` row-major training vectors
  * @param dim - vector length
@@ -181,7 +183,7 @@ export async function trainKMeans(data: Float32Array, dim: number, options: KMea
   const random = seededRandom(options.seed ?? 1234);
   const sample = sampleIndices(n, Math.max(k, options.maxSamples ?? 256 * k), random);
   const m = sample.length;
-  const points = new Float32Array(m * dim);
+  const points = options.pool ? sharedFloats(m * dim) : new Float32Array(m * dim);
   for (let i = 0; i < m; i++) points.set(data.subarray(sample[i] * dim, (sample[i] + 1) * dim), i * dim);
 
   const centroids = new Float32Array(k * dim);
@@ -189,29 +191,29 @@ export async function trainKMeans(data: Float32Array, dim: number, options: KMea
   for (let c = 0; c < k; c++) centroids.set(points.subarray(init[c] * dim, (init[c] + 1) * dim), c * dim);
   if (options.spherical) normalizeRows(centroids, k, dim);
 
-  const nearest = new NearestCentroids(centroids, k, dim, options.backend);
+  const encoder = new Encoder({ centroids, k, dim }, options.pool, options.backend);
   const assign = new Int32Array(m).fill(-1);
+  const cells = new Int32Array(m);
+  const dists = new Float32Array(m);
   const sums = new Float64Array(k * dim);
   const counts = new Uint32Array(k);
   let inertia = 0;
   let ran = 0;
   for (let it = 0; it < iterations; it++) {
+    throwIfAborted(options.signal);
+    await encoder.run(points, m, { cells, dists }, options.signal);
     let changed = 0;
     inertia = 0;
     for (let i = 0; i < m; i++) {
-      if (i % YIELD_EVERY === 0) {
-        throwIfAborted(options.signal);
-        await yieldToLoop();
-      }
-      const [c, d] = nearest.nearest(points.subarray(i * dim, (i + 1) * dim));
-      inertia += d;
-      if (assign[i] !== c) {
-        assign[i] = c;
+      inertia += dists[i];
+      if (assign[i] !== cells[i]) {
+        assign[i] = cells[i];
         changed++;
       }
     }
     ran = it + 1;
     if (changed === 0) break;
+    await yieldToLoop();
     sums.fill(0);
     counts.fill(0);
     for (let i = 0; i < m; i++) {
@@ -226,7 +228,7 @@ export async function trainKMeans(data: Float32Array, dim: number, options: KMea
     }
     splitEmptyClusters(centroids, counts, k, dim, random);
     if (options.spherical) normalizeRows(centroids, k, dim);
-    nearest.update(centroids);
+    encoder.setCentroids(centroids);
   }
   return { centroids, k, dim, iterations: ran, inertia };
 }

@@ -9,6 +9,7 @@
  */
 import { CorruptDataError, ValidationError } from '../../core/errors.js';
 import type { KernelBackend } from '../../kernels/index.js';
+import type { EncodePool } from './encode-pool.js';
 import { NearestCentroids, trainKMeans } from './kmeans.js';
 
 /** Centroids per sub-space (one byte per code). */
@@ -28,6 +29,8 @@ export interface PqTrainOptions {
   signal?: AbortSignal;
   /** Kernel backend, for tests. @defaultValue 'auto' */
   backend?: KernelBackend;
+  /** Worker threads for the k-means assignment steps (same results as without). */
+  pool?: EncodePool;
 }
 
 /** How a distance table scores: `dot` gives inner products (higher is closer), `l2` squared distances (lower is closer). */
@@ -87,7 +90,7 @@ export class ProductQuantizer {
       const k = Math.min(PQ_CENTROIDS, n);
       const { centroids } = await trainKMeans(sub, dsub, {
         k, iterations: options.iterations ?? 15, maxSamples: options.maxSamples ?? 65536,
-        seed: (options.seed ?? 7) + j, signal: options.signal, backend: options.backend,
+        seed: (options.seed ?? 7) + j, signal: options.signal, backend: options.backend, pool: options.pool,
       });
       const block = codebooks.subarray(j * PQ_CENTROIDS * dsub, (j + 1) * PQ_CENTROIDS * dsub);
       block.set(centroids);
