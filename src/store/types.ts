@@ -181,7 +181,7 @@ export interface VectorStoreOptions extends CallOptions {
   /**
    * What opening does when a file the store needs is missing or does not belong with the others (the log deleted
    * while the snapshot says records follow in it, the snapshot deleted while the log starts after it, a file
-   * swapped for an older copy): `'fail'` throws a {@link CorruptDataError} naming the file; `'open-what-is-left'`
+   * swapped for an older copy): `'fail'` throws a {@link abi-sdk!CorruptDataError} naming the file; `'open-what-is-left'`
    * loads what the remaining files hold (records that only the missing file had are lost), then writes a fresh
    * snapshot so the directory is consistent again. Damaged (checksum-failing) files always fail.
    * @defaultValue 'fail'

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { BaseEmbedder } from '../core/base-embedder.js';
-import type { CallOptions, EmbedOptions, Embedder } from '../core/contracts.js';
+import type { CallOptions, EmbedOptions, Embedder, EmbedderFingerprint } from '../core/contracts.js';
 import { ModelMismatchError, ValidationError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
 import type { Adapter } from './adapter.js';
@@ -147,7 +147,7 @@ export class AdaptedEmbedder extends BaseEmbedder {
    * @param inputType - query or document
    * @returns the fingerprint
    */
-  fingerprint(inputType: 'query' | 'document' = 'document'): { provider: string; model: string; dimensions: number | undefined; prompt: string } {
+  fingerprint(inputType: 'query' | 'document' = 'document'): EmbedderFingerprint {
     type Fp = (t: 'query' | 'document') => { provider: string; prompt: string };
     const own = (this.base as { fingerprint?: Fp }).fingerprint;
     const b = typeof own === 'function' ? own.call(this.base, inputType) : { provider: 'custom', prompt: '' };

@@ -81,6 +81,14 @@ export function resolveAdapterConfig(config: AdapterConfig): ResolvedAdapterConf
   return { dimension, rank, hidden, apply };
 }
 
+/** Where each named parameter lives in the flat parameter vector. */
+export interface ParameterLayout {
+  /** The named slices, in vector order. */
+  slots: ParameterSlot[];
+  /** Total number of floats. */
+  size: number;
+}
+
 /**
  * Where each named tensor lies in the flat parameter vector, in canonical order.
  *
@@ -92,7 +100,7 @@ export function resolveAdapterConfig(config: AdapterConfig): ResolvedAdapterConf
  * parameterLayout({ dimension: 4, rank: 2 }).size; // 16: A is 4×2, B is 2×4
  * ```
  */
-export function parameterLayout(config: AdapterConfig): { slots: ParameterSlot[]; size: number } {
+export function parameterLayout(config: AdapterConfig): ParameterLayout {
   const c = resolveAdapterConfig(config);
   const d = c.dimension;
   const shapes: [string, number, number, boolean][] = c.rank === 0

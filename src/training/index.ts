@@ -6,7 +6,7 @@
  */
 export {
   Adapter, parameterLayout, resolveAdapterConfig,
-  type AdapterApply, type AdapterConfig, type ParameterSlot, type ResolvedAdapterConfig,
+  type AdapterApply, type AdapterConfig, type ParameterLayout, type ParameterSlot, type ResolvedAdapterConfig,
 } from './adapter.js';
 export {
   AdapterTrainer,
@@ -23,7 +23,7 @@ export {
   AdaptedEmbedder, type AdaptedEmbedderOptions, type LoadAdaptedEmbedderOptions,
 } from './adapted-embedder.js';
 export {
-  dedupePairs, parsePairsJsonl, readPairsJsonl, splitPairs, type DedupeResult, type SplitOptions,
+  dedupePairs, parsePairsJsonl, readPairsJsonl, splitPairs, type DedupeResult, type PairSplit, type SplitOptions,
 } from './pairs.js';
 export {
   DEFAULT_QUESTION_PROMPT, generateSyntheticPairs, parseQuestions, type SyntheticPairsOptions, type SyntheticPairsResult,

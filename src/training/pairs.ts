@@ -140,6 +140,14 @@ export interface SplitOptions {
   seed?: number;
 }
 
+/** A seeded split of training pairs. */
+export interface PairSplit {
+  /** Pairs to train on. */
+  train: TrainingPair[];
+  /** Held-out pairs (their passages never appear in `train`). */
+  validation: TrainingPair[];
+}
+
 /**
  * Splits pairs into train and validation sets with a seeded shuffle of the distinct positive passages, so pairs that
  * share a passage stay together. Both sides keep the input order.
@@ -153,7 +161,7 @@ export interface SplitOptions {
  * const { train, validation } = splitPairs(pairs, { validationFraction: 0.2, seed: 7 });
  * ```
  */
-export function splitPairs(pairs: readonly TrainingPair[], options: SplitOptions = {}): { train: TrainingPair[]; validation: TrainingPair[] } {
+export function splitPairs(pairs: readonly TrainingPair[], options: SplitOptions = {}): PairSplit {
   const fraction = options.validationFraction ?? 0.1;
   const seed = options.seed ?? 0;
   if (!(fraction > 0 && fraction < 1)) throw new ValidationError(`validationFraction must be in (0, 1), got ${fraction}`);

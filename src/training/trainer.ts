@@ -185,7 +185,7 @@ export class AdapterTrainer {
   /** The adapter shape, defaults filled in. */
   readonly adapterConfig: Readonly<ResolvedAdapterConfig>;
   /** The hyper-parameters, defaults filled in. */
-  readonly hyperparameters: Readonly<Hyper>;
+  readonly hyperparameters: Readonly<Required<TrainingHyperparameters>>;
 
   /**
    * Creates a trainer.

@@ -15,6 +15,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module abi-sdk/federated
  */
 export {
   FederatedCoordinator, type FederatedClientRecord, type FederatedCoordinatorOptions, type FederatedStatus,
@@ -32,7 +33,7 @@ export { CHECKPOINT_FORMAT, readLatestCheckpoint, type CheckpointState, type Rou
 export { applyDelta, FedAvgAccumulator } from './fedavg.js';
 export { decodeFrame, encodeFrame, type Frame, type FrameEncoding } from './frame.js';
 export {
-  applyMasks, generateMaskKeys, type MaskContext, type MaskKeyPair, type MaskParticipant, maskScale, pairMask, quantize, RingSum,
+  applyMasks, generateMaskKeys, type MaskContext, type MaskKeyPair, type MaskParticipant, maskScale, pairMask, quantize, type QuantizedDelta, RingSum,
 } from './masking.js';
 export {
   firstNonFinite, flatten, layoutOf, layoutSize, type ParameterEntry, type ParameterLayout, type ParameterSet, sameLayout, unflatten,

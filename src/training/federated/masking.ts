@@ -83,6 +83,14 @@ export function maskScale(clip: number, totalSamples: number, participants: numb
   return (RING_HALF - participants) / (clip * totalSamples);
 }
 
+/** A delta in fixed point, ready for masking. */
+export interface QuantizedDelta {
+  /** The scaled values, modulo 2^32. */
+  values: Uint32Array;
+  /** How many values were clipped to the range. */
+  clipped: number;
+}
+
 /**
  * Encodes a client's delta, pre-scaled by its sample count, as ring elements: round(clamp(Δ)·n·scale) mod 2³².
  *
@@ -92,7 +100,7 @@ export function maskScale(clip: number, totalSamples: number, participants: numb
  * @param clip - the clamp bound
  * @returns the ring elements and how many values were clamped
  */
-export function quantize(delta: Float32Array, samples: number, scale: number, clip: number): { values: Uint32Array; clipped: number } {
+export function quantize(delta: Float32Array, samples: number, scale: number, clip: number): QuantizedDelta {
   const out = new Uint32Array(delta.length);
   const k = samples * scale;
   let clipped = 0;
