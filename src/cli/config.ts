@@ -35,6 +35,8 @@ export const configSchema = z.strictObject({
   }).optional(),
   serve: z.strictObject({
     models: path.optional(),
+    /** Trained adapters by model id (`{ "tiny-bert": "./domain.abi-adapter" }`); `--adapter ID=FILE` overrides one. */
+    adapters: z.record(z.string().min(1), path).optional(),
     port: z.number().int().min(0).max(65535).optional(),
     host: z.string().min(1).optional(),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
@@ -100,5 +102,6 @@ export function loadConfig(cwd: string, explicit?: string): { config: AbiConfig;
   if (config.model && isPathLike(config.model)) config.model = at(config.model);
   if (config.query?.rerank && isPathLike(config.query.rerank)) config.query.rerank = at(config.query.rerank);
   if (config.serve?.models) config.serve.models = at(config.serve.models);
+  if (config.serve?.adapters) config.serve.adapters = Object.fromEntries(Object.entries(config.serve.adapters).map(([id, p]) => [id, at(p)]));
   return { config, path: file };
 }

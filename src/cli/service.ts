@@ -176,6 +176,8 @@ export interface SchedulerServiceOptions {
   maxWaitMs?: number;
   /** Receives every batch (the server's metrics). */
   onBatch?: (batch: BatchReport) => void;
+  /** Trained adapter files by model id, checked against their models at start and applied to their embeddings. */
+  adapters?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -183,8 +185,9 @@ export interface SchedulerServiceOptions {
  * batching across requests, a bounded queue.
  *
  * @param dir - the models directory
- * @param options - devices, queue, threads, batching window, batch observer
+ * @param options - devices, queue, threads, batching window, batch observer, adapters
  * @returns the scheduler
+ * @throws {@link ModelMismatchError} when an adapter was trained on another base model
  */
 export function openSchedulerService(dir: string, options: SchedulerServiceOptions = {}): Promise<LocalScheduler> {
   return LocalScheduler.create({
@@ -193,6 +196,7 @@ export function openSchedulerService(dir: string, options: SchedulerServiceOptio
     ...(options.maxQueue ? { maxQueuedJobs: options.maxQueue } : {}),
     ...(options.threads ? { threadsPerWorker: options.threads } : {}),
     ...(options.maxWaitMs !== undefined ? { maxWaitMs: options.maxWaitMs } : {}),
+    ...(options.adapters ? { adapters: options.adapters } : {}),
     onBatch: (b) => {
       options.onBatch?.(b);
       options.logger?.debug({ batch: b }, 'batch');

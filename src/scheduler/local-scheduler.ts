@@ -23,6 +23,9 @@ import {
 import { parseDevice } from '../engine/device.js';
 import { estimateTokens } from '../resilience/batching.js';
 import { Drain } from '../internal/drain.js';
+import type { Adapter } from '../training/adapter.js';
+import { applyAdapter } from '../training/adapted-embedder.js';
+import { adapterAssignments, loadServedAdapter } from './adapters.js';
 import { describeModel, type ModelEntry, resolveModelDir, resolveModelSpec } from './models.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
 import type {
@@ -60,7 +63,9 @@ function workerEntry(): string {
  */
 export class LocalScheduler implements InferenceService {
   readonly #models: Map<string, ModelEntry>;
-  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'devices' | 'onBatch' | 'threadsPerWorker' | 'hub'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
+  /** Trained adapters by model id, applied to that model's vectors after the worker returns. */
+  readonly #adapters = new Map<string, Adapter>();
+  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'adapters' | 'devices' | 'onBatch' | 'threadsPerWorker' | 'hub'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
   readonly #threads: number;
   readonly #workers: WorkerSlot[] = [];
   readonly #queue: Job[] = [];
@@ -89,24 +94,45 @@ export class LocalScheduler implements InferenceService {
   }
 
   /**
-   * Starts the workers and waits until they are up (models load on first use).
+   * Starts the workers and waits until they are up (models load on first use; a model with an adapter loads at
+   * start, where its adapter is checked against it).
    *
-   * @param options - models, devices, queue and batch limits
+   * @param options - models, adapters, devices, queue and batch limits
    * @returns the running scheduler
-   * @throws {@link NotFoundError} when no model folder is found
+   * @throws {@link NotFoundError} when no model folder is found, or an adapter names a model not served
+   * @throws {@link ModelMismatchError} when an adapter was trained on another base model (the scheduler is closed)
+   * @throws {@link CorruptDataError} for a damaged adapter file
    * @throws {@link ValidationError} for a bad device or limit
    * @throws {@link ModelNotCachedError} for an `hf:` model that is offline and not cached, and the other errors of {@link pullModel}
    */
   static async create(options: LocalSchedulerOptions): Promise<LocalScheduler> {
     const models: ModelEntry[] = [];
+    const sourced = new Map<string, string>();
     if (typeof options.models === 'string') models.push(...await resolveModelSpec(options.models, options.hub));
-    else for (const m of options.models) models.push(describeModel(m.id, await resolveModelDir(m.dir, options.hub)));
+    else {
+      for (const m of options.models) {
+        models.push(describeModel(m.id, await resolveModelDir(m.dir, options.hub)));
+        if (m.adapter !== undefined) sourced.set(m.id, m.adapter);
+      }
+    }
     if (models.length === 0) throw new NotFoundError('no models given');
+    const adapters = adapterAssignments(models, sourced, options.adapters);
     const devices = [...(options.devices ?? Array.from({ length: Math.max(1, Math.floor(availableParallelism() / 2)) }, () => 'cpu'))];
     if (devices.length === 0) throw new ValidationError('devices must not be empty');
     devices.forEach((d) => parseDevice(d));
     const scheduler = new LocalScheduler(models, devices, options);
-    await Promise.all(scheduler.#workers.map((w) => w.online));
+    try {
+      await Promise.all(scheduler.#workers.map((w) => w.online));
+      for (const [id, path] of adapters) {
+        // Checked through the workers before it is installed, so the probe runs on the unadapted model.
+        const adapter = await loadServedAdapter(scheduler.#models.get(id)!, path, (texts, o) =>
+          scheduler.embed(id, texts, { kind: o.inputType, signal: o.signal }));
+        scheduler.#adapters.set(id, adapter);
+      }
+    } catch (err) {
+      await scheduler.close({ deadlineMs: 0 });
+      throw err;
+    }
     return scheduler;
   }
 
@@ -116,7 +142,8 @@ export class LocalScheduler implements InferenceService {
    * @param model - the model's id
    * @param texts - the texts
    * @param options - dimensions, prompt kind, priority, signal
-   * @returns one vector per text, in order
+   * @returns one vector per text, in order; for a model served with an adapter, the adapted vectors (the adapter
+   *   applies to queries, and to documents unless it was trained with `apply: 'query'`), L2-normalized
    * @throws {@link OverloadedError} (`BUSY`) when the queue is full
    * @throws {@link NotFoundError} for an unknown model
    * @throws {@link WorkerCrashedError} when the worker died twice running it
@@ -124,7 +151,16 @@ export class LocalScheduler implements InferenceService {
   embed(model: string, texts: readonly string[], options: ScheduledEmbedOptions = {}): Promise<Float32Array[]> {
     if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) return Promise.reject(new ValidationError('texts must be an array of strings'));
     if (texts.length === 0) return Promise.resolve([]);
-    return this.#submit(model, 'embed', texts, '', options) as Promise<Float32Array[]>;
+    const adapter = this.#adapters.get(model);
+    if (!adapter) return this.#submit(model, 'embed', texts, '', options) as Promise<Float32Array[]>;
+    // The worker gives full-width base vectors; the adapter, then Matryoshka truncation, run here (as AdaptedEmbedder).
+    const { dimensions, ...rest } = options;
+    const d = adapter.config.dimension;
+    if (dimensions !== undefined && !(Number.isInteger(dimensions) && dimensions >= 1 && dimensions <= d)) {
+      return Promise.reject(new ValidationError(`dimensions must be an integer in [1, ${d}], got ${dimensions}`));
+    }
+    return (this.#submit(model, 'embed', texts, '', rest) as Promise<Float32Array[]>)
+      .then((vectors) => applyAdapter(adapter, vectors, { inputType: options.kind, dimensions, source: model }));
   }
 
   /**

@@ -95,6 +95,12 @@ export interface ModelSource {
    * Face cache, or found there offline; fp32 weights).
    */
   dir: string;
+  /**
+   * A trained adapter file (`saveAdapter`, `abi-sdk train`) to apply to this model's embeddings, as
+   * `AdaptedEmbedder` does: checked against the model at start (a file for another base model is a
+   * `ModelMismatchError` then, never served), applied on the main thread to each batch's vectors.
+   */
+  adapter?: string;
 }
 
 /** Options of {@link LocalScheduler.create}. */
@@ -104,6 +110,11 @@ export interface LocalSchedulerOptions {
    * `hf:owner/name[@revision]` Hub models (and folders), or explicit models.
    */
   models: string | readonly ModelSource[];
+  /**
+   * Trained adapters by model id (`{ 'all-MiniLM-L6-v2': 'domain.abi-adapter' }`), for models found from a `models`
+   * string; the same as {@link ModelSource.adapter}. Each is loaded and checked against its model at start.
+   */
+  adapters?: Readonly<Record<string, string>>;
   /** How `hf:` models are fetched: cache folder, offline mode, endpoint, token, signal, progress. */
   hub?: HubSourceOptions;
   /**

@@ -102,7 +102,8 @@ export class AdaptedEmbedder extends BaseEmbedder {
   static async load(base: Embedder, path: string, options: LoadAdaptedEmbedderOptions = {}): Promise<AdaptedEmbedder> {
     const file = await loadAdapter(path);
     const embedder = new AdaptedEmbedder(base, file.adapter, { dimensions: options.dimensions, expectedBase: file.base });
-    if (options.verifyBase !== false) await assertSameProbe(file.base, base, options);
+    // Only the call options reach the probe: `dimensions` is this embedder's truncation, not the base's.
+    if (options.verifyBase !== false) await assertSameProbe(file.base, base, { signal: options.signal, timeout: options.timeout });
     return embedder;
   }
 
@@ -114,30 +115,7 @@ export class AdaptedEmbedder extends BaseEmbedder {
   async embed(texts: readonly string[], options: EmbedOptions = {}): Promise<Float32Array[]> {
     throwIfAborted(options.signal);
     const vectors = await this.base.embed(texts, options);
-    const n = vectors.length;
-    if (n === 0) return [];
-    const d = this.adapter.config.dimension;
-    const x = new Float32Array(n * d);
-    vectors.forEach((v, i) => {
-      if (v.length !== d) throw new ModelMismatchError(`adapter takes ${d}-d vectors; base embedder ${this.base.model} returned ${v.length}-d`, `${d}-d`, `${v.length}-d`);
-      x.set(v, i * d);
-    });
-    const isQuery = (options.inputType ?? 'document') === 'query';
-    let y: Float32Array;
-    if (isQuery || this.adapter.config.apply === 'both') {
-      y = this.adapter.transform(x, n);
-    } else {
-      y = x;
-      normalizeRows(y, n, d);
-    }
-    const k = this.dimension;
-    const out: Float32Array[] = [];
-    for (let i = 0; i < n; i++) {
-      const v = y.slice(i * d, i * d + k);
-      if (k < d) normalizeRows(v, 1, k);
-      out.push(v);
-    }
-    return out;
+    return applyAdapter(this.adapter, vectors, { inputType: options.inputType, dimensions: this.dimension, source: this.base.model });
   }
 
   /**
@@ -153,4 +131,60 @@ export class AdaptedEmbedder extends BaseEmbedder {
     const b = typeof own === 'function' ? own.call(this.base, inputType) : { provider: 'custom', prompt: '' };
     return { provider: b.provider, model: this.model, dimensions: this.dimension, prompt: b.prompt };
   }
+}
+
+/** Options of {@link applyAdapter}. */
+export interface ApplyAdapterOptions {
+  /** Whether the vectors are queries or documents (an adapter with `apply: 'query'` leaves documents as they are). @defaultValue `'document'` */
+  inputType?: 'query' | 'document';
+  /** Matryoshka truncation after the adapter, renormalized. @defaultValue the adapter's dimension */
+  dimensions?: number;
+  /** Names the base embedder in error messages. */
+  source?: string;
+}
+
+/**
+ * Applies a trained adapter to base vectors exactly as {@link AdaptedEmbedder} does: the adapter (for queries, and
+ * for documents when its `apply` is `'both'`; otherwise the base vector, L2-normalized), then Matryoshka truncation
+ * to `dimensions` and renormalization. The scheduler (`serve --adapter`) uses it on a worker's outputs, so a served
+ * adapter and an in-process `AdaptedEmbedder` give the same vectors.
+ *
+ * @param adapter - the trained adapter
+ * @param vectors - the base embedder's vectors, full width (the adapter's dimension)
+ * @param options - query or document, Matryoshka dimensions, the base's name for errors
+ * @returns one L2-normalized vector of length `dimensions` per input
+ * @throws {@link ModelMismatchError} when a vector's length differs from the adapter's dimension
+ * @throws {@link ValidationError} when `dimensions` is out of range
+ * @example
+ * ```ts
+ * const base = await scheduler.embed('tiny-bert', ['hello']);
+ * const [v] = applyAdapter(adapter, base, { inputType: 'query', dimensions: 16 });
+ * ```
+ */
+export function applyAdapter(adapter: Adapter, vectors: readonly Float32Array[], options: ApplyAdapterOptions = {}): Float32Array[] {
+  const n = vectors.length;
+  const d = adapter.config.dimension;
+  const k = options.dimensions ?? d;
+  if (!Number.isInteger(k) || k < 1 || k > d) throw new ValidationError(`dimensions must be an integer in [1, ${d}], got ${k}`);
+  if (n === 0) return [];
+  const x = new Float32Array(n * d);
+  vectors.forEach((v, i) => {
+    if (v.length !== d) throw new ModelMismatchError(`adapter takes ${d}-d vectors; base embedder ${options.source ?? ''} returned ${v.length}-d`, `${d}-d`, `${v.length}-d`);
+    x.set(v, i * d);
+  });
+  const isQuery = (options.inputType ?? 'document') === 'query';
+  let y: Float32Array;
+  if (isQuery || adapter.config.apply === 'both') {
+    y = adapter.transform(x, n);
+  } else {
+    y = x;
+    normalizeRows(y, n, d);
+  }
+  const out: Float32Array[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = y.slice(i * d, i * d + k);
+    if (k < d) normalizeRows(v, 1, k);
+    out.push(v);
+  }
+  return out;
 }

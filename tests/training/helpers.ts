@@ -1,7 +1,11 @@
 // Synthetic retrieval tasks for the training tests: queries and passages share a "signal" block of coordinates
 // and carry independent high-variance "nuisance" coordinates, so the base cosine retrieves poorly and an adapter that
 // learns to suppress the nuisance block retrieves well. Built directly as EmbeddedPairs (no embedder needed).
+import type { Embedder } from '../../src/core/contracts.js';
 import { seededRandom } from '../../src/internal/random.js';
+import { Adapter, type AdapterApply } from '../../src/training/adapter.js';
+import { saveAdapter } from '../../src/training/adapter-file.js';
+import { describeBaseModel } from '../../src/training/base-model.js';
 import type { EmbeddedPairs } from '../../src/training/embedded-pairs.js';
 
 /** The project's mulberry32 + Box–Muller: deterministic normal draws. */
@@ -64,4 +68,18 @@ export function synonymTextPairs(count: number, seed: number, concepts = 40): { 
     });
   }
   return out;
+}
+
+/**
+ * Saves an adapter with seeded non-identity parameters (identity plus noise in the linear map) for `base`, so adapted
+ * vectors differ clearly from the base ones; for the serving and integration tests, which need an adapter, not a trained one.
+ */
+export async function saveNoisyAdapter(base: Embedder, path: string, apply: AdapterApply = 'both', seed = 7): Promise<Adapter> {
+  const info = await describeBaseModel(base);
+  const adapter = Adapter.initialize({ dimension: info.dimension, apply }, seed);
+  const rnd = normals(seed);
+  const delta = adapter.tensor('linear.delta');
+  for (let i = 0; i < delta.length; i++) delta[i] += 0.5 * rnd();
+  await saveAdapter(path, adapter, info);
+  return adapter;
 }

@@ -27,6 +27,14 @@ interface ServeOptions {
   maxQueue?: number;
   maxWaitMs?: number;
   threads?: number;
+  adapter?: string[];
+}
+
+/** `--adapter MODEL_ID=FILE`, repeatable. */
+function collectAdapter(value: string, previous: string[] | undefined): string[] {
+  const eq = value.indexOf('=');
+  if (eq <= 0 || eq === value.length - 1) throw new UsageError(`--adapter takes MODEL_ID=FILE, got "${value}"`);
+  return [...(previous ?? []), value];
 }
 
 function maxWait(value: string): number {
@@ -59,6 +67,7 @@ export const serve: CliCommand = {
       .option('--max-queue <n>', 'queued jobs before BUSY (default 1024)', positiveInt('--max-queue'))
       .option('--max-wait-ms <ms>', 'batching window (default 2)', maxWait)
       .option('--threads <n>', 'onnxruntime threads per worker', positiveInt('--threads'))
+      .option('--adapter <id=file>', 'apply a trained adapter file to model ID\'s embeddings (repeatable; checked against the model at start)', collectAdapter)
       .action(action(async (ctx) => {
         const o = ctx.command.opts<ServeOptions>();
         const { io } = ctx;
@@ -71,9 +80,16 @@ export const serve: CliCommand = {
           : o.workers ? Array.from({ length: o.workers }, () => 'cpu') : undefined;
         // Batches are reported to the server's metrics once the server exists.
         let observeBatch: ((b: BatchReport) => void) | undefined;
+        // Adapters: the config's `serve.adapters`, then each --adapter (relative to the working directory) over it.
+        const adapters: Record<string, string> = { ...ctx.config.serve?.adapters };
+        for (const a of o.adapter ?? []) {
+          const eq = a.indexOf('=');
+          adapters[a.slice(0, eq)] = absolute(ctx.cwd, a.slice(eq + 1));
+        }
         const open = io.openService ?? (await import('../service.js')).openSchedulerService;
         const service = await open(isHubModelList(o.models) ? o.models : absolute(ctx.cwd, o.models), {
           logger, devices, maxQueue: o.maxQueue, threads: o.threads, maxWaitMs: o.maxWaitMs, onBatch: (b) => observeBatch?.(b),
+          ...(Object.keys(adapters).length > 0 ? { adapters } : {}),
         });
         const keyStore = o.auth === false ? undefined : KeyStore.open(absolute(ctx.cwd, o.dataDir ?? './abi-data'));
         if (keyStore && keyStore.list().length === 0) {
