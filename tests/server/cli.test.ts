@@ -1,9 +1,12 @@
 // The CLI in-process: keys subcommands on a data dir, and `serve --models` answering a key the CLI made.
-import { mkdirSync, symlinkSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDuration, runCli } from '../../src/cli/main.js';
-import { modelDir, tempDir } from '../engine/helpers.js';
+import { LocalEmbedder } from '../../src/engine/local-embedder.js';
+import { AdaptedEmbedder } from '../../src/training/adapted-embedder.js';
+import { cosine, maxAbsDiff, modelDir, tempDir } from '../engine/helpers.js';
+import { saveNoisyAdapter } from '../training/helpers.js';
 import { call, EMBED_MODEL, RERANK_MODEL } from './helpers.js';
 
 const dir = tempDir('abi-server-cli-');
@@ -77,6 +80,71 @@ describe('abi-sdk serve', () => {
     stop.abort();
     expect(await exited).toBe(0);
     await expect(fetch(`${url}/health`)).rejects.toThrow();
+  });
+});
+
+describe('abi-sdk serve --adapter', () => {
+  it('answers /v1/embeddings with the adapted vectors (flag or config), and refuses an adapter for another model at start', async () => {
+    const base = await LocalEmbedder.fromFolder(modelDir(EMBED_MODEL), { threads: 1 });
+    const other = await LocalEmbedder.fromFolder(modelDir('tiny-bert-prompts'), { threads: 1 });
+    const work = join(dir.dir, 'adapter');
+    mkdirSync(work);
+    const file = join(work, 'domain.abi-adapter');
+    const wrong = join(work, 'wrong.abi-adapter');
+    const texts = ['how do I reset my password', 'the cat sat on the mat', 'invoices are due in 30 days'];
+    let plain: Float32Array[], expected: Float32Array[], expectedDocs: Float32Array[];
+    try {
+      await saveNoisyAdapter(base, file, 'both', 11);
+      await saveNoisyAdapter(other, wrong, 'both', 12);
+      const adapted = await AdaptedEmbedder.load(base, file);
+      plain = await base.embedDocuments(texts);
+      expected = await adapted.embed(texts, { inputType: 'query' });
+      expectedDocs = await adapted.embedDocuments(texts);
+    } finally {
+      await base.close();
+      await other.close();
+    }
+    const serveOnce = async (argv: string[], check: (url: string) => Promise<void>): Promise<void> => {
+      const stop = new AbortController();
+      let exited!: Promise<number>;
+      const url = await new Promise<string>((resolve, reject) => {
+        exited = runCli(['serve', '--models', modelDir(EMBED_MODEL), '--port', '0', '--no-auth', '--log-level', 'silent', '--workers', '1', '--threads', '1', ...argv], {
+          stdout: () => {}, stderr: () => {}, cwd: work, signal: stop.signal, onListening: resolve,
+        });
+        exited.then((code) => reject(new Error(`serve exited with ${code} before listening`)), reject);
+      });
+      try {
+        await check(url);
+      } finally {
+        stop.abort();
+        expect(await exited).toBe(0);
+      }
+    };
+    const vectorsOf = (body: { data: { embedding: number[] }[] }): Float32Array[] => body.data.map((d) => Float32Array.from(d.embedding));
+    const checkAdapted = async (url: string): Promise<void> => {
+      const docs = vectorsOf((await call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: texts } })).body);
+      const queries = vectorsOf((await call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: texts, input_type: 'query' } })).body);
+      const small = vectorsOf((await call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: texts, dimensions: 8 } })).body);
+      texts.forEach((_, i) => {
+        expect(maxAbsDiff(docs[i], expectedDocs[i])).toBeLessThan(1e-4);
+        expect(maxAbsDiff(queries[i], expected[i])).toBeLessThan(1e-4);
+        expect(cosine(docs[i], plain[i])).toBeLessThan(0.99); // not the base model's vectors
+        expect(small[i].length).toBe(8);
+        expect(Math.hypot(...small[i])).toBeCloseTo(1, 4);
+      });
+    };
+    // --adapter MODEL_ID=FILE, relative to the working directory.
+    await serveOnce(['--adapter', `${EMBED_MODEL}=domain.abi-adapter`], checkAdapted);
+    // serve.adapters in the config file, relative to the file.
+    writeFileSync(join(work, 'abi.config.json'), JSON.stringify({ serve: { adapters: { [EMBED_MODEL]: './domain.abi-adapter' } } }));
+    await serveOnce([], checkAdapted);
+    // An adapter trained on another base model: exit 1 with MODEL_MISMATCH, nothing served.
+    const err: string[] = [];
+    const code = await runCli(['serve', '--models', modelDir(EMBED_MODEL), '--port', '0', '--no-auth', '--log-level', 'silent', '--workers', '1',
+      '--config', join(work, 'abi.config.json'), '--adapter', `${EMBED_MODEL}=${wrong}`], { stdout: () => {}, stderr: (l) => err.push(l), cwd: work, onListening: () => { throw new Error('must not listen'); } });
+    expect(code).toBe(1);
+    expect(err.join('\n')).toMatch(/MODEL_MISMATCH/);
+    expect((await runCli(['serve', '--models', modelDir(EMBED_MODEL), '--adapter', 'no-equals-sign'], { stdout: () => {}, stderr: () => {} }))).toBe(2);
   });
 });
 
