@@ -24,7 +24,7 @@ import { parseDevice } from '../engine/device.js';
 import { estimateTokens } from '../resilience/batching.js';
 import { Drain } from '../internal/drain.js';
 import type { Adapter } from '../training/adapter.js';
-import { applyAdapter } from '../training/adapted-embedder.js';
+import { adapterId, applyAdapter } from '../training/adapted-embedder.js';
 import { adapterAssignments, loadServedAdapter } from './adapters.js';
 import { describeModel, type ModelEntry, resolveModelDir, resolveModelSpec } from './models.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
@@ -188,6 +188,7 @@ export class LocalScheduler implements InferenceService {
     return [...this.#models.values()].map((m) => ({
       id: m.id, kind: m.kind, ...(m.dimension ? { dimension: m.dimension } : {}),
       loaded: this.#workers.some((w) => w.loaded.has(m.dir)),
+      ...(this.#adapters.has(m.id) ? { adapter: adapterId(this.#adapters.get(m.id)!) } : {}),
     }));
   }
 

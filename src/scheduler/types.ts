@@ -17,6 +17,11 @@ export interface ServedModel {
   dimension?: number;
   /** Whether the model is loaded and ready to run without a cold start. */
   loaded: boolean;
+  /**
+   * The trained adapter applied to this model's embeddings (`adapter-<12 hex>`, as in `AdaptedEmbedder.model`), when
+   * there is one; embedding caches key on it, so adapted and base vectors never mix.
+   */
+  adapter?: string;
 }
 
 /** A point-in-time view of a scheduler's queue and work done, for metrics and health checks. */

@@ -110,7 +110,7 @@ export class InferenceGateway {
     const started = performance.now();
     const vectors = await inSpan(otelCtx, 'abi.embed', { 'abi.model': model.id, 'abi.inputs': texts.length, 'abi.tokens': tokens }, async () => {
       if (!this.#cache) return this.#service.embed(model.id, texts, { ...options, signal: ctx.signal });
-      return this.#cached(ctx, model.id, texts, options);
+      return this.#cached(ctx, model, texts, options);
     });
     this.#count(model.id, 'embed', texts.length, tokens, started);
     return { vectors, tokens };
@@ -169,9 +169,12 @@ export class InferenceGateway {
     return limiter;
   }
 
-  async #cached(ctx: RequestContext, model: string, texts: readonly string[], options: { dimensions?: number; kind?: 'query' | 'document' }): Promise<Float32Array[]> {
+  async #cached(ctx: RequestContext, served: ServedModel, texts: readonly string[], options: { dimensions?: number; kind?: 'query' | 'document' }): Promise<Float32Array[]> {
     const cache = this.#cache!;
-    const keys = embeddingCacheKeys({ provider: 'abi-server', model, dimensions: options.dimensions, prompt: options.kind ?? '' }, texts);
+    const model = served.id;
+    // A served adapter is part of the key: a cache kept across restarts must not return base vectors for adapted ones.
+    const keyModel = served.adapter ? `${model}+${served.adapter}` : model;
+    const keys = embeddingCacheKeys({ provider: 'abi-server', model: keyModel, dimensions: options.dimensions, prompt: options.kind ?? '' }, texts);
     const found = await cache.getMany(keys, { signal: ctx.signal });
     const missing: number[] = [];
     for (let i = 0; i < found.length; i++) if (!found[i]) missing.push(i);

@@ -80,9 +80,7 @@ export class AdaptedEmbedder extends BaseEmbedder {
     this.base = base;
     this.adapter = adapter;
     this.dimension = dims;
-    const digest = createHash('sha256').update(new Uint8Array(adapter.parameters.buffer, adapter.parameters.byteOffset, adapter.parameters.byteLength))
-      .update(JSON.stringify(adapter.config)).digest('hex').slice(0, 12);
-    this.model = `${base.model}+adapter-${digest}${dims < d ? `@${dims}` : ''}`;
+    this.model = `${base.model}+${adapterId(adapter)}${dims < d ? `@${dims}` : ''}`;
   }
 
   /**
@@ -131,6 +129,23 @@ export class AdaptedEmbedder extends BaseEmbedder {
     const b = typeof own === 'function' ? own.call(this.base, inputType) : { provider: 'custom', prompt: '' };
     return { provider: b.provider, model: this.model, dimensions: this.dimension, prompt: b.prompt };
   }
+}
+
+/**
+ * A short id naming an adapter's parameters and shape, `adapter-<first 12 hex of their SHA-256>`: what
+ * {@link AdaptedEmbedder.model} appends to the base model's id, and what the scheduler reports for a served adapter,
+ * so caches never mix adapted and base vectors.
+ *
+ * @param adapter - the adapter
+ * @returns the id
+ * @example
+ * ```ts
+ * adapterId(adapter); // 'adapter-3f9c0a12b4de'
+ * ```
+ */
+export function adapterId(adapter: Adapter): string {
+  const p = adapter.parameters;
+  return `adapter-${createHash('sha256').update(new Uint8Array(p.buffer, p.byteOffset, p.byteLength)).update(JSON.stringify(adapter.config)).digest('hex').slice(0, 12)}`;
 }
 
 /** Options of {@link applyAdapter}. */

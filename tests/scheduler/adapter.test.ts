@@ -85,7 +85,11 @@ describe('LocalScheduler with adapters', () => {
       expect(docs8[0].length).toBe(8);
       expect(Math.hypot(...docs8[0])).toBeCloseTo(1, 5);
       await expect(s.embed('tiny-bert', texts, { dimensions: 33 })).rejects.toMatchObject({ code: 'INVALID_INPUT' });
-      expect(s.models().find((m) => m.id === 'tiny-bert')).toMatchObject({ dimension: 32 });
+      // The served adapter is named as AdaptedEmbedder names it (the server's embedding cache keys on it).
+      const served = s.models().find((m) => m.id === 'tiny-bert')!;
+      expect(served).toMatchObject({ dimension: 32, adapter: expect.stringMatching(/^adapter-[0-9a-f]{12}$/) });
+      expect(adapted.model).toBe(`tiny-bert+${served.adapter}`);
+      expect(s.models().find((m) => m.id === 'plain')!.adapter).toBeUndefined();
     } finally {
       await s.close();
     }
