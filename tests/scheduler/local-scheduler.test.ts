@@ -191,8 +191,10 @@ describe('LocalScheduler', () => {
       const want = await direct.embed(texts.slice(0, 4));
       expect((await first).map((v) => [...v])).toEqual(want.map((v) => [...v]));
       expect(s.restarts).toBe(1);
-      // Crash twice: the retry is also lost, so the job fails with a typed error — never silently.
-      const second = s.embed(EMBED, texts.slice(4, 8));
+      // Crash twice: the retry is also lost, so the job fails with a typed error — never silently. The job is large so
+      // that its retry is still running when the poll below looks (a 4-text retry could finish between two polls on a
+      // loaded machine, and the test would wait for a state it had missed).
+      const second = s.embed(EMBED, variedTexts(1500, 9));
       await until(() => s.stats().runningJobs === 1);
       s.crashWorker(0);
       await until(() => s.restarts === 2 && s.stats().runningJobs === 1);
