@@ -2,6 +2,7 @@
 // (one every few seconds, plus the final one) when output goes to a file, a pipe or a CI log. Progress is written to
 // stderr so stdout stays clean for results (`--json` piped to jq still shows a bar on the terminal).
 import cliProgress from 'cli-progress';
+import type { PullProgress } from '../hub/pull.js';
 
 /** A progress reporter for one step. */
 export interface Progress {
@@ -71,6 +72,38 @@ export function startProgress(
     },
     stop() {
       out.line(`${label}: ${done}/${max} ${unit} in ${duration((Date.now() - start) / 1000)}`);
+    },
+  };
+}
+
+/** A download's progress callback (as `pullModel`'s `onProgress` takes it) drawn on one progress report. */
+export interface DownloadProgress {
+  /** Feed `pullModel` / `fromPretrained`'s progress events here. */
+  onProgress: (p: PullProgress) => void;
+  /** Ends the report, if one was started (nothing is drawn when nothing had to be downloaded). */
+  stop: () => void;
+}
+
+/**
+ * Turns Hub download events into a progress report, started lazily on the first event (a cached model shows none);
+ * after `stop` the next download starts a new one.
+ *
+ * @param start - starts a report (the command context's `progress`)
+ * @returns the callback and its stop
+ */
+export function downloadProgress(start: (label: string, total: number, unit?: string) => Progress): DownloadProgress {
+  let bar: Progress | undefined;
+  let shown = 0;
+  return {
+    onProgress(p) {
+      bar ??= start(`downloading ${p.repoId}`, p.totalBytes, 'bytes');
+      if (p.bytes > shown) bar.increment(p.bytes - shown);
+      shown = Math.max(shown, p.bytes);
+    },
+    stop() {
+      bar?.stop();
+      bar = undefined;
+      shown = 0;
     },
   };
 }

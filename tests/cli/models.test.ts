@@ -71,11 +71,13 @@ describe('abi-sdk models', () => {
     writeFileSync(join(docs, 'b.md'), 'Budgets and taxes were debated in congress.');
     const indexed = await cli(['index', 'docs', '--store', 'store', '--model', NAME]);
     expect(indexed.code, indexed.err.join('\n')).toBe(0);
+    expect(indexed.err.join('\n')).toMatch(/downloading abi-test\/tiny-bert: \d+\/\d+ bytes/); // the download's progress
     vi.stubEnv('HF_HUB_OFFLINE', '1');
     hub.requests.length = 0;
     const q = await cli(['query', '--store', 'store', 'cats', '-k', '2', '--json']);
     expect(q.code, q.err.join('\n')).toBe(0);
     expect(q.out.map((l) => JSON.parse(l) as { source: string })).toHaveLength(2);
+    expect(q.err.join('\n')).not.toMatch(/downloading/); // cached: no download, no progress
     expect(hub.requests).toEqual([]);
     // The reranker is not cached: offline, a typed error naming the pull command.
     const r = await cli(['query', '--store', 'store', 'cats', '--rerank', 'abi-test/tiny-cross-encoder']);
@@ -84,6 +86,7 @@ describe('abi-sdk models', () => {
     vi.stubEnv('HF_HUB_OFFLINE', '');
     const rr = await cli(['query', '--store', 'store', 'cats', '--rerank', 'hf:abi-test/tiny-cross-encoder', '--json']);
     expect(rr.code, rr.err.join('\n')).toBe(0);
+    expect(rr.err.join('\n')).toMatch(/downloading abi-test\/tiny-cross-encoder/);
   });
 
   it('serve --models passes hf: names through to the service unresolved', async () => {

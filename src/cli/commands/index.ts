@@ -8,6 +8,7 @@ import type { CliCommand, CommandContext } from '../command.js';
 import { checkEmbedder, embedderChoice, type EmbedderSpec, formatEmbedderSpec, openEmbedder, parseEmbedderSpec } from '../indexing/embedder-spec.js';
 import { DEFAULT_GLOB, indexFiles } from '../indexing/indexer.js';
 import { readManifest, writeManifest } from '../indexing/manifest.js';
+import { downloadProgress } from '../progress.js';
 import { absolute, nonNegativeInt, positiveInt, setting } from '../options.js';
 
 interface IndexOptions {
@@ -45,7 +46,8 @@ async function run(ctx: CommandContext): Promise<number> {
     spec = chosen ?? { kind: 'hashing', dimension: 384 };
     if (!chosen) ctx.io.stderr('abi-sdk: no --model or --embedder given: using the hashing embedder (lexical matching, no model); pass --model FOLDER for semantic search');
   }
-  const opened = await openEmbedder(spec, ctx.signal);
+  const download = downloadProgress((label, total, unit) => ctx.progress(label, total, unit));
+  const opened = await openEmbedder(spec, ctx.signal, download.onProgress).finally(download.stop);
   try {
     let dimension = manifest?.dimension ?? opened.embedder.dimension;
     dimension ??= (await opened.embedder.embedQuery('dimension probe', { signal: ctx.signal })).length;

@@ -7,7 +7,7 @@ import type { HubDtype } from '../../hub/files.js';
 import { type HubModelRef, parseHubModelId } from '../../hub/model-id.js';
 import { pullModel } from '../../hub/pull.js';
 import type { CliCommand, CommandAction } from '../command.js';
-import type { Progress } from '../progress.js';
+import { downloadProgress } from '../progress.js';
 import { absolute, setting } from '../options.js';
 
 interface ModelsOptions {
@@ -67,19 +67,13 @@ export const models: CliCommand = {
         const [name] = ctx.command.processedArgs as [string];
         parseName(name, o.revision);
         const cacheDir = cacheDirOf(ctx.cwd, o.cacheDir);
-        let bar: Progress | undefined;
-        let shown = 0;
+        const download = downloadProgress((label, total, unit) => ctx.progress(label, total, unit));
         try {
           const pulled = await pullModel(name, {
             revision: o.revision, dtype: o.dtype, cacheDir, signal: ctx.signal, ...(o.offline ? { offline: true } : {}),
-            onProgress: (p) => {
-              bar ??= ctx.progress(`downloading ${p.repoId}`, p.totalBytes, 'bytes');
-              if (p.bytes > shown) bar.increment(p.bytes - shown);
-              shown = Math.max(shown, p.bytes);
-            },
+            onProgress: download.onProgress,
           });
-          bar?.stop();
-          bar = undefined;
+          download.stop();
           if (o.json) ctx.io.stdout(JSON.stringify(pulled));
           else {
             const how = pulled.offline ? 'found in the cache (offline)' : pulled.downloadedBytes > 0 ? `${formatBytes(pulled.downloadedBytes)} downloaded` : 'already cached';
@@ -87,7 +81,7 @@ export const models: CliCommand = {
             ctx.io.stdout(pulled.dir);
           }
         } finally {
-          bar?.stop();
+          download.stop();
         }
       }));
 

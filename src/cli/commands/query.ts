@@ -9,6 +9,7 @@ import { VectorStore } from '../../store/vector-store.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { checkEmbedder, embedderChoice, openEmbedder, openReranker, parseEmbedderSpec } from '../indexing/embedder-spec.js';
 import { requireManifest } from '../indexing/manifest.js';
+import { downloadProgress } from '../progress.js';
 import { absolute, positiveInt, setting } from '../options.js';
 
 interface QueryOptions {
@@ -79,8 +80,9 @@ async function run(ctx: CommandContext): Promise<number> {
   const manifest = requireManifest(storeDir);
   checkEmbedder(embedderChoice(ctx.command, o, ctx.cwd), manifest, o.store);
   if (o.hybrid && !manifest.text) throw new UsageError(`--hybrid needs a BM25 text index: store ${o.store} was indexed without --text`);
-  const opened = await openEmbedder(parseEmbedderSpec(manifest.embedder, undefined, ctx.cwd)!, ctx.signal);
-  const reranker = o.rerank ? await openReranker(o.rerank, ctx.cwd, ctx.signal) : undefined;
+  const download = downloadProgress((label, total, unit) => ctx.progress(label, total, unit));
+  const opened = await openEmbedder(parseEmbedderSpec(manifest.embedder, undefined, ctx.cwd)!, ctx.signal, download.onProgress).finally(download.stop);
+  const reranker = o.rerank ? await openReranker(o.rerank, ctx.cwd, ctx.signal, download.onProgress).finally(download.stop) : undefined;
   try {
     const store = await VectorStore.open({ path: storeDir, dimension: manifest.dimension, text: manifest.text, signal: ctx.signal });
     try {

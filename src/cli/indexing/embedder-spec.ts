@@ -10,6 +10,7 @@ import { HashingEmbedder } from '../../embedders/hashing.js';
 import { LocalCrossEncoder } from '../../engine/cross-encoder.js';
 import { LocalEmbedder } from '../../engine/local-embedder.js';
 import { parseHubModelId } from '../../hub/model-id.js';
+import type { PullProgress } from '../../hub/pull.js';
 import { absolute } from '../options.js';
 import type { IndexManifest } from './manifest.js';
 
@@ -82,13 +83,14 @@ export function formatEmbedderSpec(spec: EmbedderSpec): string {
  *
  * @param model - folder path (absolute) or model name
  * @param signal - stops a download
+ * @param onProgress - download progress, when the model is fetched from the Hub
  * @returns the embedder
  * @throws {@link UsageError} when it is neither a folder nor a model name
  * @throws {@link ModelNotCachedError} offline and not cached, and the other Hub errors of `pullModel`
  */
-async function loadLocalModel(model: string, signal: AbortSignal | undefined): Promise<LocalEmbedder> {
+async function loadLocalModel(model: string, signal: AbortSignal | undefined, onProgress?: (p: PullProgress) => void): Promise<LocalEmbedder> {
   if (existsSync(model) && statSync(model).isDirectory()) return LocalEmbedder.fromFolder(model);
-  if (isHubName(model)) return LocalEmbedder.fromPretrained(model, { signal });
+  if (isHubName(model)) return LocalEmbedder.fromPretrained(model, { signal, ...(onProgress ? { onProgress } : {}) });
   throw new UsageError(`model "${model}" is neither a folder (with config.json, tokenizer.json and an ONNX file) nor a Hub name (owner/name)`);
 }
 
@@ -108,11 +110,12 @@ function isHubName(model: string): boolean {
  *
  * @param spec - the spec
  * @param signal - stops model loading
+ * @param onProgress - download progress, when a local model is fetched from the Hub
  * @returns the embedder and its closer
  * @throws {@link UsageError} for a missing model folder
  * @throws {@link MissingApiKeyError} for `openai:` without a key
  */
-export async function openEmbedder(spec: EmbedderSpec, signal?: AbortSignal): Promise<OpenEmbedder> {
+export async function openEmbedder(spec: EmbedderSpec, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<OpenEmbedder> {
   switch (spec.kind) {
     case 'hashing':
       return { embedder: new HashingEmbedder({ dimension: spec.dimension }), close: async () => {} };
@@ -125,7 +128,7 @@ export async function openEmbedder(spec: EmbedderSpec, signal?: AbortSignal): Pr
       return { embedder: new OllamaConnector().embedder(spec.model), close: async () => {} };
     }
     case 'local': {
-      const e = await loadLocalModel(spec.model, signal);
+      const e = await loadLocalModel(spec.model, signal, onProgress);
       return { embedder: e, close: () => e.close() };
     }
   }
@@ -138,13 +141,14 @@ export async function openEmbedder(spec: EmbedderSpec, signal?: AbortSignal): Pr
  * @param model - folder path or model name
  * @param cwd - for relative folders
  * @param signal - stops a download
+ * @param onProgress - download progress, when the model is fetched from the Hub
  * @returns the reranker
  * @throws {@link UsageError} when it is neither a folder nor a model name
  */
-export async function openReranker(model: string, cwd: string, signal?: AbortSignal): Promise<LocalCrossEncoder> {
+export async function openReranker(model: string, cwd: string, signal?: AbortSignal, onProgress?: (p: PullProgress) => void): Promise<LocalCrossEncoder> {
   const dir = absolute(cwd, model);
   if (existsSync(dir) && statSync(dir).isDirectory()) return LocalCrossEncoder.fromFolder(dir);
-  if (isHubName(model)) return LocalCrossEncoder.fromPretrained(model, { signal });
+  if (isHubName(model)) return LocalCrossEncoder.fromPretrained(model, { signal, ...(onProgress ? { onProgress } : {}) });
   throw new UsageError(`--rerank "${model}" is neither a cross-encoder folder (config.json, tokenizer.json, an ONNX file) nor a Hub name (owner/name)`);
 }
 
