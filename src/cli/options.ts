@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { UsageError } from '../core/errors.js';
 import { readEnv } from '../internal/env.js';
+import type { ServerTlsOptions } from '../server/tls.js';
 import type { AbiConfig } from './config.js';
 
 /** Where an option may also come from. */
@@ -147,6 +148,50 @@ export function parseDuration(text: string): number {
  */
 export function absolute(cwd: string, path: string): string {
   return isAbsolute(path) ? path : resolve(cwd, path);
+}
+
+/** What every command that listens for HTTP (`serve`, `federated serve`) takes: address, API keys, TLS. */
+export interface ListenOptions {
+  port: number;
+  host: string;
+  dataDir?: string;
+  auth: boolean;
+  tlsCert?: string;
+  tlsKey?: string;
+  tlsClientCa?: string;
+}
+
+/**
+ * Adds the {@link ListenOptions} flags (`--port --host --data-dir --no-auth --tls-cert --tls-key --tls-client-ca`).
+ *
+ * @param command - the listening command
+ * @param defaultPort - its port when neither flag, env nor config sets one
+ * @returns the command
+ */
+export function addListenOptions(command: Command, defaultPort: number): Command {
+  return command
+    .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, tcpPort).default(defaultPort))
+    .addOption(setting('--host <host>', 'address to listen on', { env: 'ABI_HOST', config: 'serve.host' }).default('127.0.0.1'))
+    .addOption(setting('--data-dir <dir>', 'data directory with the API key file (default: ./abi-data)', { env: 'ABI_DATA_DIR', config: 'dataDir' }))
+    .option('--no-auth', 'accept requests without an API key')
+    .option('--tls-cert <file>', 'TLS certificate (PEM); with --tls-key')
+    .option('--tls-key <file>', 'TLS private key (PEM)')
+    .option('--tls-client-ca <file>', 'require client certificates signed by this CA (mutual TLS)');
+}
+
+/**
+ * The server's TLS options from the TLS flags, paths resolved against `cwd`; none without `--tls-cert`.
+ *
+ * @param o - the parsed flags
+ * @param cwd - the working directory
+ * @returns the TLS options, or undefined for plain HTTP
+ * @throws {@link UsageError} for `--tls-cert` without `--tls-key` (or the reverse), or `--tls-client-ca` alone
+ */
+export function tlsOptionsOf(o: ListenOptions, cwd: string): ServerTlsOptions | undefined {
+  if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
+  if (o.tlsClientCa && !o.tlsCert) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
+  if (!o.tlsCert) return undefined;
+  return { certFile: absolute(cwd, o.tlsCert), keyFile: absolute(cwd, o.tlsKey!), ...(o.tlsClientCa ? { clientCaFile: absolute(cwd, o.tlsClientCa) } : {}) };
 }
 
 /** The abi-sdk package this CLI runs from: its folder, version and npm scripts. */

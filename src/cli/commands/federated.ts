@@ -20,10 +20,10 @@ import { FederatedCoordinator } from '../../training/federated/coordinator.js';
 import { HttpTransport } from '../../training/federated/http-transport.js';
 import type { CliCommand } from '../command.js';
 import { openEmbedder, parseEmbedderSpec } from '../indexing/embedder-spec.js';
-import { absolute, nonNegativeInt, parseDuration, positiveInt, setting, tcpPort } from '../options.js';
+import { absolute, addListenOptions, type ListenOptions, nonNegativeInt, parseDuration, positiveInt, setting, tlsOptionsOf } from '../options.js';
 import { readFileSync } from 'node:fs';
 
-interface ServeOptions {
+interface ServeOptions extends ListenOptions {
   dir: string;
   dimension: number;
   rank: number;
@@ -37,13 +37,6 @@ interface ServeOptions {
   secure?: boolean;
   clip?: number;
   seed: number;
-  port: number;
-  host: string;
-  dataDir?: string;
-  auth: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsClientCa?: string;
   linger: string;
   logLevel: string;
 }
@@ -89,7 +82,7 @@ function readPem(cwd: string, path: string | undefined): Buffer | undefined {
 export const federated: CliCommand = {
   register(program, action) {
     const group = program.command('federated').description('federated training of an embedding adapter (coordinator and sites)');
-    group.command('serve')
+    addListenOptions(group.command('serve'), 8443)
       .description('run a federated coordinator on the HTTP server (/v1/federated/*, role "federated")')
       .addOption(setting('--dir <dir>', 'checkpoint directory (a restart resumes from it)', { env: 'ABI_FEDERATED_DIR', config: 'federated.dir' }).default('./abi-federated'))
       .requiredOption('--dimension <n>', "the base embedder's dimension", positiveInt('--dimension'))
@@ -104,20 +97,12 @@ export const federated: CliCommand = {
       .option('--secure', 'secure aggregation by pairwise masks (the coordinator sees only the sum)')
       .option('--clip <x>', 'masked rounds clamp delta values to ±clip (default 16)', positive('--clip'))
       .option('--seed <n>', 'initialisation seed', nonNegativeInt('--seed'), 0)
-      .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, tcpPort).default(8443))
-      .addOption(setting('--host <host>', 'address to listen on', { env: 'ABI_HOST', config: 'serve.host' }).default('127.0.0.1'))
-      .addOption(setting('--data-dir <dir>', 'data directory with the API key file (default: ./abi-data)', { env: 'ABI_DATA_DIR', config: 'dataDir' }))
-      .option('--no-auth', 'accept requests without an API key')
-      .option('--tls-cert <file>', 'TLS certificate (PEM); with --tls-key')
-      .option('--tls-key <file>', 'TLS private key (PEM)')
-      .option('--tls-client-ca <file>', 'require client certificates signed by this CA (mutual TLS)')
       .option('--linger <duration>', 'keep serving this long after the last round so sites fetch the final model', '60s')
       .addOption(setting('--log-level <level>', 'pino log level', { env: 'ABI_LOG_LEVEL', config: 'serve.logLevel' }).default('info'))
       .action(action(async (ctx) => {
         const o = ctx.command.opts<ServeOptions>();
         if (o.apply !== 'both' && o.apply !== 'query') throw new UsageError('--apply must be "both" or "query"');
-        if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
-        if (o.tlsClientCa && !o.tlsCert) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
+        const tls = tlsOptionsOf(o, ctx.cwd);
         const roundTimeoutMs = parseDuration(o.roundTimeout);
         const lingerMs = parseDuration(o.linger);
         const logger = pino({ name: 'abi-sdk', level: o.logLevel });
@@ -139,7 +124,7 @@ export const federated: CliCommand = {
         const server = createServer({
           federated: coordinator, logger,
           ...(keyStore ? { auth: { keys: keyStore } } : {}),
-          ...(o.tlsCert ? { tls: { certFile: absolute(ctx.cwd, o.tlsCert), keyFile: absolute(ctx.cwd, o.tlsKey!), clientCaFile: o.tlsClientCa && absolute(ctx.cwd, o.tlsClientCa) } } : {}),
+          ...(tls ? { tls } : {}),
         });
         try {
           const url = await server.listen(o.port, o.host);

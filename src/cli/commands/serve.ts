@@ -4,18 +4,11 @@ import { UsageError } from '../../core/errors.js';
 import { KeyStore } from '../../server/auth/keys.js';
 import type { BatchReport } from '../../scheduler/types.js';
 import type { CliCommand } from '../command.js';
-import { absolute, positiveInt, setting, tcpPort } from '../options.js';
+import { absolute, addListenOptions, type ListenOptions, positiveInt, setting, tlsOptionsOf } from '../options.js';
 import { isHubModelList } from '../../scheduler/models.js';
 
-interface ServeOptions {
+interface ServeOptions extends ListenOptions {
   models?: string;
-  port: number;
-  host: string;
-  dataDir?: string;
-  auth: boolean;
-  tlsCert?: string;
-  tlsKey?: string;
-  tlsClientCa?: string;
   maxBodyBytes?: number;
   maxInputs?: number;
   maxTokens?: number;
@@ -46,16 +39,9 @@ function maxWait(value: string): number {
 /** `abi-sdk serve` */
 export const serve: CliCommand = {
   register(program, action) {
-    program.command('serve')
+    addListenOptions(program.command('serve'), 8080)
       .description('serve every model folder under --models over HTTP (OpenAI /v1/embeddings, TEI /embed /rerank, Ollama /api/embed)')
       .addOption(setting('--models <dir>', 'a folder of model folders (or one model folder), or hf:owner/name[@rev],... Hub models', { env: 'ABI_MODELS_DIR', config: 'serve.models' }))
-      .addOption(setting('--port <n>', 'port (0: any free port)', { env: 'ABI_PORT', config: 'serve.port' }, tcpPort).default(8080))
-      .addOption(setting('--host <host>', 'address to listen on', { env: 'ABI_HOST', config: 'serve.host' }).default('127.0.0.1'))
-      .addOption(setting('--data-dir <dir>', 'data directory with the API key file (default: ./abi-data)', { env: 'ABI_DATA_DIR', config: 'dataDir' }))
-      .option('--no-auth', 'accept requests without an API key')
-      .option('--tls-cert <file>', 'TLS certificate (PEM); with --tls-key')
-      .option('--tls-key <file>', 'TLS private key (PEM)')
-      .option('--tls-client-ca <file>', 'require client certificates signed by this CA')
       .option('--max-body-bytes <n>', 'largest request body', positiveInt('--max-body-bytes'))
       .option('--max-inputs <n>', 'most texts per request', positiveInt('--max-inputs'))
       .option('--max-tokens <n>', 'most tokens per request', positiveInt('--max-tokens'))
@@ -72,8 +58,7 @@ export const serve: CliCommand = {
         const o = ctx.command.opts<ServeOptions>();
         const { io } = ctx;
         if (!o.models) throw new UsageError('serve needs --models DIR (a folder of model folders)');
-        if (Boolean(o.tlsCert) !== Boolean(o.tlsKey)) throw new UsageError('--tls-cert and --tls-key go together');
-        if (o.tlsClientCa && !o.tlsCert) throw new UsageError('--tls-client-ca needs --tls-cert and --tls-key');
+        const tls = tlsOptionsOf(o, ctx.cwd);
         if (o.workers && o.devices) throw new UsageError('--workers and --devices are alternatives');
         const logger = pino({ name: 'abi-sdk', level: o.logLevel });
         const devices = o.devices ? o.devices.split(',').map((d) => d.trim()).filter(Boolean)
@@ -103,7 +88,7 @@ export const serve: CliCommand = {
         const server = createServer({
           service, logger,
           ...(keyStore ? { auth: { keys: keyStore } } : {}),
-          ...(o.tlsCert ? { tls: { certFile: o.tlsCert, keyFile: o.tlsKey!, clientCaFile: o.tlsClientCa } } : {}),
+          ...(tls ? { tls } : {}),
           limits: {
             maxBodyBytes: o.maxBodyBytes, maxInputs: o.maxInputs, maxTokensPerRequest: o.maxTokens,
             ...(o.rpm || o.tpm ? { rateLimit: { requestsPerMinute: o.rpm, tokensPerMinute: o.tpm } } : {}),
