@@ -355,33 +355,39 @@ export function createJsKernels(views: ArenaViews): JsKernels {
   }
 
   // ---- batched nearest centroid ----
+  const fr = Math.fround;
+  /** p.c summed as the WASM kernel sums it: four float32 lanes over chunks of four, then (l0+l2)+(l1+l3). */
+  function laneDot(f: Float32Array, p: number, c: number, dim: number): number {
+    let l0 = 0, l1 = 0, l2 = 0, l3 = 0;
+    let j = 0;
+    for (; j + 4 <= dim; j += 4) {
+      l0 = fr(l0 + fr(f[p + j] * f[c + j]));
+      l1 = fr(l1 + fr(f[p + j + 1] * f[c + j + 1]));
+      l2 = fr(l2 + fr(f[p + j + 2] * f[c + j + 2]));
+      l3 = fr(l3 + fr(f[p + j + 3] * f[c + j + 3]));
+    }
+    const r = dim - j;
+    if (r > 0) l0 = fr(l0 + fr(f[p + j] * f[c + j]));
+    if (r > 1) l1 = fr(l1 + fr(f[p + j + 1] * f[c + j + 1]));
+    if (r > 2) l2 = fr(l2 + fr(f[p + j + 2] * f[c + j + 2]));
+    return fr(fr(l0 + l2) + fr(l1 + l3));
+  }
+
   function l2ArgminF32(
     points: number, pointStride: number, count: number, centroids: number, centroidStride: number, k: number,
-    dim: number, scratch: number, outIdx: number, outDist: number,
+    dim: number, norms: number, outIdx: number, outDist: number,
   ): void {
-    // Same grouping as l2sqF32Block (quads from centroid 0, then singles), so the distances match it exactly.
     const f = views.f32;
     const idx = views.i32;
     const cs = centroidStride >>> 2;
-    const sc = scratch >>> 2;
+    const nb = norms >>> 2;
     for (let i = 0; i < count; i++) {
-      const pb = points + i * pointStride;
-      const q = pb >>> 2;
+      const q = (points + i * pointStride) >>> 2;
       let best = Infinity;
       let bi = 0;
-      let c = 0;
-      let p = centroids >>> 2;
-      for (; c + 4 <= k; c += 4, p += 4 * cs) {
-        l24F32(f, q, p, p + cs, p + 2 * cs, p + 3 * cs, dim, sc);
-        for (let t = 0; t < 4; t++) {
-          if (f[sc + t] < best) {
-            best = f[sc + t];
-            bi = c + t;
-          }
-        }
-      }
-      for (; c < k; c++, p += cs) {
-        const d = Math.fround(l2sqF32(pb, p * 4, dim));
+      for (let c = 0, p = centroids >>> 2; c < k; c++, p += cs) {
+        const dot = laneDot(f, q, p, dim);
+        const d = fr(f[nb + c] - fr(dot + dot));
         if (d < best) {
           best = d;
           bi = c;

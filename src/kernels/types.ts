@@ -168,15 +168,16 @@ export interface DistanceKernels {
   readonly pqAdcGather: (table: number, codes: number, m: number, ids: number, count: number, out: number) => void;
 
   /**
-   * Batched nearest centroid (k-means assignment, IVF cell choice, PQ encoding): for each of `count` points at
-   * `points + i*pointStride`, `outIdx[i]` (`Int32Array`) = the index of the nearest of the `k` centroids at
-   * `centroids + c*centroidStride` by squared L2 and `outDist[i]` (`Float32Array`) = that distance. Ties keep the
-   * lower index; the distances are bit-identical to {@link DistanceKernels.l2sqF32Block}'s over the same centroids.
-   * `scratch` is 16 bytes of working space.
+   * Batched nearest centroid (k-means assignment, IVF cell choice, PQ encoding) in dot-product form: for each of
+   * `count` points at `points + i*pointStride`, `outIdx[i]` (`Int32Array`) = the index of the nearest of the `k`
+   * centroids at `centroids + c*centroidStride` by squared L2, found as the least `|c|² − 2 p·c` (`norms` holds
+   * the `k` float32 values `|c|²`), and `outDist[i]` (`Float32Array`) = that least value (add `|p|²` for the
+   * squared distance). Ties keep the lower index. A point's result does not depend on the others in the call.
+   * Rows are read in whole 16-byte chunks, so each needs room for `dim` rounded up to a multiple of 4 floats.
    */
   readonly l2ArgminF32: (
     points: number, pointStride: number, count: number, centroids: number, centroidStride: number, k: number,
-    dim: number, scratch: number, outIdx: number, outDist: number,
+    dim: number, norms: number, outIdx: number, outDist: number,
   ) => void;
 }
 

@@ -2,11 +2,12 @@
  * Batched nearest-centroid assignment and PQ encoding on the WebAssembly kernels: the inner loop of k-means
  * training, of choosing IVF cells and of product-quantizing residuals. Points are copied into a kernel arena a
  * block at a time and sent through the `l2ArgminF32` kernel (one call per block, not one per point), which keeps a
- * tile of centroids in cache while the block streams past it.
+ * tile of centroids in cache while the block streams past it. The kernel ranks centroids by `|c|² − 2 p·c` (the
+ * centroid norms are computed here, once per model), and the squared distance is that plus `|p|²`.
  *
  * Results are a pure function of the model and each point (no state carried between points), so any split of the
- * points — over blocks, calls or worker threads ({@link EncodePool}) — gives bit-identical output; the distances
- * equal {@link NearestCentroids}' (same kernel grouping), so this path and the one-vector path agree exactly.
+ * points — over blocks, calls or worker threads ({@link EncodePool}) — gives bit-identical output, equal to
+ * {@link NearestCentroids.nearest}'s (the same kernel on one point), so this path and the one-vector path agree.
  *
  * @internal
  * @module
@@ -54,7 +55,8 @@ export class BatchEncoder {
   readonly #subStride: number;
   readonly #points: number;
   readonly #residuals: number;
-  readonly #scratch: number;
+  readonly #norms: number;
+  readonly #cbNorms: number;
   readonly #idx: number;
   readonly #dist: number;
   readonly #hasPq: boolean;
@@ -75,13 +77,14 @@ export class BatchEncoder {
     const cbBytes = this.#hasPq ? this.m * PQ_K * this.#subStride : 0;
     const blockBytes = ENCODE_BLOCK * this.#stride;
     this.#arena = new KernelArena({
-      initialBytes: k * this.#stride + cbBytes + 2 * blockBytes + 2 * ENCODE_BLOCK * 4 + 4096, backend,
+      initialBytes: k * this.#stride + cbBytes + 2 * blockBytes + 2 * ENCODE_BLOCK * 4 + (k + this.m * PQ_K) * 4 + 4096, backend,
     });
     this.#centroids = this.#arena.alloc(k * this.#stride);
     this.#codebooks = this.#hasPq ? this.#arena.alloc(cbBytes) : 0;
     this.#points = this.#arena.alloc(blockBytes);
     this.#residuals = this.#hasPq ? this.#arena.alloc(blockBytes) : 0;
-    this.#scratch = this.#arena.alloc(16);
+    this.#norms = this.#arena.alloc(align16(k * 4));
+    this.#cbNorms = this.#hasPq ? this.#arena.alloc(this.m * PQ_K * 4) : 0;
     this.#idx = this.#arena.alloc(ENCODE_BLOCK * 4);
     this.#dist = this.#arena.alloc(ENCODE_BLOCK * 4);
     this.setCentroids(model.centroids);
@@ -93,6 +96,7 @@ export class BatchEncoder {
       for (let r = 0; r < rows; r++) {
         f32.set(cb.subarray(r * this.#dsub, (r + 1) * this.#dsub), (this.#codebooks >>> 2) + r * rowFloats);
       }
+      squaredNorms(cb, rows, this.#dsub, f32, this.#cbNorms >>> 2);
     }
   }
 
@@ -107,6 +111,7 @@ export class BatchEncoder {
     for (let c = 0; c < this.k; c++) {
       f32.set(centroids.subarray(c * this.dim, (c + 1) * this.dim), (this.#centroids >>> 2) + c * rowFloats);
     }
+    squaredNorms(centroids, this.k, this.dim, f32, this.#norms >>> 2);
   }
 
   /**
@@ -131,10 +136,11 @@ export class BatchEncoder {
         const src = (from + s + i) * dim;
         f32.set(points.subarray(src, src + dim), pBase + i * rowFloats);
       }
-      kernels.l2ArgminF32(this.#points, this.#stride, b, this.#centroids, this.#stride, this.k, dim, this.#scratch, this.#idx, this.#dist);
+      kernels.l2ArgminF32(this.#points, this.#stride, b, this.#centroids, this.#stride, this.k, dim, this.#norms, this.#idx, this.#dist);
       const idx = views.i32.subarray(this.#idx >>> 2, (this.#idx >>> 2) + b);
       out.cells.set(idx, at + s);
-      out.dists.set(f32.subarray(this.#dist >>> 2, (this.#dist >>> 2) + b), at + s);
+      const dist = this.#dist >>> 2;
+      for (let i = 0; i < b; i++) out.dists[at + s + i] = squaredDistance(f32, pBase + i * rowFloats, dim, f32[dist + i]);
       if (!this.#hasPq || out.codes === undefined) continue;
       // Residuals in float32, as the one-vector path computes them.
       const rBase = this.#residuals >>> 2;
@@ -149,10 +155,30 @@ export class BatchEncoder {
       for (let j = 0; j < m; j++) {
         kernels.l2ArgminF32(
           this.#residuals + j * dsub * 4, this.#stride, b, this.#codebooks + j * PQ_K * this.#subStride, this.#subStride,
-          PQ_K, dsub, this.#scratch, this.#idx, this.#dist,
+          PQ_K, dsub, this.#cbNorms + j * PQ_K * 4, this.#idx, this.#dist,
         );
         for (let i = 0; i < b; i++) codes[(at + s + i) * m + j] = idx[i];
       }
     }
   }
+}
+
+/** Writes the float32 squared norms of `rows` rows of `dim` floats to `out[at …]`. @internal */
+export function squaredNorms(rows: Float32Array, count: number, dim: number, out: Float32Array, at: number): void {
+  for (let r = 0; r < count; r++) {
+    let s = 0;
+    for (let j = r * dim, end = j + dim; j < end; j++) s += rows[j] * rows[j];
+    out[at + r] = s;
+  }
+}
+
+/**
+ * `|p|² + partial`, the squared distance from the kernel's `|c|² − 2 p·c`, for the point at `f[p …]`; at least 0
+ * (the dot-product form can round a tiny distance below zero).
+ * @internal
+ */
+export function squaredDistance(f: Float32Array, p: number, dim: number, partial: number): number {
+  let s = 0;
+  for (let j = p, end = p + dim; j < end; j++) s += f[j] * f[j];
+  return Math.max(0, Math.fround(s) + partial);
 }

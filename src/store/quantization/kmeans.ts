@@ -9,6 +9,7 @@ import { throwIfAborted } from '../../internal/abort.js';
 import { seededRandom } from '../../internal/random.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import { KernelArena, type KernelBackend } from '../../kernels/index.js';
+import { squaredDistance, squaredNorms } from './batch-encoder.js';
 import { Encoder, sharedFloats, type EncodePool } from './encode-pool.js';
 
 /** Options of {@link trainKMeans}. */
@@ -72,6 +73,8 @@ export class NearestCentroids {
   readonly #centroids: number;
   readonly #query: number;
   readonly #out: number;
+  readonly #norms: number;
+  readonly #best: number;
 
   /**
    * @param centroids - `k × dim` row-major
@@ -83,10 +86,12 @@ export class NearestCentroids {
     this.k = k;
     this.dim = dim;
     this.#stride = Math.ceil((dim * 4) / 16) * 16;
-    this.#arena = new KernelArena({ initialBytes: k * this.#stride + dim * 4 + k * 4 + 4096, backend });
+    this.#arena = new KernelArena({ initialBytes: k * this.#stride + this.#stride + 2 * k * 4 + 4096, backend });
     this.#centroids = this.#arena.alloc(k * this.#stride);
-    this.#query = this.#arena.alloc(dim * 4);
+    this.#query = this.#arena.alloc(this.#stride);
     this.#out = this.#arena.alloc(k * 4);
+    this.#norms = this.#arena.alloc(k * 4);
+    this.#best = this.#arena.alloc(16);
     this.update(centroids);
   }
 
@@ -101,6 +106,7 @@ export class NearestCentroids {
     for (let c = 0; c < this.k; c++) {
       f32.set(centroids.subarray(c * this.dim, (c + 1) * this.dim), (this.#centroids >>> 2) + c * rowFloats);
     }
+    squaredNorms(centroids, this.k, this.dim, f32, this.#norms >>> 2);
   }
 
   /**
@@ -117,22 +123,18 @@ export class NearestCentroids {
   }
 
   /**
-   * The nearest centroid of one vector.
+   * The nearest centroid of one vector: the batched kernel ({@link BatchEncoder}'s) on one point, so the result
+   * equals the batched path's bit for bit.
    *
    * @param vector - the vector
    * @returns `[index, squaredDistance]`
    */
   nearest(vector: Float32Array): [number, number] {
-    const d = this.distances(vector);
-    let best = 0;
-    let bestD = d[0];
-    for (let c = 1; c < d.length; c++) {
-      if (d[c] < bestD) {
-        bestD = d[c];
-        best = c;
-      }
-    }
-    return [best, bestD];
+    const { f32, i32 } = this.#arena.views;
+    const q = this.#query >>> 2;
+    f32.set(vector, q);
+    this.#arena.kernels.l2ArgminF32(this.#query, this.#stride, 1, this.#centroids, this.#stride, this.k, this.dim, this.#norms, this.#best, this.#best + 4);
+    return [i32[this.#best >>> 2], Math.fround(squaredDistance(f32, q, this.dim, f32[(this.#best >>> 2) + 1]))];
   }
 }
 

@@ -15,28 +15,50 @@ const random = (n: number, seed: number): Float32Array => {
 };
 
 describe('batched nearest-centroid kernel', () => {
-  it('matches the block distance kernel + argmin, in WASM and JS, for ragged sizes', () => {
-    // dim 37 and k 70 exercise the tails (dim % 4, k % 4) and more than one centroid tile.
+  it('finds the nearest centroid in dot-product form, the same in WASM and JS, whatever the batch', () => {
+    // dim 37 and k 70 exercise the tails (dim % 4, k % 4), an odd point count and more than one centroid tile.
+    const dim = 37, k = 70, n = 301;
+    const p = random(n * dim, 1), c = random(k * dim, 2);
+    const results: { idx: Int32Array; part: Float32Array }[] = [];
     for (const backend of ['wasm', 'js'] as const) {
-      const dim = 37, k = 70, n = 300;
       const arena = new KernelArena({ backend, initialBytes: 1 << 20 });
       const stride = Math.ceil((dim * 4) / 16) * 16;
-      const pts = arena.alloc(n * stride), cents = arena.alloc(k * stride), scratch = arena.alloc(16);
-      const idx = arena.alloc(n * 4), dist = arena.alloc(n * 4), one = arena.alloc(k * 4);
-      const p = random(n * dim, 1), c = random(k * dim, 2);
+      const pts = arena.alloc(n * stride), cents = arena.alloc(k * stride), norms = arena.alloc(k * 4);
+      const idx = arena.alloc(n * 4), dist = arena.alloc(n * 4);
       const f = arena.views.f32;
       for (let i = 0; i < n; i++) f.set(p.subarray(i * dim, (i + 1) * dim), (pts + i * stride) / 4);
-      for (let j = 0; j < k; j++) f.set(c.subarray(j * dim, (j + 1) * dim), (cents + j * stride) / 4);
-      arena.kernels.l2ArgminF32(pts, stride, n, cents, stride, k, dim, scratch, idx, dist);
+      // Garbage past each point's dim must not leak in (the kernel masks the last chunk).
+      for (let i = 0; i < n; i++) f.fill(Number.NaN, (pts + i * stride) / 4 + dim, (pts + (i + 1) * stride) / 4);
+      for (let j = 0; j < k; j++) {
+        f.set(c.subarray(j * dim, (j + 1) * dim), (cents + j * stride) / 4);
+        f[norms / 4 + j] = c.subarray(j * dim, (j + 1) * dim).reduce((s, x) => s + x * x, 0);
+      }
+      arena.kernels.l2ArgminF32(pts, stride, n, cents, stride, k, dim, norms, idx, dist);
+      const got = { idx: arena.views.i32.slice(idx / 4, idx / 4 + n), part: f.slice(dist / 4, dist / 4 + n) };
+      results.push(got);
       for (let i = 0; i < n; i++) {
-        arena.kernels.l2sqF32Block(pts + i * stride, cents, stride, k, dim, one);
-        const d = f.subarray(one / 4, one / 4 + k);
-        let best = 0;
-        for (let j = 1; j < k; j++) if (d[j] < d[best]) best = j;
-        expect(arena.views.i32[idx / 4 + i]).toBe(best);
-        expect(f[dist / 4 + i]).toBe(d[best]);
+        const exact = Array.from({ length: k }, (_, j) => {
+          let s = 0;
+          for (let t = 0; t < dim; t++) s += (p[i * dim + t] - c[j * dim + t]) ** 2;
+          return s;
+        });
+        const min = Math.min(...exact);
+        // The chosen centroid is the nearest up to float32 rounding of the dot-product form.
+        expect(exact[got.idx[i]] - min).toBeLessThan(1e-5 * Math.max(1, min));
+        let pn = 0;
+        for (let t = 0; t < dim; t++) pn += p[i * dim + t] ** 2;
+        expect(pn + got.part[i]).toBeCloseTo(exact[got.idx[i]], 4);
+        // One point alone (and a batch starting at it) gives the same bits as inside the big batch.
+        for (const count of [1, 2, 3]) {
+          if (i + count > n) continue;
+          arena.kernels.l2ArgminF32(pts + i * stride, stride, count, cents, stride, k, dim, norms, idx, dist);
+          expect(arena.views.i32[idx / 4]).toBe(got.idx[i]);
+          expect(f[dist / 4]).toBe(got.part[i]);
+        }
       }
     }
+    expect(results[1].idx).toEqual(results[0].idx);
+    expect(results[1].part).toEqual(results[0].part);
   });
 });
 
