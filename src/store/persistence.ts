@@ -16,7 +16,7 @@ import { Sq8Space } from './sq8-space.js';
 import { Bm25Index } from './text/bm25.js';
 import { VectorStorage } from './vectors.js';
 import { deserializeGraph, serializeGraph } from './hnsw-codec.js';
-import { SectionType, type Section, type SnapshotFile } from './snapshot.js';
+import { readExtent, SectionType, type Section, type SnapshotFile } from './snapshot.js';
 import type { DistanceMetric, TextIndexOptions } from './types.js';
 import type { ValidRecord } from './validate.js';
 import { WalKind, type WalRecord } from './wal.js';
@@ -90,14 +90,13 @@ export function collectionSections(c: Collection): Section[] {
   return sections;
 }
 
-/** Reads META (first section) to tell whether VECTORS should stay on disk. @internal */
-export function vectorsOnDisk(type: number, loaded: ReadonlyMap<number, Buffer>): boolean {
-  if (type !== SectionType.Vectors) return false;
-  try {
-    return (JSON.parse(loaded.get(SectionType.Meta)?.toString('utf8') ?? '{}') as Partial<MetaSection>).vectors === 'disk';
-  } catch {
-    return false; // a META that does not parse is reported by collectionFromSnapshot
-  }
+/**
+ * VECTORS is always left on disk by the snapshot reader (checksummed while streaming): a disk-vectors store reads rows
+ * from it, an in-memory one streams it into its vector arena, so opening never holds a second copy of the vectors.
+ * @internal
+ */
+export function vectorsOnDisk(type: number): boolean {
+  return type === SectionType.Vectors;
 }
 
 /**
@@ -123,7 +122,7 @@ export async function collectionFromSnapshot(snap: SnapshotFile, metric: Distanc
   if (!idx || !(idx.type in INDEX_CODES) || !Number.isInteger(meta.slots) || meta.slots < 0) throw bad('META section is invalid');
   if (snap.header.indexType !== INDEX_CODES[idx.type]) throw bad('index type disagrees with the header');
   const vectors = meta.vectors ?? 'memory';
-  if ((vectors === 'disk') !== (vecExtent !== undefined)) throw bad('VECTORS placement disagrees with META');
+  if (vectors === 'disk' && vecExtent === undefined) throw bad('VECTORS placement disagrees with META');
   const dim = snap.header.dimension;
   const vecLength = vecBuf ? vecBuf.byteLength : vecExtent!.length;
   if (vecLength !== meta.slots * dim * 4) throw bad('VECTORS section size disagrees with the slot count');
@@ -155,15 +154,22 @@ export async function collectionFromSnapshot(snap: SnapshotFile, metric: Distanc
     if (err instanceof CorruptInput) throw bad(err.message);
     throw err;
   }
-  if (vecBuf) {
-    // A section read on its own is 4-byte aligned and is used in place (one copy, into the vector arena, not two).
-    const floats = vecBuf.byteOffset % 4 === 0
-      ? new Float32Array(vecBuf.buffer, vecBuf.byteOffset, vecBuf.byteLength / 4)
-      : new Float32Array(vecBuf.buffer.slice(vecBuf.byteOffset, vecBuf.byteOffset + vecBuf.byteLength));
-    if (!allFinite(floats)) throw bad('VECTORS section holds a non-finite value');
-    (c.floats as VectorStorage).load(floats, meta.slots);
-  } else {
+  if (vectors === 'disk') {
     (c.floats as DiskVectors).attachFile(file, vecExtent!, meta.slots);
+  } else {
+    const storage = c.floats as VectorStorage;
+    storage.resetTo(meta.slots);
+    let at = 0; // float index
+    const take = (bytes: Uint8Array): void => {
+      // Chunks are whole floats; copy one that is not 4-byte aligned so it can be viewed as floats.
+      const own = bytes.byteOffset % 4 === 0 ? bytes : new Uint8Array(bytes);
+      const floats = new Float32Array(own.buffer, own.byteOffset, own.byteLength / 4);
+      if (!allFinite(floats)) throw bad('VECTORS section holds a non-finite value');
+      storage.data.set(floats, at); // read the view afresh: the arena may have grown during the read
+      at += floats.length;
+    };
+    if (vecBuf) take(vecBuf);
+    else await readExtent(file, vecExtent!, take);
   }
   await restoreIndexes(c, snap, meta.slots, bad);
   return c;

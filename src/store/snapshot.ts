@@ -17,7 +17,7 @@
  * @module
  */
 import { crc32 } from 'node:zlib';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { CorruptDataError, StoreIntegrityError, UnsupportedError } from '../core/errors.js';
 import { fsyncDir } from './fs-util.js';
 
@@ -128,7 +128,7 @@ export async function writeSnapshot(
   return { bytes: offset, extents };
 }
 
-async function writeAll(fh: import('node:fs/promises').FileHandle, data: Uint8Array, position: number): Promise<void> {
+async function writeAll(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
   // Chunked so a 1 GB vectors section does not need one giant write call.
   const CHUNK = 16 << 20;
   for (let off = 0; off < data.byteLength; ) {
@@ -155,10 +155,38 @@ export interface SnapshotFile {
 
 const READ_CHUNK = 16 << 20;
 
+/** Fills `into` from `offset` of the open snapshot; a short file is a truncated snapshot. */
+async function readFully(fh: FileHandle, path: string, offset: number, into: Buffer): Promise<Buffer> {
+  for (let got = 0; got < into.length; ) {
+    const { bytesRead } = await fh.read(into, got, into.length - got, offset + got);
+    if (bytesRead === 0) throw new CorruptDataError('snapshot is truncated', path);
+    got += bytesRead;
+  }
+  return into;
+}
+
+/**
+ * Streams a section that {@link readSnapshot} verified and left on disk to `sink`, in order, in chunks of at most
+ * 16 MiB (each a multiple of 4 bytes when the section is) through one reused buffer: valid only during the call.
+ *
+ * @internal
+ */
+export async function readExtent(path: string, extent: SectionExtent, sink: (chunk: Buffer) => void): Promise<void> {
+  const fh = await open(path, 'r');
+  try {
+    const stage = Buffer.allocUnsafe(Math.min(READ_CHUNK, extent.length));
+    for (let o = 0; o < extent.length; o += READ_CHUNK) {
+      sink(await readFully(fh, path, extent.offset + o, stage.subarray(0, Math.min(READ_CHUNK, extent.length - o))));
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
 /**
  * Reads and verifies a whole snapshot: magic, version, lengths and every checksum, before anything is used.
  * Sections for which `onDisk` says so (it sees the sections read before) are checksummed while streaming and left on disk (their extent is returned),
- * so a store can keep its float vectors out of memory.
+ * so a store can keep its float vectors out of memory or stream them into place ({@link readExtent}).
  *
  * @throws {@link CorruptDataError} when any check fails
  * @throws {@link UnsupportedError} for a newer version or an unknown required section
@@ -171,15 +199,7 @@ export async function readSnapshot(
   const fh = await open(path, 'r');
   try {
     const size = (await fh.stat()).size;
-    const readAt = async (offset: number, length: number): Promise<Buffer> => {
-      const buf = Buffer.allocUnsafe(length);
-      for (let got = 0; got < length; ) {
-        const { bytesRead } = await fh.read(buf, got, length - got, offset + got);
-        if (bytesRead === 0) throw new CorruptDataError('snapshot is truncated', path);
-        got += bytesRead;
-      }
-      return buf;
-    };
+    const readAt = (offset: number, length: number): Promise<Buffer> => readFully(fh, path, offset, Buffer.allocUnsafe(length));
     if (size < HEADER) throw new CorruptDataError('snapshot header is truncated', path);
     const first = await readAt(0, HEADER);
     if (!first.subarray(0, 8).equals(MAGIC)) throw new CorruptDataError('not an abi-sdk snapshot (bad magic)', path);
@@ -215,7 +235,11 @@ export async function readSnapshot(
       }
       let crc = 0;
       if (onDisk(type, sections)) {
-        for (let o = 0; o < len; o += READ_CHUNK) crc = crc32(await readAt(off + o, Math.min(READ_CHUNK, len - o)), crc);
+        // One staging buffer for the whole section: fresh pages cost more than the read itself.
+        const stage = Buffer.allocUnsafe(Math.min(READ_CHUNK, len));
+        for (let o = 0; o < len; o += READ_CHUNK) {
+          crc = crc32(await readFully(fh, path, off + o, stage.subarray(0, Math.min(READ_CHUNK, len - o))), crc);
+        }
         if (!extents.has(type)) extents.set(type, { offset: off, length: len });
       } else {
         const data = await readAt(off, len);

@@ -157,9 +157,14 @@ export class VectorStorage implements DistanceSpace {
 
   /** Replaces the content with `count` vectors taken from `source` (copied). */
   load(source: Float32Array, count: number): void {
+    this.resetTo(count);
+    this.data.set(source.subarray(0, count * this.dimension));
+  }
+
+  /** Holds `count` slots whose rows the caller then writes through {@link data} (their contents are undefined until then). */
+  resetTo(count: number): void {
     this.count = 0;
     this.reserve(count);
-    this.data.set(source.subarray(0, count * this.dimension));
     this.count = count;
   }
 
