@@ -17,7 +17,7 @@ import { checkLineage, type SnapshotLineage } from './lineage.js';
 import { DirectoryLock } from './lock.js';
 import {
   collectionFromSnapshot, collectionSections, decodeLogRecord, INDEX_CODES, KNOWN_SECTIONS, metricCode, metricOf,
-  vectorsOnDisk, type LogOp,
+  streamedSection, type LogOp,
 } from './persistence.js';
 import { readSnapshot, SectionType, writeSnapshot } from './snapshot.js';
 import type { DistanceMetric, DurabilityMode, VectorStoreOptions } from './types.js';
@@ -110,7 +110,7 @@ export class StoreDurability {
     let snapBytes = 0;
     let snapLineage: SnapshotLineage | null = null;
     if (await exists(snapPath)) {
-      const snap = await readSnapshot(snapPath, KNOWN_SECTIONS, vectorsOnDisk);
+      const snap = await readSnapshot(snapPath, KNOWN_SECTIONS, streamedSection);
       if (snap.header.dimension !== options.dimension) throw new DimensionMismatchError(snap.header.dimension, options.dimension, `store ${dir}`);
       const stored = metricOf(snap.header.metric);
       if (stored === undefined) throw new UnsupportedError(`snapshot metric code ${snap.header.metric} is not supported`);

@@ -95,7 +95,7 @@ export function collectionSections(c: Collection): Section[] {
  * from it, an in-memory one streams it into its vector arena, so opening never holds a second copy of the vectors.
  * @internal
  */
-export function vectorsOnDisk(type: number): boolean {
+export function streamedSection(type: number): boolean {
   return type === SectionType.Vectors;
 }
 

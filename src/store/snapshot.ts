@@ -174,12 +174,17 @@ async function readFully(fh: FileHandle, path: string, offset: number, into: Buf
 export async function readExtent(path: string, extent: SectionExtent, sink: (chunk: Buffer) => void): Promise<void> {
   const fh = await open(path, 'r');
   try {
-    const stage = Buffer.allocUnsafe(Math.min(READ_CHUNK, extent.length));
-    for (let o = 0; o < extent.length; o += READ_CHUNK) {
-      sink(await readFully(fh, path, extent.offset + o, stage.subarray(0, Math.min(READ_CHUNK, extent.length - o))));
-    }
+    await streamRange(fh, path, extent.offset, extent.length, sink);
   } finally {
     await fh.close();
+  }
+}
+
+/** Reads `[offset, offset + length)` in chunks through one staging buffer: fresh pages cost more than the read. */
+async function streamRange(fh: FileHandle, path: string, offset: number, length: number, sink: (chunk: Buffer) => void): Promise<void> {
+  const stage = Buffer.allocUnsafe(Math.min(READ_CHUNK, length));
+  for (let o = 0; o < length; o += READ_CHUNK) {
+    sink(await readFully(fh, path, offset + o, stage.subarray(0, Math.min(READ_CHUNK, length - o))));
   }
 }
 
@@ -235,11 +240,9 @@ export async function readSnapshot(
       }
       let crc = 0;
       if (onDisk(type, sections)) {
-        // One staging buffer for the whole section: fresh pages cost more than the read itself.
-        const stage = Buffer.allocUnsafe(Math.min(READ_CHUNK, len));
-        for (let o = 0; o < len; o += READ_CHUNK) {
-          crc = crc32(await readFully(fh, path, off + o, stage.subarray(0, Math.min(READ_CHUNK, len - o))), crc);
-        }
+        await streamRange(fh, path, off, len, (chunk) => {
+          crc = crc32(chunk, crc);
+        });
         if (!extents.has(type)) extents.set(type, { offset: off, length: len });
       } else {
         const data = await readAt(off, len);
