@@ -11,7 +11,7 @@
  *   npm run bench:ann                 # 100k vectors, 1000 queries
  *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 40 for both HNSW builds
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
- *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~1.5 h)
+ *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
  *   options: --n N --queries Q --datasets clustered,lowrank --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
  *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps)
  */
