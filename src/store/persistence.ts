@@ -109,9 +109,8 @@ export async function collectionFromSnapshot(snap: SnapshotFile, metric: Distanc
   const bad = (why: string): CorruptDataError => new CorruptDataError(`snapshot: ${why}`, file);
   const metaBuf = snap.sections.get(SectionType.Meta);
   const recBuf = snap.sections.get(SectionType.Records);
-  const vecBuf = snap.sections.get(SectionType.Vectors);
-  const vecExtent = snap.extents.get(SectionType.Vectors);
-  if (!metaBuf || !recBuf || (!vecBuf && !vecExtent)) throw bad('a required section is missing');
+  const vecExtent = snap.extents.get(SectionType.Vectors); // always streamed: see streamedSection
+  if (!metaBuf || !recBuf || !vecExtent) throw bad('a required section is missing');
   let meta: MetaSection;
   try {
     meta = JSON.parse(metaBuf.toString('utf8')) as MetaSection;
@@ -122,10 +121,8 @@ export async function collectionFromSnapshot(snap: SnapshotFile, metric: Distanc
   if (!idx || !(idx.type in INDEX_CODES) || !Number.isInteger(meta.slots) || meta.slots < 0) throw bad('META section is invalid');
   if (snap.header.indexType !== INDEX_CODES[idx.type]) throw bad('index type disagrees with the header');
   const vectors = meta.vectors ?? 'memory';
-  if (vectors === 'disk' && vecExtent === undefined) throw bad('VECTORS placement disagrees with META');
   const dim = snap.header.dimension;
-  const vecLength = vecBuf ? vecBuf.byteLength : vecExtent!.length;
-  if (vecLength !== meta.slots * dim * 4) throw bad('VECTORS section size disagrees with the slot count');
+  if (vecExtent.length !== meta.slots * dim * 4) throw bad('VECTORS section size disagrees with the slot count');
   let c: Collection;
   try {
     c = await Collection.create({ dimension: dim, metric, index: idx, vectors, text: meta.text ?? null }, meta.slots);
@@ -155,7 +152,7 @@ export async function collectionFromSnapshot(snap: SnapshotFile, metric: Distanc
     throw err;
   }
   if (vectors === 'disk') {
-    (c.floats as DiskVectors).attachFile(file, vecExtent!, meta.slots);
+    (c.floats as DiskVectors).attachFile(file, vecExtent, meta.slots);
   } else {
     const storage = c.floats as VectorStorage;
     storage.resetTo(meta.slots);
@@ -168,8 +165,7 @@ export async function collectionFromSnapshot(snap: SnapshotFile, metric: Distanc
       storage.data.set(floats, at); // read the view afresh: the arena may have grown during the read
       at += floats.length;
     };
-    if (vecBuf) take(vecBuf);
-    else await readExtent(file, vecExtent!, take);
+    await readExtent(file, vecExtent, take);
   }
   await restoreIndexes(c, snap, meta.slots, bad);
   return c;
