@@ -190,7 +190,7 @@ async function streamRange(fh: FileHandle, path: string, offset: number, length:
 
 /**
  * Reads and verifies a whole snapshot: magic, version, lengths and every checksum, before anything is used.
- * Sections for which `onDisk` says so (it sees the sections read before) are checksummed while streaming and left on disk (their extent is returned),
+ * Sections for which `onDisk` says so are checksummed while streaming and left on disk (their extent is returned),
  * so a store can keep its float vectors out of memory or stream them into place ({@link readExtent}).
  *
  * @throws {@link CorruptDataError} when any check fails
@@ -199,7 +199,7 @@ async function streamRange(fh: FileHandle, path: string, offset: number, length:
  */
 export async function readSnapshot(
   path: string, knownTypes: ReadonlySet<number>,
-  onDisk: (type: number, loaded: ReadonlyMap<number, Buffer>) => boolean = () => false,
+  onDisk: (type: number) => boolean = () => false,
 ): Promise<SnapshotFile> {
   const fh = await open(path, 'r');
   try {
@@ -239,7 +239,7 @@ export async function readSnapshot(
         throw new UnsupportedError(`snapshot section type ${type} is required but not supported by this version (${path})`);
       }
       let crc = 0;
-      if (onDisk(type, sections)) {
+      if (onDisk(type)) {
         await streamRange(fh, path, off, len, (chunk) => {
           crc = crc32(chunk, crc);
         });

@@ -4,7 +4,7 @@
  * computes goes through {@link VectorStorage.gather} (a query against listed slots).
  *
  * Growing the arena detaches old typed-array views: read {@link VectorStorage.data} afresh after any call that may
- * grow (append, reserve, load) and never hold it across an `await`. Searches allocate nothing, so a view taken at
+ * grow (append, reserve, resetTo) and never hold it across an `await`. Searches allocate nothing, so a view taken at
  * the start of a search stays valid for its whole (synchronous) run.
  *
  * wasm32 memories stop at 4 GiB: about 2.7 million 384-d vectors per store. Past that, writes fail with a
@@ -153,12 +153,6 @@ export class VectorStorage implements DistanceSpace {
   /** A view of slots `[0, count)` (no copy), for persistence; valid until the storage grows. */
   view(): Float32Array {
     return this.data.subarray(0, this.count * this.dimension);
-  }
-
-  /** Replaces the content with `count` vectors taken from `source` (copied). */
-  load(source: Float32Array, count: number): void {
-    this.resetTo(count);
-    this.data.set(source.subarray(0, count * this.dimension));
   }
 
   /** Holds `count` slots whose rows the caller then writes through {@link data} (their contents are undefined until then). */
