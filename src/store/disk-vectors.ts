@@ -14,7 +14,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { IOError, StoreIntegrityError } from '../core/errors.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { normalizeInPlace } from './distance.js';
-import type { SectionExtent, StreamedBody } from './snapshot.js';
+import type { SectionExtent, StreamedBody } from './persistence/snapshot.js';
 
 /** Rows per chunk when streaming into a snapshot. */
 const STREAM_ROWS = 4096;

@@ -1,6 +1,6 @@
 /**
  * The embedded vector store's facade: validates calls, answers searches and reads from the current collection, and
- * hands every change to its durability module (`durability.ts`: write-ahead log, atomic snapshots, compaction).
+ * hands every change to its durability module (`persistence/durability.ts`: write-ahead log, atomic snapshots, compaction).
  *
  * @module
  */
@@ -10,15 +10,15 @@ import { parseFilter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../ranking/fusion.js';
 import { type Collection, resolveIndex, type CollectionConfig, type SlotHit } from './collection.js';
-import { StoreDurability } from './durability.js';
+import { StoreDurability } from './persistence/durability.js';
 import { compileFilterNode } from './filter-compiler.js';
-import { encodeDelete, encodeUpsert, metricCode } from './persistence.js';
+import { encodeDelete, encodeUpsert, metricCode } from './persistence/collection-codec.js';
 import type {
   DistanceMetric, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
   VectorStoreOptions, VectorStoreStats, WriteOptions,
 } from './types.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
-import { WalKind } from './wal.js';
+import { WalKind } from './persistence/wal.js';
 
 
 function checkOptions(o: VectorStoreOptions): void {

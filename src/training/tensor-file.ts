@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { open, readFile, rename, unlink } from 'node:fs/promises';
 import { CorruptDataError, IOError, NotFoundError, UnsupportedError } from '../core/errors.js';
-import { fsyncDir } from '../store/fs-util.js';
+import { fsyncDir } from '../store/persistence/fs-util.js';
 
 const HEADER = 56;
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { MaxHeap } from '../../src/store/heap.js';
 import { HnswGraph } from '../../src/store/hnsw.js';
-import { deserializeGraph, serializeGraph } from '../../src/store/hnsw-codec.js';
+import { deserializeGraph, serializeGraph } from '../../src/store/persistence/hnsw-codec.js';
 import { VectorStorage } from '../../src/store/vectors.js';
 import { randomVectors } from './helpers.js';
 

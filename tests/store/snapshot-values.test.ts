@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, VectorStore } from '../../src/index.js';
-import { readSnapshot, SectionType, writeSnapshot } from '../../src/store/snapshot.js';
+import { readSnapshot, SectionType, writeSnapshot } from '../../src/store/persistence/snapshot.js';
 import { randomVectors, tempDir } from './helpers.js';
 
 // Checksums catch damage; a snapshot whose checksums are right but whose vectors hold NaN or ±Infinity (written by

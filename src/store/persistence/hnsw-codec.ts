@@ -4,8 +4,8 @@
  * @internal
  * @module
  */
-import { HnswGraph } from './hnsw.js';
-import type { DistanceSpace } from './space.js';
+import { HnswGraph } from '../hnsw.js';
+import type { DistanceSpace } from '../space.js';
 
 const HEADER_WORDS = 8;
 

@@ -18,7 +18,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { CorruptDataError, StoreIntegrityError, UnsupportedError } from '../core/errors.js';
+import { CorruptDataError, StoreIntegrityError, UnsupportedError } from '../../core/errors.js';
 import { fsyncDir } from './fs-util.js';
 
 /** Section type numbers. @internal */

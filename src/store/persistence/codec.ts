@@ -8,8 +8,8 @@
  * @internal
  * @module
  */
-import type { Metadata } from '../core/contracts.js';
-import { CorruptDataError } from '../core/errors.js';
+import type { Metadata } from '../../core/contracts.js';
+import { CorruptDataError } from '../../core/errors.js';
 
 /** Thrown by {@link ByteReader} on out-of-bounds or malformed data; callers turn it into a CorruptDataError. @internal */
 export class CorruptInput extends CorruptDataError {

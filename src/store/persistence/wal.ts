@@ -18,7 +18,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { open, rename, type FileHandle } from 'node:fs/promises';
-import { CorruptDataError, DimensionMismatchError, UnsupportedError } from '../core/errors.js';
+import { CorruptDataError, DimensionMismatchError, UnsupportedError } from '../../core/errors.js';
 import { fsyncDir } from './fs-util.js';
 
 /** Known log record kinds. @internal */

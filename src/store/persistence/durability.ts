@@ -8,19 +8,19 @@
  */
 import { mkdir, readFile, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AbiError, DimensionMismatchError, IOError, UnsupportedError, ValidationError } from '../core/errors.js';
-import { throwIfAborted } from '../internal/abort.js';
-import { yieldToLoop } from '../internal/yield.js';
-import { Collection, type CollectionConfig } from './collection.js';
-import { DiskVectors } from './disk-vectors.js';
+import { AbiError, DimensionMismatchError, IOError, UnsupportedError, ValidationError } from '../../core/errors.js';
+import { throwIfAborted } from '../../internal/abort.js';
+import { yieldToLoop } from '../../internal/yield.js';
+import { Collection, type CollectionConfig } from '../collection.js';
+import { DiskVectors } from '../disk-vectors.js';
 import { checkLineage, type SnapshotLineage } from './lineage.js';
 import { DirectoryLock } from './lock.js';
 import {
   collectionFromSnapshot, collectionSections, decodeLogRecord, INDEX_CODES, KNOWN_SECTIONS, metricCode, metricOf,
   streamedSection, type LogOp,
-} from './persistence.js';
+} from './collection-codec.js';
 import { readSnapshot, SectionType, writeSnapshot } from './snapshot.js';
-import type { DistanceMetric, DurabilityMode, VectorStoreOptions } from './types.js';
+import type { DistanceMetric, DurabilityMode, VectorStoreOptions } from '../types.js';
 import { encodeWalRecord, scanWal, WAL_HEADER, WalWriter } from './wal.js';
 
 const SNAPSHOT_FILE = 'snapshot.abs';

@@ -9,8 +9,8 @@
 import { hostname } from 'node:os';
 import { open, readFile, stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { IOError, LockedError } from '../core/errors.js';
-import { type LockOwner, processAlive } from '../internal/lock-owner.js';
+import { IOError, LockedError } from '../../core/errors.js';
+import { type LockOwner, processAlive } from '../../internal/lock-owner.js';
 
 const REGISTRY_KEY = Symbol.for('abi-sdk.store.open-paths');
 const registry: Set<string> = ((globalThis as Record<symbol, unknown>)[REGISTRY_KEY] ??= new Set<string>()) as Set<string>;

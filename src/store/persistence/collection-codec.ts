@@ -6,19 +6,19 @@
  * @internal
  * @module
  */
-import { CorruptDataError } from '../core/errors.js';
+import { CorruptDataError } from '../../core/errors.js';
 import { ByteReader, ByteWriter, CorruptInput, readPayload, writePayload } from './codec.js';
-import { Collection, resolveIndex, type ResolvedIndex } from './collection.js';
-import type { DiskVectors } from './disk-vectors.js';
-import { IvfPqIndex } from './quantization/ivf.js';
-import { ScalarQuantizer } from './quantization/scalar.js';
-import { Sq8Space } from './sq8-space.js';
-import { Bm25Index } from './text/bm25.js';
-import { VectorStorage } from './vectors.js';
+import { Collection, resolveIndex, type ResolvedIndex } from '../collection.js';
+import type { DiskVectors } from '../disk-vectors.js';
+import { IvfPqIndex } from '../quantization/ivf.js';
+import { ScalarQuantizer } from '../quantization/scalar.js';
+import { Sq8Space } from '../sq8-space.js';
+import { Bm25Index } from '../text/bm25.js';
+import { VectorStorage } from '../vectors.js';
 import { deserializeGraph, serializeGraph } from './hnsw-codec.js';
 import { readExtent, SectionType, type Section, type SnapshotFile } from './snapshot.js';
-import type { DistanceMetric, TextIndexOptions } from './types.js';
-import type { ValidRecord } from './validate.js';
+import type { DistanceMetric, TextIndexOptions } from '../types.js';
+import type { ValidRecord } from '../validate.js';
 import { WalKind, type WalRecord } from './wal.js';
 
 const METRICS: DistanceMetric[] = ['cosine', 'dot', 'l2'];
@@ -240,7 +240,7 @@ export function encodeDelete(ids: readonly string[]): Buffer {
 
 /** A decoded log operation. @internal */
 export type LogOp =
-  | { kind: 'upsert'; records: { id: string; vector: Float32Array; text: string | undefined; metadata: import('../core/contracts.js').Metadata; metadataJson: string }[] }
+  | { kind: 'upsert'; records: { id: string; vector: Float32Array; text: string | undefined; metadata: import('../../core/contracts.js').Metadata; metadataJson: string }[] }
   | { kind: 'delete'; ids: string[] };
 
 /**

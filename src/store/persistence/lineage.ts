@@ -17,7 +17,7 @@
  * @internal
  * @module
  */
-import { CorruptDataError } from '../core/errors.js';
+import { CorruptDataError } from '../../core/errors.js';
 
 /** What a snapshot says (from its header). @internal */
 export interface SnapshotLineage {
