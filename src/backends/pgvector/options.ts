@@ -8,7 +8,6 @@ import type { CallOptions } from '../../core/contracts.js';
 import type { DistanceMetric } from '../../store/types.js';
 import type { PgVectorType } from './codec.js';
 import type { PgColumnMapping } from './schema.js';
-import type { PgVectorStore } from './store.js';
 
 /** HNSW index options (pgvector's `hnsw` access method). */
 export interface PgHnswIndex {
