@@ -8,7 +8,7 @@ import { readModelFolder } from '../engine/model-folder.js';
 import type { Adapter } from '../training/adapter.js';
 import { loadAdapter } from '../training/adapter-file.js';
 import { assertSameBase, assertSameProbe } from '../training/base-model.js';
-import type { ModelEntry } from './models.js';
+import type { ModelEntry } from './types.js';
 
 /** Raw (unadapted) embeddings of one served model. */
 export type RawEmbed = (texts: readonly string[], options: EmbedOptions) => Promise<Float32Array[]>;

@@ -26,11 +26,11 @@ import { Drain } from '../internal/drain.js';
 import type { Adapter } from '../training/adapter.js';
 import { adapterId, applyAdapter } from '../training/adapted-embedder.js';
 import { adapterAssignments, loadServedAdapter } from './adapters.js';
-import { describeModel, type ModelEntry, resolveModelDir, resolveModelSpec } from './models.js';
+import { describeModel, resolveModelDir, resolveModelSpec } from './models.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
 import type {
-  Batch, BatchReport, InferenceService, Job, LocalSchedulerOptions, ModelSource, ScheduledEmbedOptions, ScheduledRerankOptions,
-  SchedulerStats, ServedModel,
+  Batch, BatchReport, InferenceService, Job, LocalSchedulerOptions, ModelEntry, ModelSource, ScheduledEmbedOptions,
+  ScheduledRerankOptions, SchedulerStats, ServedModel,
 } from './types.js';
 
 interface WorkerSlot {

@@ -6,20 +6,8 @@ import { basename, join, resolve } from 'node:path';
 import { NotFoundError } from '../core/errors.js';
 import { readModelFolder } from '../engine/model-folder.js';
 import { isHubModelSpec, parseHubModelId } from '../hub/model-id.js';
-import { pullModel, type PullModelOptions } from '../hub/pull.js';
-import type { ServedModel } from './types.js';
-
-/** A model folder a scheduler can run. */
-export interface ModelEntry {
-  /** The id requests use. */
-  id: string;
-  /** The folder. */
-  dir: string;
-  /** Embedding model or cross-encoder. */
-  kind: ServedModel['kind'];
-  /** Output width of an embedding model (config.json `hidden_size`), when known. */
-  dimension?: number;
-}
+import { pullModel } from '../hub/pull.js';
+import type { HubSourceOptions, ModelEntry } from './types.js';
 
 /**
  * Finds model folders: `dir` itself when it holds a config.json, else its subfolders that do.
@@ -47,9 +35,6 @@ export function describeModel(id: string, dir: string): ModelEntry {
   const kind = info.isClassifier ? 'reranker' : 'embedding';
   return { id, dir: resolve(dir), kind, ...(kind === 'embedding' && info.hiddenSize ? { dimension: info.hiddenSize } : {}) };
 }
-
-/** How `hf:` models are fetched: cache folder, offline mode, endpoint, token, signal, progress (the dtype is fp32). */
-export type HubSourceOptions = Omit<PullModelOptions, 'dtype' | 'revision'>;
 
 /**
  * Whether a `models` string names Hub models: `hf:owner/name[@rev]`, or a comma-separated list with at least one.

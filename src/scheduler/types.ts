@@ -5,7 +5,7 @@
  * @module
  */
 import type { DrainOptions, RerankResult } from '../core/contracts.js';
-import type { HubSourceOptions, ModelEntry } from './models.js';
+import type { PullModelOptions } from '../hub/pull.js';
 
 /** A model a {@link InferenceService} can run. */
 export interface ServedModel {
@@ -23,6 +23,21 @@ export interface ServedModel {
    */
   adapter?: string;
 }
+
+/** A model folder a scheduler can run. */
+export interface ModelEntry {
+  /** The id requests use. */
+  id: string;
+  /** The folder. */
+  dir: string;
+  /** Embedding model or cross-encoder. */
+  kind: ServedModel['kind'];
+  /** Output width of an embedding model (config.json `hidden_size`), when known. */
+  dimension?: number;
+}
+
+/** How `hf:` models are fetched: cache folder, offline mode, endpoint, token, signal, progress (the dtype is fp32). */
+export type HubSourceOptions = Omit<PullModelOptions, 'dtype' | 'revision'>;
 
 /** A point-in-time view of a scheduler's queue and work done, for metrics and health checks. */
 export interface SchedulerStats {
