@@ -12,7 +12,7 @@ import { ConflictError, CorruptDataError } from '../core/errors.js';
 import type { ResolvedAdapterConfig } from './adapter.js';
 import type { AdamWState } from './optimizer.js';
 import { readTensorFile, writeTensorFile } from './tensor-file.js';
-import type { EpochRecord, LoopState, TrainingHyperparameters } from './trainer.js';
+import type { EpochRecord, LoopState, TrainingHyperparameters } from './types.js';
 
 const MAGIC = 'ABICKPT';
 const VERSION = 1;

@@ -10,9 +10,9 @@ export {
 } from './adapter.js';
 export {
   AdapterTrainer,
-  type AdapterTrainerOptions, type CheckpointOptions, type EpochRecord, type FitOptions, type FitResult, type LocalTrainOptions,
-  type LocalTrainResult, type TrainingHyperparameters,
+  type AdapterTrainerOptions, type CheckpointOptions, type FitOptions, type FitResult, type LocalTrainOptions, type LocalTrainResult,
 } from './trainer.js';
+export type { EpochRecord, TrainingHyperparameters } from './types.js';
 export { embedTrainingPairs, type EmbeddedPairs, type EmbedPairsOptions, type TrainingPair } from './embedded-pairs.js';
 export { retrievalMetrics, type RetrievalMetrics } from './metrics.js';
 export {
