@@ -3,7 +3,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { ModelLoadError, UnsupportedError, ValidationError } from '../core/errors.js';
-import { EXTERNAL_DATA_SUFFIXES, ONNX_DIRS, ONNX_VARIANT_FILES } from '../internal/model-layout.js';
+import { EXTERNAL_DATA_SUFFIXES, ONNX_DIRS, ONNX_VARIANT_FILES } from '../hub/model-layout.js';
 
 /** Weight precision of the ONNX file to load; picks the matching file of the folder. */
 export type ModelDtype = 'fp32' | 'fp16' | 'int8';

@@ -2,13 +2,13 @@
  * Which files of a Hub repository the engine reads, chosen from the repository's file list: the model's JSON files
  * (config, tokenizer, sentence-transformers modules and Pooling config), the ONE ONNX variant the dtype picks, and
  * that file's external-data companion. The choice follows src/engine/model-folder.ts through the shared layout
- * (src/internal/model-layout.ts), so what is downloaded is what loading opens.
+ * (src/hub/model-layout.ts), so what is downloaded is what loading opens.
  *
  * @internal
  * @module
  */
 import { EntryNotFoundError } from '../core/errors.js';
-import { EXTERNAL_DATA_SUFFIXES, MODEL_JSON_FILES, ONNX_DIRS, ONNX_VARIANT_FILES, REQUIRED_MODEL_FILES } from '../internal/model-layout.js';
+import { EXTERNAL_DATA_SUFFIXES, MODEL_JSON_FILES, ONNX_DIRS, ONNX_VARIANT_FILES, REQUIRED_MODEL_FILES } from './model-layout.js';
 import type { HubModelRef } from './model-id.js';
 
 /** Weight precision; picks the ONNX file (`fp32` → `model.onnx`, `fp16` → `model_fp16.onnx`, `int8` → `model_quantized.onnx`, …). */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ConnectionError, ModelNotCachedError, ValidationError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { readEnv } from '../internal/env.js';
-import { REQUIRED_MODEL_FILES, MODEL_JSON_FILES, EXTERNAL_DATA_SUFFIXES } from '../internal/model-layout.js';
+import { REQUIRED_MODEL_FILES, MODEL_JSON_FILES, EXTERNAL_DATA_SUFFIXES } from './model-layout.js';
 import { blobPath, fileSize, hubCacheDir, linkSnapshotFile, readRef, repoCacheDir, snapshotDir, writeRef } from './cache.js';
 import { HubClient, type HubClientOptions, type HubFileMeta, type HubModelInfo } from './client.js';
 import { downloadBlob } from './download.js';
