@@ -30,7 +30,7 @@ import { Tokenizer } from 'tokenizers';
 import { readFileSync } from 'node:fs';
 import { MODELS_DIR, generateModels } from '../scripts/generate-models.js';
 import { bertUncasedVocab } from '../scripts/models/wordpiece.js';
-import { planBatches, resolveLimits } from '../src/engine/batcher.js';
+import { planPaddedBatches, resolveLimits } from '../src/engine/batcher.js';
 import { LocalEmbedder } from '../src/engine/local-embedder.js';
 import type { TokenizedTexts } from '../src/engine/tokenizer.js';
 import { seededRandom as rng } from '../src/internal/random.js';
@@ -97,7 +97,7 @@ function prebuild(tokens: TokenizedTexts, idx: number[], sorted: boolean): Recor
   const lens = Int32Array.from(idx, (i) => tokens.offsets[i + 1] - tokens.offsets[i]);
   let groups = [idx];
   if (sorted) {
-    const plan = planBatches(lens, resolveLimits({}));
+    const plan = planPaddedBatches(lens, resolveLimits({}));
     groups = plan.batches.map((b) => Array.from(plan.order.subarray(b.from, b.to), (k) => idx[k]));
   }
   return groups.map((g) => {

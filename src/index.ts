@@ -41,7 +41,7 @@ export {
   type HealthProbeOptions,
 } from './resilience/balancer.js';
 export {
-  estimateTokens, planBatches, runBatches, type Batch, type BatchLimits, type RunBatchesOptions,
+  estimateTokens, planRequestBatches, runBatches, type Batch, type BatchLimits, type RunBatchesOptions,
 } from './resilience/batching.js';
 export {
   defaultClassify, ResilientCaller, type AttemptContext, type ResilientCallerOptions, type ResilientCallOptions,

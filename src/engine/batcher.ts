@@ -65,7 +65,7 @@ export function resolveLimits(limits: LocalBatchingOptions | undefined): Require
  *
  * @internal
  */
-export function planBatches(lengths: Int32Array, limits: Required<LocalBatchingOptions>): BatchPlan {
+export function planPaddedBatches(lengths: Int32Array, limits: Required<LocalBatchingOptions>): BatchPlan {
   const n = lengths.length;
   const order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;

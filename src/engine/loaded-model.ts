@@ -3,7 +3,7 @@
 import { statSync } from 'node:fs';
 import { ModelLoadError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
-import { FeedBuffers, planBatches, type BatchFeeds, type LocalBatchingOptions, type FeedLayout, resolveLimits } from './batcher.js';
+import { FeedBuffers, planPaddedBatches, type BatchFeeds, type LocalBatchingOptions, type FeedLayout, resolveLimits } from './batcher.js';
 import { readModelFolder, type ModelFolderInfo, type ModelFolderOptions } from './model-folder.js';
 import { OnnxSession, type FloatOutput, type SessionOptions } from './session.js';
 import { TextTokenizer, type TokenizedTexts } from './tokenizer.js';
@@ -96,7 +96,7 @@ export class LoadedModel {
     const resolved = resolveLimits(limits);
     const lengths = new Int32Array(tokens.count);
     for (let i = 0; i < tokens.count; i++) lengths[i] = tokens.offsets[i + 1] - tokens.offsets[i];
-    const plan = planBatches(lengths, resolved);
+    const plan = planPaddedBatches(lengths, resolved);
     const buffers = this.spareBuffers.pop() ?? new FeedBuffers(this.layout);
     try {
       for (const batch of plan.batches) {

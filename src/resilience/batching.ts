@@ -57,10 +57,10 @@ export function estimateTokens(text: string): number {
  * @throws {@link ValidationError} when `maxInputs` is not a positive integer or an input is not a string
  * @example
  * ```ts
- * const batches = planBatches(texts, { maxInputs: 2048, maxTokens: 300_000 });
+ * const batches = planRequestBatches(texts, { maxInputs: 2048, maxTokens: 300_000 });
  * ```
  */
-export function planBatches(
+export function planRequestBatches(
   texts: readonly string[],
   limits: BatchLimits,
   groupOf?: (text: string, index: number) => string,
@@ -120,7 +120,7 @@ export interface RunBatchesOptions {
  * what the promise rejects with; so does the caller's abort (as an `AbortError`).
  *
  * @param total - number of inputs (results array length)
- * @param batches - from {@link planBatches}
+ * @param batches - from {@link planRequestBatches}
  * @param run - runs one batch; must return one result per index, in the batch's index order
  * @param options - concurrency, signal
  * @returns `total` results; result `i` belongs to input `i`
@@ -129,7 +129,7 @@ export interface RunBatchesOptions {
  * @throws the first batch failure
  * @example
  * ```ts
- * const vectors = await runBatches(texts.length, planBatches(texts, { maxInputs: 32 }),
+ * const vectors = await runBatches(texts.length, planRequestBatches(texts, { maxInputs: 32 }),
  *   (batch, signal) => embedRequest([...batch.indices].map((i) => texts[i]), signal), { concurrency: 4 });
  * ```
  */

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/core/errors.js';
-import { FeedBuffers, planBatches, resolveLimits } from '../../src/engine/batcher.js';
+import { FeedBuffers, planPaddedBatches, resolveLimits } from '../../src/engine/batcher.js';
 import { floatToHalf, halfToFloat } from '../../src/internal/float16.js';
 import { l2NormalizeInPlace, poolRow, type RowSpans } from '../../src/engine/pooling.js';
 import type { TokenizedTexts } from '../../src/engine/tokenizer.js';
@@ -69,7 +69,7 @@ describe('batch planning', () => {
       fc.integer({ min: 0, max: 500 }),
       (lens, maxBatchTokens, maxBatchSize, batchOverheadTokens) => {
         const lengths = Int32Array.from(lens);
-        const plan = planBatches(lengths, { maxBatchTokens, maxBatchSize, batchOverheadTokens });
+        const plan = planPaddedBatches(lengths, { maxBatchTokens, maxBatchSize, batchOverheadTokens });
         expect([...plan.order].sort((a, b) => a - b)).toEqual(lens.map((_, i) => i));
         let prevEnd = 0;
         for (const b of plan.batches) {
@@ -92,7 +92,7 @@ describe('batch planning', () => {
 
 describe('batch cutting', () => {
   const plan = (lens: number[], batchOverheadTokens: number, maxBatchSize = 64) =>
-    planBatches(Int32Array.from(lens), { maxBatchTokens: 100_000, maxBatchSize, batchOverheadTokens }).batches.map((b) => [b.to - b.from, b.seqLen]);
+    planPaddedBatches(Int32Array.from(lens), { maxBatchTokens: 100_000, maxBatchSize, batchOverheadTokens }).batches.map((b) => [b.to - b.from, b.seqLen]);
 
   it('splits where padding costs more than another call, and fills batches when calls are expensive', () => {
     expect(plan([100, 100, 10, 10], 32)).toEqual([[2, 100], [2, 10]]);
@@ -105,7 +105,7 @@ describe('batch cutting', () => {
   it('is never costlier than one greedy fill', () => {
     fc.assert(fc.property(fc.array(fc.integer({ min: 1, max: 200 }), { minLength: 1, maxLength: 120 }), (lens) => {
       const limits = { maxBatchTokens: 4096, maxBatchSize: 32, batchOverheadTokens: 32 };
-      const p = planBatches(Int32Array.from(lens), limits);
+      const p = planPaddedBatches(Int32Array.from(lens), limits);
       const cost = p.batches.reduce((s, b) => s + 32 + (b.to - b.from) * b.seqLen, 0);
       const sorted = [...lens].sort((a, b) => b - a);
       let greedy = 0;
@@ -131,7 +131,7 @@ describe('feed buffers', () => {
 
   it('writes int64 feeds without BigInts, pads right, and restores spans', () => {
     const buffers = new FeedBuffers({ intType: 'int64', tokenTypeIds: true, positionIds: true, padId: 0, paddingSide: 'right' });
-    const plan = planBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 100 });
+    const plan = planPaddedBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 100 });
     const f = buffers.fill(tokens, plan, plan.batches[0]);
     expect(Array.from(plan.order)).toEqual([1, 0, 2]);
     expect([f.rows, f.seqLen]).toEqual([3, 5]);
@@ -141,14 +141,14 @@ describe('feed buffers', () => {
     expect(Array.from(f.positionIds as BigInt64Array, Number)).toEqual([0, 1, 2, 3, 4, 0, 1, 2, 1, 1, 0, 1, 1, 1, 1]);
     expect(Array.from(f.length)).toEqual([5, 3, 2]);
     // Reuse: a smaller second batch overwrites every slot it uses.
-    const plan2 = planBatches(Int32Array.from([2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 32 });
+    const plan2 = planPaddedBatches(Int32Array.from([2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 32 });
     const f2 = buffers.fill({ ...tokens, count: 1, offsets: Int32Array.from([8, 10]) }, plan2, plan2.batches[0]);
     expect(Array.from(f2.inputIds as BigInt64Array, Number)).toEqual([101, 102]);
   });
 
   it('pads left with position ids counted from the first real token, int32 graphs, pad id', () => {
     const buffers = new FeedBuffers({ intType: 'int32', tokenTypeIds: false, positionIds: true, padId: 3, paddingSide: 'left' });
-    const plan = planBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 100 });
+    const plan = planPaddedBatches(Int32Array.from([3, 5, 2]), { maxBatchTokens: 100, maxBatchSize: 8, batchOverheadTokens: 100 });
     const f = buffers.fill(tokens, plan, plan.batches[0]);
     expect(f.inputIds).toBeInstanceOf(Int32Array);
     expect(Array.from(f.inputIds as Int32Array)).toEqual([101, 5, 6, 9, 102, 3, 3, 101, 7, 102, 3, 3, 3, 101, 102]);

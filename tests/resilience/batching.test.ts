@@ -1,15 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AbortError, estimateTokens, InvalidResponseError, planBatches, ProviderError, runBatches, ValidationError,
+  AbortError, estimateTokens, InvalidResponseError, planRequestBatches, ProviderError, runBatches, ValidationError,
 } from '../../src/index.js';
 
 const texts = (n: number) => Array.from({ length: n }, (_, i) => `text number ${i}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe('planBatches', () => {
+describe('planRequestBatches', () => {
   it('respects max inputs and max tokens, covering every input once in order', () => {
     const input = texts(1000).map((t, i) => (i % 7 === 0 ? t.repeat(40) : t));
-    const batches = planBatches(input, { maxInputs: 64, maxTokens: 900 });
+    const batches = planRequestBatches(input, { maxInputs: 64, maxTokens: 900 });
     const seen = batches.flatMap((b) => [...b.indices]);
     expect(seen).toEqual(input.map((_, i) => i));
     for (const b of batches) {
@@ -20,12 +20,12 @@ describe('planBatches', () => {
     }
   });
   it('puts an input bigger than the token limit in a request of its own', () => {
-    const batches = planBatches(['a', 'x'.repeat(3000), 'b'], { maxInputs: 10, maxTokens: 100 });
+    const batches = planRequestBatches(['a', 'x'.repeat(3000), 'b'], { maxInputs: 10, maxTokens: 100 });
     expect(batches.map((b) => [...b.indices])).toEqual([[0], [1], [2]]);
   });
   it('never mixes groups, and keys each batch with a text of its group', () => {
     const input = texts(50);
-    const batches = planBatches(input, { maxInputs: 4 }, (_, i) => (i % 3 === 0 ? 'x' : 'y'));
+    const batches = planRequestBatches(input, { maxInputs: 4 }, (_, i) => (i % 3 === 0 ? 'x' : 'y'));
     for (const b of batches) {
       const groups = new Set([...b.indices].map((i) => (i % 3 === 0 ? 'x' : 'y')));
       expect(groups.size).toBe(1);
@@ -33,15 +33,15 @@ describe('planBatches', () => {
     }
   });
   it('rejects non-strings and bad limits', () => {
-    expect(() => planBatches(['a', 3 as unknown as string], { maxInputs: 2 })).toThrow(ValidationError);
-    expect(() => planBatches(['a'], { maxInputs: 0 })).toThrow(ValidationError);
+    expect(() => planRequestBatches(['a', 3 as unknown as string], { maxInputs: 2 })).toThrow(ValidationError);
+    expect(() => planRequestBatches(['a'], { maxInputs: 0 })).toThrow(ValidationError);
   });
 });
 
 describe('runBatches', () => {
   it('reassembles results in the caller’s order with bounded concurrency', async () => {
     const input = texts(500);
-    const batches = planBatches(input, { maxInputs: 7 });
+    const batches = planRequestBatches(input, { maxInputs: 7 });
     let inFlight = 0;
     let maxInFlight = 0;
     const out = await runBatches(input.length, batches, async (b) => {
@@ -55,7 +55,7 @@ describe('runBatches', () => {
     expect(maxInFlight).toBe(3);
   });
   it('stops starting batches after the first failure and aborts those in flight', async () => {
-    const batches = planBatches(texts(100), { maxInputs: 1 });
+    const batches = planRequestBatches(texts(100), { maxInputs: 1 });
     const started: number[] = [];
     const abortedSeen: number[] = [];
     const err = await runBatches(100, batches, async (b, signal) => {
@@ -70,7 +70,7 @@ describe('runBatches', () => {
     expect(abortedSeen.sort()).toEqual([0, 1, 2]);
   });
   it('cancellation stops further batches', async () => {
-    const batches = planBatches(texts(100), { maxInputs: 1 });
+    const batches = planRequestBatches(texts(100), { maxInputs: 1 });
     const c = new AbortController();
     let started = 0;
     const p = runBatches(100, batches, async () => {
@@ -87,7 +87,7 @@ describe('runBatches', () => {
     expect(started).toBeLessThan(20);
   });
   it('a batch answering with the wrong number of results is an InvalidResponseError', async () => {
-    const err = await runBatches(3, planBatches(['a', 'b', 'c'], { maxInputs: 3 }), async () => ['only one'], { provider: 'p' })
+    const err = await runBatches(3, planRequestBatches(['a', 'b', 'c'], { maxInputs: 3 }), async () => ['only one'], { provider: 'p' })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidResponseError);
     expect((err as InvalidResponseError).provider).toBe('p');

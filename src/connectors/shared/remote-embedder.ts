@@ -9,7 +9,7 @@ import { BaseEmbedder } from '../../core/base-embedder.js';
 import type { EmbedderFingerprint, EmbeddingPrompts, EmbedOptions } from '../../core/contracts.js';
 import { InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
-import { type BatchLimits, planBatches, runBatches } from '../../resilience/batching.js';
+import { type BatchLimits, planRequestBatches, runBatches } from '../../resilience/batching.js';
 import type { AttemptContext, ResilientCaller } from '../../resilience/caller.js';
 
 /** Options for {@link RemoteEmbedder} (what a connector supplies). */
@@ -144,7 +144,7 @@ export class RemoteEmbedder<E = unknown> extends BaseEmbedder {
     const inputs = prompt ? texts.map((t) => (typeof t === 'string' ? prompt + t : t)) : texts;
     const balancer = this.#caller.balancer;
     const group = balancer.strategy === 'consistent-hash' && balancer.size > 1 ? (t: string) => balancer.ownerOf(t) : undefined;
-    const batches = planBatches(inputs, this.#limits, group);
+    const batches = planRequestBatches(inputs, this.#limits, group);
     return runBatches(inputs.length, batches, (batch, signal) => {
       const slice = Array.from(batch.indices, (i) => inputs[i]);
       return this.#caller.call(async (ctx) => this.#check(await this.#embedBatch(ctx, slice, inputType), slice.length), {

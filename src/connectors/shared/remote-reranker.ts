@@ -6,7 +6,7 @@
 import type { Reranker, RerankOptions, RerankResult } from '../../core/contracts.js';
 import { InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
-import { type BatchLimits, estimateTokens, planBatches, runBatches } from '../../resilience/batching.js';
+import { type BatchLimits, estimateTokens, planRequestBatches, runBatches } from '../../resilience/batching.js';
 import type { AttemptContext, ResilientCaller } from '../../resilience/caller.js';
 
 /** Options for {@link RemoteReranker} (what a connector supplies). */
@@ -77,7 +77,7 @@ export class RemoteReranker<E = unknown> implements Reranker {
     if (documents.length === 0) return [];
     const limits = { ...this.#options.limits, ...(batchSize ? { maxInputs: batchSize } : {}) };
     const queryTokens = estimateTokens(query);
-    const batches = planBatches(documents, limits);
+    const batches = planRequestBatches(documents, limits);
     const scores = await runBatches(documents.length, batches, async (batch, signal) => {
       const docs = Array.from(batch.indices, (i) => documents[i]);
       const got = await this.#options.caller.call((ctx) => this.#options.scoreBatch(ctx, query, docs), {
