@@ -19,6 +19,9 @@ export type * from './core/contracts.js';
 export * from './core/filter.js';
 export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
+export {
+  AdaptedEmbedder, adapterId, applyAdapter, type AdaptedEmbedderOptions, type ApplyAdapterOptions, type LoadAdaptedEmbedderOptions,
+} from './embedders/adapted.js';
 export { VectorStore } from './store/vector-store.js';
 export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
 export type {
@@ -78,7 +81,7 @@ export { embeddingCacheKey, embeddingCacheKeys, type EmbeddingKeyParts } from '.
 export type { EmbeddingCache } from './cache/types.js';
 export { LruEmbeddingCache, type LruEmbeddingCacheOptions } from './cache/lru.js';
 export { RedisEmbeddingCache, type RedisClientLike, type RedisEmbeddingCacheOptions, type RedisPipelineLike } from './cache/redis.js';
-export { CachedEmbedder, type CachedEmbedderOptions, type EmbeddingCacheStats } from './cache/cached-embedder.js';
+export { CachedEmbedder, type CachedEmbedderOptions, type EmbeddingCacheStats } from './embedders/cached.js';
 export type { TextLanguage } from './store/text/analyzer.js';
 export {
   reciprocalRankFusion, weightedScoreFusion,

@@ -1,3 +1,9 @@
+/**
+ * {@link HashingEmbedder}: an embedder that needs no model and no network (signed feature hashing of words, word
+ * bigrams and character n-grams), for offline quickstarts, tests and as a lexical baseline.
+ *
+ * @module
+ */
 import { BaseEmbedder } from '../core/base-embedder.js';
 import type { EmbedOptions } from '../core/contracts.js';
 import { ValidationError } from '../core/errors.js';

@@ -24,7 +24,7 @@ import { parseDevice } from '../engine/device.js';
 import { estimateTokens } from '../resilience/batching.js';
 import { Drain } from '../internal/drain.js';
 import type { Adapter } from '../training/adapter.js';
-import { adapterId, applyAdapter } from '../training/adapted-embedder.js';
+import { adapterId, applyAdapter } from '../embedders/adapted.js';
 import { adapterAssignments, loadServedAdapter } from './adapters.js';
 import { describeModel, resolveModelDir, resolveModelSpec } from './models.js';
 import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';

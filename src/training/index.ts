@@ -20,9 +20,6 @@ export {
 } from './base-model.js';
 export { loadAdapter, saveAdapter, type AdapterFile } from './adapter-file.js';
 export {
-  AdaptedEmbedder, adapterId, applyAdapter, type AdaptedEmbedderOptions, type ApplyAdapterOptions, type LoadAdaptedEmbedderOptions,
-} from './adapted-embedder.js';
-export {
   dedupePairs, parsePairsJsonl, readPairsJsonl, splitPairs, type DedupeResult, type PairSplit, type SplitOptions,
 } from './pairs.js';
 export {

@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbortError, ClosedError, ModelLoadError, TimeoutError, UnsupportedError, ValidationError } from '../../src/core/errors.js';
-import { CachedEmbedder } from '../../src/cache/cached-embedder.js';
+import { CachedEmbedder } from '../../src/embedders/cached.js';
 import { LruEmbeddingCache } from '../../src/cache/lru.js';
 import { cudaProviderInstalled } from '../../src/engine/device.js';
 import { LocalEmbedder } from '../../src/engine/local-embedder.js';

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelMismatchError, NotFoundError } from '../../src/core/errors.js';
 import { LocalEmbedder } from '../../src/engine/local-embedder.js';
 import { LocalScheduler } from '../../src/scheduler/local-scheduler.js';
-import { AdaptedEmbedder } from '../../src/training/adapted-embedder.js';
+import { AdaptedEmbedder } from '../../src/embedders/adapted.js';
 import { cosine, maxAbsDiff, modelDir, variedTexts } from '../engine/helpers.js';
 import { saveNoisyAdapter } from '../training/helpers.js';
 

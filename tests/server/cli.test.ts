@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseDuration, runCli } from '../../src/cli/main.js';
 import { LocalEmbedder } from '../../src/engine/local-embedder.js';
-import { AdaptedEmbedder } from '../../src/training/adapted-embedder.js';
+import { AdaptedEmbedder } from '../../src/embedders/adapted.js';
 import { cosine, maxAbsDiff, modelDir, tempDir } from '../engine/helpers.js';
 import { saveNoisyAdapter } from '../training/helpers.js';
 import { call, EMBED_MODEL, RERANK_MODEL } from './helpers.js';

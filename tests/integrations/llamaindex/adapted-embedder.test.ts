@@ -7,7 +7,7 @@ import { MetadataMode, Settings, VectorStoreIndex } from 'llamaindex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbiEmbedding, AbiVectorStore } from '../../../integrations/llamaindex/index.js';
 import { LocalEmbedder } from '../../../src/engine/local-embedder.js';
-import { AdaptedEmbedder } from '../../../src/training/adapted-embedder.js';
+import { AdaptedEmbedder } from '../../../src/embedders/adapted.js';
 import { cosine, maxAbsDiff, modelDir } from '../../engine/helpers.js';
 import { saveNoisyAdapter } from '../../training/helpers.js';
 import { loadPassages, toNodes } from './helpers.js';

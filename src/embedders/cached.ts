@@ -8,8 +8,8 @@ import type { EmbedOptions, Embedder } from '../core/contracts.js';
 import { InvalidResponseError, UnsupportedError, ValidationError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
 import type { EmbedderFingerprint } from '../core/contracts.js';
-import { embeddingCacheKeys } from './key.js';
-import type { EmbeddingCache } from './types.js';
+import { embeddingCacheKeys } from '../cache/key.js';
+import type { EmbeddingCache } from '../cache/types.js';
 
 /** Options for {@link CachedEmbedder}. */
 export interface CachedEmbedderOptions {

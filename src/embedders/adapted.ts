@@ -11,10 +11,10 @@ import { BaseEmbedder } from '../core/base-embedder.js';
 import type { CallOptions, EmbedOptions, Embedder, EmbedderFingerprint } from '../core/contracts.js';
 import { ModelMismatchError, ValidationError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
-import type { Adapter } from './adapter.js';
-import { loadAdapter } from './adapter-file.js';
-import { assertSameBase, assertSameProbe, type BaseModelInfo } from './base-model.js';
-import { normalizeRows } from './linalg.js';
+import type { Adapter } from '../training/adapter.js';
+import { loadAdapter } from '../training/adapter-file.js';
+import { assertSameBase, assertSameProbe, type BaseModelInfo } from '../training/base-model.js';
+import { normalizeRows } from '../training/linalg.js';
 
 /** Options for {@link AdaptedEmbedder}. */
 export interface AdaptedEmbedderOptions {

@@ -9,12 +9,12 @@ import { CorruptDataError, ModelMismatchError, NotFoundError } from '../../src/c
 import { HashingEmbedder } from '../../src/embedders/hashing.js';
 import { VectorStore } from '../../src/store/vector-store.js';
 import { Adapter } from '../../src/training/adapter.js';
-import { AdaptedEmbedder } from '../../src/training/adapted-embedder.js';
+import { AdaptedEmbedder } from '../../src/embedders/adapted.js';
 import { loadAdapter, saveAdapter } from '../../src/training/adapter-file.js';
 import { describeBaseModel } from '../../src/training/base-model.js';
 import { embedTrainingPairs } from '../../src/training/embedded-pairs.js';
 import { AdapterTrainer } from '../../src/training/trainer.js';
-import { synonymTextPairs } from './helpers.js';
+import { synonymTextPairs } from '../training/helpers.js';
 
 const D = 128;
 const base = new HashingEmbedder({ dimension: D });
