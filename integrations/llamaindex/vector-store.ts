@@ -4,7 +4,7 @@ import {
 } from 'llamaindex';
 import {
   type CallOptions, compileFilter, DimensionMismatchError, type Embedder, type Filter, maximalMarginalRelevance, type Metadata, type SearchHit,
-  type SearchQuery, UnsupportedError, ValidationError, VectorStore, type VectorStoreBackend, type VectorStoreOptions,
+  type HybridSearchBackend, type SearchQuery, UnsupportedError, ValidationError, VectorStore, type VectorStoreBackend, type VectorStoreOptions,
 } from '../../src/index.js';
 import { AbiEmbedding } from './embedding.js';
 import { toAbiFilter } from './filters.js';
@@ -73,14 +73,7 @@ export interface AbiVectorStoreOpenOptions extends Omit<VectorStoreOptions, 'dim
 /** Options LlamaIndex-side callers may pass as the second argument of `query` and `delete`. */
 export type AbiVectorStoreCallOptions = Pick<CallOptions, 'signal'>;
 
-/** A backend that also searches text: the embedded {@link abi-sdk!VectorStore} opened with `text`. */
-interface HybridBackend extends VectorStoreBackend {
-  readonly hasTextIndex: boolean;
-  search(query: SearchQuery): Promise<SearchHit[]>;
-  search(vector: Float32Array | readonly number[], options?: SearchQuery): Promise<SearchHit[]>;
-}
-
-const isHybrid = (b: VectorStoreBackend): b is HybridBackend => (b as Partial<HybridBackend>).hasTextIndex === true;
+const isHybrid = (b: VectorStoreBackend): b is HybridSearchBackend => (b as Partial<HybridSearchBackend>).hasTextIndex === true;
 
 const stringList = (v: unknown, what: string): readonly string[] => {
   if (!Array.isArray(v) || !v.every((d) => typeof d === 'string')) throw new ValidationError(`${what} must be an array of strings`);
@@ -376,7 +369,7 @@ export class AbiVectorStore extends BaseVectorStore<VectorStoreBackend, AbiQuery
     return query.queryStr;
   }
 
-  #textBackend(mode: string): HybridBackend {
+  #textBackend(mode: string): HybridSearchBackend {
     if (isHybrid(this.backend)) return this.backend;
     throw new UnsupportedError(
       `query mode ${JSON.stringify(mode)} needs a backend with a BM25 text index (e.g. AbiVectorStore.open({ …, text: true })); this backend has none`,

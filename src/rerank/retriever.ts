@@ -8,8 +8,7 @@ import type { CallOptions, Document, Embedder, Metadata, Reranker } from '../cor
 import { DimensionMismatchError, UnsupportedError, ValidationError } from '../core/errors.js';
 import type { Filter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
-import type { FusionOptions, SearchHit, VectorStoreBackend, WriteOptions } from '../store/types.js';
-import { VectorStore } from '../store/vector-store.js';
+import type { FusionOptions, HybridSearchBackend, SearchHit, VectorStoreBackend, WriteOptions } from '../store/types.js';
 
 /** Options of the {@link Retriever} constructor. */
 export interface RetrieverOptions {
@@ -42,8 +41,8 @@ export interface RetrieveOptions extends CallOptions {
   rerank?: boolean;
   /**
    * Hybrid search: also match the query text with BM25 and fuse both rankings. `true` uses the query itself; a
-   * string uses that text instead (e.g. keywords extracted from the question). Needs the embedded
-   * {@link VectorStore} opened with `text`.
+   * string uses that text instead (e.g. keywords extracted from the question). Needs a
+   * {@link HybridSearchBackend} with a text index (the embedded {@link VectorStore} opened with `text`).
    * @defaultValue false
    */
   text?: boolean | string;
@@ -89,8 +88,8 @@ function positiveInt(value: number | undefined, name: string): void {
 
 /**
  * Retrieval in one call: embed the query, search `fetchK` candidates (optionally hybrid), rerank, keep the best
- * `k`. Works over any {@link VectorStoreBackend}; hybrid search needs the embedded {@link VectorStore} with a text
- * index.
+ * `k`. Works over any {@link VectorStoreBackend}; hybrid search needs a {@link HybridSearchBackend} with a text
+ * index (the embedded {@link VectorStore} opened with `text`).
  *
  * @example
  * ```ts
@@ -193,7 +192,7 @@ export class Retriever {
     if (text === undefined) {
       hits = await this.store.search(vector, { k: fetchK, filter: options.filter, signal, timeout });
     } else {
-      hits = await (this.store as VectorStore).search({ vector, text, fusion: options.fusion, k: fetchK, filter: options.filter, signal, timeout });
+      hits = await (this.store as HybridSearchBackend).search({ vector, text, fusion: options.fusion, k: fetchK, filter: options.filter, signal, timeout });
     }
     const candidates: RetrievedHit[] = hits.map((h, i) => ({
       id: h.id, text: h.text ?? '', metadata: h.metadata, score: h.score, rerankScore: undefined, searchRank: i + 1,
@@ -208,8 +207,8 @@ export class Retriever {
   #hybridText(query: string, text: boolean | string | undefined): string | undefined {
     if (text === undefined || text === false) return undefined;
     if (text !== true && typeof text !== 'string') throw new ValidationError('text must be a boolean or a string');
-    if (!(this.store instanceof VectorStore) || !this.store.hasTextIndex) {
-      throw new UnsupportedError('hybrid search needs the embedded VectorStore opened with a text index ({ text: true })');
+    if ((this.store as Partial<HybridSearchBackend>).hasTextIndex !== true) {
+      throw new UnsupportedError('hybrid search needs a backend with a text index (the embedded VectorStore opened with { text: true })');
     }
     return text === true ? query : text;
   }

@@ -385,6 +385,32 @@ export interface VectorStoreBackend {
   close(): Promise<void>;
 }
 
+/**
+ * A backend that also searches text: BM25 alone or fused with vector similarity (hybrid search), when
+ * `hasTextIndex` is true. The embedded {@link VectorStore} opened with `text` is one. {@link Retriever} and the
+ * integrations check `hasTextIndex` rather than the class, so another backend with a text index fits as well.
+ */
+export interface HybridSearchBackend extends VectorStoreBackend {
+  /** Whether text and hybrid searches work (the embedded store: opened with `text`). */
+  readonly hasTextIndex: boolean;
+  /**
+   * Finds the records most similar to a vector.
+   *
+   * @param vector - the query vector
+   * @param options - k, filter, search parameters
+   * @returns hits sorted by score, best first
+   */
+  search(vector: Float32Array | readonly number[], options?: SearchOptions): Promise<SearchHit[]>;
+  /**
+   * Searches by vector, by text, or both (fused as `query.fusion` says).
+   *
+   * @param query - vector and/or text, k, filter, fusion, candidates
+   * @returns hits sorted by score, best first
+   * @throws {@link UnsupportedError} for a text query when `hasTextIndex` is false
+   */
+  search(query: SearchQuery): Promise<SearchHit[]>;
+}
+
 /** Options of {@link ScannableBackend.scan}. */
 export interface ScanOptions extends CallOptions {
   /** Resume after this id: only records whose id sorts after it (UTF-16 code-unit order) come back. */

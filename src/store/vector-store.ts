@@ -14,7 +14,7 @@ import { StoreDurability } from './persistence/durability.js';
 import { compileFilterNode } from './filter-compiler.js';
 import { encodeDelete, encodeUpsert, metricCode } from './persistence/collection-codec.js';
 import type {
-  DistanceMetric, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
+  DistanceMetric, HybridSearchBackend, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
   VectorStoreOptions, VectorStoreStats, WriteOptions,
 } from './types.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
@@ -91,7 +91,7 @@ function isVectorLike(v: unknown): v is Float32Array | readonly number[] {
  * await store.close();
  * ```
  */
-export class VectorStore implements ScannableBackend {
+export class VectorStore implements ScannableBackend, HybridSearchBackend {
   /** Vector length. */
   readonly dimension: number;
   /** Similarity measure. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AbortError, type Document, DimensionMismatchError, HashingEmbedder, HuggingFaceConnector, InvalidFilterError,
+  AbortError, type Document, DimensionMismatchError, HashingEmbedder, HuggingFaceConnector, type HybridSearchBackend, InvalidFilterError,
   LocalCrossEncoder, Retriever, UnsupportedError, ValidationError, VectorStore,
 } from '../../src/index.js';
 import { modelDir } from '../engine/helpers.js';
@@ -93,6 +93,24 @@ describe('Retriever', () => {
     const direct2 = await store.search({ vector, text: 'Kentucky', k: 5, fusion: { method: 'weighted', alpha: 0.2 } });
     expect(keywords.map((h) => h.id)).toEqual(direct2.map((h) => h.id));
     expect(keywords[0].text).toContain('Kentucky');
+    await store.close();
+  });
+
+  it('hybrid search works over any backend that declares a text index, not only the VectorStore class', async () => {
+    const store = await openStore();
+    // A backend of another class (as an external engine with BM25 would be): it forwards to the embedded store.
+    const backend = (hasTextIndex: boolean): HybridSearchBackend => ({
+      hasTextIndex,
+      dimension: store.dimension, metric: store.metric,
+      upsert: (r, o) => store.upsert(r, o), get: (id, o) => store.get(id, o), delete: (ids, o) => store.delete(ids, o),
+      count: (o) => store.count(o), flush: (o) => store.flush(o), close: () => store.close(),
+      search: store.search.bind(store),
+    });
+    const query = 'Kentucky Virginia';
+    const hits = await new Retriever({ store: backend(true), embedder }).retrieve(query, { k: 5, text: 'Kentucky' });
+    const direct = await store.search({ vector: await embedder.embedQuery(query), text: 'Kentucky', k: 5 });
+    expect(hits.map((h) => h.id)).toEqual(direct.map((h) => h.id));
+    await expect(new Retriever({ store: backend(false), embedder }).retrieve(query, { text: true })).rejects.toBeInstanceOf(UnsupportedError);
     await store.close();
   });
 
