@@ -9,7 +9,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { migrateStore } from '../src/backends/migrate.js';
 import { PgVectorStore, type PgIndexOptions } from '../src/backends/pgvector/index.js';
-import type { DistanceMetric } from '../src/store/types.js';
+import type { DistanceMetric } from '../src/retrieval/backend.js';
 import { VectorStore } from '../src/store/vector-store.js';
 
 const { values: a } = parseArgs({

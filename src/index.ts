@@ -16,6 +16,7 @@
  */
 export * from './core/errors.js';
 export type * from './core/contracts.js';
+export type { RerankOptions, Reranker, RerankResult } from './retrieval/reranker.js';
 export * from './core/filter.js';
 export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
@@ -25,10 +26,13 @@ export {
 export { VectorStore } from './store/vector-store.js';
 export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
 export type {
-  DistanceMetric, DurabilityMode, RecoverMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
-  HybridSearchBackend, RrfFusion, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
-  VectorStoreOptions, VectorStoreStats, WeightedFusion, WriteOptions,
+  DurabilityMode, RecoverMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions, TextIndexOptions,
+  VectorStoreOptions, VectorStoreStats,
 } from './store/types.js';
+export type {
+  DistanceMetric, FusionOptions, HybridSearchBackend, RrfFusion, ScannableBackend, ScanOptions, SearchHit,
+  SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend, WeightedFusion, WriteOptions,
+} from './retrieval/backend.js';
 export { type Clock, systemClock } from './resilience/clock.js';
 export {
   backoffDelay, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfter, requestedDelay, resolveRetryOptions, retryDelay,

@@ -7,7 +7,7 @@
 import type { CallOptions } from '../core/contracts.js';
 import { DimensionMismatchError, ValidationError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
-import type { ScannableBackend, VectorStoreBackend } from '../store/types.js';
+import type { ScannableBackend, VectorStoreBackend } from '../retrieval/backend.js';
 
 /** Progress of {@link migrateStore}, reported after each committed batch. */
 export interface MigrateProgress {

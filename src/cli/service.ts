@@ -1,7 +1,8 @@
 // The service `abi-sdk serve --models DIR` runs: every model folder under DIR (or DIR itself), embedding models and
 // cross-encoders told apart by config.json's architecture, served under the folder's name.
 import type { Logger } from 'pino';
-import type { DrainOptions, RerankResult } from '../core/contracts.js';
+import type { DrainOptions } from '../core/contracts.js';
+import type { RerankResult } from '../retrieval/reranker.js';
 import { AbortError, ClosedError, NotFoundError, OverloadedError, ValidationError } from '../core/errors.js';
 import { LocalCrossEncoder } from '../engine/cross-encoder.js';
 import { LocalEmbedder } from '../engine/local-embedder.js';

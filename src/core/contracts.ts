@@ -1,6 +1,7 @@
 /**
- * The contracts every abi-sdk component implements: documents, embedders, rerankers and generators.
- * Connectors (OpenAI, Ollama, Hugging Face, the local scheduler) and the local engine all speak these.
+ * The contracts every abi-sdk component implements: documents, embedders and generators (the reranker contract
+ * lives with retrieval, in `retrieval/reranker.ts`). Connectors (OpenAI, Ollama, Hugging Face, the local scheduler)
+ * and the local engine all speak these.
  *
  * @module
  */
@@ -81,44 +82,6 @@ export interface Embedder {
    * @returns one vector per document
    */
   embedDocuments(texts: readonly string[], options?: CallOptions): Promise<Float32Array[]>;
-}
-
-/** Options for {@link Reranker.rerank}. */
-export interface RerankOptions extends CallOptions {
-  /** Keep only the best `topN` results. Defaults to all. */
-  topN?: number;
-  /** Pairs scored per model call, where the implementation batches. */
-  batchSize?: number;
-}
-
-/** One reranked document. */
-export interface RerankResult {
-  /** Index into the `documents` array given to `rerank`. */
-  index: number;
-  /** Relevance score; higher is better. */
-  score: number;
-}
-
-/**
- * Scores documents against a query. Results are best first and stable on ties (lower index first).
- *
- * @example
- * ```ts
- * const ranked = await reranker.rerank('capital of France', ['Berlin is…', 'Paris is…'], { topN: 1 });
- * ```
- */
-export interface Reranker {
-  /** Model identifier. */
-  readonly model: string;
-  /**
-   * Scores each document against the query.
-   *
-   * @param query - the query
-   * @param documents - candidate texts
-   * @param options - topN, batch size, signal, timeout
-   * @returns results best first
-   */
-  rerank(query: string, documents: readonly string[], options?: RerankOptions): Promise<RerankResult[]>;
 }
 
 /** A chat message. */

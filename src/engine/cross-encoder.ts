@@ -1,6 +1,7 @@
 // Cross-encoder scoring and reranking on a local model folder (BertForSequenceClassification-style graphs with a
 // `logits` output): (query, document) pairs cut longest-first, logits → optional sigmoid/softmax.
-import type { CallOptions, Reranker, RerankOptions, RerankResult } from '../core/contracts.js';
+import type { CallOptions } from '../core/contracts.js';
+import type { Reranker, RerankOptions, RerankResult } from '../retrieval/reranker.js';
 import { ClosedError, ModelLoadError, ValidationError } from '../core/errors.js';
 import { linkedSignal, throwIfAborted } from '../internal/abort.js';
 import { resolveLimits, type LocalBatchingOptions } from './batcher.js';

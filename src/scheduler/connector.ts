@@ -7,7 +7,8 @@
  *
  * @module
  */
-import type { CallOptions, EmbedOptions, Embedder, RerankOptions, RerankResult, Reranker } from '../core/contracts.js';
+import type { CallOptions, EmbedOptions, Embedder } from '../core/contracts.js';
+import type { RerankOptions, RerankResult, Reranker } from '../retrieval/reranker.js';
 import { BaseEmbedder } from '../core/base-embedder.js';
 import { ValidationError } from '../core/errors.js';
 import { HuggingFaceConnector } from '../connectors/huggingface/connector.js';

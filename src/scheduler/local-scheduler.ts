@@ -15,7 +15,8 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { DrainOptions, RerankResult } from '../core/contracts.js';
+import type { DrainOptions } from '../core/contracts.js';
+import type { RerankResult } from '../retrieval/reranker.js';
 import {
   AbiError, AbortError, ClosedError, ModelLoadError, NotFoundError, OverloadedError, UnsupportedError, ValidationError,
   WorkerCrashedError, type AbiErrorCode,

@@ -1,6 +1,6 @@
 // Messages between LocalScheduler (main thread) and its workers. Vectors travel as one flat Float32Array whose
 // buffer is transferred, not copied; errors travel as plain { code, message } and are rebuilt as AbiErrors.
-import type { RerankResult } from '../core/contracts.js';
+import type { RerankResult } from '../retrieval/reranker.js';
 
 /** What a worker is given when it starts. */
 export interface WorkerSetup {

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { DrainOptions, RerankResult } from '../core/contracts.js';
+import type { DrainOptions } from '../core/contracts.js';
+import type { RerankResult } from '../retrieval/reranker.js';
 import type { PullModelOptions } from '../hub/pull.js';
 
 /** A model a {@link InferenceService} can run. */

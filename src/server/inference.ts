@@ -1,6 +1,6 @@
 // What every inference route shares, whatever its protocol: model lookup and allow-lists, request limits, per-key
 // rate limits, the optional embedding cache, spans and metrics around the service call.
-import type { RerankResult } from '../core/contracts.js';
+import type { RerankResult } from '../retrieval/reranker.js';
 import { ModelNotFoundError, PermissionDeniedError, RateLimitError } from '../core/errors.js';
 import { embeddingCacheKeys } from '../cache/key.js';
 import type { EmbeddingCache } from '../cache/types.js';

@@ -24,7 +24,8 @@ import { ScalarQuantizer } from './quantization/scalar.js';
 import type { DistanceSpace } from './space.js';
 import { Sq8Space } from './sq8-space.js';
 import { Bm25Index } from './text/bm25.js';
-import type { DistanceMetric, IndexOptions, TextIndexOptions } from './types.js';
+import type { IndexOptions, TextIndexOptions } from './types.js';
+import type { DistanceMetric } from '../retrieval/backend.js';
 import { VectorStorage } from './vectors.js';
 
 /** Resolved index parameters (persisted in the snapshot's META). @internal */

@@ -7,7 +7,7 @@
  */
 import type { Metadata } from '../core/contracts.js';
 import { DimensionMismatchError, ValidationError } from '../core/errors.js';
-import type { VectorRecord } from './types.js';
+import type { VectorRecord } from '../retrieval/backend.js';
 
 /** A validated record: vector copied into a Float32Array, metadata serialized once. @internal */
 export interface ValidRecord {

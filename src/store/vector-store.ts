@@ -13,10 +13,11 @@ import { type Collection, resolveIndex, type CollectionConfig, type SlotHit } fr
 import { StoreDurability } from './persistence/durability.js';
 import { compileFilterNode } from './filter-compiler.js';
 import { encodeDelete, encodeUpsert, metricCode } from './persistence/collection-codec.js';
+import type { VectorStoreOptions, VectorStoreStats } from './types.js';
 import type {
-  DistanceMetric, HybridSearchBackend, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend,
-  VectorStoreOptions, VectorStoreStats, WriteOptions,
-} from './types.js';
+  DistanceMetric, HybridSearchBackend, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery,
+  StoredRecord, VectorRecord, VectorStoreBackend, WriteOptions,
+} from '../retrieval/backend.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
 import { WalKind } from './persistence/wal.js';
 

@@ -13,7 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Metadata } from '../../src/core/contracts.js';
 import { AbiError } from '../../src/core/errors.js';
 import { evaluateFilter, parseFilter, type Filter } from '../../src/core/filter.js';
-import type { DistanceMetric, VectorRecord, VectorStoreBackend } from '../../src/store/types.js';
+import type { DistanceMetric, VectorRecord, VectorStoreBackend } from '../../src/retrieval/backend.js';
 import { VectorStore } from '../../src/store/vector-store.js';
 import { rng } from '../store/helpers.js';
 

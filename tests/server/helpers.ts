@@ -2,7 +2,7 @@
 // factory, and a log sink.
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
-import type { RerankResult } from '../../src/core/contracts.js';
+import type { RerankResult } from '../../src/retrieval/reranker.js';
 import { OverloadedError } from '../../src/core/errors.js';
 import { LocalCrossEncoder, LocalEmbedder } from '../../src/engine/index.js';
 import type { InferenceService, SchedulerStats, ServedModel } from '../../src/scheduler/types.js';

@@ -1,7 +1,7 @@
 // Shutdown drains requests in flight; a client that goes away aborts its job; readiness follows the service.
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RerankResult } from '../../src/core/contracts.js';
+import type { RerankResult } from '../../src/retrieval/reranker.js';
 import { AbortError } from '../../src/core/errors.js';
 import type { InferenceService, SchedulerStats, ServedModel } from '../../src/scheduler/types.js';
 import { call, EMBED_MODEL, EngineService, startServer } from './helpers.js';

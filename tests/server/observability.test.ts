@@ -4,7 +4,7 @@ import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-ho
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { RerankResult } from '../../src/core/contracts.js';
+import type { RerankResult } from '../../src/retrieval/reranker.js';
 import { LruEmbeddingCache, OpenAIConnector } from '../../src/index.js';
 import type { InferenceService, SchedulerStats, ServedModel } from '../../src/scheduler/types.js';
 import { type AbiServer, traceContextFetch } from '../../src/server/index.js';

@@ -20,6 +20,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['src/engine', 'src/backends', 'src/cache', 'src/training'],
   ['src/rerank', 'src/connectors', 'src/hub'],
   ['src/store'],
+  ['src/retrieval'],
   ['src/ranking'],
   ['src/resilience'],
   ['src/kernels'],

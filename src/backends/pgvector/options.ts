@@ -5,7 +5,7 @@
  */
 import type { Pool, PoolConfig } from 'pg';
 import type { CallOptions } from '../../core/contracts.js';
-import type { DistanceMetric } from '../../store/types.js';
+import type { DistanceMetric } from '../../retrieval/backend.js';
 import type { PgVectorType } from './codec.js';
 import type { PgColumnMapping } from './schema.js';
 

@@ -6,7 +6,7 @@
  */
 import type { PoolClient } from 'pg';
 import { DimensionMismatchError, UnsupportedError, ValidationError } from '../../core/errors.js';
-import type { DistanceMetric } from '../../store/types.js';
+import type { DistanceMetric } from '../../retrieval/backend.js';
 import type { PgVectorType } from './codec.js';
 
 /** Version of the managed table layout; bumped with a migration step whenever the layout changes. @internal */

@@ -13,7 +13,7 @@ import { loadPeer } from '../../internal/peer.js';
 import { normalizeInPlace } from '../../store/distance.js';
 import type {
   DistanceMetric, ScannableBackend, ScanOptions, SearchHit, SearchOptions, StoredRecord, VectorRecord, WriteOptions,
-} from '../../store/types.js';
+} from '../../retrieval/backend.js';
 import { toVector, validateIds, validateRecords, type ValidRecord } from '../../store/validate.js';
 import { encodeCopyBinary, parseVectorText, vectorParam, type PgVectorType } from './codec.js';
 import type { BulkLoadOptions, PgIndexOptions, PgVectorStoreOptions } from './options.js';

@@ -16,7 +16,7 @@ import { loadPeer } from '../../internal/peer.js';
 import { normalizeInPlace } from '../../store/distance.js';
 import type {
   DistanceMetric, SearchHit, SearchOptions, StoredRecord, VectorRecord, VectorStoreBackend, WriteOptions,
-} from '../../store/types.js';
+} from '../../retrieval/backend.js';
 import { toVector, validateIds, validateRecords } from '../../store/validate.js';
 import { toQdrantError } from './errors.js';
 import { buildFilterView, encodePath, translateFilter, VIEW_KEY, type TranslatedFilter } from './filter.js';

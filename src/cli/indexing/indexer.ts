@@ -9,7 +9,7 @@ import { glob } from 'tinyglobby';
 import type { Embedder, Metadata } from '../../core/contracts.js';
 import { AbiError, NotFoundError, UnsupportedError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
-import type { VectorRecord } from '../../store/types.js';
+import type { VectorRecord } from '../../retrieval/backend.js';
 import type { VectorStore } from '../../store/vector-store.js';
 import type { Progress } from '../progress.js';
 import { extractText, fileKind } from './extract.js';

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Reranker, RerankOptions, RerankResult } from '../../core/contracts.js';
+import type { Reranker, RerankOptions, RerankResult } from '../../retrieval/reranker.js';
 import { InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
 import { type BatchLimits, estimateTokens, planRequestBatches, runBatches } from '../../resilience/batching.js';

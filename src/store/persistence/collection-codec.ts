@@ -17,7 +17,8 @@ import { Bm25Index } from '../text/bm25.js';
 import { VectorStorage } from '../vectors.js';
 import { deserializeGraph, serializeGraph } from './hnsw-codec.js';
 import { readExtent, SectionType, type Section, type SnapshotFile } from './snapshot.js';
-import type { DistanceMetric, TextIndexOptions } from '../types.js';
+import type { TextIndexOptions } from '../types.js';
+import type { DistanceMetric } from '../../retrieval/backend.js';
 import type { ValidRecord } from '../validate.js';
 import { WalKind, type WalRecord } from './wal.js';
 

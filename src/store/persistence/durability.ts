@@ -20,7 +20,8 @@ import {
   streamedSection, type LogOp,
 } from './collection-codec.js';
 import { readSnapshot, SectionType, writeSnapshot } from './snapshot.js';
-import type { DistanceMetric, DurabilityMode, VectorStoreOptions } from '../types.js';
+import type { DurabilityMode, VectorStoreOptions } from '../types.js';
+import type { DistanceMetric } from '../../retrieval/backend.js';
 import { encodeWalRecord, scanWal, WAL_HEADER, WalWriter } from './wal.js';
 
 const SNAPSHOT_FILE = 'snapshot.abs';

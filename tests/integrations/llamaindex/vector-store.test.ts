@@ -9,7 +9,7 @@ import {
   DimensionMismatchError, UnsupportedError, ValidationError, InvalidFilterError,
 } from '../../../src/core/errors.js';
 import { HashingEmbedder } from '../../../src/embedders/hashing.js';
-import type { VectorStoreBackend } from '../../../src/store/types.js';
+import type { VectorStoreBackend } from '../../../src/retrieval/backend.js';
 import { VectorStore } from '../../../src/store/vector-store.js';
 import { AbiEmbedding, AbiVectorStore } from '../../../integrations/llamaindex/index.js';
 import { loadPassages, refDocOf, toNodes } from './helpers.js';
