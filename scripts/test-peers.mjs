@@ -18,7 +18,7 @@ const PEER_TESTS = {
 };
 
 /** Node majors the SDK supports (package.json engines: >= 20.15), and the fast suites run on each extra one. */
-const NODE_SUITES = ['tests/core', 'tests/structure', 'tests/resilience', 'tests/connectors', 'tests/cache', 'tests/ranking', 'tests/rerank'];
+const NODE_SUITES = ['tests/core', 'tests/structure', 'tests/resilience', 'tests/connectors', 'tests/cache', 'tests/retrieval'];
 
 /** One run: `peers` pinned to a major (absent: the project's own), on Node `node`. */
 const MATRIX = [

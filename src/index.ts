@@ -90,11 +90,11 @@ export type { TextLanguage } from './store/text/analyzer.js';
 export {
   reciprocalRankFusion, weightedScoreFusion,
   type RankedItem, type FusedItem, type RrfOptions, type WeightedFusionOptions, type ScoreNormalization,
-} from './ranking/fusion.js';
-export { maximalMarginalRelevance, type MmrOptions } from './ranking/mmr.js';
+} from './retrieval/fusion.js';
+export { maximalMarginalRelevance, type MmrOptions } from './retrieval/mmr.js';
 export {
   Retriever, type AddDocumentsOptions, type RetrievedHit, type RetrieveOptions, type RetrieverOptions,
-} from './rerank/retriever.js';
+} from './retrieval/retriever.js';
 export * from './hub/index.js';
 export * from './engine/index.js';
 export * from './scheduler/index.js';

@@ -8,7 +8,7 @@ import type { CallOptions } from '../core/contracts.js';
 import { ClosedError, ValidationError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
-import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../ranking/fusion.js';
+import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../retrieval/fusion.js';
 import { type Collection, resolveIndex, type CollectionConfig, type SlotHit } from './collection.js';
 import { StoreDurability } from './persistence/durability.js';
 import { compileFilterNode } from './filter-compiler.js';

@@ -4,7 +4,7 @@
 import type { Filter } from '../../core/filter.js';
 import { parseFilter } from '../../core/filter.js';
 import { AbiError, UsageError } from '../../core/errors.js';
-import { Retriever, type RetrievedHit } from '../../rerank/retriever.js';
+import { Retriever, type RetrievedHit } from '../../retrieval/retriever.js';
 import { VectorStore } from '../../store/vector-store.js';
 import type { CliCommand, CommandContext } from '../command.js';
 import { checkEmbedder, embedderChoice, openEmbedder, openReranker, parseEmbedderSpec } from '../indexing/embedder-spec.js';

@@ -5,13 +5,13 @@
  * @module
  */
 import type { CallOptions, Document, Embedder, Metadata } from '../core/contracts.js';
-import type { Reranker } from '../retrieval/reranker.js';
+import type { Reranker } from './reranker.js';
 import { DimensionMismatchError, UnsupportedError, ValidationError } from '../core/errors.js';
 import type { Filter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
 import type {
   FusionOptions, HybridSearchBackend, SearchHit, VectorStoreBackend, WriteOptions,
-} from '../retrieval/backend.js';
+} from './backend.js';
 
 /** Options of the {@link Retriever} constructor. */
 export interface RetrieverOptions {
