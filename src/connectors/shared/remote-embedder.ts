@@ -9,8 +9,9 @@ import { BaseEmbedder } from '../../core/base-embedder.js';
 import type { EmbedderFingerprint, EmbeddingPrompts, EmbedOptions } from '../../core/contracts.js';
 import { InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
-import { type BatchLimits, planRequestBatches, runBatches } from '../../resilience/batching.js';
+import type { BatchLimits } from '../../resilience/batching.js';
 import type { AttemptContext, ResilientCaller } from '../../resilience/caller.js';
+import { callInBatches } from './batched-call.js';
 
 /** Options for {@link RemoteEmbedder} (what a connector supplies). */
 export interface RemoteEmbedderOptions<E> {
@@ -143,14 +144,11 @@ export class RemoteEmbedder<E = unknown> extends BaseEmbedder {
     const prompt = this.#prompt(inputType);
     const inputs = prompt ? texts.map((t) => (typeof t === 'string' ? prompt + t : t)) : texts;
     const balancer = this.#caller.balancer;
-    const group = balancer.strategy === 'consistent-hash' && balancer.size > 1 ? (t: string) => balancer.ownerOf(t) : undefined;
-    const batches = planRequestBatches(inputs, this.#limits, group);
-    return runBatches(inputs.length, batches, (batch, signal) => {
-      const slice = Array.from(batch.indices, (i) => inputs[i]);
-      return this.#caller.call(async (ctx) => this.#check(await this.#embedBatch(ctx, slice, inputType), slice.length), {
-        signal, timeout: options.timeout, maxAttempts: options.maxAttempts, tokens: batch.tokens, key: batch.key,
-      });
-    }, { concurrency: this.#concurrency, signal: options.signal, provider: this.provider });
+    return callInBatches(inputs, {
+      provider: this.provider, caller: this.#caller, limits: this.#limits, concurrency: this.#concurrency,
+      groupOf: balancer.strategy === 'consistent-hash' && balancer.size > 1 ? (t) => balancer.ownerOf(t) : undefined,
+      send: async (ctx, slice) => this.#check(await this.#embedBatch(ctx, slice, inputType), slice.length),
+    }, options);
   }
 
   /**

@@ -6,8 +6,9 @@
 import type { Reranker, RerankOptions, RerankResult } from '../../retrieval/reranker.js';
 import { InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
-import { type BatchLimits, estimateTokens, planRequestBatches, runBatches } from '../../resilience/batching.js';
+import { type BatchLimits, estimateTokens } from '../../resilience/batching.js';
 import type { AttemptContext, ResilientCaller } from '../../resilience/caller.js';
+import { callInBatches } from './batched-call.js';
 
 /** Options for {@link RemoteReranker} (what a connector supplies). */
 export interface RemoteRerankerOptions<E> {
@@ -75,20 +76,19 @@ export class RemoteReranker<E = unknown> implements Reranker {
     if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1)) throw new ValidationError('batchSize must be a positive integer');
     throwIfAborted(options.signal);
     if (documents.length === 0) return [];
-    const limits = { ...this.#options.limits, ...(batchSize ? { maxInputs: batchSize } : {}) };
     const queryTokens = estimateTokens(query);
-    const batches = planRequestBatches(documents, limits);
-    const scores = await runBatches(documents.length, batches, async (batch, signal) => {
-      const docs = Array.from(batch.indices, (i) => documents[i]);
-      const got = await this.#options.caller.call((ctx) => this.#options.scoreBatch(ctx, query, docs), {
-        signal, timeout: options.timeout, maxAttempts: options.maxAttempts, tokens: batch.tokens + queryTokens * docs.length,
-      });
-      const out = Array.from(got);
-      if (out.length !== docs.length || out.some((s) => typeof s !== 'number' || Number.isNaN(s))) {
-        throw new InvalidResponseError(`${this.provider} returned ${out.length} scores for ${docs.length} documents`, { provider: this.provider });
-      }
-      return out;
-    }, { concurrency: this.#options.concurrency ?? 4, signal: options.signal, provider: this.provider });
+    const scores = await callInBatches(documents, {
+      provider: this.provider, caller: this.#options.caller, concurrency: this.#options.concurrency ?? 4,
+      limits: { ...this.#options.limits, ...(batchSize ? { maxInputs: batchSize } : {}) },
+      extraTokens: (docs) => queryTokens * docs,
+      send: async (ctx, docs) => {
+        const out = Array.from(await this.#options.scoreBatch(ctx, query, docs));
+        if (out.length !== docs.length || out.some((s) => typeof s !== 'number' || Number.isNaN(s))) {
+          throw new InvalidResponseError(`${this.provider} returned ${out.length} scores for ${docs.length} documents`, { provider: this.provider });
+        }
+        return out;
+      },
+    }, options);
     const ranked = scores.map((score, index) => ({ index, score }));
     ranked.sort((a, b) => b.score - a.score || a.index - b.index);
     return topN === undefined ? ranked : ranked.slice(0, topN);
