@@ -60,6 +60,7 @@ export type {
 export type {
   ConnectorBalancerOptions, EndpointConfig, HealthCheckOptions, RemoteConnectorOptions,
 } from './connectors/shared/options.js';
+export { RemoteConnector, type ConnectorEndpoint } from './connectors/shared/connector.js';
 export {
   RemoteEmbedder, type RemoteEmbedderOptions, type RemoteEmbedOptions,
 } from './connectors/shared/remote-embedder.js';

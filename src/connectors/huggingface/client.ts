@@ -7,18 +7,13 @@
 import type { InferenceClient } from '@huggingface/inference';
 import { type AbiError, InvalidResponseError, ValidationError } from '../../core/errors.js';
 import { attemptFetch, type FailureContext, httpError } from '../shared/errors.js';
-import { loadPeer } from '../../internal/peer.js';
+import { peerExport } from '../../internal/peer.js';
 import type { Secret } from '../shared/secret.js';
 
-type HfModule = typeof import('@huggingface/inference');
-
-let modulePromise: Promise<HfModule> | undefined;
-
-/** Imports `@huggingface/inference` once; a clear install hint when it is missing. */
-export function loadHf(): Promise<HfModule> {
-  modulePromise ??= loadPeer('@huggingface/inference', 'HuggingFaceConnector', () => import('@huggingface/inference'));
-  return modulePromise;
-}
+/** The `InferenceClient` class, imported once; a clear install hint when `@huggingface/inference` is missing. */
+const loadHf = peerExport<typeof InferenceClient>(
+  '@huggingface/inference', 'HuggingFaceConnector', () => import('@huggingface/inference'), 'InferenceClient',
+);
 
 /** A dedicated endpoint (`url`) or, without one, Hugging Face's serverless router. */
 export interface HfEndpoint {
@@ -42,8 +37,7 @@ export interface HfAttempt {
  * loading") immediately and without limit; our policy waits `estimated_time` instead.
  */
 export async function attemptClient(endpoint: HfEndpoint, signal: AbortSignal, baseFetch: typeof globalThis.fetch | undefined): Promise<HfAttempt> {
-  const mod = await loadHf();
-  const Ctor = (mod.InferenceClient ?? (mod as unknown as { default: { InferenceClient: typeof InferenceClient } }).default.InferenceClient) as typeof InferenceClient;
+  const Ctor = await loadHf();
   const { fetch: boundFetch, last } = attemptFetch(baseFetch ?? globalThis.fetch, signal);
   const client = new Ctor(endpoint.apiKey?.reveal() ?? '', {
     ...(endpoint.url ? { endpointUrl: endpoint.url } : {}), fetch: boundFetch, retry_on_error: false,

@@ -5,20 +5,20 @@
  *
  * @module
  */
-import { inspect } from 'node:util';
 import type { ChatResult, EmbeddingPrompts, FinishReason } from '../../core/contracts.js';
 import { InvalidResponseError, MissingApiKeyError, ValidationError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
 import { readEnv } from '../../internal/env.js';
 import { estimateTokens } from '../../resilience/batching.js';
-import type { AttemptContext, ResilientCaller } from '../../resilience/caller.js';
-import { type FailureContext, httpError, toConnectorError } from '../shared/errors.js';
+import type { AttemptContext } from '../../resilience/caller.js';
+import { RemoteConnector } from '../shared/connector.js';
+import { httpError, toConnectorError } from '../shared/errors.js';
 import { finishReasonOf, openAIStyleDeltas, type OpenAIStyleChunk, usageOf } from '../shared/openai-stream.js';
-import { buildCaller, type RemoteConnectorOptions, resolveEndpoints } from '../shared/options.js';
+import { type RemoteConnectorOptions, resolveEndpoints } from '../shared/options.js';
 import { RemoteEmbedder } from '../shared/remote-embedder.js';
 import { type RemoteChatOptions, RemoteGenerator } from '../shared/remote-generator.js';
 import { RemoteReranker } from '../shared/remote-reranker.js';
-import { safeUrl, Secret } from '../shared/secret.js';
+import { Secret } from '../shared/secret.js';
 import { attemptClient, type HfAttempt, type HfEndpoint, mapHfError } from './client.js';
 
 const TOKEN_ENV = ['ABI_HF_API_TOKEN', 'HF_API_TOKEN', 'HUGGING_FACE_HUB_TOKEN'];
@@ -128,13 +128,8 @@ const FINISH: Record<string, FinishReason> = { stop: 'stop', eos_token: 'stop', 
  * const ranked = await hf.reranker('BAAI/bge-reranker-base').rerank('capital of France', ['Berlin', 'Paris']);
  * ```
  */
-export class HuggingFaceConnector {
-  /** Provider name on errors and cache keys. */
-  readonly provider = 'huggingface';
-  readonly #endpoints: HfEndpoint[];
-  readonly #caller: ResilientCaller<HfEndpoint>;
+export class HuggingFaceConnector extends RemoteConnector<HfEndpoint, 'huggingface'> {
   readonly #options: HuggingFaceConnectorOptions;
-  readonly #secrets: (Secret | undefined)[];
   readonly #dedicated: boolean;
 
   /**
@@ -143,29 +138,19 @@ export class HuggingFaceConnector {
    * @throws {@link ValidationError} for a malformed endpoint URL
    */
   constructor(options: HuggingFaceConnectorOptions = {}) {
-    this.#options = options;
     const token = options.apiToken?.trim() || readEnv(...TOKEN_ENV);
     const apiKey = token ? new Secret(token) : undefined;
     const url = options.endpointUrl?.trim() || readEnv('ABI_HF_BASE_URL');
     const dedicated = resolveEndpoints(options, url, apiKey);
-    this.#dedicated = dedicated.length > 0;
-    this.#endpoints = this.#dedicated
+    const isDedicated = dedicated.length > 0;
+    if (!isDedicated && !apiKey) throw new MissingApiKeyError('huggingface', TOKEN_ENV);
+    const endpoints: HfEndpoint[] = isDedicated
       ? dedicated
       : [{ id: `huggingface-router/${options.inferenceProvider ?? 'hf-inference'}`, url: undefined, apiKey, weight: 1 }];
-    if (!this.#dedicated && !apiKey) throw new MissingApiKeyError('huggingface', TOKEN_ENV);
-    this.#secrets = this.#endpoints.map((e) => e.apiKey);
-    this.#caller = buildCaller('huggingface', this.#endpoints.map((e) => ({ id: e.id, weight: e.weight, value: e })), options,
-      this.#dedicated ? (ep, signal) => this.#health(ep, signal) : undefined);
-  }
-
-  /** Ids (URLs without credentials) of the endpoints. */
-  get endpointIds(): string[] {
-    return this.#endpoints.map((e) => e.id);
-  }
-
-  /** The resilience policy every request of this connector goes through (health, events). */
-  get caller(): ResilientCaller<unknown> {
-    return this.#caller as ResilientCaller<unknown>;
+    super('HuggingFaceConnector', 'huggingface', endpoints, options,
+      isDedicated ? (ep, signal) => probeHealth(ep, signal, options.fetch) : undefined);
+    this.#options = options;
+    this.#dedicated = isDedicated;
   }
 
   /**
@@ -181,7 +166,7 @@ export class HuggingFaceConnector {
   embedder(model?: string, options: HuggingFaceEmbedderOptions = {}): RemoteEmbedder<unknown> {
     const id = this.#model(model);
     return new RemoteEmbedder<HfEndpoint>({
-      provider: this.provider, model: id, caller: this.#caller, prompts: options.prompts,
+      provider: this.provider, model: id, caller: this.remote, prompts: options.prompts,
       serverPrompt: (t) => (t === 'query' ? options.promptNames?.query : options.promptNames?.document),
       concurrency: options.concurrency ?? this.#options.concurrency,
       limits: { maxInputs: options.maxInputs ?? 32, maxTokens: options.maxTokens ?? 16_384 },
@@ -216,7 +201,7 @@ export class HuggingFaceConnector {
       ...(o.stop !== undefined ? { stop: o.stop } : {}),
     });
     return new RemoteGenerator<HfEndpoint>({
-      provider: this.provider, model: id, caller: this.#caller,
+      provider: this.provider, model: id, caller: this.remote,
       chat: (ctx, messages, o) => this.#attempt(ctx, async (a) => {
         const r = await a.client.chatCompletion(args(messages, o), a.callOptions);
         const choice = r?.choices?.[0];
@@ -251,7 +236,7 @@ export class HuggingFaceConnector {
       ...(options.topP !== undefined ? { top_p: options.topP } : {}),
       ...(options.stop !== undefined ? { stop: options.stop } : {}),
     };
-    return this.#caller.call((ctx) => this.#attempt(ctx, async (a) => {
+    return this.remote.call((ctx) => this.#attempt(ctx, async (a) => {
       const r = await a.client.textGeneration({
         ...this.#target(options.model), inputs: prompt, ...(Object.keys(parameters).length ? { parameters } : {}),
       }, a.callOptions);
@@ -272,61 +257,32 @@ export class HuggingFaceConnector {
   reranker(model?: string, options: HuggingFaceRerankerOptions = {}): RemoteReranker<unknown> {
     if (!this.#dedicated) throw new ValidationError('HuggingFaceConnector.reranker needs a dedicated endpoint URL (a TEI server)');
     return new RemoteReranker<HfEndpoint>({
-      provider: this.provider, model: this.#model(model), caller: this.#caller,
+      provider: this.provider, model: this.#model(model), caller: this.remote,
       concurrency: this.#options.concurrency,
       limits: { maxInputs: options.maxInputs ?? 32 },
       scoreBatch: (ctx, query, documents) => this.#attempt(ctx, async (a) => {
         const res = await a.fetch(`${ctx.endpoint.url}/rerank`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...this.#auth(ctx.endpoint) },
+          headers: { 'content-type': 'application/json', ...authHeaders(ctx.endpoint) },
           body: JSON.stringify({ query, texts: documents, raw_scores: options.rawScores ?? false, return_text: false, truncate: options.truncate ?? true }),
         });
         const text = await res.text();
         const body: unknown = text ? JSON.parse(text) : undefined;
-        if (!res.ok) throw httpError(res.status, this.#ctx(ctx.signal), { body, headers: res.headers, detectLoading: true });
+        if (!res.ok) throw httpError(res.status, this.failureContext(ctx.signal), { body, headers: res.headers, detectLoading: true });
         return alignScores(body, documents.length);
       }),
     }) as RemoteReranker<unknown>;
   }
 
-  /** Stops background health probes. */
-  close(): void {
-    this.#caller.close();
-  }
-
-  /**
-   * A description without credentials.
-   *
-   * @returns e.g. `HuggingFaceConnector(http://127.0.0.1:8080)`
-   */
-  toString(): string {
-    return `HuggingFaceConnector(${this.#endpoints.map((e) => (e.url ? safeUrl(e.url) : e.id)).join(', ')})`;
-  }
-
-  /** @returns the same as {@link HuggingFaceConnector.toString} */
-  [inspect.custom](): string {
-    return this.toString();
-  }
-
   #model(model: string | undefined): string {
     if (model) return model;
     if (!this.#dedicated) throw new ValidationError('The serverless router needs a model id');
-    return this.#endpoints[0].id;
+    return this.endpoints[0].id;
   }
 
   /** Dedicated endpoints take no model/provider routing; serverless needs both. */
   #target(model: string | undefined) {
     return this.#dedicated ? {} : { model: model!, provider: (this.#options.inferenceProvider ?? 'hf-inference') as 'hf-inference' };
-  }
-
-  #auth(endpoint: HfEndpoint): Record<string, string> {
-    return endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey.reveal()}` } : {};
-  }
-
-  async #health(endpoint: HfEndpoint, signal: AbortSignal): Promise<void> {
-    const res = await (this.#options.fetch ?? fetch)(`${endpoint.url}/health`, { headers: this.#auth(endpoint), signal });
-    await res.body?.cancel();
-    if (!res.ok) throw httpError(res.status, this.#ctx(signal));
   }
 
   async #attempt<T>(ctx: AttemptContext<HfEndpoint>, fn: (a: HfAttempt) => Promise<T>): Promise<T> {
@@ -338,18 +294,26 @@ export class HuggingFaceConnector {
     }
   }
 
-  #ctx(signal: AbortSignal): FailureContext {
-    return { provider: this.provider, signal, secrets: this.#secrets };
-  }
-
   #invalid(why: string): InvalidResponseError {
     return new InvalidResponseError(`huggingface: ${why}`, { provider: this.provider });
   }
 
   #map(err: unknown, signal: AbortSignal, a: HfAttempt) {
-    const ctx = this.#ctx(signal);
+    const ctx = this.failureContext(signal);
     return toConnectorError(err, ctx, (e) => mapHfError(e, ctx, a.last, this.#dedicated));
   }
+}
+
+/** The bearer header for an endpoint's token, when it has one. */
+function authHeaders(endpoint: HfEndpoint): Record<string, string> {
+  return endpoint.apiKey ? { authorization: `Bearer ${endpoint.apiKey.reveal()}` } : {};
+}
+
+/** A dedicated endpoint's health check (TEI's `GET /health`: 200 once the model is loaded). */
+async function probeHealth(endpoint: HfEndpoint, signal: AbortSignal, fetchFn: typeof fetch | undefined): Promise<void> {
+  const res = await (fetchFn ?? fetch)(`${endpoint.url}/health`, { headers: authHeaders(endpoint), signal });
+  await res.body?.cancel();
+  if (!res.ok) throw httpError(res.status, { provider: 'huggingface', signal, secrets: [endpoint.apiKey] });
 }
 
 /** Feature-extraction output for a list of texts: one pooled vector each (`number[][]`). */

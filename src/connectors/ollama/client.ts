@@ -7,18 +7,11 @@
 import type { Ollama } from 'ollama';
 import { type AbiError, ConnectionError, ModelNotFoundError, ProviderError } from '../../core/errors.js';
 import { attemptFetch, type FailureContext, httpError } from '../shared/errors.js';
-import { loadPeer } from '../../internal/peer.js';
+import { peerExport } from '../../internal/peer.js';
 import type { Secret } from '../shared/secret.js';
 
-type OllamaModule = typeof import('ollama');
-
-let modulePromise: Promise<OllamaModule> | undefined;
-
-/** Imports `ollama` once; a clear install hint when it is missing. */
-export function loadOllama(): Promise<OllamaModule> {
-  modulePromise ??= loadPeer('ollama', 'OllamaConnector', () => import('ollama'));
-  return modulePromise;
-}
+/** The `Ollama` class, imported once; a clear install hint when `ollama` is missing. */
+const loadOllama = peerExport<typeof Ollama>('ollama', 'OllamaConnector', () => import('ollama'), 'Ollama');
 
 /** An Ollama server. */
 export interface OllamaEndpoint {
@@ -42,8 +35,7 @@ export interface AttemptClient {
 export async function attemptClient(
   endpoint: OllamaEndpoint, signal: AbortSignal, baseFetch: typeof globalThis.fetch | undefined, headers: Record<string, string> | undefined,
 ): Promise<AttemptClient> {
-  const mod = await loadOllama();
-  const Ctor = (mod.Ollama ?? (mod as unknown as { default: { Ollama: typeof Ollama } }).default.Ollama) as typeof Ollama;
+  const Ctor = await loadOllama();
   const { fetch: boundFetch, last } = attemptFetch(baseFetch ?? globalThis.fetch, signal);
   const auth = endpoint.apiKey ? { Authorization: `Bearer ${endpoint.apiKey.reveal()}` } : {};
   return { client: new Ctor({ host: endpoint.url, fetch: boundFetch, headers: { ...headers, ...auth } }), last };

@@ -4,7 +4,6 @@
  *
  * @module
  */
-import { inspect } from 'node:util';
 import type { ChatResponse, GenerateResponse } from 'ollama';
 import type { ChatDelta, ChatOptions, ChatResult, FinishReason, TokenUsage } from '../../core/contracts.js';
 import { InvalidResponseError, ValidationError } from '../../core/errors.js';
@@ -13,12 +12,13 @@ import { readEnv } from '../../internal/env.js';
 import { estimateTokens } from '../../resilience/batching.js';
 import { type AttemptContext, ResilientCaller } from '../../resilience/caller.js';
 import { resilientStream } from '../../resilience/stream.js';
-import { type FailureContext, toConnectorError } from '../shared/errors.js';
-import { buildCaller, type RemoteConnectorOptions, resolveEndpoints } from '../shared/options.js';
+import { RemoteConnector } from '../shared/connector.js';
+import { toConnectorError } from '../shared/errors.js';
+import { type RemoteConnectorOptions, resolveEndpoints } from '../shared/options.js';
 import type { EmbeddingPrompts } from '../../core/contracts.js';
 import { RemoteEmbedder } from '../shared/remote-embedder.js';
 import { type RemoteChatOptions, RemoteGenerator } from '../shared/remote-generator.js';
-import { safeUrl, Secret } from '../shared/secret.js';
+import { Secret } from '../shared/secret.js';
 import { type AttemptClient, attemptClient, mapOllamaError, type OllamaEndpoint } from './client.js';
 
 /** Ollama's default address. */
@@ -152,37 +152,20 @@ function usageOf(r: { prompt_eval_count?: number; eval_count?: number }): TokenU
  * for await (const d of ollama.generator('llama3.2').chatStream([{ role: 'user', content: 'Hi' }])) process.stdout.write(d.text);
  * ```
  */
-export class OllamaConnector {
-  /** Provider name on errors and cache keys. */
-  readonly provider = 'ollama';
-  readonly #endpoints: OllamaEndpoint[];
-  readonly #caller: ResilientCaller<OllamaEndpoint>;
+export class OllamaConnector extends RemoteConnector<OllamaEndpoint, 'ollama'> {
   readonly #options: OllamaConnectorOptions;
-  readonly #secrets: (Secret | undefined)[];
 
   /**
    * @param options - host or endpoints, headers, resilience settings
    * @throws {@link ValidationError} for a malformed host URL
    */
   constructor(options: OllamaConnectorOptions = {}) {
-    this.#options = options;
     let host = options.host?.trim() || readEnv('ABI_OLLAMA_HOST', 'OLLAMA_HOST') || OLLAMA_DEFAULT_HOST;
     if (!/^https?:\/\//i.test(host)) host = `http://${host}`; // OLLAMA_HOST is often `0.0.0.0:11434`
     const key = options.apiKey?.trim() || readEnv('ABI_OLLAMA_API_KEY', 'OLLAMA_API_KEY');
-    this.#endpoints = resolveEndpoints(options, host, key ? new Secret(key) : undefined);
-    this.#secrets = this.#endpoints.map((e) => e.apiKey);
-    this.#caller = buildCaller('ollama', this.#endpoints.map((e) => ({ id: e.id, weight: e.weight, value: e })), options,
-      async (ep, signal) => (await this.#client(ep, signal)).client.version());
-  }
-
-  /** Ids (URLs without credentials) of the endpoints. */
-  get endpointIds(): string[] {
-    return this.#endpoints.map((e) => e.id);
-  }
-
-  /** The resilience policy every request of this connector goes through (health, events). */
-  get caller(): ResilientCaller<unknown> {
-    return this.#caller as ResilientCaller<unknown>;
+    super('OllamaConnector', 'ollama', resolveEndpoints(options, host, key ? new Secret(key) : undefined), options,
+      async (ep, signal) => (await attemptClient(ep, signal, options.fetch, options.headers)).client.version());
+    this.#options = options;
   }
 
   /**
@@ -196,7 +179,7 @@ export class OllamaConnector {
   embedder(model: string, options: OllamaEmbedderOptions = {}): RemoteEmbedder<unknown> {
     if (!model) throw new ValidationError('OllamaConnector.embedder needs a model name');
     return new RemoteEmbedder<OllamaEndpoint>({
-      provider: this.provider, model, caller: this.#caller, dimensions: options.dimensions, prompts: options.prompts,
+      provider: this.provider, model, caller: this.remote, dimensions: options.dimensions, prompts: options.prompts,
       concurrency: options.concurrency ?? this.#options.concurrency,
       limits: { maxInputs: options.maxInputs ?? 256, maxTokens: options.maxTokens ?? 65_536 },
       embedBatch: (ctx, texts) => this.#attempt(ctx, async ({ client }) => {
@@ -225,7 +208,7 @@ export class OllamaConnector {
       model, messages: messages.map((m) => ({ role: m.role, content: m.content })), ...this.#common(options, o),
     });
     return new RemoteGenerator<OllamaEndpoint>({
-      provider: this.provider, model, caller: this.#caller,
+      provider: this.provider, model, caller: this.remote,
       chat: (ctx, messages, o) => this.#attempt(ctx, async ({ client }) => {
         const r = await client.chat({ ...request(messages, o), stream: false });
         if (typeof r?.message?.content !== 'string') throw this.#invalid('chat response without message.content');
@@ -251,7 +234,7 @@ export class OllamaConnector {
   async generate(model: string, prompt: string, options: RemoteChatOptions & OllamaGeneratorOptions = {}): Promise<ChatResult> {
     if (typeof prompt !== 'string') throw new ValidationError('prompt must be a string');
     throwIfAborted(options.signal);
-    return this.#caller.call((ctx) => this.#attempt(ctx, async ({ client }) => {
+    return this.remote.call((ctx) => this.#attempt(ctx, async ({ client }) => {
       const r = await client.generate({ model, prompt, stream: false, ...this.#common(options, options) });
       if (typeof r?.response !== 'string') throw this.#invalid('generate response without response text');
       return { text: r.response, finishReason: FINISH[r.done_reason] ?? 'other', usage: usageOf(r), model: r.model ?? model };
@@ -271,7 +254,7 @@ export class OllamaConnector {
     model: string, prompt: string, options: RemoteChatOptions & OllamaGeneratorOptions = {},
   ): AsyncGenerator<ChatDelta, void, undefined> {
     if (typeof prompt !== 'string') throw new ValidationError('prompt must be a string');
-    yield* resilientStream(this.#caller, (ctx) => this.#attempt(ctx, async (ac) => {
+    yield* resilientStream(this.remote, (ctx) => this.#attempt(ctx, async (ac) => {
       const it = await ac.client.generate({ model, prompt, stream: true, ...this.#common(options, options) });
       return this.#deltas(it, (c: GenerateResponse) => c.response, ctx.signal, ac);
     }), { ...callOptions(options), tokens: estimateTokens(prompt) + (options.maxTokens ?? 0) });
@@ -285,7 +268,7 @@ export class OllamaConnector {
    * @throws {@link AbortError}, {@link TimeoutError}, {@link ConnectionError} or another typed error
    */
   async listModels(options: { signal?: AbortSignal; timeout?: number } = {}): Promise<OllamaModelInfo[]> {
-    return this.#caller.call((ctx) => this.#attempt(ctx, async ({ client }) => {
+    return this.remote.call((ctx) => this.#attempt(ctx, async ({ client }) => {
       const r = await client.list();
       if (!Array.isArray(r?.models)) throw this.#invalid('tags response without models');
       return r.models.map((m) => ({
@@ -310,7 +293,7 @@ export class OllamaConnector {
     options: { onProgress?: (p: OllamaPullProgress) => void; signal?: AbortSignal; timeout?: number; insecure?: boolean } = {},
   ): Promise<void> {
     if (!model) throw new ValidationError('pull needs a model name');
-    await Promise.all(this.#endpoints.map(async (endpoint) => {
+    await Promise.all(this.endpoints.map(async (endpoint) => {
       const one = new ResilientCaller<OllamaEndpoint>({
         provider: this.provider, endpoints: [{ id: endpoint.id, value: endpoint }], retry: this.#options.retry,
         timeout: this.#options.timeout, clock: this.#options.clock, onEvent: this.#options.onEvent,
@@ -326,25 +309,6 @@ export class OllamaConnector {
       }
       if (!success) throw this.#invalid(`pull of ${model} ended without success`);
     }));
-  }
-
-  /** Stops background health probes. */
-  close(): void {
-    this.#caller.close();
-  }
-
-  /**
-   * A description without credentials.
-   *
-   * @returns e.g. `OllamaConnector(http://127.0.0.1:11434)`
-   */
-  toString(): string {
-    return `OllamaConnector(${this.#endpoints.map((e) => safeUrl(e.url)).join(', ')})`;
-  }
-
-  /** @returns the same as {@link OllamaConnector.toString} */
-  [inspect.custom](): string {
-    return this.toString();
   }
 
   #client(endpoint: OllamaEndpoint, signal: AbortSignal): Promise<AttemptClient> {
@@ -403,7 +367,7 @@ export class OllamaConnector {
   }
 
   #map(err: unknown, signal: AbortSignal, ac: AttemptClient) {
-    const ctx: FailureContext = { provider: this.provider, signal, secrets: this.#secrets };
+    const ctx = this.failureContext(signal);
     return toConnectorError(err, ctx, (e) => mapOllamaError(e, ctx, ac.last));
   }
 }

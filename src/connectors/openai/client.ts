@@ -7,18 +7,11 @@
 import type { OpenAI } from 'openai';
 import { type AbiError, TimeoutError } from '../../core/errors.js';
 import { type FailureContext, httpError } from '../shared/errors.js';
-import { loadPeer } from '../../internal/peer.js';
+import { peerExport } from '../../internal/peer.js';
 import type { Secret } from '../shared/secret.js';
 
-type OpenAIModule = typeof import('openai');
-
-let modulePromise: Promise<OpenAIModule> | undefined;
-
-/** Imports `openai` once; a clear install hint when it is missing. */
-export function loadOpenAI(): Promise<OpenAIModule> {
-  modulePromise ??= loadPeer('openai', 'OpenAIConnector', () => import('openai'));
-  return modulePromise;
-}
+/** The `OpenAI` class, imported once; a clear install hint when `openai` is missing. */
+const loadOpenAI = peerExport<typeof OpenAI>('openai', 'OpenAIConnector', () => import('openai'), 'OpenAI');
 
 /** What building a client needs. */
 export interface OpenAIClientConfig {
@@ -34,8 +27,7 @@ export interface OpenAIClientConfig {
  * policy is the only one, and its own timeout out of the way (each attempt's signal carries ours).
  */
 export async function createOpenAIClient(config: OpenAIClientConfig): Promise<OpenAI> {
-  const mod = await loadOpenAI();
-  const Ctor = (mod.OpenAI ?? (mod as unknown as { default: typeof OpenAI }).default) as typeof OpenAI;
+  const Ctor = await loadOpenAI();
   return new Ctor({
     apiKey: config.apiKey?.reveal() ?? 'no-key',
     baseURL: config.baseURL,

@@ -4,20 +4,17 @@
  *
  * @module
  */
-import { inspect } from 'node:util';
 import type { OpenAI } from 'openai';
 import type { ChatMessage, ChatOptions, ChatResult, EmbeddingPrompts, FinishReason } from '../../core/contracts.js';
 import { InvalidResponseError, MissingApiKeyError, ValidationError } from '../../core/errors.js';
 import { readEnv } from '../../internal/env.js';
-import type { ResilientCaller } from '../../resilience/caller.js';
-import { type FailureContext, toConnectorError } from '../shared/errors.js';
+import { RemoteConnector } from '../shared/connector.js';
+import { toConnectorError } from '../shared/errors.js';
 import { finishReasonOf, openAIStyleDeltas, usageOf } from '../shared/openai-stream.js';
-import {
-  buildCaller, type RemoteConnectorOptions, type ResolvedEndpoint, resolveEndpoints,
-} from '../shared/options.js';
+import { type RemoteConnectorOptions, type ResolvedEndpoint, resolveEndpoints } from '../shared/options.js';
 import { RemoteEmbedder } from '../shared/remote-embedder.js';
 import { RemoteGenerator } from '../shared/remote-generator.js';
-import { safeUrl, Secret } from '../shared/secret.js';
+import { Secret } from '../shared/secret.js';
 import { createOpenAIClient, mapOpenAIError } from './client.js';
 
 /** OpenAI's public API. */
@@ -114,13 +111,8 @@ const FINISH: Record<string, FinishReason> = {
  * const { text } = await openai.generator('gpt-4o-mini').chat([{ role: 'user', content: 'Hi' }]);
  * ```
  */
-export class OpenAIConnector {
-  /** Provider name on errors and cache keys. */
-  readonly provider = 'openai';
-  readonly #endpoints: Endpoint[];
-  readonly #caller: ResilientCaller<Endpoint>;
+export class OpenAIConnector extends RemoteConnector<Endpoint, 'openai'> {
   readonly #options: OpenAIConnectorOptions;
-  readonly #secrets: (Secret | undefined)[];
 
   /**
    * @param options - credentials, base URL or endpoints, resilience settings
@@ -128,14 +120,12 @@ export class OpenAIConnector {
    * @throws {@link ValidationError} for a malformed endpoint URL
    */
   constructor(options: OpenAIConnectorOptions = {}) {
-    this.#options = options;
     const key = options.apiKey?.trim() || readEnv('ABI_OPENAI_API_KEY', 'OPENAI_API_KEY');
     const apiKey = key ? new Secret(key) : undefined;
     const baseURL = options.baseURL?.trim() || readEnv('ABI_OPENAI_BASE_URL', 'OPENAI_BASE_URL') || OPENAI_DEFAULT_BASE_URL;
     const resolved = resolveEndpoints(options, baseURL, apiKey);
     if (resolved.some((e) => !e.apiKey)) throw new MissingApiKeyError('openai', ['ABI_OPENAI_API_KEY', 'OPENAI_API_KEY']);
-    this.#secrets = resolved.map((e) => e.apiKey);
-    this.#endpoints = resolved.map((e) => {
+    const endpoints = resolved.map((e): Endpoint => {
       let client: Promise<OpenAI> | undefined;
       return {
         ...e,
@@ -145,18 +135,8 @@ export class OpenAIConnector {
         }).catch((err: unknown) => { client = undefined; throw err; })),
       };
     });
-    this.#caller = buildCaller('openai', this.#endpoints.map((e) => ({ id: e.id, weight: e.weight, value: e })), options,
-      async (ep, signal) => (await ep.client()).models.list({ signal }));
-  }
-
-  /** Ids (URLs without credentials) of the endpoints. */
-  get endpointIds(): string[] {
-    return this.#endpoints.map((e) => e.id);
-  }
-
-  /** The resilience policy every request of this connector goes through (health, events). */
-  get caller(): ResilientCaller<unknown> {
-    return this.#caller as ResilientCaller<unknown>;
+    super('OpenAIConnector', 'openai', endpoints, options, async (ep, signal) => (await ep.client()).models.list({ signal }));
+    this.#options = options;
   }
 
   /**
@@ -172,7 +152,7 @@ export class OpenAIConnector {
     const format = options.encodingFormat ?? 'base64';
     if (format !== 'base64' && format !== 'float') throw new ValidationError('encodingFormat must be base64 or float');
     const embedder = new RemoteEmbedder<Endpoint>({
-      provider: this.provider, model, caller: this.#caller, dimensions: options.dimensions, prompts: options.prompts,
+      provider: this.provider, model, caller: this.remote, dimensions: options.dimensions, prompts: options.prompts,
       concurrency: options.concurrency ?? this.#options.concurrency,
       limits: { maxInputs: options.maxInputs ?? 2048, maxTokens: options.maxTokens ?? 300_000 },
       embedBatch: async (ctx, texts) => {
@@ -199,7 +179,7 @@ export class OpenAIConnector {
    * @defaultValue model: `gpt-4o-mini`
    */
   generator(model = 'gpt-4o-mini', options: OpenAIGeneratorOptions = {}): RemoteGenerator<unknown> {
-    const official = this.#endpoints.every((e) => /^https:\/\/api\.openai\.com(\/|$)/.test(e.url));
+    const official = this.endpoints.every((e) => /^https:\/\/api\.openai\.com(\/|$)/.test(e.url));
     const field = options.maxTokensField ?? (official ? 'max_completion_tokens' : 'max_tokens');
     const body = (messages: readonly ChatMessage[], o: ChatOptions) => ({
       model,
@@ -210,7 +190,7 @@ export class OpenAIConnector {
       ...(o.stop !== undefined ? { stop: o.stop } : {}),
     });
     const generator = new RemoteGenerator<Endpoint>({
-      provider: this.provider, model, caller: this.#caller,
+      provider: this.provider, model, caller: this.remote,
       chat: async (ctx, messages, o) => {
         try {
           const client = await ctx.endpoint.client();
@@ -252,7 +232,7 @@ export class OpenAIConnector {
    * @throws {@link AbortError}, {@link TimeoutError} or the provider's typed error
    */
   async listModels(options: { signal?: AbortSignal; timeout?: number } = {}): Promise<string[]> {
-    return this.#caller.call(async (ctx) => {
+    return this.remote.call(async (ctx) => {
       try {
         const page = await (await ctx.endpoint.client()).models.list({ signal: ctx.signal });
         return page.data.map((m) => m.id);
@@ -262,27 +242,8 @@ export class OpenAIConnector {
     }, options);
   }
 
-  /** Stops background health probes. */
-  close(): void {
-    this.#caller.close();
-  }
-
-  /**
-   * A description without credentials.
-   *
-   * @returns e.g. `OpenAIConnector(https://api.openai.com/v1)`
-   */
-  toString(): string {
-    return `OpenAIConnector(${this.#endpoints.map((e) => safeUrl(e.url)).join(', ')})`;
-  }
-
-  /** @returns the same as {@link OpenAIConnector.toString} */
-  [inspect.custom](): string {
-    return this.toString();
-  }
-
   #map(err: unknown, signal: AbortSignal) {
-    const ctx: FailureContext = { provider: this.provider, signal, secrets: this.#secrets };
+    const ctx = this.failureContext(signal);
     return toConnectorError(err, ctx, (e) => mapOpenAIError(e, ctx));
   }
 }
