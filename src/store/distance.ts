@@ -50,48 +50,6 @@ export function l2sq(a: Float32Array, ao: number, b: Float32Array, bo: number, d
 }
 
 /**
- * Dot products of one query against four stored vectors in one pass, so each query element is loaded once per four
- * candidates (measured ~25% faster per distance than four `dot` calls). Results go to `out[0..3]`.
- *
- * @internal
- */
-export function dot4(
-  q: Float32Array, qo: number, b: Float32Array, o0: number, o1: number, o2: number, o3: number, dim: number,
-  out: Float64Array,
-): void {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  let t0 = 0, t1 = 0, t2 = 0, t3 = 0;
-  let i = 0;
-  const end = dim & ~1;
-  for (; i < end; i += 2) {
-    const x = q[qo + i], y = q[qo + i + 1];
-    s0 += x * b[o0 + i]; t0 += y * b[o0 + i + 1];
-    s1 += x * b[o1 + i]; t1 += y * b[o1 + i + 1];
-    s2 += x * b[o2 + i]; t2 += y * b[o2 + i + 1];
-    s3 += x * b[o3 + i]; t3 += y * b[o3 + i + 1];
-  }
-  if (i < dim) {
-    const x = q[qo + i];
-    s0 += x * b[o0 + i]; s1 += x * b[o1 + i]; s2 += x * b[o2 + i]; s3 += x * b[o3 + i];
-  }
-  out[0] = s0 + t0; out[1] = s1 + t1; out[2] = s2 + t2; out[3] = s3 + t3;
-}
-
-/** Squared L2 distances of one query against four stored vectors in one pass; results to `out[0..3]`. @internal */
-export function l2sq4(
-  q: Float32Array, qo: number, b: Float32Array, o0: number, o1: number, o2: number, o3: number, dim: number,
-  out: Float64Array,
-): void {
-  let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-  for (let i = 0; i < dim; i++) {
-    const x = q[qo + i];
-    const d0 = x - b[o0 + i], d1 = x - b[o1 + i], d2 = x - b[o2 + i], d3 = x - b[o3 + i];
-    s0 += d0 * d0; s1 += d1 * d1; s2 += d2 * d2; s3 += d3 * d3;
-  }
-  out[0] = s0; out[1] = s1; out[2] = s2; out[3] = s3;
-}
-
-/**
  * Scales `v[o .. o+dim)` to unit length in place. A zero vector is left as is, and so is a vector already of unit
  * length within float32 rounding (|norm² - 1| ≤ 1e-5), so normalized embeddings are stored bit for bit as given.
  *

@@ -160,19 +160,3 @@ export class MinHeap {
     vals[i] = val;
   }
 }
-
-/**
- * Drains a max-heap into arrays sorted ascending by key (best first for distances).
- *
- * @returns the number of entries written
- * @internal
- */
-export function drainAscending(heap: MaxHeap, outKeys: Float64Array, outVals: Uint32Array): number {
-  const n = heap.size;
-  for (let i = n - 1; i >= 0; i--) {
-    outKeys[i] = heap.topKey();
-    outVals[i] = heap.topVal();
-    heap.pop();
-  }
-  return n;
-}
