@@ -11,14 +11,12 @@ import type { FailureContext } from './errors.js';
 import { buildCaller, type RemoteConnectorOptions } from './options.js';
 import { safeUrl, type Secret } from './secret.js';
 
-/** An endpoint as a connector keeps it: id, URL (none for a provider's router), credential and weight. */
+/** An endpoint as a connector keeps it (with whatever client state the connector adds). */
 export interface ConnectorEndpoint {
   /** Id used in events and health (the URL without credentials). */
   id: string;
   /** Base URL; `undefined` for a provider-routed endpoint (the Hugging Face serverless router). */
   url: string | undefined;
-  /** The credential sent to this endpoint. */
-  apiKey: Secret | undefined;
   /** Balancer weight. */
   weight: number;
 }
@@ -41,20 +39,21 @@ export abstract class RemoteConnector<E extends ConnectorEndpoint, P extends str
   /**
    * @param name - the class name, for {@link RemoteConnector.toString}
    * @param provider - provider name
-   * @param endpoints - the resolved endpoints
+   * @param endpoints - the resolved endpoints, each with the credential it is sent
    * @param options - balancer, retry, timeout, rate limit, clock and event options
    * @param probe - the active health check of one endpoint, when the balancer is asked to probe (it must not use
    *   `this`: it may run before the subclass's constructor has finished)
+   * @internal
    */
   protected constructor(
-    name: string, provider: P, endpoints: readonly E[], options: RemoteConnectorOptions,
+    name: string, provider: P, endpoints: readonly (E & { apiKey: Secret | undefined })[], options: RemoteConnectorOptions,
     probe: ((endpoint: E, signal: AbortSignal) => Promise<unknown>) | undefined,
   ) {
     this.provider = provider;
     this.#name = name;
     this.#endpoints = endpoints;
     this.#secrets = endpoints.map((e) => e.apiKey);
-    this.#caller = buildCaller(provider, endpoints.map((e) => ({ id: e.id, weight: e.weight, value: e })), options, probe);
+    this.#caller = buildCaller<E>(provider, endpoints.map((e) => ({ id: e.id, weight: e.weight, value: e })), options, probe);
   }
 
   /** Ids (URLs without credentials) of the endpoints. */
@@ -86,12 +85,12 @@ export abstract class RemoteConnector<E extends ConnectorEndpoint, P extends str
     return this.toString();
   }
 
-  /** The endpoints, for the subclass's requests. */
+  /** The endpoints, for the subclass's requests. @internal */
   protected get endpoints(): readonly E[] {
     return this.#endpoints;
   }
 
-  /** The caller typed with the subclass's endpoint, for the models it builds. */
+  /** The caller typed with the subclass's endpoint, for the models it builds. @internal */
   protected get remote(): ResilientCaller<E> {
     return this.#caller;
   }
@@ -102,6 +101,7 @@ export abstract class RemoteConnector<E extends ConnectorEndpoint, P extends str
    *
    * @param signal - the attempt's signal
    * @returns the failure context
+   * @internal
    */
   protected failureContext(signal: AbortSignal): FailureContext {
     return { provider: this.provider, signal, secrets: this.#secrets };
