@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AbortError, backoffDelay, InvalidResponseError, isRetryable, ModelLoadingError, parseRetryAfter, ProviderError,
-  RateLimitError, resolveRetryOptions, retryDelay, TimeoutError, ValidationError,
+  AbortError, InvalidResponseError, isRetryable, ModelLoadingError, ProviderError, RateLimitError, TimeoutError, ValidationError,
 } from '../../src/index.js';
+import { backoffDelay, parseRetryAfter, resolveRetryOptions, retryDelay } from '../../src/resilience/retry.js';
 
 const fixed = (r: number) => resolveRetryOptions({ random: () => r });
 
