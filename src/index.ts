@@ -14,15 +14,28 @@
  * @packageDocumentation
  * @module abi-sdk
  */
-export * from './core/errors.js';
-export type * from './core/contracts.js';
+// Every name below is a decision: named re-exports only (no `export *`), so a new module export stays internal until
+// it is listed here, and etc/abi-sdk.api.md (npm run api:check) shows every change as a diff.
+export {
+  AbiError, type AbiErrorCode, type AbiErrorOptions, AbortError, AuthenticationError, CapacityError, CircuitOpenError,
+  ClosedError, ConflictError, ConnectionError, ConnectorError, type ConnectorErrorOptions, CorruptDataError, DataFormatError,
+  DimensionMismatchError, EntryNotFoundError, GatedRepoError, HubError, type HubErrorOptions, InvalidFilterError,
+  InvalidResponseError, InvalidUpdateError, IOError, LockedError, MissingApiKeyError, ModelLoadError, ModelLoadingError,
+  ModelMismatchError, ModelNotCachedError, ModelNotFoundError, NotFoundError, OverloadedError, PermissionDeniedError,
+  ProviderError, RateLimitError, RepoNotFoundError, RevisionNotFoundError, StoreError, StoreIntegrityError, TimeoutError,
+  UnsupportedError, UsageError, ValidationError, WorkerCrashedError, connectorErrorFromStatus, isAbiError,
+} from './core/errors.js';
+export type {
+  CallOptions, ChatDelta, ChatMessage, ChatOptions, ChatResult, Document, DrainOptions, EmbedOptions, Embedder,
+  EmbedderFingerprint, EmbeddingPrompts, FinishReason, Generator, Metadata, MetadataValue, TokenUsage,
+} from './core/contracts.js';
 export type { RerankOptions, Reranker, RerankResult } from './retrieval/reranker.js';
-export * from './core/filter.js';
+export {
+  compileFilter, parseFilter, type AndNode, type FieldCondition, type FieldNode, type FieldOperator, type FieldOperators,
+  type Filter, type FilterNode, type FilterScalar, type NotNode, type OrNode,
+} from './core/filter.js';
 export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
-export {
-  AdaptedEmbedder, adapterId, applyAdapter, type AdaptedEmbedderOptions, type ApplyAdapterOptions, type LoadAdaptedEmbedderOptions,
-} from './embedders/adapted.js';
 export { VectorStore } from './store/vector-store.js';
 export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
 export type {
@@ -33,12 +46,8 @@ export type {
   DistanceMetric, FusionOptions, HybridSearchBackend, RrfFusion, ScannableBackend, ScanOptions, SearchHit,
   SearchOptions, SearchQuery, StoredRecord, VectorRecord, VectorStoreBackend, WeightedFusion, WriteOptions,
 } from './retrieval/backend.js';
-export { type Clock, systemClock } from './resilience/clock.js';
-export {
-  backoffDelay, DEFAULT_RETRY_OPTIONS, isRetryable, parseRetryAfter, requestedDelay, resolveRetryOptions, retryDelay,
-  type RetryOptions,
-} from './resilience/retry.js';
-export { withTimeout } from './resilience/timeout.js';
+export type { Clock } from './resilience/clock.js';
+export { DEFAULT_RETRY_OPTIONS, isRetryable, type RetryOptions } from './resilience/retry.js';
 export {
   CircuitBreaker, type CallOutcome, type CircuitBreakerOptions, type CircuitState,
 } from './resilience/breaker.js';
@@ -47,9 +56,7 @@ export {
   LoadBalancer, type BalanceStrategy, type BalancerOptions, type EndpointLease, type EndpointSpec, type EndpointStatus,
   type HealthProbeOptions,
 } from './resilience/balancer.js';
-export {
-  estimateTokens, planRequestBatches, runBatches, type Batch, type BatchLimits, type RunBatchesOptions,
-} from './resilience/batching.js';
+export type { BatchLimits } from './resilience/batching.js';
 export {
   defaultClassify, ResilientCaller, type AttemptContext, type ResilientCallerOptions, type ResilientCallOptions,
 } from './resilience/caller.js';
@@ -82,7 +89,6 @@ export {
   HuggingFaceConnector, type HuggingFaceConnectorOptions, type HuggingFaceEmbedderOptions,
   type HuggingFaceRerankerOptions, type PromptNames,
 } from './connectors/huggingface/connector.js';
-export { embeddingCacheKey, embeddingCacheKeys, type EmbeddingKeyParts } from './cache/key.js';
 export type { EmbeddingCache } from './cache/types.js';
 export { LruEmbeddingCache, type LruEmbeddingCacheOptions } from './cache/lru.js';
 export { RedisEmbeddingCache, type RedisClientLike, type RedisEmbeddingCacheOptions, type RedisPipelineLike } from './cache/redis.js';
@@ -96,7 +102,60 @@ export { maximalMarginalRelevance, type MmrOptions } from './retrieval/mmr.js';
 export {
   Retriever, type AddDocumentsOptions, type RetrievedHit, type RetrieveOptions, type RetrieverOptions,
 } from './retrieval/retriever.js';
-export * from './hub/index.js';
-export * from './engine/index.js';
-export * from './scheduler/index.js';
-export * from './training/index.js';
+// Models by name from the Hugging Face Hub.
+export { HF_DEFAULT_ENDPOINT, HubClient, type HubClientOptions, type HubFileMeta, type HubModelInfo } from './hub/client.js';
+export { type CachedModel, hubCacheDir, listCachedModels, removeCachedModel } from './hub/cache.js';
+export type { HubDtype } from './hub/files.js';
+export { DEFAULT_REVISION, type HubModelRef } from './hub/model-id.js';
+export { pullModel, type PulledModel, type PullModelOptions, type PullProgress } from './hub/pull.js';
+// The local inference engine.
+export { LocalEmbedder, type LocalEmbedderOptions, type LocalEmbedOptions } from './engine/local-embedder.js';
+export {
+  LocalCrossEncoder, type LocalCrossEncoderOptions, type ScoreActivation, type ScoreOptions,
+} from './engine/cross-encoder.js';
+export {
+  ModelRegistry, type MemoryReport, type ModelMemoryEntry, type ModelRegistryOptions, type UnloadOptions,
+} from './engine/registry.js';
+// ModelRegistry.load and .use hand out LoadedModel instances; only the registry constructs them.
+export type { LoadedModel, ModelLoadOptions } from './engine/loaded-model.js';
+export {
+  readModelFolder, type ModelDtype, type ModelFolderInfo, type ModelFolderOptions, type PoolingStrategy, type PromptPair,
+} from './engine/model-folder.js';
+export { TextTokenizer, type TextTokenizerOptions, type TokenizedTexts } from './engine/tokenizer.js';
+export type { LocalBatchingOptions } from './engine/batcher.js';
+export type { Device } from './engine/device.js';
+export type { SessionOptions } from './engine/session.js';
+export type { PretrainedOptions } from './engine/pretrained.js';
+// The local scheduler: worker pool, dynamic batching, and the connector over it.
+export { LocalScheduler } from './scheduler/local-scheduler.js';
+export {
+  LocalSchedulerConnector, type LocalSchedulerConnectorOptions, type LocalSchedulerEmbedderOptions,
+} from './scheduler/connector.js';
+export type { HubSourceOptions } from './scheduler/types.js';
+export type {
+  BatchReport, InferenceService, LocalSchedulerOptions, ModelSource, ScheduledEmbedOptions, ScheduledRerankOptions, SchedulerStats,
+  ServedModel,
+} from './scheduler/types.js';
+// Embedding adapters trained on the user's own pairs.
+export {
+  Adapter, type AdapterApply, type AdapterConfig, type ParameterSlot, type ResolvedAdapterConfig,
+} from './training/adapter.js';
+export {
+  AdapterTrainer,
+  type AdapterTrainerOptions, type CheckpointOptions, type FitOptions, type FitResult, type LocalTrainOptions,
+  type LocalTrainResult,
+} from './training/trainer.js';
+export type { EpochRecord, TrainingHyperparameters } from './training/types.js';
+export { embedTrainingPairs, type EmbeddedPairs, type EmbedPairsOptions, type TrainingPair } from './training/embedded-pairs.js';
+export { retrievalMetrics, type RetrievalMetrics } from './training/metrics.js';
+export { describeBaseModel, type BaseModelInfo } from './training/base-model.js';
+export { loadAdapter, saveAdapter, type AdapterFile } from './training/adapter-file.js';
+export {
+  AdaptedEmbedder, adapterId, applyAdapter, type AdaptedEmbedderOptions, type ApplyAdapterOptions, type LoadAdaptedEmbedderOptions,
+} from './embedders/adapted.js';
+export {
+  dedupePairs, parsePairsJsonl, readPairsJsonl, splitPairs, type DedupeResult, type PairSplit, type SplitOptions,
+} from './training/pairs.js';
+export {
+  DEFAULT_QUESTION_PROMPT, generateSyntheticPairs, parseQuestions, type SyntheticPairsOptions, type SyntheticPairsResult,
+} from './training/synthetic-pairs.js';

@@ -222,7 +222,7 @@ export class LocalCrossEncoder implements Reranker {
   }
 
   /**
-   * Scores tokenized pairs (from {@link LocalCrossEncoder.tokenizePairs}, possibly joined with {@link concatTokenized}).
+   * Scores tokenized pairs (from {@link LocalCrossEncoder.tokenizePairs}, possibly several joined).
    *
    * @param tokens - the pairs
    * @param options - activation, batch size, signal

@@ -37,7 +37,7 @@ export function parseDevice(device: string | undefined): DevicePlan {
 
 /**
  * Whether onnxruntime-node's CUDA provider library is installed next to its binding (its postinstall downloads it;
- * `onnxruntime-node-install=skip` leaves it out). Without it a CUDA session cannot be created.
+ * `ONNXRUNTIME_NODE_INSTALL=skip` or an `allowScripts` denial leaves it out). Without it a CUDA session cannot be created.
  *
  * @internal
  */

@@ -194,7 +194,7 @@ export class LocalEmbedder extends BaseEmbedder {
 
   /**
    * Applies the prompt for `inputType` and tokenizes (the first half of {@link LocalEmbedder.embed}; a scheduler can
-   * tokenize requests separately, join them with {@link concatTokenized} and run them as one).
+   * tokenize requests separately, join them and run them as one).
    *
    * @param texts - the texts
    * @param inputType - `query` or `document` (default)
@@ -211,7 +211,7 @@ export class LocalEmbedder extends BaseEmbedder {
   /**
    * Runs tokenized texts through the model (the second half of {@link LocalEmbedder.embed}).
    *
-   * @param tokens - from {@link LocalEmbedder.tokenize} (or several joined with {@link concatTokenized})
+   * @param tokens - from {@link LocalEmbedder.tokenize} (or several joined)
    * @param options - signal, per-call dimensions
    * @returns one vector per sequence, in order
    * @throws {AbortError} when the signal fires between batches

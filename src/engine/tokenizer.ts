@@ -10,7 +10,7 @@ type NativeEncoding = Awaited<ReturnType<NativeTokenizer['encode']>>;
 
 /**
  * Texts (or text pairs) turned into token ids, packed flat: sequence `i` is `ids[offsets[i] .. offsets[i + 1])`.
- * This is the unit the batcher and the scheduler move around; concatenate several with {@link concatTokenized}.
+ * This is the unit the batcher and the scheduler move around; the scheduler concatenates several into one batch.
  */
 export interface TokenizedTexts {
   /** Number of sequences. */

@@ -51,6 +51,9 @@ function workerEntry(): string {
   return join(dir, here.endsWith('.cjs') ? 'scheduler-worker.cjs' : 'scheduler-worker.js');
 }
 
+// Set by LocalScheduler's static block: the one way to reach a worker from outside the class (see crashWorker).
+let crashHook: (scheduler: LocalScheduler, index: number) => void;
+
 /**
  * Runs local models on a pool of worker threads with dynamic batching; implements {@link InferenceService}, which
  * the server (`abi-sdk/server`) and {@link LocalSchedulerConnector} use.
@@ -217,16 +220,13 @@ export class LocalScheduler implements InferenceService {
     return !this.#closing;
   }
 
-  /**
-   * Test and operations hook: makes one worker exit at once, as a native crash would. Its batch is retried once on
-   * a replacement worker.
-   *
-   * @param index - the worker
-   */
-  crashWorker(index: number): void {
-    const slot = this.#workers[index];
-    if (!slot) throw new ValidationError(`no worker ${index}`);
-    slot.worker.postMessage({ type: 'crash' } satisfies WorkerRequest);
+  // Reached only through the module-level crashWorker below, so the hook is not part of the public type.
+  static {
+    crashHook = (scheduler, index) => {
+      const slot = scheduler.#workers[index];
+      if (!slot) throw new ValidationError(`no worker ${index}`);
+      slot.worker.postMessage({ type: 'crash' } satisfies WorkerRequest);
+    };
   }
 
   /**
@@ -457,4 +457,18 @@ function positive(value: number | undefined, fallback: number, name: string): nu
   if (value === undefined) return fallback;
   if (!(Number.isInteger(value) && value > 0)) throw new ValidationError(`${name} must be a positive integer, got ${value}`);
   return value;
+}
+
+
+/**
+ * Test hook: makes one worker of `scheduler` exit at once, as a native crash would. Its batch is retried once on a
+ * replacement worker. Not exported from any entry point; tests import it from this module.
+ *
+ * @param scheduler - the scheduler
+ * @param index - the worker
+ * @throws {ValidationError} when there is no worker `index`
+ * @internal
+ */
+export function crashWorker(scheduler: LocalScheduler, index: number): void {
+  crashHook(scheduler, index);
 }

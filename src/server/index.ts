@@ -17,13 +17,12 @@ export {
   AbiServer, createServer, type CreateServerOptions, type ServerAuthOptions, type ServerCloseOptions,
 } from './server.js';
 export {
-  type ApiKeyInfo, type CreateKeyOptions, type IssuedKey, type KeyRateLimit, KeyStore, type KeyStoreOptions, type Role, ROLES,
+  type ApiKeyInfo, type CreateKeyOptions, type IssuedKey, type KeyRateLimit, KeyStore, type KeyStoreOptions, type Role,
 } from './auth/keys.js';
 export type { ServerLimits } from './inference.js';
 export { ServerMetrics, type ServerMetricsOptions } from './metrics.js';
 export type { ServerTlsOptions } from './tls.js';
 export { traceContextFetch } from './tracing.js';
-export { type ErrorDialect, errorBody, httpStatusOf } from './error-status.js';
 export type {
   InferenceService, SchedulerStats, ServedModel,
 } from '../scheduler/types.js';

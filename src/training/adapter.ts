@@ -144,7 +144,7 @@ export interface ForwardCache {
 export class Adapter {
   /** The resolved shape. */
   readonly config: Readonly<ResolvedAdapterConfig>;
-  /** All parameters, in {@link parameterLayout} order. Mutated in place by training. */
+  /** All parameters, in the order of {@link Adapter.slots}. Mutated in place by training. */
   readonly parameters: Float32Array;
   readonly #slots: ParameterSlot[];
   readonly #views = new Map<string, Float32Array>();

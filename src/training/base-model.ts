@@ -22,7 +22,7 @@ export interface BaseModelInfo {
   dimension: number;
   /** Its `fingerprint()` (JSON) when it has one, else its `model`. */
   fingerprint: string;
-  /** Its vector for {@link BASE_PROBE_TEXT}, when recorded. */
+  /** Its vector for the fixed probe sentence the adapter file records, when recorded. */
   probe: Float32Array | undefined;
 }
 

@@ -244,7 +244,7 @@ export class AdapterTrainer {
    * constant learning rate are used each round (the round's schedule belongs to the coordinator); batch order is
    * seeded by the trainer's seed and `round`.
    *
-   * @param parameters - the starting (global) parameter vector, {@link parameterLayout} order
+   * @param parameters - the starting (global) parameter vector, in the order of {@link Adapter.slots}
    * @param data - the local pairs with their base vectors
    * @param options - epochs, FedProx `proximalMu`, learning rate, round, signal
    * @returns the new parameters and the sample count to weight them by

@@ -9,8 +9,9 @@ import { QdrantClient } from '@qdrant/js-client-rest';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  evaluateFilter, parseFilter, VectorStore, type DistanceMetric, type Filter, type Metadata,
+  parseFilter, VectorStore, type DistanceMetric, type Filter, type Metadata,
 } from '../../src/index.js';
+import { evaluateFilter } from '../../src/core/filter.js';
 import { qdrantPointId, QdrantStore } from '../../src/backends/qdrant/index.js';
 import { startQdrantServer, type QdrantDouble } from '../helpers/qdrant-server.js';
 import { randomVectors } from '../store/helpers.js';

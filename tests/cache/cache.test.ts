@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BaseEmbedder, CachedEmbedder, type EmbedOptions, embeddingCacheKey, embeddingCacheKeys, type EmbeddingCache,
+  BaseEmbedder, CachedEmbedder, type EmbedOptions, type EmbeddingCache,
   HashingEmbedder, LruEmbeddingCache, OpenAIConnector,
 } from '../../src/index.js';
+import { embeddingCacheKey, embeddingCacheKeys } from '../../src/cache/key.js';
 import { vectorFor } from '../helpers/fake-server.js';
 import { type FakeOpenAI, startFakeOpenAI } from '../helpers/openai-server.js';
 

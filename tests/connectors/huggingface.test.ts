@@ -203,7 +203,12 @@ describe('HuggingFaceConnector configuration, secrets, balancing', () => {
     const err = await c.embedder('m').embed(['x']).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'UNAUTHORIZED' });
     expect(inspect(err, { depth: 20, showHidden: true })).not.toContain(TOKEN);
-    expect(ProviderError).toBeDefined();
+    // A server error that echoes the token: a ProviderError (retryable, with the status), the token still hidden.
+    server.inject({ status: 500, body: { error: `backend failed for ${TOKEN}` } });
+    const five = await c.embedder('m').embed(['x'], { maxAttempts: 1 }).catch((e: unknown) => e);
+    expect(five).toBeInstanceOf(ProviderError);
+    expect(five).toMatchObject({ code: 'PROVIDER_ERROR', status: 500, retryable: true });
+    expect(inspect(five, { depth: 20, showHidden: true }) + String(five)).not.toContain(TOKEN);
   });
   it('consistent hashing sends each text to the same endpoint every time, and fails over when it dies', async () => {
     const other = await startFakeHf({ token: TOKEN });

@@ -57,8 +57,9 @@ describe('OllamaConnector embeddings', () => {
     expect(missing).toMatchObject({ code: 'MODEL_NOT_FOUND', status: 404, message: 'model "no-such-model" not found, try pulling it first' });
     expect(embeds().length).toBe(1); // 404 is not retried
     server.inject({ status: 429, headers: { 'retry-after': '4' }, body: { error: 'rate limited' } });
-    expect(await e.embed(['x']).catch((err: unknown) => err)).toMatchObject({ code: 'RATE_LIMITED', retryAfterMs: 4000 });
-    expect(RateLimitError).toBeDefined();
+    const limited = await e.embed(['x']).catch((err: unknown) => err);
+    expect(limited).toBeInstanceOf(RateLimitError);
+    expect(limited).toMatchObject({ code: 'RATE_LIMITED', status: 429, retryAfterMs: 4000, retryable: true });
     server.inject({ status: 500, body: { error: 'llama runner process has terminated: exit status 2' } });
     const five = await e.embed(['x']).catch((err: unknown) => err);
     expect(five).toBeInstanceOf(ProviderError);

@@ -229,6 +229,11 @@ describe('OpenAIConnector configuration and secrets', () => {
     expect(inspect(err, { depth: 20, showHidden: true })).not.toContain(KEY);
     expect(JSON.stringify((err as AuthenticationError).body)).not.toContain(KEY);
     expect(String(err)).not.toContain(KEY);
-    expect(ProviderError).toBeDefined();
+    // A server error that echoes the key: a ProviderError (retryable, with the status), the key still hidden.
+    server.inject({ status: 500, body: { error: { message: `upstream failed for ${KEY}`, type: 'server_error' } } });
+    const five = await e.embed(['x'], { maxAttempts: 1 }).catch((x: unknown) => x);
+    expect(five).toBeInstanceOf(ProviderError);
+    expect(five).toMatchObject({ code: 'PROVIDER_ERROR', status: 500, retryable: true });
+    expect(inspect(five, { depth: 20, showHidden: true }) + String(five)).not.toContain(KEY);
   });
 });

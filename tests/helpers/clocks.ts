@@ -1,4 +1,5 @@
-import { AbortError, systemClock, type Clock } from '../../src/index.js';
+import { AbortError, type Clock } from '../../src/index.js';
+import { systemClock } from '../../src/resilience/clock.js';
 
 /** A clock whose time only moves when told to (cool-downs); `sleep` is real but scaled down 1000x. */
 export function manualClock(start = 1_000_000): Clock & { advance(ms: number): void; sleeps: number[] } {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AbortError, estimateTokens, InvalidResponseError, planRequestBatches, ProviderError, runBatches, ValidationError,
+  AbortError, InvalidResponseError, ProviderError, ValidationError,
 } from '../../src/index.js';
+import { estimateTokens, planRequestBatches, runBatches } from '../../src/resilience/batching.js';
 
 const texts = (n: number) => Array.from({ length: n }, (_, i) => `text number ${i}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AbortError, CircuitOpenError, ConnectionError, ModelLoadingError, ProviderError, RateLimitError, ResilientCaller, systemClock,
+  AbortError, CircuitOpenError, ConnectionError, ModelLoadingError, ProviderError, RateLimitError, ResilientCaller,
   TimeoutError, type ResilienceEvent,
 } from '../../src/index.js';
+import { systemClock } from '../../src/resilience/clock.js';
 import { manualClock, virtualClock } from '../helpers/clocks.js';
 
 const p = { provider: 'test' };

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
-  AbortError, backoffDelay, InvalidResponseError, isRetryable, ModelLoadingError, parseRetryAfter, ProviderError,
-  RateLimitError, resolveRetryOptions, retryDelay, TimeoutError, ValidationError,
+  AbortError, DEFAULT_RETRY_OPTIONS, InvalidResponseError, isRetryable, ModelLoadingError, ProviderError, RateLimitError, TimeoutError, ValidationError,
 } from '../../src/index.js';
+import { backoffDelay, parseRetryAfter, resolveRetryOptions, retryDelay } from '../../src/resilience/retry.js';
 
 const fixed = (r: number) => resolveRetryOptions({ random: () => r });
 
@@ -57,6 +57,10 @@ describe('retry policy', () => {
   it('rejects nonsense options', () => {
     expect(() => resolveRetryOptions({ maxAttempts: 0 })).toThrow(RangeError);
     expect(() => resolveRetryOptions({ jitter: 2 })).toThrow(RangeError);
-    expect(ValidationError).toBeDefined();
+    expect(() => resolveRetryOptions({ maxAttempts: 1.5 })).toThrow(RangeError);
+    // Unset fields take the defaults; undefined does not erase one.
+    expect(resolveRetryOptions({ maxAttempts: 5, factor: undefined })).toEqual({ ...DEFAULT_RETRY_OPTIONS, maxAttempts: 5 });
+    // Bad input is never retried: a retry would fail the same way.
+    expect(isRetryable(new ValidationError('dimensions must be positive'))).toBe(false);
   });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAbiError } from '../../src/core/errors.js';
 import { LocalCrossEncoder } from '../../src/engine/cross-encoder.js';
 import { LocalEmbedder } from '../../src/engine/local-embedder.js';
-import { LocalScheduler } from '../../src/scheduler/local-scheduler.js';
+import { crashWorker, LocalScheduler } from '../../src/scheduler/local-scheduler.js';
 import type { BatchReport } from '../../src/scheduler/types.js';
 import { modelDir, variedTexts } from '../engine/helpers.js';
 
@@ -187,7 +187,7 @@ describe('LocalScheduler', () => {
       // Crash while the worker loads the model for the job: the job is retried on a fresh worker and succeeds.
       const first = s.embed(EMBED, texts.slice(0, 4));
       await until(() => s.stats().runningJobs === 1);
-      s.crashWorker(0);
+      crashWorker(s, 0);
       const want = await direct.embed(texts.slice(0, 4));
       expect((await first).map((v) => [...v])).toEqual(want.map((v) => [...v]));
       expect(s.restarts).toBe(1);
@@ -196,9 +196,9 @@ describe('LocalScheduler', () => {
       // loaded machine, and the test would wait for a state it had missed).
       const second = s.embed(EMBED, variedTexts(1500, 9));
       await until(() => s.stats().runningJobs === 1);
-      s.crashWorker(0);
+      crashWorker(s, 0);
       await until(() => s.restarts === 2 && s.stats().runningJobs === 1);
-      s.crashWorker(0);
+      crashWorker(s, 0);
       expect(await codeOf(second)).toBe('WORKER_CRASHED');
       expect(s.stats().workers).toBe(1);
       expect(await codeOf(s.embed(EMBED, ['still works']))).toBe('ok');

@@ -3,7 +3,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AbiServer, KeyStore, type Role } from '../../src/server/index.js';
-import { encodeFrame, FederatedCoordinator } from '../../src/training/federated/index.js';
+import { FederatedCoordinator } from '../../src/training/federated/index.js';
+import { encodeFrame } from '../../src/training/federated/frame.js';
 import { tempDir } from '../engine/helpers.js';
 import { call, EMBED_MODEL, EngineService, RERANK_MODEL, startServer } from './helpers.js';
 

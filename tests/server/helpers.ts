@@ -4,7 +4,7 @@ import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { RerankResult } from '../../src/retrieval/reranker.js';
 import { OverloadedError } from '../../src/core/errors.js';
-import { LocalCrossEncoder, LocalEmbedder } from '../../src/engine/index.js';
+import { LocalCrossEncoder, LocalEmbedder } from '../../src/index.js';
 import type { InferenceService, SchedulerStats, ServedModel } from '../../src/scheduler/types.js';
 import { type AbiServer, createServer, type CreateServerOptions } from '../../src/server/index.js';
 import { modelDir } from '../engine/helpers.js';

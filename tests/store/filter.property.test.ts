@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { evaluateFilter, parseFilter, VectorStore, type Filter, type Metadata } from '../../src/index.js';
+import { parseFilter, VectorStore, type Filter, type Metadata } from '../../src/index.js';
+import { evaluateFilter } from '../../src/core/filter.js';
 import { compileFilterNode } from '../../src/store/filter-compiler.js';
 import { randomVectors } from './helpers.js';
 

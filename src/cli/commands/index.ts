@@ -91,7 +91,7 @@ export const index: CliCommand = {
       .addOption(setting('--embedder <spec>', 'hashing[:DIM] | openai:MODEL | ollama:MODEL | local:FOLDER (default: the store\'s, else hashing)', { env: 'ABI_EMBEDDER', config: 'embedder' }))
       .addOption(setting('--glob <pattern>', `files taken from folders (default: ${DEFAULT_GLOB})`, { config: 'index.glob' }))
       .addOption(setting('--chunk-size <n>', `characters per chunk (default: the store's, else ${DEFAULT_CHUNK_SIZE})`, { config: 'index.chunkSize' }, positiveInt('--chunk-size')))
-      .addOption(setting('--chunk-overlap <n>', `characters shared by neighbouring chunks (default: ${DEFAULT_CHUNK_OVERLAP})`, { config: 'index.chunkOverlap' }, nonNegativeInt('--chunk-overlap')))
+      .addOption(setting('--chunk-overlap <n>', `characters shared by neighbouring chunks (default: the store's, else min(${DEFAULT_CHUNK_OVERLAP}, chunk size / 5))`, { config: 'index.chunkOverlap' }, nonNegativeInt('--chunk-overlap')))
       .addOption(setting('--batch-size <n>', 'chunks per embedding call (default: 64)', { config: 'index.batchSize' }, positiveInt('--batch-size')))
       .addOption(setting('--text', 'also keep a BM25 text index, for query --hybrid (set when the store is created)', { config: 'index.text' }))
       .option('--json', 'print the report as one JSON object')

@@ -25,20 +25,14 @@ export {
   type FederatedTrainer, type FederatedTrainOptions, type FederatedTrainResult,
 } from './client.js';
 export {
-  adapterFromParameters, AdapterFederatedTrainer, type AdapterFederatedTrainerOptions, adapterLayout, initialAdapterParameters,
+  adapterFromParameters, AdapterFederatedTrainer, type AdapterFederatedTrainerOptions, initialAdapterParameters,
 } from './adapter-trainer.js';
 export { DirectTransport, type FederatedTransport } from './transport.js';
 export { HttpTransport, type HttpTransportOptions } from './http-transport.js';
-export { CHECKPOINT_FORMAT, readLatestCheckpoint, type CheckpointState, type RoundSummary } from './checkpoint.js';
-export { applyDelta, FedAvgAccumulator } from './fedavg.js';
-export { decodeFrame, encodeFrame, type Frame, type FrameEncoding } from './frame.js';
-export {
-  applyMasks, generateMaskKeys, type MaskContext, type MaskKeyPair, type MaskParticipant, maskScale, pairMask, quantize, type QuantizedDelta, RingSum,
-} from './masking.js';
-export {
-  firstNonFinite, flatten, layoutOf, layoutSize, type ParameterEntry, type ParameterLayout, type ParameterSet, sameLayout, unflatten,
-} from './params.js';
-export { CLIENT_HEADER } from './protocol.js';
+export type { CheckpointState, RoundSummary } from './checkpoint.js';
+export type { FrameEncoding } from './frame.js';
+export type { MaskParticipant } from './masking.js';
+export type { ParameterEntry, ParameterLayout, ParameterSet } from './params.js';
 export type {
   CommitRequest, JoinInfo, JsonValue, ModelHeader, RoundInfo, RoundPhase, UpdateAck, UpdateHeader,
 } from './protocol.js';

@@ -1,10 +1,10 @@
 // FedAvg arithmetic on a hand-computed case, the binary frame codec, and secure aggregation: masked sums equal plain
 // FedAvg to within quantisation error, masks cancel exactly, and one masked upload looks like noise.
 import { describe, expect, it } from 'vitest';
-import {
-  applyMasks, decodeFrame, encodeFrame, FedAvgAccumulator, flatten, generateMaskKeys,
-  layoutOf, maskScale, type MaskParticipant, quantize, RingSum, unflatten,
-} from '../../../src/training/federated/index.js';
+import { applyMasks, generateMaskKeys, maskScale, type MaskParticipant, quantize, RingSum } from '../../../src/training/federated/masking.js';
+import { decodeFrame, encodeFrame } from '../../../src/training/federated/frame.js';
+import { FedAvgAccumulator } from '../../../src/training/federated/fedavg.js';
+import { flatten, layoutOf, unflatten } from '../../../src/training/federated/params.js';
 import { InvalidUpdateError } from '../../../src/core/errors.js';
 import { rng } from '../../store/helpers.js';
 

@@ -4,9 +4,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CorruptDataError, InvalidUpdateError, NotFoundError, ValidationError } from '../../../src/core/errors.js';
-import {
-  DirectTransport, encodeFrame, FederatedClient, FederatedCoordinator, type FederatedCoordinatorOptions, readLatestCheckpoint,
-} from '../../../src/training/federated/index.js';
+import { DirectTransport, FederatedClient, FederatedCoordinator, type FederatedCoordinatorOptions } from '../../../src/training/federated/index.js';
+import { encodeFrame } from '../../../src/training/federated/frame.js';
+import { readLatestCheckpoint } from '../../../src/training/federated/checkpoint.js';
 import { tempDir } from '../../engine/helpers.js';
 import { DIM, LinearTrainer, mse, zeroModel } from './linear-trainer.js';
 

@@ -4,9 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ConnectionError, InvalidUpdateError } from '../../../src/core/errors.js';
 import { type AbiServer, createServer, KeyStore } from '../../../src/server/index.js';
-import {
-  encodeFrame, FederatedClient, FederatedCoordinator, HttpTransport,
-} from '../../../src/training/federated/index.js';
+import { FederatedClient, FederatedCoordinator, HttpTransport } from '../../../src/training/federated/index.js';
+import { encodeFrame } from '../../../src/training/federated/frame.js';
 import { tempDir } from '../../engine/helpers.js';
 import { makeCa, makeLeaf } from '../../server/certs.js';
 import { DIM, LinearTrainer, mse, zeroModel } from './linear-trainer.js';

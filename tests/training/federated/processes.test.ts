@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { KeyStore } from '../../../src/server/index.js';
-import { readLatestCheckpoint } from '../../../src/training/federated/index.js';
+import { readLatestCheckpoint } from '../../../src/training/federated/checkpoint.js';
 import { tempDir } from '../../engine/helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
