@@ -22,6 +22,7 @@ import { type RequestContext, requestIdOf, sendJson } from './http.js';
 import { InferenceGateway, noModels, resolveLimits, type ServerLimits } from './inference.js';
 import { ServerMetrics, type ServerMetricsOptions } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
+import { encodeRoutes } from './routes/encode.js';
 import { federatedRoutes } from './routes/federated.js';
 import { ollamaRoutes } from './routes/ollama.js';
 import { openaiRoutes } from './routes/openai.js';
@@ -155,14 +156,14 @@ export class AbiServer {
     this.metrics = options.metrics === false ? undefined : new ServerMetrics(service, options.metrics ?? {});
     this.keys = options.auth?.keys;
     const limits = resolveLimits(options.limits);
-    this.#env = {
-      service, limits, keys: this.keys, metrics: this.metrics, federated: options.federated,
-      gateway: new InferenceGateway(service, limits, this.metrics, options.cache),
-    };
     this.#routes = [
-      ...openaiRoutes, ...teiRoutes, ...ollamaRoutes, ...opsRoutes, ...(this.keys ? adminRoutes : []),
+      ...openaiRoutes, ...teiRoutes, ...ollamaRoutes, ...encodeRoutes, ...opsRoutes, ...(this.keys ? adminRoutes : []),
       ...(options.federated ? federatedRoutes : []),
     ].map(compile);
+    this.#env = {
+      service, limits, keys: this.keys, metrics: this.metrics, federated: options.federated,
+      gateway: new InferenceGateway(service, limits, this.metrics, options.cache), routes: this.#routes,
+    };
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
     this.#secure = options.tls !== undefined;
     if (options.tls) {
@@ -207,6 +208,11 @@ export class AbiServer {
     if (!a) return '';
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     return `${this.#secure ? 'https' : 'http'}://${host}:${a.port}`;
+  }
+
+  /** The routes this server mounts: method, path, error dialect and the role a key needs (`null`: public). */
+  get routes(): readonly { method: string; path: string; dialect: ErrorDialect; role: string | null }[] {
+    return this.#routes.map(({ method, path, dialect, role }) => ({ method, path, dialect, role }));
   }
 
   /** Requests being served right now. */

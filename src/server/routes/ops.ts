@@ -1,5 +1,6 @@
-// Operations endpoints: liveness, readiness and the Prometheus scrape.
+// Operations endpoints: liveness, readiness, the Prometheus scrape and the OpenAPI document.
 import { sendJson, sendText } from '../http.js';
+import { openApiDocument } from '../openapi.js';
 import type { Route } from './types.js';
 
 /** Health, readiness and metrics routes. */
@@ -19,6 +20,13 @@ export const opsRoutes: Route[] = [
       sendJson(ctx.res, ready ? 200 : 503, {
         status: ready ? 'ready' : 'not ready', models: models.length, loaded: models.filter((m) => m.loaded).length,
       });
+    },
+  },
+  {
+    // Public, like the probes: it describes the routes this server mounts, nothing about keys or models.
+    method: 'GET', path: '/openapi.json', dialect: 'openai', role: null,
+    async handler(ctx, env) {
+      sendJson(ctx.res, 200, openApiDocument(env.routes));
     },
   },
   {
