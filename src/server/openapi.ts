@@ -62,8 +62,10 @@ class Components {
     delete js.$defs;
     delete js.$schema;
     for (const [id, def] of Object.entries(defs)) this.#put(id, def);
-    const rewritten = this.#rewrite(js);
     const id = (schema.meta() as { id?: string } | undefined)?.id;
+    // A named root comes back as a `$ref` into its own `$defs` entry, hoisted above.
+    if (id && defs[id] !== undefined) return { $ref: `#/components/schemas/${id}` };
+    const rewritten = this.#rewrite(js);
     if (!id) return rewritten;
     this.#put(id, rewritten);
     return { $ref: `#/components/schemas/${id}` };

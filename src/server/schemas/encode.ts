@@ -9,7 +9,7 @@ export const ARROW_STREAM = 'application/vnd.apache.arrow.stream';
 export const CBOR = 'application/cbor';
 
 /** `POST /encode` request: a CBOR array of strings. */
-export const EncodeRequest = z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' })
+export const EncodeRequest = z.array(z.string({ error: 'must be a string' }), { error: 'must be an array of strings' }).min(1, { error: 'must not be empty' })
   .meta({ id: 'EncodeRequest', description: 'The texts to embed (sent as CBOR: `application/cbor`).' });
 
 /** Query parameters of `/encode` and `/encode/arrow`. */
