@@ -2,7 +2,7 @@
 // read with apache-arrow): `text` utf8 and `embedding` fixed_size_list<float32>[d], one row per input.
 import type { IncomingMessage } from 'node:http';
 import {
-  Field, FixedSizeList, Float32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8,
+  DataType, Field, FixedSizeList, Float32, makeData, RecordBatch, Schema, Struct, Table, tableFromIPC, tableToIPC, Utf8,
 } from 'apache-arrow';
 import { decode } from 'cbor-x';
 import { ValidationError } from '../core/errors.js';
@@ -75,7 +75,8 @@ export async function readPayload(req: IncomingMessage, maxBytes: number, textsF
 }
 
 /**
- * Reads the texts of an Arrow IPC stream body: the `text` column (utf8), else the first column.
+ * Reads the texts of an Arrow IPC stream body: the `text` column (utf8, large utf8 or a dictionary of them), else the
+ * first column.
  *
  * @param bytes - the body
  * @returns the texts, in row order over all batches
@@ -91,7 +92,10 @@ export function textsFromArrow(bytes: Uint8Array): string[] {
   }
   if (table.schema.fields.length === 0) throw new ValidationError('The Arrow stream has no columns: send a "text" utf8 column');
   const field = table.schema.fields.find((f) => f.name === 'text') ?? table.schema.fields[0];
-  if (!(field.type instanceof Utf8)) throw new ValidationError(`Column "${field.name}" must be utf8 (it is ${String(field.type)})`);
+  // Plain or dictionary-encoded strings (pyarrow and apache-arrow's tableFromArrays write the latter).
+  const t = field.type;
+  const strings = DataType.isUtf8(t) || DataType.isLargeUtf8(t) || (DataType.isDictionary(t) && (DataType.isUtf8(t.dictionary) || DataType.isLargeUtf8(t.dictionary)));
+  if (!strings) throw new ValidationError(`Column "${field.name}" must be utf8 (it is ${String(t)})`);
   const column = table.getChild(field.name)!;
   const texts: string[] = new Array(column.length);
   for (let i = 0; i < column.length; i++) {

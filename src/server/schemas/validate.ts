@@ -6,7 +6,7 @@ import { ValidationError } from '../../core/errors.js';
 
 const ARTICLE: Record<string, string> = {
   string: 'a string', number: 'a number', int: 'an integer', integer: 'an integer', boolean: 'a boolean',
-  object: 'an object', array: 'an array', null: 'null',
+  object: 'a JSON object', array: 'an array', null: 'null',
 };
 
 /** Wording for issues whose schema has no message of its own. */
@@ -49,10 +49,23 @@ function pathOf(path: readonly PropertyKey[]): string {
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
   const r = schema.safeParse(body, { error: word });
   if (r.success) return r.data;
-  const iss = r.error.issues[0];
-  if (iss.path.length === 0) {
-    const message = iss.code === 'invalid_type' ? 'Request body must be a JSON object' : iss.message;
-    throw new ValidationError(message);
-  }
+  const iss = innermost(r.error.issues[0]);
+  if (iss.path.length === 0) throw new ValidationError(iss.code === 'custom' ? iss.message : `Request body ${iss.message}`);
   throw new ValidationError(`"${pathOf(iss.path)}" ${iss.message}`);
+}
+
+/**
+ * For a value that fits no branch of a union, the issue of the branch whose type it has ("input" is an array, so
+ * report why the array is wrong: `"input[0]" must be a string`), else the union's own message.
+ */
+function innermost(iss: z.core.$ZodIssue): { code: string; path: PropertyKey[]; message: string } {
+  if (iss.code !== 'invalid_union') return iss;
+  for (const branch of iss.errors) {
+    const first = branch[0];
+    if (first && !(first.code === 'invalid_type' && first.path.length === 0)) {
+      const inner = innermost(first);
+      return { code: inner.code, path: [...iss.path, ...inner.path], message: inner.message };
+    }
+  }
+  return iss;
 }
