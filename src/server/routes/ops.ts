@@ -3,6 +3,9 @@ import { sendJson, sendText } from '../http.js';
 import { openApiDocument } from '../openapi.js';
 import type { Route } from './types.js';
 
+/** The document per route table: generated once, on the first request. */
+const documents = new WeakMap<readonly Route[], string>();
+
 /** Health, readiness and metrics routes. */
 export const opsRoutes: Route[] = [
   {
@@ -26,7 +29,9 @@ export const opsRoutes: Route[] = [
     // Public, like the probes: it describes the routes this server mounts, nothing about keys or models.
     method: 'GET', path: '/openapi.json', dialect: 'openai', role: null,
     async handler(ctx, env) {
-      sendJson(ctx.res, 200, openApiDocument(env.routes));
+      let text = documents.get(env.routes);
+      if (text === undefined) documents.set(env.routes, (text = JSON.stringify(openApiDocument(env.routes))));
+      sendText(ctx.res, 200, text, 'application/json');
     },
   },
   {
