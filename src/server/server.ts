@@ -16,7 +16,7 @@ import type { EmbeddingCache } from '../cache/types.js';
 import { Drain } from '../internal/drain.js';
 import type { InferenceService } from '../scheduler/types.js';
 import type { FederatedCoordinator } from '../training/federated/coordinator.js';
-import type { KeyStore } from './auth/keys.js';
+import type { KeyStore, Role } from './auth/keys.js';
 import { errorBody, type ErrorDialect, HttpError, httpStatusOf } from './error-status.js';
 import { type RequestContext, requestIdOf, sendJson } from './http.js';
 import { InferenceGateway, noModels, resolveLimits, type ServerLimits } from './inference.js';
@@ -77,6 +77,18 @@ export interface CreateServerOptions {
    * @defaultValue none
    */
   cache?: EmbeddingCache;
+}
+
+/** A route a server mounts (see {@link AbiServer.routes}). */
+export interface MountedRoute {
+  /** HTTP method. */
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path; `:name` segments are path parameters. */
+  path: string;
+  /** The error body shape it answers with. */
+  dialect: ErrorDialect;
+  /** Role a key needs when authentication is on; `null` for public routes. */
+  role: Role | null;
 }
 
 /** Options of {@link AbiServer.close}. */
@@ -211,7 +223,7 @@ export class AbiServer {
   }
 
   /** The routes this server mounts: method, path, error dialect and the role a key needs (`null`: public). */
-  get routes(): readonly { method: string; path: string; dialect: ErrorDialect; role: string | null }[] {
+  get routes(): readonly MountedRoute[] {
     return this.#routes.map(({ method, path, dialect, role }) => ({ method, path, dialect, role }));
   }
 
