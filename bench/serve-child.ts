@@ -13,7 +13,7 @@ import type { InferenceService } from '../src/scheduler/types.js';
 const { values } = parseArgs({
   options: {
     models: { type: 'string' }, service: { type: 'string', default: 'direct' }, bare: { type: 'boolean', default: false },
-    'max-queue': { type: 'string' }, threads: { type: 'string' },
+    'max-queue': { type: 'string' }, threads: { type: 'string' }, 'max-inputs': { type: 'string' },
   },
 });
 
@@ -31,7 +31,12 @@ if (values.bare) {
   process.on('SIGTERM', () => bare.close(() => process.exit(0)));
 } else {
   const service: InferenceService = await openService(values.service!, values.models!);
-  const server = createServer({ service, logger: false, metrics: { processMetrics: true } });
+  // Bulk requests (10k texts in one body) need the per-request input and body limits raised.
+  const maxInputs = values['max-inputs'] ? Number(values['max-inputs']) : undefined;
+  const server = createServer({
+    service, logger: false, metrics: { processMetrics: true },
+    ...(maxInputs ? { limits: { maxInputs, maxBodyBytes: 64 * 1024 * 1024 } } : {}),
+  });
   const url = await server.listen(0, '127.0.0.1');
   process.stdout.write(`${url}\n`);
   process.on('SIGTERM', () => void server.close({ deadlineMs: 2000 }).then(() => service.close({ deadlineMs: 2000 })).then(() => process.exit(0)));

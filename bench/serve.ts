@@ -10,6 +10,11 @@
  * 3. Overload: many more clients than the scheduler's bounded queue admits: share of 503 answers, their latency
  *    against the 200s, resident memory before/peak/after, then recovery (queue empty, nothing running, a request
  *    succeeds).
+ * 4. Bulk answers: `--bulk-texts` (10,000) short texts in one `POST /v1/embeddings`, answered as JSON and as an Arrow
+ *    IPC stream (`Accept: application/vnd.apache.arrow.stream`): bytes on the wire and the server's serialisation
+ *    time (the same functions the server runs, timed in this process on the vectors it answered), as Arrow/JSON ratios.
+ *
+ * `--only http,embed,overload,bulk` runs some of the sections.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -17,13 +22,17 @@ import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { MODELS_DIR, generateModels } from '../scripts/generate-models.js';
+import { embeddingsToArrow } from '../src/server/bulk.js';
+import { ARROW_STREAM } from '../src/server/schemas/encode.js';
 
 const { values } = parseArgs({
   options: {
     connections: { type: 'string', default: '32' }, seconds: { type: 'string', default: '8' }, quick: { type: 'boolean', default: false },
-    services: { type: 'string' },
+    services: { type: 'string' }, only: { type: 'string' }, 'bulk-texts': { type: 'string', default: '10000' },
   },
 });
+const SECTIONS = new Set((values.only ?? 'http,embed,overload,bulk').split(','));
+const BULK_TEXTS = Number(values['bulk-texts']);
 const CONNECTIONS = Number(values.connections);
 const SECONDS = values.quick ? 3 : Number(values.seconds);
 const MODEL = 'minilm-l6';
@@ -124,7 +133,7 @@ const row = (...cells: (string | number)[]) => rows.push(cells.map((c) => (typeo
 console.error(`bench:serve: ${CONNECTIONS} connections, ${SECONDS} s per run, model ${MODEL}`);
 
 // 1. per-request HTTP cost
-{
+if (SECTIONS.has('http')) {
   const bare = await startChild(['--bare']);
   const ours = await startChild(['--models', MODEL_DIR, '--service', 'direct']);
   for (const c of [1, CONNECTIONS]) {
@@ -140,7 +149,7 @@ console.error(`bench:serve: ${CONNECTIONS} connections, ${SECONDS} s per run, mo
 // 2. embeddings under load
 const services = (values.services ?? 'direct,batched,unbatched').split(',');
 const embedRuns = new Map<string, Load>();
-for (const service of services) {
+for (const service of SECTIONS.has('embed') ? services : []) {
   const child = await startChild(['--models', MODEL_DIR, '--service', service]);
   await load(child.url, '/v1/embeddings', 4, 1); // warm-up
   const r = await load(child.url, '/v1/embeddings', CONNECTIONS, SECONDS);
@@ -159,7 +168,7 @@ const off = embedRuns.get('unbatched');
 if (on && off) row('dynamic batching on / off', 'ratio', on.reqPerSec / off.reqPerSec, on.textsPerSec / off.textsPerSec, off.p50 / on.p50, off.p99 / on.p99, '');
 
 // 3. overload (on the scheduler when it is benchmarked, else on the CLI's direct service and its bounded queue)
-{
+if (SECTIONS.has('overload')) {
   const overloaded = services.includes('batched') ? 'batched' : 'direct';
   const child = await startChild(['--models', MODEL_DIR, '--service', overloaded, '--max-queue', '64']);
   await load(child.url, '/v1/embeddings', 4, 1);
@@ -181,6 +190,55 @@ if (on && off) row('dynamic batching on / off', 'ratio', on.reqPerSec / off.reqP
   row('  RSS MiB before / peak / after', '', '', '', '', '', `${(rssBefore / 2 ** 20).toFixed(0)} / ${(peak / 2 ** 20).toFixed(0)} / ${(rssAfter / 2 ** 20).toFixed(0)}`);
   row('  after the load', '', '', '', '', '', `queue ${queued}, running ${running}, next request ${after.status}`);
   await stopChild(child);
+}
+
+// 4. bulk answers: JSON against Arrow for one request of BULK_TEXTS short texts
+if (SECTIONS.has('bulk')) {
+  const child = await startChild(['--models', MODEL_DIR, '--service', 'direct', '--max-inputs', String(BULK_TEXTS)]);
+  const texts = Array.from({ length: BULK_TEXTS }, (_, i) => shortText(i));
+  const body = JSON.stringify({ model: MODEL, input: texts });
+  const post = async (accept: string) => {
+    const t0 = performance.now();
+    const res = await fetch(`${child.url}/v1/embeddings`, { method: 'POST', headers: { 'content-type': 'application/json', accept }, body });
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    if (res.status !== 200) throw new Error(`bulk request: ${res.status} ${Buffer.from(bytes).toString('utf8').slice(0, 200)}`);
+    return { bytes, ms: performance.now() - t0 };
+  };
+  const json = await post('application/json');
+  const arrow = await post(ARROW_STREAM);
+  const parsed = JSON.parse(Buffer.from(json.bytes).toString('utf8')) as { data: { embedding: number[] }[] };
+  const vectors = parsed.data.map((d) => Float32Array.from(d.embedding));
+  // The server's own serialisation of each answer, on these vectors: JSON body (numbers from Float32Array, then
+  // JSON.stringify and the byte count sendJson takes), and the Arrow stream.
+  const serialiseJson = () => {
+    const text = JSON.stringify({
+      object: 'list', data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: Array.from(v) })), model: MODEL,
+      usage: { prompt_tokens: 0, total_tokens: 0 },
+    });
+    return Buffer.byteLength(text);
+  };
+  const serialiseArrow = () => embeddingsToArrow(texts, vectors, MODEL).byteLength;
+  const jsonMs = median(timeRuns(serialiseJson, 5));
+  const arrowMs = median(timeRuns(serialiseArrow, 5));
+  const dim = vectors[0].length;
+  row(`${BULK_TEXTS} texts in 1 request, JSON answer`, 'direct', '', BULK_TEXTS / (json.ms / 1000), json.ms, '', `${(json.bytes.byteLength / 2 ** 20).toFixed(1)} MiB, serialise ${jsonMs.toFixed(0)} ms`);
+  row(`${BULK_TEXTS} texts in 1 request, Arrow answer`, 'direct', '', BULK_TEXTS / (arrow.ms / 1000), arrow.ms, '', `${(arrow.bytes.byteLength / 2 ** 20).toFixed(1)} MiB, serialise ${arrowMs.toFixed(0)} ms`);
+  row(`  Arrow / JSON (d=${dim})`, 'ratio', '', '', '', '', `bytes ${(arrow.bytes.byteLength / json.bytes.byteLength).toFixed(3)}×, serialise ${(arrowMs / jsonMs).toFixed(3)}×`);
+  await stopChild(child);
+}
+
+function timeRuns(fn: () => number, runs: number): number[] {
+  fn();
+  return Array.from({ length: runs }, () => {
+    const t0 = performance.now();
+    fn();
+    return performance.now() - t0;
+  });
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
 }
 
 const header = ['scenario', 'server', 'req/s', 'texts/s', 'p50 ms', 'p99 ms', 'notes'];

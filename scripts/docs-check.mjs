@@ -3,8 +3,10 @@
 // Chromium, as a reader would, and fails when a page is broken. Checks, on every module page, every guide and one
 // class page: the page loads over HTTP with no console error, no uncaught exception and no failed request; the
 // sidebar lists exactly the modules users import (package.json `exports`: `abi-sdk`, `abi-sdk/<subpath>`), each
-// module page is titled by its import name, and every docs/*.md guide is rendered once with a capitalized title. Screenshots of the index and
-// of the `VectorStore` class page go to DIR (default .data/docs-check) to be looked at.
+// module page is titled by its import name, and every docs/*.md guide is rendered once with a capitalized title. The
+// server's HTTP API reference (openapi/index.html) renders every operation of its openapi.json without a request
+// leaving the site. Screenshots of the index, of the `VectorStore` class page and of the API reference go to DIR
+// (default .data/docs-check) to be looked at.
 //
 // Needs Debian's chromium (`/usr/bin/chromium`, or CHROMIUM_PATH; `npm run setup:test` installs it) and the
 // playwright-core dev dependency (no browser download).
@@ -135,6 +137,30 @@ try {
     if (members.length < 5) problems.push(`VectorStore page shows ${members.length} members`);
     await page.screenshot({ path: join(outDir, 'class-VectorStore.png'), fullPage: false });
     checked.push(['VectorStore class page', problems]);
+    await page.close();
+  }
+
+  // The server's HTTP API reference (scripts/openapi.ts → openapi/): swagger-ui's bundle, served from the site itself,
+  // renders one block per operation of openapi.json, with nothing fetched from elsewhere.
+  {
+    const page = await context.newPage();
+    const problems = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+    page.on('pageerror', (e) => problems.push(`uncaught: ${e.message}`));
+    page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} (${r.failure()?.errorText})`));
+    page.on('request', (r) => { if (!r.url().startsWith(base) && !r.url().startsWith('data:')) problems.push(`request outside the site: ${r.url()}`); });
+    page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+    const response = await page.goto(`${base}openapi/index.html`, { waitUntil: 'load', timeout: PAGE_TIMEOUT_MS }).catch((e) => problems.push(`did not load: ${e.message}`));
+    if (response && !response.ok()) problems.push(`HTTP ${response.status()} for the page itself (run \`npm run docs\`)`);
+    const doc = existsSync(join(site, 'openapi', 'openapi.json')) ? JSON.parse(readFileSync(join(site, 'openapi', 'openapi.json'), 'utf8')) : { paths: {} };
+    const expected = Object.values(doc.paths).reduce((n, ops) => n + Object.keys(ops).length, 0);
+    await page.waitForSelector('.opblock', { timeout: PAGE_TIMEOUT_MS }).catch(() => problems.push('no operation rendered'));
+    const rendered = await page.$$eval('.opblock', (els) => els.length);
+    if (expected === 0 || rendered !== expected) problems.push(`${rendered} operations rendered for ${expected} in openapi.json`);
+    const title = (await page.textContent('.info .title').catch(() => ''))?.trim() ?? '';
+    if (!title.startsWith('abi-sdk server')) problems.push(`title "${title}"`);
+    await page.screenshot({ path: join(outDir, 'openapi.png'), fullPage: false });
+    checked.push(['openapi/index.html', problems]);
     await page.close();
   }
 } finally {

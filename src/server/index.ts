@@ -14,7 +14,7 @@
  * @module abi-sdk/server
  */
 export {
-  AbiServer, createServer, type CreateServerOptions, type ServerAuthOptions, type ServerCloseOptions,
+  AbiServer, createServer, type CreateServerOptions, type MountedRoute, type ServerAuthOptions, type ServerCloseOptions,
 } from './server.js';
 export {
   type ApiKeyInfo, type CreateKeyOptions, type IssuedKey, type KeyRateLimit, KeyStore, type KeyStoreOptions, type Role,

@@ -16,12 +16,13 @@ import type { EmbeddingCache } from '../cache/types.js';
 import { Drain } from '../internal/drain.js';
 import type { InferenceService } from '../scheduler/types.js';
 import type { FederatedCoordinator } from '../training/federated/coordinator.js';
-import type { KeyStore } from './auth/keys.js';
+import type { KeyStore, Role } from './auth/keys.js';
 import { errorBody, type ErrorDialect, HttpError, httpStatusOf } from './error-status.js';
 import { type RequestContext, requestIdOf, sendJson } from './http.js';
 import { InferenceGateway, noModels, resolveLimits, type ServerLimits } from './inference.js';
 import { ServerMetrics, type ServerMetricsOptions } from './metrics.js';
 import { adminRoutes } from './routes/admin.js';
+import { encodeRoutes } from './routes/encode.js';
 import { federatedRoutes } from './routes/federated.js';
 import { ollamaRoutes } from './routes/ollama.js';
 import { openaiRoutes } from './routes/openai.js';
@@ -76,6 +77,18 @@ export interface CreateServerOptions {
    * @defaultValue none
    */
   cache?: EmbeddingCache;
+}
+
+/** A route a server mounts (see {@link AbiServer.routes}). */
+export interface MountedRoute {
+  /** HTTP method. */
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Path; `:name` segments are path parameters. */
+  path: string;
+  /** The error body shape it answers with. */
+  dialect: ErrorDialect;
+  /** Role a key needs when authentication is on; `null` for public routes. */
+  role: Role | null;
 }
 
 /** Options of {@link AbiServer.close}. */
@@ -155,14 +168,14 @@ export class AbiServer {
     this.metrics = options.metrics === false ? undefined : new ServerMetrics(service, options.metrics ?? {});
     this.keys = options.auth?.keys;
     const limits = resolveLimits(options.limits);
-    this.#env = {
-      service, limits, keys: this.keys, metrics: this.metrics, federated: options.federated,
-      gateway: new InferenceGateway(service, limits, this.metrics, options.cache),
-    };
     this.#routes = [
-      ...openaiRoutes, ...teiRoutes, ...ollamaRoutes, ...opsRoutes, ...(this.keys ? adminRoutes : []),
+      ...openaiRoutes, ...teiRoutes, ...ollamaRoutes, ...encodeRoutes, ...opsRoutes, ...(this.keys ? adminRoutes : []),
       ...(options.federated ? federatedRoutes : []),
     ].map(compile);
+    this.#env = {
+      service, limits, keys: this.keys, metrics: this.metrics, federated: options.federated,
+      gateway: new InferenceGateway(service, limits, this.metrics, options.cache), routes: this.#routes,
+    };
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.#handle(req, res);
     this.#secure = options.tls !== undefined;
     if (options.tls) {
@@ -207,6 +220,11 @@ export class AbiServer {
     if (!a) return '';
     const host = a.family === 'IPv6' ? `[${a.address}]` : a.address;
     return `${this.#secure ? 'https' : 'http'}://${host}:${a.port}`;
+  }
+
+  /** The routes this server mounts: method, path, error dialect and the role a key needs (`null`: public). */
+  get routes(): readonly MountedRoute[] {
+    return this.#routes.map(({ method, path, dialect, role }) => ({ method, path, dialect, role }));
   }
 
   /** Requests being served right now. */

@@ -1,22 +1,15 @@
 // The admin API (role `admin`): list, create, rotate and revoke API keys. Secrets appear only in the answer that
 // creates them.
-import { ValidationError } from '../../core/errors.js';
 import type { CreateKeyOptions, KeyRateLimit, Role } from '../auth/keys.js';
-import { asObject, readJson, sendJson, stringField } from '../http.js';
+import { readJson, sendJson } from '../http.js';
+import { CreateKeyRequest, RotateKeyRequest } from '../schemas/admin.js';
+import { parseBody } from '../schemas/validate.js';
 import type { Route } from './types.js';
 
-function optionalNumber(o: Record<string, unknown>, name: string): number | undefined {
-  const v = o[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new ValidationError(`"${name}" must be a non-negative number`);
-  return v;
-}
-
-function expiry(o: Record<string, unknown>): string | undefined {
-  const at = stringField(o, 'expires_at');
-  const inSeconds = optionalNumber(o, 'expires_in_seconds');
-  if (at !== undefined && inSeconds !== undefined) throw new ValidationError('give "expires_at" or "expires_in_seconds", not both');
-  return inSeconds !== undefined ? new Date(Date.now() + inSeconds * 1000).toISOString() : at;
+/** The expiry a body asks for (the schema allows at most one of the two fields). */
+function expiry(o: { expires_at?: string | null; expires_in_seconds?: number | null }): string | undefined {
+  if (o.expires_in_seconds != null) return new Date(Date.now() + o.expires_in_seconds * 1000).toISOString();
+  return o.expires_at ?? undefined;
 }
 
 /** Admin routes (mounted only when the server has a key store). */
@@ -30,16 +23,16 @@ export const adminRoutes: Route[] = [
   {
     method: 'POST', path: '/admin/keys', dialect: 'openai', role: 'admin',
     async handler(ctx, env) {
-      const body = asObject(await readJson(ctx.req, env.limits.maxBodyBytes));
-      const rate = body.rate_limit === undefined ? undefined : asObject(body.rate_limit);
+      const body = parseBody(CreateKeyRequest, await readJson(ctx.req, env.limits.maxBodyBytes));
+      const rate = body.rate_limit ?? undefined;
       const rateLimit: KeyRateLimit | undefined = rate && {
-        requestsPerMinute: optionalNumber(rate, 'requests_per_minute'),
-        tokensPerMinute: optionalNumber(rate, 'tokens_per_minute'),
+        requestsPerMinute: rate.requests_per_minute ?? undefined,
+        tokensPerMinute: rate.tokens_per_minute ?? undefined,
       };
       const options: CreateKeyOptions = {
-        principal: stringField(body, 'principal', true),
+        principal: body.principal,
         roles: body.roles as Role[],
-        ...(body.models !== undefined ? { models: body.models as string[] } : {}),
+        ...(body.models != null ? { models: body.models } : {}),
         ...(rateLimit ? { rateLimit } : {}),
         expiresAt: expiry(body),
       };
@@ -51,8 +44,8 @@ export const adminRoutes: Route[] = [
   {
     method: 'POST', path: '/admin/keys/:id/rotate', dialect: 'openai', role: 'admin',
     async handler(ctx, env) {
-      const body = asObject(await readJson(ctx.req, env.limits.maxBodyBytes, { optional: true }));
-      const grace = optionalNumber(body, 'grace_seconds');
+      const body = parseBody(RotateKeyRequest, await readJson(ctx.req, env.limits.maxBodyBytes, { optional: true }));
+      const grace = body.grace_seconds ?? undefined;
       const issued = env.keys!.rotate(ctx.params.id, {
         ...(grace !== undefined ? { graceMs: grace * 1000 } : {}), expiresAt: expiry(body),
       });

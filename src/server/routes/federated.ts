@@ -3,9 +3,11 @@
 // created with a `FederatedCoordinator`.
 import { ValidationError } from '../../core/errors.js';
 import { layoutSize } from '../../training/federated/params.js';
-import { CLIENT_HEADER, type CommitRequest } from '../../training/federated/protocol.js';
+import { CLIENT_HEADER } from '../../training/federated/protocol.js';
 import type { RequestContext } from '../http.js';
-import { asObject, readBody, readJson, sendBytes, sendJson, stringField } from '../http.js';
+import { readBody, readJson, sendBytes, sendJson } from '../http.js';
+import { CommitRequest, JoinRequest } from '../schemas/federated.js';
+import { parseBody } from '../schemas/validate.js';
 import type { Route } from './types.js';
 
 function clientOf(ctx: RequestContext): string {
@@ -19,8 +21,8 @@ export const federatedRoutes: Route[] = [
   {
     method: 'POST', path: '/v1/federated/join', dialect: 'openai', role: 'federated',
     async handler(ctx, env) {
-      const body = asObject(await readJson(ctx.req, env.limits.maxBodyBytes, { optional: true }));
-      const info = env.federated!.join({ clientId: stringField(body, 'clientId'), principal: ctx.key?.principal });
+      const body = parseBody(JoinRequest, await readJson(ctx.req, env.limits.maxBodyBytes, { optional: true }));
+      const info = env.federated!.join({ clientId: body.clientId ?? undefined, principal: ctx.key?.principal });
       ctx.log.info({ clientId: info.clientId }, 'federated client joined');
       sendJson(ctx.res, 200, info);
     },
@@ -40,7 +42,7 @@ export const federatedRoutes: Route[] = [
   {
     method: 'POST', path: '/v1/federated/commit', dialect: 'openai', role: 'federated',
     async handler(ctx, env) {
-      const body = asObject(await readJson(ctx.req, env.limits.maxBodyBytes)) as unknown as CommitRequest;
+      const body = parseBody(CommitRequest, await readJson(ctx.req, env.limits.maxBodyBytes));
       env.federated!.commit(clientOf(ctx), body, ctx.key?.principal);
       sendJson(ctx.res, 200, { committed: true });
     },

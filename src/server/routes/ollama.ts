@@ -1,6 +1,10 @@
 // Ollama-compatible endpoints: POST /api/embed and GET /api/tags, as the `ollama` client speaks them.
 import { createHash } from 'node:crypto';
-import { asObject, intField, readJson, sendJson, stringField, textsField } from '../http.js';
+import { embeddingsToArrow, readPayload, wantsArrow } from '../bulk.js';
+import { sendBytes, sendJson } from '../http.js';
+import { ARROW_STREAM } from '../schemas/encode.js';
+import { OllamaEmbedRequest } from '../schemas/ollama.js';
+import { parseBody } from '../schemas/validate.js';
 import type { Route } from './types.js';
 
 const MODIFIED = new Date().toISOString();
@@ -11,11 +15,12 @@ export const ollamaRoutes: Route[] = [
     method: 'POST', path: '/api/embed', dialect: 'ollama', role: 'embed',
     async handler(ctx, env) {
       const started = process.hrtime.bigint();
-      const body = asObject(await readJson(ctx.req, env.limits.maxBodyBytes));
-      const { texts } = textsField(body, 'input');
-      const dimensions = intField(body, 'dimensions');
-      const model = env.gateway.resolveModel(ctx, 'embedding', stringField(body, 'model', true));
+      const body = parseBody(OllamaEmbedRequest, await readPayload(ctx.req, env.limits.maxBodyBytes, 'input'));
+      const texts = typeof body.input === 'string' ? [body.input] : body.input;
+      const dimensions = body.dimensions ?? undefined;
+      const model = env.gateway.resolveModel(ctx, 'embedding', body.model);
       const { vectors, tokens } = await env.gateway.embed(ctx, ctx.otel, model, texts, dimensions !== undefined ? { dimensions } : {});
+      if (wantsArrow(ctx.req)) return sendBytes(ctx.res, 200, embeddingsToArrow(texts, vectors, model.id), ARROW_STREAM);
       sendJson(ctx.res, 200, {
         model: model.id,
         embeddings: vectors.map((v) => Array.from(v)),

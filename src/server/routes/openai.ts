@@ -1,6 +1,10 @@
 // OpenAI-compatible endpoints: POST /v1/embeddings and GET /v1/models, as the `openai` client speaks them.
-import { ModelNotFoundError, ValidationError } from '../../core/errors.js';
-import { asObject, intField, readJson, sendJson, stringField, textsField } from '../http.js';
+import { ModelNotFoundError } from '../../core/errors.js';
+import { embeddingsToArrow, readPayload, wantsArrow } from '../bulk.js';
+import { sendBytes, sendJson } from '../http.js';
+import { ARROW_STREAM } from '../schemas/encode.js';
+import { OpenAIEmbeddingsRequest } from '../schemas/openai.js';
+import { parseBody } from '../schemas/validate.js';
 import type { Route } from './types.js';
 
 const CREATED = Math.floor(Date.now() / 1000);
@@ -10,29 +14,21 @@ function toBase64(v: Float32Array): string {
   return Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString('base64');
 }
 
-function inputType(o: Record<string, unknown>): 'query' | 'document' | undefined {
-  const t = stringField(o, 'input_type');
-  if (t === undefined) return undefined;
-  if (t !== 'query' && t !== 'document') throw new ValidationError('"input_type" must be "query" or "document"');
-  return t;
-}
-
 /** OpenAI routes. */
 export const openaiRoutes: Route[] = [
   {
     method: 'POST', path: '/v1/embeddings', dialect: 'openai', role: 'embed',
     async handler(ctx, env) {
-      const body = asObject(await readJson(ctx.req, env.limits.maxBodyBytes));
-      const { texts } = textsField(body, 'input');
-      const modelId = stringField(body, 'model', true);
-      const format = stringField(body, 'encoding_format') ?? 'float';
-      if (format !== 'float' && format !== 'base64') throw new ValidationError('"encoding_format" must be "float" or "base64"');
-      const dimensions = intField(body, 'dimensions');
-      const kind = inputType(body);
-      const model = env.gateway.resolveModel(ctx, 'embedding', modelId);
+      const body = parseBody(OpenAIEmbeddingsRequest, await readPayload(ctx.req, env.limits.maxBodyBytes, 'input'));
+      const texts = typeof body.input === 'string' ? [body.input] : body.input;
+      const format = body.encoding_format ?? 'float';
+      const dimensions = body.dimensions ?? undefined;
+      const kind = body.input_type ?? undefined;
+      const model = env.gateway.resolveModel(ctx, 'embedding', body.model);
       const { vectors, tokens } = await env.gateway.embed(ctx, ctx.otel, model, texts, {
         ...(dimensions !== undefined ? { dimensions } : {}), ...(kind ? { kind } : {}),
       });
+      if (wantsArrow(ctx.req)) return sendBytes(ctx.res, 200, embeddingsToArrow(texts, vectors, model.id), ARROW_STREAM);
       sendJson(ctx.res, 200, {
         object: 'list',
         data: vectors.map((v, index) => ({ object: 'embedding', index, embedding: format === 'base64' ? toBase64(v) : Array.from(v) })),

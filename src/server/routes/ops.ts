@@ -1,6 +1,10 @@
-// Operations endpoints: liveness, readiness and the Prometheus scrape.
+// Operations endpoints: liveness, readiness, the Prometheus scrape and the OpenAPI document.
 import { sendJson, sendText } from '../http.js';
+import { openApiDocument } from '../openapi.js';
 import type { Route } from './types.js';
+
+/** The document per route table: generated once, on the first request. */
+const documents = new WeakMap<readonly Route[], string>();
 
 /** Health, readiness and metrics routes. */
 export const opsRoutes: Route[] = [
@@ -19,6 +23,15 @@ export const opsRoutes: Route[] = [
       sendJson(ctx.res, ready ? 200 : 503, {
         status: ready ? 'ready' : 'not ready', models: models.length, loaded: models.filter((m) => m.loaded).length,
       });
+    },
+  },
+  {
+    // Public, like the probes: it describes the routes this server mounts, nothing about keys or models.
+    method: 'GET', path: '/openapi.json', dialect: 'openai', role: null,
+    async handler(ctx, env) {
+      let text = documents.get(env.routes);
+      if (text === undefined) documents.set(env.routes, (text = JSON.stringify(openApiDocument(env.routes))));
+      sendText(ctx.res, 200, text, 'application/json');
     },
   },
   {

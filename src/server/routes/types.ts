@@ -16,6 +16,8 @@ export interface RouteEnv {
   metrics: ServerMetrics | undefined;
   /** The federated coordinator, when the server hosts one. */
   federated: FederatedCoordinator | undefined;
+  /** The routes this server mounts (what `/openapi.json` describes). */
+  routes: readonly Route[];
 }
 
 /** One endpoint. */
