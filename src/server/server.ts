@@ -9,7 +9,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import {
-  AbiError, AuthenticationError, ClosedError, ConnectorError, NotFoundError, PermissionDeniedError,
+  AbiError, AuthenticationError, ClosedError, ConnectorError, NotFoundError, PermissionDeniedError, ValidationError,
 } from '../core/errors.js';
 import type { DrainOptions } from '../core/contracts.js';
 import type { EmbeddingCache } from '../cache/types.js';
@@ -149,7 +149,7 @@ export class AbiServer {
 
   /** @internal */
   constructor(options: CreateServerOptions) {
-    if (!options?.service && !options?.federated) throw new TypeError('createServer needs a service');
+    if (!options?.service && !options?.federated) throw new ValidationError('createServer needs a service (or a federated coordinator)');
     const service = options.service ?? noModels();
     this.logger = options.logger === false ? pino({ enabled: false }) : options.logger ?? pino({ name: 'abi-sdk' });
     this.metrics = options.metrics === false ? undefined : new ServerMetrics(service, options.metrics ?? {});

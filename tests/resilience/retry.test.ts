@@ -55,8 +55,8 @@ describe('retry policy', () => {
     expect(retryDelay(new ProviderError('boom', { provider: 'x', status: 500 }), 2, o)).toBe(1000);
   });
   it('rejects nonsense options', () => {
-    expect(() => resolveRetryOptions({ maxAttempts: 0 })).toThrow(RangeError);
-    expect(() => resolveRetryOptions({ jitter: 2 })).toThrow(RangeError);
+    expect(() => resolveRetryOptions({ maxAttempts: 0 })).toThrow(ValidationError);
+    expect(() => resolveRetryOptions({ jitter: 2 })).toThrow(ValidationError);
     expect(ValidationError).toBeDefined();
   });
 });
