@@ -16,7 +16,11 @@ function expiry(o: Record<string, unknown>): string | undefined {
   const at = stringField(o, 'expires_at');
   const inSeconds = optionalNumber(o, 'expires_in_seconds');
   if (at !== undefined && inSeconds !== undefined) throw new ValidationError('give "expires_at" or "expires_in_seconds", not both');
-  return inSeconds !== undefined ? new Date(Date.now() + inSeconds * 1000).toISOString() : at;
+  if (inSeconds === undefined) return at;
+  const ms = Date.now() + inSeconds * 1000;
+  // A Date holds at most ±8.64e15 ms; past it toISOString() would throw a RangeError (an HTTP 500).
+  if (!(ms <= 8.64e15)) throw new ValidationError('"expires_in_seconds" is too large (the expiry must fall before the year 275760)');
+  return new Date(ms).toISOString();
 }
 
 /** Admin routes (mounted only when the server has a key store). */
