@@ -36,6 +36,7 @@
  * | `CONNECTION_ERROR` | {@link ConnectionError} | the request never got an answer (refused, reset, DNS) |
  * | `CIRCUIT_OPEN` | {@link CircuitOpenError} | the circuit breaker is open for this endpoint |
  * | `WORKER_CRASHED` | {@link WorkerCrashedError} | a scheduler worker died while running the job |
+ * | `CALLBACK_FAILED` | {@link CallbackError} | a callback you passed (e.g. `onBatch`, `onRound`) threw; `cause` holds what it threw |
  * | `POOL_UNHEALTHY` | {@link PoolUnhealthyError} | a worker pool's workers keep dying at start; it refuses work until a respawn succeeds |
  * | `REPO_NOT_FOUND` | {@link RepoNotFoundError} | the Hugging Face Hub has no such model repository (or it is private) |
  * | `REVISION_NOT_FOUND` | {@link RevisionNotFoundError} | the repository has no such branch, tag or commit |
@@ -74,6 +75,7 @@ export type AbiErrorCode =
   | 'CIRCUIT_OPEN'
   | 'WORKER_CRASHED'
   | 'POOL_UNHEALTHY'
+  | 'CALLBACK_FAILED'
   | 'REPO_NOT_FOUND'
   | 'REVISION_NOT_FOUND'
   | 'ENTRY_NOT_FOUND'
@@ -423,6 +425,32 @@ export class WorkerCrashedError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('WORKER_CRASHED', message, { retryable: true, ...options });
+  }
+}
+
+/**
+ * A callback given to the SDK (`LocalSchedulerOptions.onBatch`, `FederatedCoordinatorOptions.onRound`) threw. The
+ * SDK catches it so that it fails only the work it was called for (the batch's jobs), never the process or other
+ * callers; `cause` holds what the callback threw. Code `CALLBACK_FAILED`.
+ *
+ * @example
+ * ```ts
+ * try { await scheduler.embed('minilm', texts); }
+ * catch (err) { if (err instanceof CallbackError) console.error('onBatch failed:', err.cause); }
+ * ```
+ */
+export class CallbackError extends AbiError {
+  /** Which callback threw, e.g. `onBatch`. */
+  readonly callback: string;
+  /**
+   * Creates the error.
+   *
+   * @param callback - the callback's option name
+   * @param cause - what it threw
+   */
+  constructor(callback: string, cause: unknown) {
+    super('CALLBACK_FAILED', `${callback} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.callback = callback;
   }
 }
 

@@ -5,6 +5,6 @@ export {
   describeModel, findModels, type HubSourceOptions, isHubModelList, type ModelEntry, resolveModelDir, resolveModelSpec,
 } from './models.js';
 export type {
-  BatchReport, InferenceService, LocalSchedulerOptions, ModelSource, ScheduledEmbedOptions, ScheduledRerankOptions, SchedulerStats,
-  ServedModel,
+  BatchReport, InferenceService, LocalSchedulerOptions, ModelSource, ScheduledEmbedOptions, ScheduledRerankOptions, SchedulerEvents,
+  SchedulerStats, ServedModel, ServiceHealth, WorkerRespawnOptions,
 } from './types.js';
