@@ -388,7 +388,8 @@ export class LocalScheduler implements InferenceService {
 
   #dispatch(): void {
     for (;;) {
-      const idle = this.#workers.filter((w) => w.alive && !w.batch);
+      // Only workers that came up take batches: one dying at start never takes (and loses) a caller's job.
+      const idle = this.#workers.filter((w) => w.up && !w.batch);
       if (idle.length === 0 || this.#queue.length === 0) return;
       const head = this.#queue[0];
       const worker = idle.find((w) => w.loaded.has(head.model.dir)) ?? idle[0];
@@ -537,6 +538,7 @@ export class LocalScheduler implements InferenceService {
         if (this.#unhealthy) this.#setHealthy();
         this.#notifyStart();
         resolve();
+        this.#dispatch();
       });
       worker.once('exit', (code) => reject(lastError ?? new WorkerCrashedError(`worker ${slot.index} exited with code ${code} before it started`)));
     });
