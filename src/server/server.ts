@@ -327,7 +327,7 @@ export class AbiServer {
     if (status >= 500 && !(err instanceof AbiError)) ctx.log.error({ err }, 'unhandled error');
     const headers: Record<string, string> = {};
     if (status === 401) headers['www-authenticate'] = 'Bearer';
-    if (err instanceof AbiError && (err.code === 'BUSY' || err.code === 'RATE_LIMITED' || err.code === 'CLOSED')) {
+    if (err instanceof AbiError && (err.code === 'BUSY' || err.code === 'RATE_LIMITED' || err.code === 'CLOSED' || err.code === 'POOL_UNHEALTHY')) {
       const ms = err instanceof ConnectorError ? err.retryAfterMs : undefined;
       headers['retry-after'] = String(Math.max(1, Math.ceil((ms ?? 1000) / 1000)));
     }

@@ -1,4 +1,5 @@
-// Operations endpoints: liveness, readiness and the Prometheus scrape.
+// Operations endpoints: health (503 with the reason while the worker pool is unhealthy), readiness and the
+// Prometheus scrape.
 import { sendJson, sendText } from '../http.js';
 import type { Route } from './types.js';
 
@@ -6,8 +7,17 @@ import type { Route } from './types.js';
 export const opsRoutes: Route[] = [
   {
     method: 'GET', path: '/health', dialect: 'openai', role: null,
-    async handler(ctx) {
-      sendJson(ctx.res, 200, { status: 'ok' });
+    async handler(ctx, env) {
+      // 503 with the reason while the worker pool is unhealthy (its workers keep dying), as TEI's /health does.
+      const h = env.gateway.health();
+      if (h.status === 'ok') {
+        sendJson(ctx.res, 200, { status: 'ok' });
+        return;
+      }
+      sendJson(ctx.res, 503, {
+        status: 'unhealthy', code: h.code ?? 'POOL_UNHEALTHY', reason: h.reason ?? 'the inference service is unhealthy',
+        ...(h.workers !== undefined ? { workers: h.workers, workersUp: h.workersUp, crashStreak: h.crashStreak, restarts: h.restarts } : {}),
+      });
     },
   },
   {
