@@ -20,6 +20,7 @@ export * from './core/filter.js';
 export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
 export { VectorStore } from './store/vector-store.js';
+export type { VectorStoreSettings } from './store/settings.js';
 export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
 export type {
   DistanceMetric, DurabilityMode, RecoverMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
