@@ -46,8 +46,6 @@ interface WorkerSlot {
   up: boolean;
   batch: Batch | undefined;
   loaded: Set<string>;
-  /** Settles when the worker comes online (resolves) or dies first (rejects). */
-  online: Promise<void>;
   /** Deaths in a row with no finished batch in between. */
   streak: number;
   respawn: NodeJS.Timeout | undefined;
@@ -108,6 +106,7 @@ export class LocalScheduler implements InferenceService {
     this.#respawn = resolveRespawn(options.respawn);
     this.#threads = positive(options.threadsPerWorker, Math.max(1, Math.floor(availableParallelism() / devices.length)), 'threadsPerWorker');
     devices.forEach((device, index) => {
+      // #spawn fills in the worker and its state.
       const slot = { index, device, batch: undefined, loaded: new Set<string>(), streak: 0, respawn: undefined } as unknown as WorkerSlot;
       this.#workers.push(slot);
       this.#spawn(slot);
@@ -527,22 +526,17 @@ export class LocalScheduler implements InferenceService {
     slot.loaded = new Set();
     let lastError: unknown;
     // Up once the worker says so (its module and imports loaded), not at 'online', which fires before they run.
-    slot.online = new Promise<void>((resolve, reject) => {
-      worker.on('message', (msg: WorkerReply | WorkerReady) => {
-        if (slot.worker !== worker) return;
-        if (!('ready' in msg)) {
-          this.#onReply(slot, msg);
-          return;
-        }
-        slot.up = true;
-        if (this.#unhealthy) this.#setHealthy();
-        this.#notifyStart();
-        resolve();
-        this.#dispatch();
-      });
-      worker.once('exit', (code) => reject(lastError ?? new WorkerCrashedError(`worker ${slot.index} exited with code ${code} before it started`)));
+    worker.on('message', (msg: WorkerReply | WorkerReady) => {
+      if (slot.worker !== worker) return;
+      if (!('ready' in msg)) {
+        this.#onReply(slot, msg);
+        return;
+      }
+      slot.up = true;
+      if (this.#unhealthy) this.#setHealthy();
+      this.#notifyStart();
+      this.#dispatch();
     });
-    slot.online.catch(() => {});
     worker.on('error', (err) => { lastError = err; });
     worker.on('exit', (code) => this.#onExit(slot, worker, lastError ?? new WorkerCrashedError(`worker ${slot.index} exited with code ${code}`)));
   }
