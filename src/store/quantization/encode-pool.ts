@@ -180,7 +180,8 @@ export class EncodePool {
             error = this.#unhealthyError();
             return resolveAll();
           }
-          // No worker is up (all are starting or waiting out a backoff): go on when one comes up or the pool gives up.
+          // No worker is free (starting, waiting out a backoff, or busy with another run): go on when one is, or when
+          // the pool gives up or closes.
           this.#waiting.push(pump);
         };
         pump();
@@ -220,9 +221,11 @@ export class EncodePool {
       slot.streak = 0;
       const p = this.#pending.get(msg.id);
       this.#pending.delete(msg.id);
-      if (p === undefined) return;
-      if (msg.error === undefined) p.resolve();
-      else p.reject(new WorkerCrashedError(`IVF encode worker ${slot.index} failed: ${msg.error}`));
+      if (p !== undefined) {
+        if (msg.error === undefined) p.resolve();
+        else p.reject(new WorkerCrashedError(`IVF encode worker ${slot.index} failed: ${msg.error}`));
+      }
+      this.#wake(); // a worker is free: another run waiting for one may go on
     });
     worker.on('error', (err) => { lastError = err; });
     worker.on('exit', (code) => this.#onExit(slot, worker, lastError ?? new Error(`exit code ${code}`)));

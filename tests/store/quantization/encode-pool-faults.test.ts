@@ -72,6 +72,29 @@ describe('EncodePool crash loop', () => {
     }
   });
 
+  it('two runs at once on one worker both finish, each with the calling-thread results', async () => {
+    const dim = 8, k = 5, n = 3000;
+    const r = seededRandom(11);
+    const centroids = Float32Array.from({ length: k * dim }, () => r() - 0.5);
+    const pool = new EncodePool(1, 'js');
+    try {
+      const inputs = [0, 1].map(() => {
+        const pts = sharedFloats(n * dim);
+        pts.set(Float32Array.from({ length: n * dim }, () => r() - 0.5));
+        return pts;
+      });
+      const outs = inputs.map(() => ({ cells: new Int32Array(n), dists: new Float32Array(n) }));
+      await Promise.all(inputs.map((pts, i) => new Encoder({ centroids, k, dim }, pool).run(pts, n, outs[i])));
+      for (const [i, pts] of inputs.entries()) {
+        const here = { cells: new Int32Array(n), dists: new Float32Array(n) };
+        await new Encoder({ centroids, k, dim }).run(pts, n, here);
+        expect(outs[i].cells).toEqual(here.cells);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
   it('a run waiting for workers fails with CLOSED when the pool is closed (no hang)', async () => {
     workerFaults.exitAtStart = true;
     const pool = new EncodePool(1, 'js', { initialDelayMs: 1000, maxDelayMs: 5000, unhealthyAfter: 10 });
