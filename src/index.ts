@@ -24,6 +24,7 @@ export {
   ModelMismatchError, ModelNotCachedError, ModelNotFoundError, NotFoundError, OverloadedError, PermissionDeniedError,
   ProviderError, RateLimitError, RepoNotFoundError, RevisionNotFoundError, StoreError, StoreIntegrityError, TimeoutError,
   UnsupportedError, UsageError, ValidationError, WorkerCrashedError, connectorErrorFromStatus, isAbiError,
+  CallbackError, PoolUnhealthyError,
 } from './core/errors.js';
 export type {
   CallOptions, ChatDelta, ChatMessage, ChatOptions, ChatResult, Document, DrainOptions, EmbedOptions, Embedder,
@@ -37,6 +38,7 @@ export {
 export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
 export { VectorStore } from './store/vector-store.js';
+export type { VectorStoreSettings } from './store/settings.js';
 export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
 export type {
   DurabilityMode, RecoverMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions, TextIndexOptions,
@@ -134,6 +136,7 @@ export {
 export type { HubSourceOptions } from './scheduler/types.js';
 export type {
   BatchReport, InferenceService, LocalSchedulerOptions, ModelSource, ScheduledEmbedOptions, ScheduledRerankOptions, SchedulerStats,
+  SchedulerEvents, ServiceHealth, WorkerRespawnOptions,
   ServedModel,
 } from './scheduler/types.js';
 // Embedding adapters trained on the user's own pairs.

@@ -350,7 +350,8 @@ export class AbiVectorStore extends SaveableVectorStore {
 
   /**
    * Saves the store to a directory {@link AbiVectorStore.load} can reopen. For an embedded store already at
-   * `directory` this flushes it; otherwise the records are copied into a new embedded store there.
+   * `directory` this flushes it; otherwise the records are copied into a new embedded store there, created with the
+   * original's settings (index type and parameters, quantization, `vectors: 'disk'`, text index options).
    *
    * @param directory - the directory
    * @throws {@link abi-sdk!ConflictError} when `directory` already holds other records
@@ -367,10 +368,8 @@ export class AbiVectorStore extends SaveableVectorStore {
       await writeManifest(target, { dimension: backend.dimension, metric: backend.metric });
       return;
     }
-    const copy = await VectorStore.open({
-      path: target, dimension: backend.dimension, metric: backend.metric, text: backend.hasTextIndex,
-      index: { type: backend.indexType }, durability: 'write',
-    });
+    // Every creation setting of the original (index parameters, quantization, disk vectors, text index options).
+    const copy = await VectorStore.open({ ...backend.settings, path: target, durability: 'write' });
     try {
       if ((await copy.count()) > 0) throw new ConflictError(`${target} already holds a store with records`);
       const ids = await backend.ids();

@@ -190,8 +190,8 @@ export interface SchedulerServiceOptions {
  * @returns the scheduler
  * @throws {@link ModelMismatchError} when an adapter was trained on another base model
  */
-export function openSchedulerService(dir: string, options: SchedulerServiceOptions = {}): Promise<LocalScheduler> {
-  return LocalScheduler.create({
+export async function openSchedulerService(dir: string, options: SchedulerServiceOptions = {}): Promise<LocalScheduler> {
+  const scheduler = await LocalScheduler.create({
     models: dir,
     ...(options.devices ? { devices: options.devices } : {}),
     ...(options.maxQueue ? { maxQueuedJobs: options.maxQueue } : {}),
@@ -203,4 +203,8 @@ export function openSchedulerService(dir: string, options: SchedulerServiceOptio
       options.logger?.debug({ batch: b }, 'batch');
     },
   });
+  // Background failures (a worker died, onBatch threw) and health changes go to the log; /health reports the state.
+  scheduler.on('error', (err) => options.logger?.warn({ err }, 'scheduler'));
+  scheduler.on('health', (h) => options.logger?.[h.status === 'ok' ? 'info' : 'error'](h, `scheduler pool ${h.status}`));
+  return scheduler;
 }

@@ -36,6 +36,8 @@
  * | `CONNECTION_ERROR` | {@link ConnectionError} | the request never got an answer (refused, reset, DNS) |
  * | `CIRCUIT_OPEN` | {@link CircuitOpenError} | the circuit breaker is open for this endpoint |
  * | `WORKER_CRASHED` | {@link WorkerCrashedError} | a scheduler worker died while running the job |
+ * | `CALLBACK_FAILED` | {@link CallbackError} | a callback you passed (e.g. `onBatch`, `onRound`) threw; `cause` holds what it threw |
+ * | `POOL_UNHEALTHY` | {@link PoolUnhealthyError} | a worker pool's workers keep dying at start; it refuses work until a respawn succeeds |
  * | `REPO_NOT_FOUND` | {@link RepoNotFoundError} | the Hugging Face Hub has no such model repository (or it is private) |
  * | `REVISION_NOT_FOUND` | {@link RevisionNotFoundError} | the repository has no such branch, tag or commit |
  * | `ENTRY_NOT_FOUND` | {@link EntryNotFoundError} | the repository has no such file at that revision |
@@ -72,6 +74,8 @@ export type AbiErrorCode =
   | 'CONNECTION_ERROR'
   | 'CIRCUIT_OPEN'
   | 'WORKER_CRASHED'
+  | 'POOL_UNHEALTHY'
+  | 'CALLBACK_FAILED'
   | 'REPO_NOT_FOUND'
   | 'REVISION_NOT_FOUND'
   | 'ENTRY_NOT_FOUND'
@@ -421,6 +425,56 @@ export class WorkerCrashedError extends AbiError {
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
     super('WORKER_CRASHED', message, { retryable: true, ...options });
+  }
+}
+
+/**
+ * A callback given to the SDK (`LocalSchedulerOptions.onBatch`, `FederatedCoordinatorOptions.onRound`) threw. The
+ * SDK catches it so that it fails only the work it was called for (the batch's jobs), never the process or other
+ * callers; `cause` holds what the callback threw. Code `CALLBACK_FAILED`.
+ *
+ * @example
+ * ```ts
+ * try { await scheduler.embed('minilm', texts); }
+ * catch (err) { if (err instanceof CallbackError) console.error('onBatch failed:', err.cause); }
+ * ```
+ */
+export class CallbackError extends AbiError {
+  /** Which callback threw, e.g. `onBatch`. */
+  readonly callback: string;
+  /**
+   * Creates the error.
+   *
+   * @param callback - the callback's option name
+   * @param cause - what it threw
+   */
+  constructor(callback: string, cause: unknown) {
+    super('CALLBACK_FAILED', `${callback} threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.callback = callback;
+  }
+}
+
+/**
+ * A worker pool (the local scheduler's, the store's encode pool) is in a crash loop: its workers died at start
+ * more times in a row than the pool allows, so it refuses work at once instead of queueing it behind respawns
+ * that keep failing. Code `POOL_UNHEALTHY` (HTTP 503). Retryable: the pool keeps trying to respawn at its
+ * longest backoff and takes work again as soon as a worker comes up.
+ *
+ * @example
+ * ```ts
+ * try { await scheduler.embed('minilm', texts); }
+ * catch (err) { if (err instanceof PoolUnhealthyError) console.error(scheduler.health().reason); }
+ * ```
+ */
+export class PoolUnhealthyError extends AbiError {
+  /**
+   * Creates the error.
+   *
+   * @param message - which pool and why (the last crash)
+   * @param options - cause (the last worker error)
+   */
+  constructor(message: string, options: AbiErrorOptions = {}) {
+    super('POOL_UNHEALTHY', message, { retryable: true, ...options });
   }
 }
 

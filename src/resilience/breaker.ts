@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { CircuitOpenError } from '../core/errors.js';
+import { CircuitOpenError, ValidationError } from '../core/errors.js';
 import { type Clock, systemClock } from './clock.js';
 
 /** The states of a {@link CircuitBreaker}. */
@@ -81,7 +81,7 @@ export class CircuitBreaker {
 
   /**
    * @param options - thresholds, open period, clock
-   * @throws RangeError when a threshold is not a positive integer
+   * @throws {@link ValidationError} when a threshold is not a positive integer
    */
   constructor(options: CircuitBreakerOptions = {}) {
     this.#failureThreshold = options.failureThreshold ?? 5;
@@ -91,9 +91,9 @@ export class CircuitBreaker {
     for (const [k, v] of Object.entries({
       failureThreshold: this.#failureThreshold, successThreshold: this.#successThreshold, halfOpenMaxConcurrent: this.#halfOpenMax,
     })) {
-      if (!Number.isInteger(v) || v < 1) throw new RangeError(`${k} must be an integer ≥ 1`);
+      if (!Number.isInteger(v) || v < 1) throw new ValidationError(`${k} must be an integer ≥ 1`);
     }
-    if (!(this.#halfOpenAfterMs >= 0)) throw new RangeError('halfOpenAfterMs must be ≥ 0');
+    if (!(this.#halfOpenAfterMs >= 0)) throw new ValidationError('halfOpenAfterMs must be ≥ 0');
     this.#clock = options.clock ?? systemClock;
     this.#onStateChange = options.onStateChange;
   }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { RateLimitError } from '../core/errors.js';
+import { RateLimitError, ValidationError } from '../core/errors.js';
 import { throwIfAborted, toAbortError } from '../internal/abort.js';
 import { type Clock, systemClock } from './clock.js';
 
@@ -74,14 +74,14 @@ export class RateLimiter {
 
   /**
    * @param options - budgets per minute, longest wait, clock
-   * @throws RangeError when a budget is not a positive number
+   * @throws {@link ValidationError} when a budget is not a positive number
    */
   constructor(options: RateLimitOptions = {}) {
     this.#clock = options.clock ?? systemClock;
     this.#maxWaitMs = options.maxWaitMs ?? Infinity;
     const bucket = (perMinute: number | undefined, name: string): Bucket | undefined => {
       if (perMinute === undefined) return undefined;
-      if (!(perMinute > 0) || !Number.isFinite(perMinute)) throw new RangeError(`${name} must be a positive number`);
+      if (!(perMinute > 0) || !Number.isFinite(perMinute)) throw new ValidationError(`${name} must be a positive number`);
       const b = { capacity: perMinute, perMs: perMinute / 60_000, level: perMinute };
       this.#buckets.push(b);
       return b;

@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { AbiError } from '../core/errors.js';
+import { AbiError, ValidationError } from '../core/errors.js';
 
 /** How failed attempts are retried. Every field has a default; see {@link DEFAULT_RETRY_OPTIONS}. */
 export interface RetryOptions {
@@ -69,16 +69,16 @@ export const DEFAULT_RETRY_OPTIONS: Readonly<Required<RetryOptions>> = Object.fr
  *
  * @param options - partial options
  * @returns complete options
- * @throws RangeError when a value is out of range (this is a programming error, not a runtime condition)
+ * @throws {@link ValidationError} when a value is out of range
  */
 export function resolveRetryOptions(options: RetryOptions | undefined): Required<RetryOptions> {
   const o = { ...DEFAULT_RETRY_OPTIONS, ...stripUndefined(options ?? {}) };
-  if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) throw new RangeError('maxAttempts must be an integer ≥ 1');
+  if (!Number.isInteger(o.maxAttempts) || o.maxAttempts < 1) throw new ValidationError('maxAttempts must be an integer ≥ 1');
   if (!(o.initialDelayMs >= 0) || !(o.maxDelayMs >= 0) || !(o.factor >= 1)) {
-    throw new RangeError('initialDelayMs and maxDelayMs must be ≥ 0 and factor ≥ 1');
+    throw new ValidationError('initialDelayMs and maxDelayMs must be ≥ 0 and factor ≥ 1');
   }
-  if (!(o.jitter >= 0 && o.jitter <= 1)) throw new RangeError('jitter must be in [0, 1]');
-  if (!(o.maxRetryAfterMs >= 0)) throw new RangeError('maxRetryAfterMs must be ≥ 0');
+  if (!(o.jitter >= 0 && o.jitter <= 1)) throw new ValidationError('jitter must be in [0, 1]');
+  if (!(o.maxRetryAfterMs >= 0)) throw new ValidationError('maxRetryAfterMs must be ≥ 0');
   return o;
 }
 

@@ -18,29 +18,38 @@ import { Worker } from 'node:worker_threads';
 import type { DrainOptions } from '../core/contracts.js';
 import type { RerankResult } from '../retrieval/reranker.js';
 import {
-  AbiError, AbortError, ClosedError, ModelLoadError, NotFoundError, OverloadedError, UnsupportedError, ValidationError,
-  WorkerCrashedError, type AbiErrorCode,
+  AbiError, AbortError, CallbackError, ClosedError, ModelLoadError, NotFoundError, OverloadedError, PoolUnhealthyError,
+  UnsupportedError, ValidationError, WorkerCrashedError, type AbiErrorCode,
 } from '../core/errors.js';
 import { parseDevice } from '../engine/device.js';
 import { estimateTokens } from '../resilience/batching.js';
+import { resolveRespawn, type ResolvedRespawnOptions, respawnDelay, workerFaults } from '../internal/crash-loop.js';
 import { Drain } from '../internal/drain.js';
+import { Listeners } from '../internal/listeners.js';
 import type { Adapter } from '../training/adapter.js';
 import { adapterId, applyAdapter } from '../embedders/adapted.js';
 import { adapterAssignments, loadServedAdapter } from './adapters.js';
 import { describeModel, resolveModelDir, resolveModelSpec } from './models.js';
-import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
+import type { WorkerReady, WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
 import type {
   Batch, BatchReport, InferenceService, Job, LocalSchedulerOptions, ModelEntry, ModelSource, ScheduledEmbedOptions,
-  ScheduledRerankOptions, SchedulerStats, ServedModel,
+  ScheduledRerankOptions, SchedulerEvents, SchedulerStats, ServedModel, ServiceHealth,
 } from './types.js';
 
+/** One worker position of the pool; its worker is replaced when it dies (after a backoff when it keeps dying). */
 interface WorkerSlot {
   index: number;
   device: string;
   worker: Worker;
+  /** The worker is running (spawned, not dead); false while a respawn waits out its backoff. */
+  alive: boolean;
+  /** The worker reported `online` and has not died since. */
+  up: boolean;
   batch: Batch | undefined;
   loaded: Set<string>;
-  online: Promise<void>;
+  /** Deaths in a row with no finished batch in between. */
+  streak: number;
+  respawn: NodeJS.Timeout | undefined;
 }
 
 /** Where the worker entry is: the TypeScript source (tests, tsx) or the published build next to this chunk. */
@@ -69,7 +78,12 @@ export class LocalScheduler implements InferenceService {
   readonly #models: Map<string, ModelEntry>;
   /** Trained adapters by model id, applied to that model's vectors after the worker returns. */
   readonly #adapters = new Map<string, Adapter>();
-  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'adapters' | 'devices' | 'onBatch' | 'threadsPerWorker' | 'hub'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
+  readonly #options: Required<Omit<LocalSchedulerOptions, 'models' | 'adapters' | 'devices' | 'onBatch' | 'threadsPerWorker' | 'hub' | 'respawn'>> & Pick<LocalSchedulerOptions, 'onBatch'>;
+  readonly #respawn: ResolvedRespawnOptions;
+  readonly #events = new Listeners<SchedulerEvents>();
+  /** Set while the pool is unhealthy: the last worker failure. */
+  #unhealthy: Error | undefined;
+  readonly #startWaiters: (() => void)[] = [];
   readonly #threads: number;
   readonly #workers: WorkerSlot[] = [];
   readonly #queue: Job[] = [];
@@ -93,8 +107,14 @@ export class LocalScheduler implements InferenceService {
       onBatch: options.onBatch,
     };
     if (!(this.#options.maxWaitMs >= 0)) throw new ValidationError('maxWaitMs must be ≥ 0');
+    this.#respawn = resolveRespawn(options.respawn);
     this.#threads = positive(options.threadsPerWorker, Math.max(1, Math.floor(availableParallelism() / devices.length)), 'threadsPerWorker');
-    devices.forEach((device, index) => this.#workers.push(this.#spawn(index, device)));
+    devices.forEach((device, index) => {
+      // #spawn fills in the worker and its state.
+      const slot = { index, device, batch: undefined, loaded: new Set<string>(), streak: 0, respawn: undefined } as unknown as WorkerSlot;
+      this.#workers.push(slot);
+      this.#spawn(slot);
+    });
   }
 
   /**
@@ -108,6 +128,7 @@ export class LocalScheduler implements InferenceService {
    * @throws {@link CorruptDataError} for a damaged adapter file
    * @throws {@link ValidationError} for a bad device or limit
    * @throws {@link ModelNotCachedError} for an `hf:` model that is offline and not cached, and the other errors of {@link pullModel}
+   * @throws {@link PoolUnhealthyError} when the workers keep dying at start (past `respawn.unhealthyAfter`)
    */
   static async create(options: LocalSchedulerOptions): Promise<LocalScheduler> {
     const models: ModelEntry[] = [];
@@ -126,7 +147,7 @@ export class LocalScheduler implements InferenceService {
     devices.forEach((d) => parseDevice(d));
     const scheduler = new LocalScheduler(models, devices, options);
     try {
-      await Promise.all(scheduler.#workers.map((w) => w.online));
+      await scheduler.#started();
       for (const [id, path] of adapters) {
         // Checked through the workers before it is installed, so the probe runs on the unadapted model.
         const adapter = await loadServedAdapter(scheduler.#models.get(id)!, path, (texts, o) =>
@@ -151,6 +172,8 @@ export class LocalScheduler implements InferenceService {
    * @throws {@link OverloadedError} (`BUSY`) when the queue is full
    * @throws {@link NotFoundError} for an unknown model
    * @throws {@link WorkerCrashedError} when the worker died twice running it
+   * @throws {@link PoolUnhealthyError} (`POOL_UNHEALTHY`) while the workers keep dying at start
+   * @throws {@link CallbackError} when `onBatch` threw for the batch that ran it
    */
   embed(model: string, texts: readonly string[], options: ScheduledEmbedOptions = {}): Promise<Float32Array[]> {
     if (!Array.isArray(texts) || texts.some((t) => typeof t !== 'string')) return Promise.reject(new ValidationError('texts must be an array of strings'));
@@ -176,6 +199,8 @@ export class LocalScheduler implements InferenceService {
    * @param options - topN, priority, signal
    * @returns results best first
    * @throws {@link OverloadedError} (`BUSY`) when the queue is full
+   * @throws {@link PoolUnhealthyError} (`POOL_UNHEALTHY`) while the workers keep dying at start
+   * @throws {@link CallbackError} when `onBatch` threw for the batch that ran it
    */
   async rerank(model: string, query: string, documents: readonly string[], options: ScheduledRerankOptions = {}): Promise<RerankResult[]> {
     if (typeof query !== 'string' || !Array.isArray(documents) || documents.some((t) => typeof t !== 'string')) {
@@ -207,6 +232,8 @@ export class LocalScheduler implements InferenceService {
       failedJobs: this.#stats.failed,
       batches: this.#stats.batches,
       workers: this.#workers.length,
+      restarts: this.#stats.restarts,
+      healthy: this.#unhealthy === undefined,
     };
   }
 
@@ -217,7 +244,54 @@ export class LocalScheduler implements InferenceService {
 
   /** {@inheritDoc InferenceService.ready} */
   ready(): boolean {
-    return !this.#closing;
+    return !this.#closing && this.#unhealthy === undefined;
+  }
+
+  /**
+   * Whether the pool runs work: `unhealthy` (with the last worker failure as `reason`) after every worker died
+   * `respawn.unhealthyAfter` times in a row; `ok` again as soon as a respawned worker comes up.
+   *
+   * @returns the pool's health, worker counts and crash streak
+   */
+  health(): ServiceHealth {
+    const bad = this.#unhealthy;
+    return {
+      status: bad ? 'unhealthy' : 'ok',
+      ...(bad ? { code: 'POOL_UNHEALTHY', reason: bad.message } : {}),
+      workersUp: this.#workers.filter((w) => w.up).length,
+      workers: this.#workers.length,
+      crashStreak: Math.max(0, ...this.#workers.map((w) => w.streak)),
+      restarts: this.#stats.restarts,
+    };
+  }
+
+  /**
+   * Listens to background failures (`error`) and health changes (`health`); see {@link SchedulerEvents}.
+   *
+   * @param event - `error` or `health`
+   * @param listener - called with the event's argument; exceptions it throws are ignored
+   * @returns this scheduler
+   * @example
+   * ```ts
+   * scheduler.on('error', (err) => log.warn({ err }, 'scheduler'));
+   * scheduler.on('health', (h) => log.info(h, 'scheduler health'));
+   * ```
+   */
+  on<K extends keyof SchedulerEvents>(event: K, listener: (...args: SchedulerEvents[K]) => void): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  /**
+   * Removes a listener added with {@link LocalScheduler.on}.
+   *
+   * @param event - the event
+   * @param listener - the listener
+   * @returns this scheduler
+   */
+  off<K extends keyof SchedulerEvents>(event: K, listener: (...args: SchedulerEvents[K]) => void): this {
+    this.#events.off(event, listener);
+    return this;
   }
 
   // Reached only through the module-level crashWorker below, so the hook is not part of the public type.
@@ -242,17 +316,19 @@ export class LocalScheduler implements InferenceService {
     this.#dispatch();
     await drained;
     clearTimeout(this.#timer);
+    for (const w of this.#workers) clearTimeout(w.respawn);
     for (const job of this.#queue.splice(0)) this.#settle(job, new ClosedError('LocalScheduler'));
     this.#queuedTokens = 0;
     for (const w of this.#workers) {
       for (const job of w.batch?.jobs ?? []) this.#settle(job, new ClosedError('LocalScheduler'));
       w.batch = undefined;
     }
-    await Promise.all(this.#workers.map((w) => w.worker.terminate()));
+    await Promise.all(this.#workers.filter((w) => w.alive).map((w) => w.worker.terminate()));
   }
 
   #submit(modelId: string, kind: 'embed' | 'rerank', texts: readonly string[], query: string, options: ScheduledEmbedOptions & ScheduledRerankOptions): Promise<Float32Array[] | RerankResult[]> {
     if (this.#closing) return Promise.reject(new ClosedError('LocalScheduler'));
+    if (this.#unhealthy) return Promise.reject(this.#unhealthyError());
     const model = this.#models.get(modelId);
     const wanted = kind === 'embed' ? 'embedding' : 'reranker';
     if (!model || model.kind !== wanted) return Promise.reject(new NotFoundError(`no ${wanted} model "${modelId}"`));
@@ -285,6 +361,7 @@ export class LocalScheduler implements InferenceService {
     while (i > 0 && (this.#queue[i - 1].priority < job.priority || (this.#queue[i - 1].priority === job.priority && this.#queue[i - 1].seq > job.seq))) i--;
     this.#queue.splice(i, 0, job);
     this.#queuedTokens += job.tokens;
+    for (const w of this.#workers) w.respawn?.ref(); // a caller waits: keep the process up through a respawn backoff
   }
 
   /** Dispatches now, or after the batching window when a worker is idle and the batch could still grow. */
@@ -311,7 +388,8 @@ export class LocalScheduler implements InferenceService {
 
   #dispatch(): void {
     for (;;) {
-      const idle = this.#workers.filter((w) => !w.batch);
+      // Only workers that came up take batches: one dying at start never takes (and loses) a caller's job.
+      const idle = this.#workers.filter((w) => w.up && !w.batch);
       if (idle.length === 0 || this.#queue.length === 0) return;
       const head = this.#queue[0];
       const worker = idle.find((w) => w.loaded.has(head.model.dir)) ?? idle[0];
@@ -359,15 +437,23 @@ export class LocalScheduler implements InferenceService {
     const batch = slot.batch;
     if (!batch || batch.id !== reply.batch) return;
     slot.batch = undefined;
+    slot.streak = 0; // it finished a batch: whatever killed its predecessors is gone
     slot.worker.unref(); // an idle pool does not keep the process alive
     slot.loaded = new Set(reply.loaded);
     this.#stats.batches++;
     const head = batch.jobs[0];
-    this.#options.onBatch?.({
-      model: head.model.id, kind: head.kind, jobs: batch.jobs.length, texts: batch.jobs.reduce((n, j) => n + j.texts.length, 0),
-      tokens: batch.tokens, worker: slot.index, device: slot.device, ms: performance.now() - batch.started,
-      ...(reply.ok ? {} : { error: reply.error.code }),
-    });
+    try {
+      this.#options.onBatch?.({
+        model: head.model.id, kind: head.kind, jobs: batch.jobs.length, texts: batch.jobs.reduce((n, j) => n + j.texts.length, 0),
+        tokens: batch.tokens, worker: slot.index, device: slot.device, ms: performance.now() - batch.started,
+        ...(reply.ok ? {} : { error: reply.error.code }),
+      });
+    } catch (thrown) {
+      // A user callback fails only the batch it was called for; the pool goes on.
+      const err = new CallbackError('onBatch', thrown);
+      for (const job of batch.jobs) this.#settle(job, err);
+      this.#events.emit('error', err);
+    }
     if (!reply.ok) {
       const err = rebuildError(reply.error);
       for (const job of batch.jobs) this.#settle(job, err);
@@ -385,44 +471,113 @@ export class LocalScheduler implements InferenceService {
     this.#dispatch();
   }
 
-  /** A worker died: replace it, and retry its batch's jobs once (at their old place in the queue). */
-  #onExit(slot: WorkerSlot, cause: unknown): void {
-    if (this.#closing && !slot.batch) return;
+  /**
+   * A worker died: retry its batch's jobs once (at their old place in the queue) and replace it, at once the first
+   * time, after a doubling backoff when it keeps dying; past `respawn.unhealthyAfter` for every worker the pool
+   * turns unhealthy and fails what is queued.
+   */
+  #onExit(slot: WorkerSlot, worker: Worker, cause: unknown): void {
+    if (slot.worker !== worker || !slot.alive) return;
+    slot.alive = false;
+    slot.up = false;
     const batch = slot.batch;
     slot.batch = undefined;
-    if (!this.#closing) {
-      this.#stats.restarts++;
-      this.#workers[slot.index] = this.#spawn(slot.index, slot.device);
-    }
+    if (this.#closing && !batch) return;
+    const crash = new WorkerCrashedError(`worker ${slot.index} (${slot.device}) died${batch ? ` running a ${batch.jobs[0].kind} batch of ${batch.jobs[0].model.id}` : ''}`, { cause });
     for (const job of batch?.jobs ?? []) {
       if (job.settled) continue;
       if (job.attempts === 0 && !this.#closing) {
         job.attempts++;
         this.#enqueue(job);
       } else {
-        this.#settle(job, new WorkerCrashedError(`worker ${slot.index} (${slot.device}) died running a ${job.kind} batch of ${job.model.id}`, { cause }));
+        this.#settle(job, crash);
+      }
+    }
+    if (!this.#closing) {
+      slot.streak++;
+      this.#stats.restarts++;
+      this.#events.emit('error', crash);
+      if (!this.#unhealthy && this.#workers.every((w) => !w.up && w.streak >= this.#respawn.unhealthyAfter)) this.#setUnhealthy(crash);
+      this.#notifyStart();
+      const delay = this.#unhealthy ? this.#respawn.maxDelayMs : respawnDelay(slot.streak, this.#respawn);
+      if (delay === 0) this.#spawn(slot);
+      else {
+        slot.respawn = setTimeout(() => {
+          slot.respawn = undefined;
+          if (this.#closing) return;
+          this.#spawn(slot);
+          this.#dispatch();
+        }, delay);
+        // Callers waiting in the queue keep the process alive through the backoff; an idle pool does not.
+        if (this.#queue.length === 0) slot.respawn.unref();
       }
     }
     this.#checkDrained();
     this.#dispatch();
   }
 
-  #spawn(index: number, device: string): WorkerSlot {
-    const worker = new Worker(workerEntry(), { workerData: { device, threads: this.#threads } satisfies WorkerSetup });
+  /** Starts a worker in a slot (first start or respawn). */
+  #spawn(slot: WorkerSlot): void {
+    const setup: WorkerSetup = { device: slot.device, threads: this.#threads, ...(workerFaults.exitAtStart ? { fault: 'exit-at-start' as const } : {}) };
+    const worker = new Worker(workerEntry(), { workerData: setup });
     worker.unref();
-    const slot: WorkerSlot = {
-      index, device, worker, batch: undefined, loaded: new Set(),
-      online: new Promise<void>((resolve, reject) => {
-        worker.once('online', () => resolve());
-        worker.once('error', reject);
-      }),
-    };
-    slot.online.catch(() => {});
+    slot.worker = worker;
+    slot.alive = true;
+    slot.up = false;
+    slot.loaded = new Set();
     let lastError: unknown;
-    worker.on('message', (reply: WorkerReply) => this.#onReply(slot, reply));
+    // Up once the worker says so (its module and imports loaded), not at 'online', which fires before they run.
+    worker.on('message', (msg: WorkerReply | WorkerReady) => {
+      if (slot.worker !== worker) return;
+      if (!('ready' in msg)) {
+        this.#onReply(slot, msg);
+        return;
+      }
+      slot.up = true;
+      if (this.#unhealthy) this.#setHealthy();
+      this.#notifyStart();
+      this.#dispatch();
+    });
     worker.on('error', (err) => { lastError = err; });
-    worker.on('exit', (code) => this.#onExit(slot, lastError ?? new WorkerCrashedError(`worker ${index} exited with code ${code}`)));
-    return slot;
+    worker.on('exit', (code) => this.#onExit(slot, worker, lastError ?? new WorkerCrashedError(`worker ${slot.index} exited with code ${code}`)));
+  }
+
+  /**
+   * Waits until every worker is up or has died `unhealthyAfter` times in a row (a pool with some workers up starts;
+   * the others keep respawning); throws the pool's typed error when none came up.
+   */
+  async #started(): Promise<void> {
+    const limit = this.#respawn.unhealthyAfter;
+    for (;;) {
+      if (this.#unhealthy) throw this.#unhealthyError();
+      if (this.#workers.every((w) => w.up || w.streak >= limit)) return;
+      await new Promise<void>((resolve) => this.#startWaiters.push(resolve));
+    }
+  }
+
+  /** Wakes {@link LocalScheduler.#started}: a worker came up or died. */
+  #notifyStart(): void {
+    for (const w of this.#startWaiters.splice(0)) w();
+  }
+
+  #setUnhealthy(cause: Error): void {
+    const err = new PoolUnhealthyError(`LocalScheduler is unhealthy: every worker died ${this.#respawn.unhealthyAfter} times in a row (last: ${cause.message}); ` +
+      `retrying every ${this.#respawn.maxDelayMs} ms`, { cause });
+    this.#unhealthy = err;
+    // Nothing queued can run before a worker comes up: fail it now rather than let callers hang on the backoff.
+    for (const job of this.#queue.splice(0)) this.#settle(job, err);
+    this.#queuedTokens = 0;
+    this.#events.emit('health', this.health());
+  }
+
+  #setHealthy(): void {
+    this.#unhealthy = undefined;
+    this.#events.emit('health', this.health());
+  }
+
+  #unhealthyError(): PoolUnhealthyError {
+    const u = this.#unhealthy!;
+    return new PoolUnhealthyError(u.message, { cause: u.cause });
   }
 
   #settle(job: Job, err: unknown, value?: Float32Array[] | RerankResult[]): void {

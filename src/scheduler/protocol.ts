@@ -8,6 +8,8 @@ export interface WorkerSetup {
   device: string;
   /** Intra-op threads per model session. */
   threads: number;
+  /** Test-only fault (`workerFaults` in src/internal/crash-loop.ts): exit at once, before taking any job. */
+  fault?: 'exit-at-start';
 }
 
 /** A batch of texts for one embedding model, already coalesced from one or more jobs. */
@@ -36,6 +38,11 @@ export interface CrashRequest {
 
 /** Anything the main thread sends. */
 export type WorkerRequest = EmbedRequest | RerankRequest | CrashRequest;
+
+/** Sent once by a worker when its module has loaded (imports resolved) and it takes jobs. */
+export interface WorkerReady {
+  ready: true;
+}
 
 /** A finished batch. */
 export type WorkerReply =

@@ -5,6 +5,7 @@
  * @module
  */
 import type { DrainOptions } from '../core/contracts.js';
+import type { AbiError } from '../core/errors.js';
 import type { RerankResult } from '../retrieval/reranker.js';
 import type { PullModelOptions } from '../hub/pull.js';
 
@@ -58,6 +59,70 @@ export interface SchedulerStats {
   batches: number;
   /** Workers alive. */
   workers: number;
+  /**
+   * Workers replaced after dying, since start (a `LocalScheduler` reports it; other services may leave it out).
+   */
+  restarts?: number;
+  /** Whether the service takes work; `false` while its worker pool is unhealthy (see {@link InferenceService.health}). */
+  healthy?: boolean;
+}
+
+/**
+ * Whether a service can run work, and if not why: what `GET /health` reports. A `LocalScheduler` turns `unhealthy`
+ * when its workers keep dying at start (see {@link WorkerRespawnOptions}) and `ok` again once one comes up.
+ */
+export interface ServiceHealth {
+  /** `ok`, or `unhealthy` while the service refuses work. */
+  status: 'ok' | 'unhealthy';
+  /** The error code requests get while unhealthy (`POOL_UNHEALTHY`). */
+  code?: string;
+  /** Why, when unhealthy (the last worker failure). */
+  reason?: string;
+  /** Workers running now. */
+  workersUp?: number;
+  /** Workers the pool keeps. */
+  workers?: number;
+  /** The longest run of deaths in a row of any worker (0 once each has finished a job since it last died). */
+  crashStreak?: number;
+  /** Workers replaced after dying, since start. */
+  restarts?: number;
+}
+
+/**
+ * How a worker pool backs off when its workers keep dying (a model whose native code crashes on load, a device
+ * that fails at start). The first death is replaced at once; each further death in a row (no finished job in
+ * between) doubles the wait, from `initialDelayMs` up to `maxDelayMs`. After `unhealthyAfter` deaths in a row of
+ * every worker the pool is unhealthy: queued and new jobs fail at once with `POOL_UNHEALTHY`, and it keeps trying
+ * to respawn every `maxDelayMs`; as soon as a worker comes up it takes work again.
+ */
+export interface WorkerRespawnOptions {
+  /**
+   * Wait before the second respawn in a row, in ms (the first is immediate); doubled for each further one.
+   * @defaultValue 100
+   */
+  initialDelayMs?: number;
+  /**
+   * Longest wait between respawns, in ms; an unhealthy pool probes at this interval.
+   * @defaultValue 10_000
+   */
+  maxDelayMs?: number;
+  /**
+   * Deaths in a row (per worker, all workers) after which the pool reports unhealthy.
+   * @defaultValue 5
+   */
+  unhealthyAfter?: number;
+}
+
+/** Events of a `LocalScheduler` (`scheduler.on(event, listener)`). Listeners that throw are ignored. */
+export interface SchedulerEvents {
+  /**
+   * Something failed in the background, outside any caller's promise or beside it: a worker died
+   * (`WorkerCrashedError`), `onBatch` threw (`CallbackError`, its batch's jobs are rejected with it). Having no
+   * listener is fine: nothing is thrown.
+   */
+  error: [error: AbiError];
+  /** The pool turned unhealthy, or healthy again. */
+  health: [health: ServiceHealth];
 }
 
 /** Runs embedding and reranking models: what the server exposes over HTTP. `LocalScheduler` implements it. */
@@ -99,6 +164,13 @@ export interface InferenceService {
    * @returns readiness
    */
   ready(): boolean;
+  /**
+   * Whether the service can run work and, if not, why (the server answers 503 and reports it on `/health`).
+   * Optional: a service without it is taken as healthy while `ready()`.
+   *
+   * @returns the current health
+   */
+  health?(): ServiceHealth;
   /**
    * Stops taking work and drains what is in flight.
    *
@@ -180,8 +252,13 @@ export interface LocalSchedulerOptions {
    * @defaultValue true
    */
   coalesce?: boolean;
-  /** Called after every batch (for metrics). */
+  /**
+   * Called after every batch (for metrics). If it throws, that batch's jobs are rejected with a `CallbackError`
+   * (its `cause` is what was thrown) and an `error` event is emitted; other batches are unaffected.
+   */
   onBatch?: (batch: BatchReport) => void;
+  /** Crash-loop backoff of the workers; see {@link WorkerRespawnOptions}. */
+  respawn?: WorkerRespawnOptions;
 }
 
 /** What one batch did, as given to {@link LocalSchedulerOptions.onBatch}. */

@@ -6,9 +6,10 @@ import { LocalCrossEncoder } from '../engine/cross-encoder.js';
 import { LocalEmbedder } from '../engine/local-embedder.js';
 import { ModelRegistry } from '../engine/registry.js';
 import type { Device } from '../engine/device.js';
-import type { WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
+import type { WorkerReady, WorkerReply, WorkerRequest, WorkerSetup } from './protocol.js';
 
 const setup = workerData as WorkerSetup;
+if (setup.fault === 'exit-at-start') process.exit(70);
 const registry = new ModelRegistry();
 const embedders = new Map<string, Promise<LocalEmbedder>>();
 const rerankers = new Map<string, Promise<LocalCrossEncoder>>();
@@ -51,3 +52,4 @@ parentPort!.on('message', (msg: WorkerRequest) => {
     } satisfies WorkerReply),
   );
 });
+parentPort!.postMessage({ ready: true } satisfies WorkerReady);

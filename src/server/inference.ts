@@ -1,12 +1,13 @@
 // What every inference route shares, whatever its protocol: model lookup and allow-lists, request limits, per-key
 // rate limits, the optional embedding cache, spans and metrics around the service call.
 import type { RerankResult } from '../retrieval/reranker.js';
-import { ModelNotFoundError, PermissionDeniedError, RateLimitError } from '../core/errors.js';
-import { embeddingCacheKeys } from '../cache/key.js';
+import type { Embedder, EmbedOptions } from '../core/contracts.js';
+import { ModelNotFoundError, PermissionDeniedError, PoolUnhealthyError, RateLimitError } from '../core/errors.js';
+import { CachedEmbedder } from '../embedders/cached.js';
 import type { EmbeddingCache } from '../cache/types.js';
 import { estimateTokens } from '../resilience/batching.js';
 import { RateLimiter } from '../resilience/rate-limit.js';
-import type { InferenceService, ServedModel } from '../scheduler/types.js';
+import type { InferenceService, ServedModel, ServiceHealth } from '../scheduler/types.js';
 import type { KeyRateLimit } from './auth/keys.js';
 import { HttpError } from './error-status.js';
 import type { RequestContext } from './http.js';
@@ -64,6 +65,8 @@ export class InferenceGateway {
   readonly #metrics: ServerMetrics | undefined;
   readonly #cache: EmbeddingCache | undefined;
   readonly #limiters = new Map<string, RateLimiter>();
+  /** Whether a failing cache tier was logged already (once per server, not once per request). */
+  #cacheWarned = false;
 
   constructor(service: InferenceService, limits: ResolvedLimits, metrics: ServerMetrics | undefined, cache: EmbeddingCache | undefined) {
     this.#service = service;
@@ -131,8 +134,22 @@ export class InferenceGateway {
     return { results, tokens };
   }
 
-  /** Checks the request limits and takes from the key's rate budget; returns the estimated tokens. */
+  /**
+   * The service's health: its own `health()` when it has one, else `ok` while it is ready. What `/health` reports.
+   *
+   * @returns the health
+   */
+  health(): ServiceHealth {
+    return serviceHealth(this.#service);
+  }
+
+  /** Checks the service's health and the request limits, and takes from the key's rate budget; returns the estimated tokens. */
   async #admit(ctx: RequestContext, texts: readonly string[], extraTokens = 0): Promise<number> {
+    // A pool that keeps crashing answers at once (503, Retry-After) instead of queueing work it cannot run.
+    const health = this.#service.health?.();
+    if (health?.status === 'unhealthy') {
+      throw new PoolUnhealthyError(`the inference service is unhealthy: ${health.reason ?? 'its worker pool is failing'}`);
+    }
     const l = this.#limits;
     if (texts.length > l.maxInputs) throw new HttpError(413, 'CAPACITY_EXCEEDED', `Too many inputs: ${texts.length} > ${l.maxInputs} per request`);
     let tokens = extraTokens;
@@ -169,26 +186,39 @@ export class InferenceGateway {
     return limiter;
   }
 
+  /**
+   * Embeds through the cache with {@link CachedEmbedder}'s rules (one place for them): a tier that throws counts as a
+   * miss and the texts are computed (logged once per tier), a cached vector of the wrong length is ignored, repeated
+   * texts are computed once. Keys are `(abi-server, model[+adapter], dimensions, prompt, text)`.
+   */
   async #cached(ctx: RequestContext, served: ServedModel, texts: readonly string[], options: { dimensions?: number; kind?: 'query' | 'document' }): Promise<Float32Array[]> {
-    const cache = this.#cache!;
     const model = served.id;
     // A served adapter is part of the key: a cache kept across restarts must not return base vectors for adapted ones.
     const keyModel = served.adapter ? `${model}+${served.adapter}` : model;
-    const keys = embeddingCacheKeys({ provider: 'abi-server', model: keyModel, dimensions: options.dimensions, prompt: options.kind ?? '' }, texts);
-    const found = await cache.getMany(keys, { signal: ctx.signal });
-    const missing: number[] = [];
-    for (let i = 0; i < found.length; i++) if (!found[i]) missing.push(i);
-    this.#metrics?.cacheHits.inc({ model }, texts.length - missing.length);
-    if (missing.length) this.#metrics?.cacheMisses.inc({ model }, missing.length);
-    if (missing.length === 0) return found as Float32Array[];
-    const fresh = await this.#service.embed(model, missing.map((i) => texts[i]), { ...options, signal: ctx.signal });
-    const entries: [string, Float32Array][] = [];
-    missing.forEach((i, j) => {
-      found[i] = fresh[j];
-      entries.push([keys[i], fresh[j]]);
+    const service = this.#service;
+    const inner: Embedder = {
+      model,
+      dimension: options.dimensions ?? served.dimension,
+      embed: (batch: readonly string[], o: EmbedOptions = {}) => service.embed(model, batch, { ...options, signal: o.signal }),
+      embedQuery: async (text, o = {}) => (await service.embed(model, [text], { ...options, kind: 'query', signal: o.signal }))[0],
+      embedDocuments: (batch, o = {}) => service.embed(model, batch, { ...options, kind: 'document', signal: o.signal }),
+    };
+    const cached = new CachedEmbedder({
+      embedder: inner, cache: this.#cache!,
+      fingerprint: () => ({ provider: 'abi-server', model: keyModel, dimensions: options.dimensions, prompt: options.kind ?? '' }),
+      onWarning: (message) => {
+        if (this.#cacheWarned) return;
+        this.#cacheWarned = true;
+        ctx.log.warn({ cache: this.#cache!.name }, message);
+      },
     });
-    await cache.setMany(entries);
-    return found as Float32Array[];
+    try {
+      return await cached.embed(texts, { signal: ctx.signal });
+    } finally {
+      const { hits, misses } = cached.stats;
+      this.#metrics?.cacheHits.inc({ model }, hits);
+      if (misses) this.#metrics?.cacheMisses.inc({ model }, misses);
+    }
   }
 
   #count(model: string, operation: 'embed' | 'rerank', texts: number, tokens: number, started: number): void {
@@ -199,6 +229,17 @@ export class InferenceGateway {
     m.requestSize.observe({ operation }, texts);
     m.inferenceSeconds.observe({ model, operation }, (performance.now() - started) / 1000);
   }
+}
+
+/**
+ * A service's health: its own `health()` when it has one, else `ok` while it is ready.
+ *
+ * @param service - the service
+ * @returns the health
+ * @internal
+ */
+export function serviceHealth(service: InferenceService): ServiceHealth {
+  return service.health?.() ?? { status: 'ok' };
 }
 
 /**

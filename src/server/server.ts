@@ -9,7 +9,7 @@ import { createServer as createHttpsServer, type Server as HttpsServer } from 'n
 import type { AddressInfo } from 'node:net';
 import { pino, type Logger } from 'pino';
 import {
-  AbiError, AuthenticationError, ClosedError, ConnectorError, NotFoundError, PermissionDeniedError,
+  AbiError, AuthenticationError, ClosedError, ConnectorError, NotFoundError, PermissionDeniedError, ValidationError,
 } from '../core/errors.js';
 import type { DrainOptions } from '../core/contracts.js';
 import type { EmbeddingCache } from '../cache/types.js';
@@ -162,7 +162,7 @@ export class AbiServer {
 
   /** @internal */
   constructor(options: CreateServerOptions) {
-    if (!options?.service && !options?.federated) throw new TypeError('createServer needs a service');
+    if (!options?.service && !options?.federated) throw new ValidationError('createServer needs a service (or a federated coordinator)');
     const service = options.service ?? noModels();
     this.logger = options.logger === false ? pino({ enabled: false }) : options.logger ?? pino({ name: 'abi-sdk' });
     this.metrics = options.metrics === false ? undefined : new ServerMetrics(service, options.metrics ?? {});
@@ -345,7 +345,7 @@ export class AbiServer {
     if (status >= 500 && !(err instanceof AbiError)) ctx.log.error({ err }, 'unhandled error');
     const headers: Record<string, string> = {};
     if (status === 401) headers['www-authenticate'] = 'Bearer';
-    if (err instanceof AbiError && (err.code === 'BUSY' || err.code === 'RATE_LIMITED' || err.code === 'CLOSED')) {
+    if (err instanceof AbiError && (err.code === 'BUSY' || err.code === 'RATE_LIMITED' || err.code === 'CLOSED' || err.code === 'POOL_UNHEALTHY')) {
       const ms = err instanceof ConnectorError ? err.retryAfterMs : undefined;
       headers['retry-after'] = String(Math.max(1, Math.ceil((ms ?? 1000) / 1000)));
     }

@@ -12,6 +12,7 @@
  * @internal
  * @module
  */
+import { CapacityError } from '../core/errors.js';
 
 const EMPTY = -1;
 const encoder = new TextEncoder();
@@ -147,7 +148,7 @@ export class SlotDirectory {
     }
     if (!dead) {
       if (this.#arenaLen + n > this.#arena.length) {
-        if (this.#arenaLen + n > 0xffffffff) throw new RangeError('store ids exceed 4 GiB');
+        if (this.#arenaLen + n > 0xffffffff) throw new CapacityError('store ids exceed 4 GiB (the id arena is 32-bit addressed): split the data over several stores', { requestedBytes: this.#arenaLen + n, limitBytes: 0xffffffff });
         const next = Buffer.allocUnsafe(Math.min(0xffffffff, Math.max(this.#arenaLen + n, this.#arena.length * 2)));
         this.#arena.copy(next, 0, 0, this.#arenaLen);
         this.#arena = next;

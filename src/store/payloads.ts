@@ -14,6 +14,7 @@
  * @module
  */
 import type { Metadata } from '../core/contracts.js';
+import { StoreIntegrityError } from '../core/errors.js';
 
 /** Cached field sets (each an array of one small object per decoded slot). */
 const MAX_PROJECTIONS = 4;
@@ -51,7 +52,7 @@ export class PayloadArena {
    * Appends slot `slot` (must be the next one). `metadataJson` is the metadata's JSON (`'{}'` is stored as nothing).
    */
   append(slot: number, text: string | undefined, metadataJson: string): void {
-    if (slot !== this.#slots) throw new RangeError(`payload slot ${slot} out of order (next is ${this.#slots})`);
+    if (slot !== this.#slots) throw new StoreIntegrityError(`payload slot ${slot} out of order (next is ${this.#slots})`);
     if (slot + 1 >= this.#start.length) {
       const cap = Math.max(64, this.#textLen.length * 2);
       const start = new Float64Array(cap + 1);

@@ -19,6 +19,7 @@ import type {
   StoredRecord, VectorRecord, VectorStoreBackend, WriteOptions,
 } from '../retrieval/backend.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
+import { storeSettings, type VectorStoreSettings } from './settings.js';
 import { WalKind } from './persistence/wal.js';
 
 
@@ -154,6 +155,14 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   /** The index kind in use. */
   get indexType(): 'flat' | 'hnsw' | 'ivfpq' {
     return this.#c.index.type;
+  }
+
+  /**
+   * The settings fixed when the store was created (dimension, metric, index parameters, quantization, where the
+   * vectors live, text index), as {@link VectorStore.open} options: open a copy with them to get the same behaviour.
+   */
+  get settings(): VectorStoreSettings {
+    return storeSettings(this.#c.config);
   }
 
   #checkOpen(): void {

@@ -55,9 +55,9 @@ describe('retry policy', () => {
     expect(retryDelay(new ProviderError('boom', { provider: 'x', status: 500 }), 2, o)).toBe(1000);
   });
   it('rejects nonsense options', () => {
-    expect(() => resolveRetryOptions({ maxAttempts: 0 })).toThrow(RangeError);
-    expect(() => resolveRetryOptions({ jitter: 2 })).toThrow(RangeError);
-    expect(() => resolveRetryOptions({ maxAttempts: 1.5 })).toThrow(RangeError);
+    expect(() => resolveRetryOptions({ maxAttempts: 0 })).toThrow(ValidationError);
+    expect(() => resolveRetryOptions({ jitter: 2 })).toThrow(ValidationError);
+    expect(() => resolveRetryOptions({ maxAttempts: 1.5 })).toThrow(ValidationError);
     // Unset fields take the defaults; undefined does not erase one.
     expect(resolveRetryOptions({ maxAttempts: 5, factor: undefined })).toEqual({ ...DEFAULT_RETRY_OPTIONS, maxAttempts: 5 });
     // Bad input is never retried: a retry would fail the same way.

@@ -170,6 +170,41 @@ describe('lifecycle', () => {
       status: 400, body: { error: { message: expect.stringMatching(/unknown role/) } },
     });
   });
+  it('a rotation refused for a bad option leaves the old key exactly as it was (in memory and on disk)', async () => {
+    const { key, info } = keys.create({ principal: 'keep-me', roles: ['embed'], expiresAt: new Date(now + 3_600_000) });
+    const before = keys.list().find((k) => k.id === info.id);
+    const count = keys.list().length;
+    expect(() => keys.rotate(info.id, { graceMs: 1000, expiresAt: 'not a date' })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    // Checked before anything re-reads the key file (every write does): the store in memory is what verify() uses.
+    expect(keys.list().find((k) => k.id === info.id)).toEqual(before);
+    expect(keys.list()).toHaveLength(count);
+    // Past the grace the refused rotation asked for, the untouched key still works.
+    now += 2000;
+    try {
+      expect((await call(`${url}/v1/models`, { headers: bearer(key) })).status).toBe(200);
+    } finally {
+      now -= 2000;
+    }
+    expect(() => keys.rotate(info.id, { graceMs: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_INPUT' }));
+    expect(keys.list().find((k) => k.id === info.id)).toEqual(before);
+    const other = KeyStore.open(dir.dir, { watchIntervalMs: 0 });
+    expect(other.list().find((k) => k.id === info.id)).toEqual(before);
+    other.close();
+  });
+  it('expiries past what a date can hold are 400 (not 500), on create and rotate', async () => {
+    const { key: admin } = keys.create({ principal: 'ops3', roles: ['admin'] });
+    const target = keys.create({ principal: 'far-future', roles: ['embed'] }).info.id;
+    for (const [path, body] of [
+      ['/admin/keys', { principal: 'huge', roles: ['embed'], expires_in_seconds: 1e20 }],
+      [`/admin/keys/${target}/rotate`, { expires_in_seconds: 1e20 }],
+      ['/admin/keys', { principal: 'huge', roles: ['embed'], expires_at: '+999999-01-01T00:00:00Z' }],
+    ] as const) {
+      expect(await call(`${url}${path}`, { body, headers: bearer(admin) })).toMatchObject({ status: 400, body: { error: { code: 'invalid_input' } } });
+    }
+    // A huge grace never shortens the old key and is no error.
+    expect((await call(`${url}/admin/keys/${target}/rotate`, { body: { grace_seconds: 1e20 }, headers: bearer(admin) })).status).toBe(201);
+    expect(keys.list().find((k) => k.id === target)?.expiresAt).toBeUndefined();
+  });
   it('a tampered key (right id, wrong secret) and malformed headers are 401', async () => {
     const { key } = keys.create({ principal: 'tamper', roles: ['embed'] });
     const tampered = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');

@@ -3,6 +3,7 @@ import { compileFilterNode } from '../../src/store/filter-compiler.js';
 import { parseFilter } from '../../src/core/filter.js';
 import { SlotDirectory } from '../../src/store/ids.js';
 import { PayloadArena } from '../../src/store/payloads.js';
+import { StoreIntegrityError } from '../../src/core/errors.js';
 import { rng as mulberry32 } from './helpers.js';
 
 describe('slot directory (hash table over an id arena)', () => {
@@ -63,7 +64,7 @@ describe('payload arena', () => {
     const m = a.metadataOf(1);
     m.lang = 'changed';
     expect(a.metadataOf(1).lang).toBe('de'); // every read is a fresh copy
-    expect(() => a.append(5, undefined, '{}')).toThrow(RangeError);
+    expect(() => a.append(5, undefined, '{}')).toThrow(StoreIntegrityError);
   });
 
   it('filters on projections of the named fields exactly as on the whole metadata', () => {

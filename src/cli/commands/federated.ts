@@ -116,6 +116,8 @@ export const federated: CliCommand = {
             ctx.io.stdout(`round ${s.round}/${o.rounds}: ${s.clients.length} clients, ${s.samples} samples, ${s.dropped.length} dropped, ${s.bytesIn + s.bytesOut} bytes`);
           },
         });
+        // A checkpoint that cannot be written (retried with backoff) or a failing onRound is logged, never fatal.
+        coordinator.on('error', (err) => logger.error({ err }, 'federated coordinator'));
         if (coordinator.resumedAt !== undefined) ctx.io.stderr(`resuming at round ${coordinator.resumedAt} from ${o.dir}`);
         const keyStore = o.auth === false ? undefined : KeyStore.open(absolute(ctx.cwd, o.dataDir ?? './abi-data'));
         if (keyStore && keyStore.list().length === 0) {

@@ -105,6 +105,9 @@ function hashSecret(salt: string, secret: string): Buffer {
   return createHash('sha256').update(Buffer.from(salt, 'base64')).update(secret, 'utf8').digest();
 }
 
+/** The last instant a JavaScript `Date` can hold (±100,000,000 days from 1970). */
+const MAX_DATE_MS = 8.64e15;
+
 function isoDate(value: Date | string | undefined, what: string): string | undefined {
   if (value === undefined) return undefined;
   const d = typeof value === 'string' ? new Date(value) : value;
@@ -198,21 +201,32 @@ export class KeyStore {
    * @param options - `graceMs` shortens the old key's life; `expiresAt` sets the new key's expiry
    * @returns the new key
    * @throws `NotFoundError` for an unknown or revoked id
+   * @throws `ValidationError` for a bad `graceMs` or `expiresAt`; the old key is then left unchanged
    */
   rotate(id: string, options: { graceMs?: number; expiresAt?: Date | string } = {}): IssuedKey {
     this.#reloadQuietly();
     const old = this.#keys.get(id);
     if (!old || old.revokedAt) throw new NotFoundError(`no active key "${id}"`);
+    // Every option is checked before the old key is touched: a refused rotation leaves it as it was.
+    const expiresAt = isoDate(options.expiresAt, 'expiresAt');
+    let shortened: string | undefined;
     if (options.graceMs !== undefined) {
-      if (!(options.graceMs >= 0)) throw new ValidationError('graceMs must be a non-negative number');
+      if (typeof options.graceMs !== 'number' || !(options.graceMs >= 0)) throw new ValidationError('graceMs must be a non-negative number');
       const until = this.#now() + options.graceMs;
       const current = old.expiresAt ? Date.parse(old.expiresAt) : Infinity;
-      if (until < current) old.expiresAt = new Date(until).toISOString();
+      // A grace past the last representable date never shortens anything.
+      if (until < current && until <= MAX_DATE_MS) shortened = new Date(until).toISOString();
     }
-    return this.#issue({
-      principal: old.principal, roles: old.roles, models: old.models, rateLimit: old.rateLimit,
-      expiresAt: options.expiresAt,
-    }, id);
+    const before = old.expiresAt;
+    if (shortened !== undefined) old.expiresAt = shortened;
+    try {
+      return this.#issue({
+        principal: old.principal, roles: old.roles, models: old.models, rateLimit: old.rateLimit, expiresAt,
+      }, id);
+    } catch (err) {
+      old.expiresAt = before;
+      throw err;
+    }
   }
 
   /**

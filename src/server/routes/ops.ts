@@ -1,4 +1,5 @@
-// Operations endpoints: liveness, readiness, the Prometheus scrape and the OpenAPI document.
+// Operations endpoints: health (503 with the reason while the worker pool is unhealthy), readiness, the Prometheus
+// scrape and the OpenAPI document.
 import { sendJson, sendText } from '../http.js';
 import { openApiDocument } from '../openapi.js';
 import type { Route } from './types.js';
@@ -10,8 +11,17 @@ const documents = new WeakMap<readonly Route[], string>();
 export const opsRoutes: Route[] = [
   {
     method: 'GET', path: '/health', dialect: 'openai', role: null,
-    async handler(ctx) {
-      sendJson(ctx.res, 200, { status: 'ok' });
+    async handler(ctx, env) {
+      // 503 with the reason while the worker pool is unhealthy (its workers keep dying), as TEI's /health does.
+      const h = env.gateway.health();
+      if (h.status === 'ok') {
+        sendJson(ctx.res, 200, { status: 'ok' });
+        return;
+      }
+      sendJson(ctx.res, 503, {
+        status: 'unhealthy', code: h.code ?? 'POOL_UNHEALTHY', reason: h.reason ?? 'the inference service is unhealthy',
+        ...(h.workers !== undefined ? { workers: h.workers, workersUp: h.workersUp, crashStreak: h.crashStreak, restarts: h.restarts } : {}),
+      });
     },
   },
   {

@@ -16,12 +16,15 @@ import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ClosedError, WorkerCrashedError } from '../../core/errors.js';
+import { ClosedError, PoolUnhealthyError, WorkerCrashedError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
+import {
+  type PoolHealthState, resolveRespawn, type ResolvedRespawnOptions, type RespawnOptions, respawnDelay, workerFaults,
+} from '../../internal/crash-loop.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import type { KernelBackend } from '../../kernels/index.js';
 import { BatchEncoder, ENCODE_BLOCK, type EncodeModel, type EncodeOutput } from './batch-encoder.js';
-import type { EncodeReply, EncodeRequest, SharedModel } from './encode-protocol.js';
+import type { EncodeReady, EncodeReply, EncodeRequest, EncodeWorkerSetup, SharedModel } from './encode-protocol.js';
 
 /** Points per in-thread slice between yields to the event loop. */
 const SLICE_POINTS = 2048;
@@ -49,50 +52,78 @@ interface Pending {
   reject: (err: Error) => void;
 }
 
+/** One worker position; its worker is replaced when it dies (after a backoff when it keeps dying). */
 interface Slot {
+  index: number;
   worker: Worker;
+  /** Spawned and not dead. */
+  alive: boolean;
+  /** Said it is ready, and not dead since: only such workers take pieces. */
+  up: boolean;
   busy: boolean;
+  /** The request running on it. */
+  job: number | undefined;
+  /** Deaths in a row with no finished piece in between. */
+  streak: number;
+  respawn: NodeJS.Timeout | undefined;
 }
 
-/** A fixed set of encode workers. Close it when done (workers are unref'd, so a forgotten pool does not hold the process). @internal */
+/**
+ * A fixed set of encode workers. Close it when done (workers are unref'd, so a forgotten pool does not hold the
+ * process). A worker that dies fails the piece it was running (and so that run) with `WorkerCrashedError`, and is
+ * replaced: at once the first time, then after a doubling backoff ({@link RespawnOptions}); when every worker has
+ * died `unhealthyAfter` times in a row the pool is unhealthy and runs fail at once with `PoolUnhealthyError` until a
+ * respawned worker comes up.
+ *
+ * @internal
+ */
 export class EncodePool {
   readonly threads: number;
+  readonly #backend: KernelBackend;
+  readonly #respawn: ResolvedRespawnOptions;
   readonly #slots: Slot[] = [];
   readonly #pending = new Map<number, Pending>();
+  /** Runs waiting for a worker to come up (every worker is dead and waiting out its backoff). */
+  readonly #waiting: (() => void)[] = [];
   #seq = 0;
   /** Runs in progress (workers are ref'd while any is). */
   #running = 0;
   #closed = false;
-  #failure: Error | undefined;
+  #restarts = 0;
+  /** Set while unhealthy: the last worker failure. */
+  #unhealthy: PoolUnhealthyError | undefined;
 
   /**
    * @param threads - worker threads (≥ 1)
    * @param backend - kernel backend inside the workers
+   * @param respawn - crash-loop backoff
+   * @throws {@link ValidationError} for bad respawn options
    */
-  constructor(threads: number, backend: KernelBackend = 'auto') {
+  constructor(threads: number, backend: KernelBackend = 'auto', respawn: RespawnOptions = {}) {
     this.threads = Math.max(1, Math.floor(threads));
+    this.#backend = backend;
+    this.#respawn = resolveRespawn(respawn);
     for (let i = 0; i < this.threads; i++) {
-      const worker = new Worker(workerEntry(), { workerData: { backend } });
-      worker.unref();
-      const slot: Slot = { worker, busy: false };
-      worker.on('message', (reply: EncodeReply) => {
-        slot.busy = false;
-        const p = this.#pending.get(reply.id);
-        this.#pending.delete(reply.id);
-        if (p === undefined) return;
-        if (reply.error === undefined) p.resolve();
-        else p.reject(new WorkerCrashedError(`IVF encode worker ${i} failed: ${reply.error}`));
-      });
-      const fail = (err: unknown): void => {
-        if (this.#closed) return;
-        this.#failure = new WorkerCrashedError(`IVF encode worker ${i} died`, { cause: err });
-        for (const p of this.#pending.values()) p.reject(this.#failure);
-        this.#pending.clear();
-      };
-      worker.on('error', fail);
-      worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
+      const slot = { index: i, alive: false, up: false, busy: false, job: undefined, streak: 0, respawn: undefined } as unknown as Slot;
       this.#slots.push(slot);
+      this.#spawn(slot);
     }
+  }
+
+  /**
+   * The pool's health: `unhealthy` while every worker keeps dying at start.
+   *
+   * @returns status, workers up, crash streak, restarts
+   */
+  health(): PoolHealthState {
+    return {
+      status: this.#unhealthy ? 'unhealthy' : 'ok',
+      ...(this.#unhealthy ? { reason: this.#unhealthy.message } : {}),
+      workersUp: this.#slots.filter((s) => s.up).length,
+      workers: this.#slots.length,
+      crashStreak: Math.max(0, ...this.#slots.map((s) => s.streak)),
+      restarts: this.#restarts,
+    };
   }
 
   /**
@@ -103,7 +134,8 @@ export class EncodePool {
    * @param count - points
    * @param out - shared result buffers (`codes` null for plain assignment)
    * @param signal - stops handing out pieces (pieces in flight finish first)
-   * @throws {@link WorkerCrashedError} when a worker fails
+   * @throws {@link WorkerCrashedError} when a worker fails or dies running a piece
+   * @throws {@link PoolUnhealthyError} when the workers keep dying at start
    * @throws {@link AbortError} when the signal fires
    */
   async run(
@@ -111,45 +143,138 @@ export class EncodePool {
     out: { cells: SharedArrayBuffer; dists: SharedArrayBuffer; codes: SharedArrayBuffer | null }, signal?: AbortSignal,
   ): Promise<void> {
     if (this.#closed) throw new ClosedError('the encode pool is closed');
-    if (this.#failure) throw this.#failure;
+    if (this.#unhealthy) throw this.#unhealthyError();
     const piece = Math.max(ENCODE_BLOCK, Math.ceil(count / (this.threads * 8)));
     let next = 0;
     let error: Error | undefined;
     // Idle workers do not keep the process alive; busy ones must, or an awaited run could end with the process.
-    if (this.#running++ === 0) for (const s of this.#slots) s.worker.ref();
-    await new Promise<void>((resolveAll) => {
-      let inFlight = 0;
-      const pump = (): void => {
-        while (error === undefined && next < count && !signal?.aborted) {
-          const slot = this.#slots.find((s) => !s.busy);
-          if (slot === undefined) break;
-          const from = next;
-          const n = Math.min(piece, count - from);
-          next += n;
-          const id = ++this.#seq;
-          slot.busy = true;
-          inFlight++;
-          this.#pending.set(id, {
-            resolve: () => { inFlight--; pump(); },
-            reject: (err) => { inFlight--; error ??= err; pump(); },
-          });
-          const req: EncodeRequest = { id, model, points, from, count: n, cells: out.cells, dists: out.dists, codes: out.codes };
-          slot.worker.postMessage(req);
-        }
-        if (inFlight === 0) resolveAll();
-      };
-      pump();
-    });
-    if (--this.#running === 0) for (const s of this.#slots) s.worker.unref();
+    if (this.#running++ === 0) this.#refAll(true);
+    try {
+      await new Promise<void>((resolveAll) => {
+        let inFlight = 0;
+        const pump = (): void => {
+          while (error === undefined && next < count && !signal?.aborted && !this.#closed) {
+            const slot = this.#slots.find((s) => s.up && !s.busy);
+            if (slot === undefined) break;
+            const from = next;
+            const n = Math.min(piece, count - from);
+            next += n;
+            const id = ++this.#seq;
+            slot.busy = true;
+            slot.job = id;
+            inFlight++;
+            this.#pending.set(id, {
+              resolve: () => { inFlight--; pump(); },
+              reject: (err) => { inFlight--; error ??= err; pump(); },
+            });
+            const req: EncodeRequest = { id, model, points, from, count: n, cells: out.cells, dists: out.dists, codes: out.codes };
+            slot.worker.postMessage(req);
+          }
+          if (inFlight > 0) return;
+          if (error !== undefined || next >= count || signal?.aborted) return resolveAll();
+          if (this.#closed) {
+            error = new ClosedError('the encode pool is closed');
+            return resolveAll();
+          }
+          if (this.#unhealthy) {
+            error = this.#unhealthyError();
+            return resolveAll();
+          }
+          // No worker is free (starting, waiting out a backoff, or busy with another run): go on when one is, or when
+          // the pool gives up or closes.
+          this.#waiting.push(pump);
+        };
+        pump();
+      });
+    } finally {
+      if (--this.#running === 0) this.#refAll(false);
+    }
     if (error !== undefined) throw error;
     throwIfAborted(signal);
   }
 
-  /** Stops the workers. */
+  /** Stops the workers (and any pending respawn); runs waiting for a worker fail with `ClosedError`. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await Promise.all(this.#slots.map((s) => s.worker.terminate()));
+    for (const s of this.#slots) clearTimeout(s.respawn);
+    this.#wake();
+    await Promise.all(this.#slots.filter((s) => s.alive).map((s) => s.worker.terminate()));
+  }
+
+  #spawn(slot: Slot): void {
+    const setup: EncodeWorkerSetup = { backend: this.#backend, ...(workerFaults.exitAtStart ? { fault: 'exit-at-start' as const } : {}) };
+    const worker = new Worker(workerEntry(), { workerData: setup });
+    if (this.#running === 0) worker.unref();
+    Object.assign(slot, { worker, alive: true, up: false, busy: false, job: undefined });
+    let lastError: unknown;
+    worker.on('message', (msg: EncodeReply | EncodeReady) => {
+      if (slot.worker !== worker) return;
+      if ('ready' in msg) {
+        slot.up = true;
+        this.#unhealthy = undefined;
+        this.#wake();
+        return;
+      }
+      slot.busy = false;
+      slot.job = undefined;
+      slot.streak = 0;
+      const p = this.#pending.get(msg.id);
+      this.#pending.delete(msg.id);
+      if (p !== undefined) {
+        if (msg.error === undefined) p.resolve();
+        else p.reject(new WorkerCrashedError(`IVF encode worker ${slot.index} failed: ${msg.error}`));
+      }
+      this.#wake(); // a worker is free: another run waiting for one may go on
+    });
+    worker.on('error', (err) => { lastError = err; });
+    worker.on('exit', (code) => this.#onExit(slot, worker, lastError ?? new Error(`exit code ${code}`)));
+  }
+
+  /** A worker died: fail the piece it ran, and respawn it (after a backoff when it keeps dying). */
+  #onExit(slot: Slot, worker: Worker, cause: unknown): void {
+    if (slot.worker !== worker || !slot.alive) return;
+    const job = slot.job;
+    Object.assign(slot, { alive: false, up: false, busy: false, job: undefined });
+    if (this.#closed) return;
+    const crash = new WorkerCrashedError(`IVF encode worker ${slot.index} died`, { cause });
+    if (job !== undefined) {
+      const p = this.#pending.get(job);
+      this.#pending.delete(job);
+      p?.reject(crash);
+    }
+    slot.streak++;
+    this.#restarts++;
+    const limit = this.#respawn.unhealthyAfter;
+    if (!this.#unhealthy && this.#slots.every((s) => !s.up && s.streak >= limit)) {
+      this.#unhealthy = new PoolUnhealthyError(`the IVF encode pool is unhealthy: every worker died ${limit} times in a row (last: ${crash.message})`, { cause: crash });
+      this.#wake();
+    }
+    const delay = this.#unhealthy ? this.#respawn.maxDelayMs : respawnDelay(slot.streak, this.#respawn);
+    slot.respawn = setTimeout(() => {
+      slot.respawn = undefined;
+      if (!this.#closed) this.#spawn(slot);
+    }, delay);
+    if (this.#running === 0) slot.respawn.unref();
+  }
+
+  #wake(): void {
+    for (const w of this.#waiting.splice(0)) w();
+  }
+
+  #refAll(on: boolean): void {
+    for (const s of this.#slots) {
+      if (s.alive) {
+        if (on) s.worker.ref();
+        else s.worker.unref();
+      }
+      if (on) s.respawn?.ref();
+      else s.respawn?.unref();
+    }
+  }
+
+  #unhealthyError(): PoolUnhealthyError {
+    return new PoolUnhealthyError(this.#unhealthy!.message, { cause: this.#unhealthy!.cause });
   }
 }
 

@@ -5,6 +5,7 @@
  * @internal
  * @module
  */
+import type { KernelBackend } from '../../kernels/index.js';
 
 /** A model as the workers see it; `version` changes whenever the contents do (k-means iterations). @internal */
 export interface SharedModel {
@@ -33,4 +34,16 @@ export interface EncodeRequest {
 export interface EncodeReply {
   id: number;
   error?: string;
+}
+
+/** Sent once by a worker when its module has loaded and it takes requests. @internal */
+export interface EncodeReady {
+  ready: true;
+}
+
+/** What an encode worker is started with. @internal */
+export interface EncodeWorkerSetup {
+  backend: KernelBackend;
+  /** Test-only fault (`workerFaults` in src/internal/crash-loop.ts): exit at once, before taking any request. */
+  fault?: 'exit-at-start';
 }

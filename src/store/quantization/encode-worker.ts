@@ -3,9 +3,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { KernelBackend } from '../../kernels/index.js';
 import { BatchEncoder } from './batch-encoder.js';
-import type { EncodeReply, EncodeRequest } from './encode-protocol.js';
+import type { EncodeReady, EncodeReply, EncodeRequest, EncodeWorkerSetup } from './encode-protocol.js';
 
-const backend = (workerData as { backend?: KernelBackend } | undefined)?.backend ?? 'auto';
+const setup = workerData as Partial<EncodeWorkerSetup> | undefined;
+if (setup?.fault === 'exit-at-start') process.exit(70);
+const backend: KernelBackend = setup?.backend ?? 'auto';
 let encoder: BatchEncoder | undefined;
 let version = -1;
 
@@ -38,3 +40,4 @@ parentPort?.on('message', (req: EncodeRequest) => {
   }
   parentPort!.postMessage(reply);
 });
+parentPort?.postMessage({ ready: true } satisfies EncodeReady);

@@ -9,8 +9,9 @@
 import { randomBytes } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import {
-  ConflictError, InvalidUpdateError, NotFoundError, ValidationError,
+  AbiError, AbortError, CallbackError, ClosedError, ConflictError, InvalidUpdateError, IOError, NotFoundError, ValidationError,
 } from '../../core/errors.js';
+import { Listeners } from '../../internal/listeners.js';
 import { type RoundSummary, readLatestCheckpoint, writeCheckpoint } from './checkpoint.js';
 import { applyDelta, FedAvgAccumulator } from './fedavg.js';
 import { decodeFrame, encodeFrame } from './frame.js';
@@ -74,8 +75,33 @@ export interface FederatedCoordinatorOptions {
    * @defaultValue 200
    */
   tickMs?: number;
-  /** Called after each round is aggregated and checkpointed. */
+  /**
+   * Called after each round is aggregated and checkpointed. If it throws, the round stays done (its checkpoint is
+   * on disk) and the error is reported as a `CallbackError` through the `error` event and `status().lastError`.
+   */
   onRound?: (summary: RoundSummary) => void;
+}
+
+/** Events of a {@link FederatedCoordinator} (`coordinator.on(event, listener)`). Listeners that throw are ignored. */
+export interface FederatedCoordinatorEvents {
+  /**
+   * Background work failed: a round's checkpoint could not be written (`IOError`; the round stays open and is
+   * aggregated again after a backoff, nothing is lost) or `onRound` threw (`CallbackError`). Having no listener is
+   * fine: nothing is thrown, and `status().lastError` says the same.
+   */
+  error: [error: AbiError];
+}
+
+/** The last background failure, as {@link FederatedStatus.lastError} reports it. */
+export interface FederatedFailure {
+  /** The error's code (`IO_ERROR`, `CALLBACK_FAILED`). */
+  code: string;
+  /** What failed. */
+  message: string;
+  /** When, in milliseconds since the epoch (the coordinator's clock). */
+  at: number;
+  /** For a failed checkpoint: when aggregation is tried again (the round stays open until it succeeds). */
+  retryAt?: number;
 }
 
 /** A client as the coordinator tracks it. */
@@ -116,9 +142,17 @@ export interface FederatedStatus {
   modelVersion: string;
   /** Finished rounds. */
   history: RoundSummary[];
+  /** The last background failure (checkpoint write, `onRound`), or undefined; cleared once a checkpoint succeeds. */
+  lastError: FederatedFailure | undefined;
+  /** Background failures since open. */
+  failures: number;
 }
 
 const CLIENT_ID_RE = /^[\w.:@-]{1,64}$/;
+/** First wait before aggregating again after a checkpoint could not be written; doubled per failure in a row. */
+const CHECKPOINT_RETRY_MS = 1000;
+/** Longest wait between checkpoint retries. */
+const CHECKPOINT_RETRY_MAX_MS = 60_000;
 
 function versionOf(weights: Float32Array): string {
   return crc32(new Uint8Array(weights.buffer, weights.byteOffset, weights.byteLength)).toString(16).padStart(8, '0') + `-${weights.length}`;
@@ -188,7 +222,12 @@ export class FederatedCoordinator {
   #maskedFrom = new Set<string>();
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
-  #waiters: (() => void)[] = [];
+  #waiters: { resolve: () => void; reject: (err: Error) => void }[] = [];
+  readonly #events = new Listeners<FederatedCoordinatorEvents>();
+  #lastError: FederatedFailure | undefined;
+  #failures = 0;
+  /** Checkpoint writes that failed in a row (the retry backoff doubles with each). */
+  #checkpointFailures = 0;
 
   private constructor(options: FederatedCoordinatorOptions, state: { session: string; completed: number; weights: Float32Array; history: RoundSummary[]; resumed: boolean }) {
     this.layout = layoutOf(options.initial);
@@ -213,7 +252,14 @@ export class FederatedCoordinator {
     this.#openRound();
     const tick = options.tickMs ?? 200;
     if (tick > 0) {
-      this.#timer = setInterval(() => this.poll(), tick);
+      // poll() reports its own failures; this guard only keeps a bug from ever escaping a timer.
+      this.#timer = setInterval(() => {
+        try {
+          this.poll();
+        } catch (err) {
+          this.#report(err instanceof AbiError ? err : new AbiError('INTERNAL', `federated tick failed: ${String((err as Error)?.message ?? err)}`, { cause: err }));
+        }
+      }, tick);
       this.#timer.unref();
     }
   }
@@ -426,16 +472,51 @@ export class FederatedCoordinator {
       secure: this.secure, quorum: this.quorum, clients: [...this.#clients.values()].map((c) => ({ ...c })),
       received: this.secure ? (this.#phase === 'masked' ? [...this.#maskedFrom] : [...this.#commits.keys()]) : [...this.#plainFrom.keys()],
       resumedAt: this.resumedAt, modelVersion: this.#modelVersion, history: this.#history.map((h) => ({ ...h })),
+      lastError: this.#lastError && { ...this.#lastError }, failures: this.#failures,
     };
   }
 
   /**
+   * Listens to background failures; see {@link FederatedCoordinatorEvents}.
+   *
+   * @param event - `error`
+   * @param listener - called with the typed error; exceptions it throws are ignored
+   * @returns this coordinator
+   * @example
+   * ```ts
+   * coordinator.on('error', (err) => log.error({ err }, 'federated round'));
+   * ```
+   */
+  on<K extends keyof FederatedCoordinatorEvents>(event: K, listener: (...args: FederatedCoordinatorEvents[K]) => void): this {
+    this.#events.on(event, listener);
+    return this;
+  }
+
+  /**
+   * Removes a listener added with {@link FederatedCoordinator.on}.
+   *
+   * @param event - the event
+   * @param listener - the listener
+   * @returns this coordinator
+   */
+  off<K extends keyof FederatedCoordinatorEvents>(event: K, listener: (...args: FederatedCoordinatorEvents[K]) => void): this {
+    this.#events.off(event, listener);
+    return this;
+  }
+
+  /**
    * Checks the current phase's deadline now (also done on a timer and on every request): aggregates with quorum,
-   * extends a round without quorum, or restarts a masked attempt a participant dropped out of.
+   * extends a round without quorum, or restarts a masked attempt a participant dropped out of. Never throws: a
+   * checkpoint that cannot be written is reported (`error` event, `status().lastError`) and retried after a backoff.
    */
   poll(): void {
     if (this.#closed || this.#phase === 'finished' || this.#now() < this.#deadline) return;
     const now = this.#now();
+    // Every masked update is in (a checkpoint failed after the sum was complete): aggregate again, never restart.
+    if (this.secure && this.#phase === 'masked' && this.#participants.length > 0 && this.#maskedFrom.size === this.#participants.length) {
+      this.#aggregate();
+      return;
+    }
     if (!this.secure) {
       if (this.#plainFrom.size >= this.quorum) this.#aggregate();
       else this.#deadline = now + this.#opts.roundTimeoutMs;
@@ -463,24 +544,37 @@ export class FederatedCoordinator {
    * @param signal - stops waiting
    * @returns when finished
    * @throws `AbortError` when the signal fires
+   * @throws `ClosedError` when the coordinator is closed before the last round is done (also for a call after
+   *   `close()`); a run that had finished resolves even after `close()`
    */
   finished(signal?: AbortSignal): Promise<void> {
     if (this.#phase === 'finished') return Promise.resolve();
+    if (this.#closed) return Promise.reject(new ClosedError('FederatedCoordinator'));
     return new Promise((resolve, reject) => {
-      const onAbort = (): void => reject(signal!.reason instanceof Error ? signal!.reason : new Error('aborted'));
+      const waiter = {
+        resolve: () => { signal?.removeEventListener('abort', onAbort); resolve(); },
+        reject: (err: Error) => { signal?.removeEventListener('abort', onAbort); reject(err); },
+      };
+      const onAbort = (): void => {
+        this.#waiters = this.#waiters.filter((w) => w !== waiter);
+        reject(new AbortError('stopped waiting for the federation to finish', { cause: signal!.reason }));
+      };
       if (signal?.aborted) return onAbort();
       signal?.addEventListener('abort', onAbort, { once: true });
-      this.#waiters.push(() => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      });
+      this.#waiters.push(waiter);
     });
   }
 
-  /** Stops the deadline timer. The last checkpoint stays on disk; {@link FederatedCoordinator.open} resumes from it. */
+  /**
+   * Stops the deadline timer and settles every pending {@link FederatedCoordinator.finished} with a `ClosedError`
+   * (the rounds are not done; nobody is left waiting forever). The last checkpoint stays on disk;
+   * {@link FederatedCoordinator.open} resumes from it.
+   */
   close(): void {
+    if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
+    for (const w of this.#waiters.splice(0)) w.reject(new ClosedError('FederatedCoordinator'));
   }
 
   #client(id: string, principal: string | undefined): FederatedClientRecord {
@@ -498,7 +592,7 @@ export class FederatedCoordinator {
   #openRound(): void {
     if (this.#completed >= this.rounds) {
       this.#phase = 'finished';
-      for (const w of this.#waiters.splice(0)) w();
+      for (const w of this.#waiters.splice(0)) w.resolve();
       return;
     }
     this.#attempt = 0;
@@ -559,29 +653,48 @@ export class FederatedCoordinator {
       samples = this.#plain.totalWeight;
       mean = this.#plain.mean();
     }
-    const dropped: string[] = [];
-    for (const c of this.#clients.values()) {
-      if (!clients.includes(c.id)) {
-        c.missed = true;
-        dropped.push(c.id);
-      }
-    }
+    const dropped = [...this.#clients.values()].filter((c) => !clients.includes(c.id));
     const next = applyDelta(this.#global, mean);
     const summary: RoundSummary = {
-      round: this.round, attempts: this.#attempt + 1, clients, samples, dropped, secure: this.secure,
+      round: this.round, attempts: this.#attempt + 1, clients, samples, dropped: dropped.map((c) => c.id), secure: this.secure,
       bytesIn: this.#bytesIn, bytesOut: this.#bytesOut, durationMs: this.#now() - this.#openedAt, deltaNorm: l2(mean),
     };
-    // Durable first: a crash after this line resumes at the next round with this model.
-    writeCheckpoint(this.#opts.dir, {
-      session: this.session, completed: this.#completed + 1, layout: this.layout, weights: next, history: [...this.#history, summary],
-    }, this.#opts.keepCheckpoints);
+    // Durable first: a crash after this line resumes at the next round with this model. A failed write changes
+    // nothing: the round stays open with every update kept, and is aggregated again after a backoff.
+    try {
+      writeCheckpoint(this.#opts.dir, {
+        session: this.session, completed: this.#completed + 1, layout: this.layout, weights: next, history: [...this.#history, summary],
+      }, this.#opts.keepCheckpoints);
+    } catch (err) {
+      const e = err instanceof AbiError ? err : new IOError(`cannot write federated checkpoint in ${this.#opts.dir}`, { cause: err });
+      const delay = Math.min(CHECKPOINT_RETRY_MAX_MS, CHECKPOINT_RETRY_MS * 2 ** Math.min(this.#checkpointFailures++, 20));
+      this.#deadline = this.#now() + delay;
+      this.#report(e, this.#deadline);
+      return;
+    }
+    this.#checkpointFailures = 0;
+    if (this.#lastError?.code === 'IO_ERROR') this.#lastError = undefined;
+    for (const c of dropped) c.missed = true;
     this.#history.push(summary);
     this.#global = next;
     this.#modelVersion = versionOf(next);
     this.#modelFrame = undefined;
     this.#completed++;
     this.#openRound();
-    this.#onRound?.(summary);
+    if (this.#onRound) {
+      try {
+        this.#onRound(summary);
+      } catch (err) {
+        this.#report(new CallbackError('onRound', err));
+      }
+    }
+  }
+
+  /** Records a background failure and tells the `error` listeners. */
+  #report(err: AbiError, retryAt?: number): void {
+    this.#failures++;
+    this.#lastError = { code: err.code, message: err.message, at: this.#now(), ...(retryAt !== undefined ? { retryAt } : {}) };
+    this.#events.emit('error', err);
   }
 }
 

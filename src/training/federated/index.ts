@@ -18,7 +18,8 @@
  * @module abi-sdk/federated
  */
 export {
-  FederatedCoordinator, type FederatedClientRecord, type FederatedCoordinatorOptions, type FederatedStatus,
+  FederatedCoordinator, type FederatedClientRecord, type FederatedCoordinatorEvents, type FederatedCoordinatorOptions, type FederatedFailure,
+  type FederatedStatus,
 } from './coordinator.js';
 export {
   type ClientRoundEvent, type ClientStep, FederatedClient, type FederatedClientOptions, type FederatedClientResult,

@@ -163,6 +163,37 @@ describe('AbiVectorStore: LangChain contract', () => {
     await plain.close();
   });
 
+  it('save() to another directory keeps every creation setting: HNSW parameters, int8, IVF-PQ parameters, disk vectors, text options', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const variants = [
+        { index: { type: 'hnsw', M: 8, efConstruction: 40, efSearch: 33, seed: 5, quantization: 'int8' }, text: { stemming: false, b: 0.5 } },
+        { path: join(dir, 'ivf-src'), index: { type: 'ivfpq', nlist: 16, m: 8, nprobe: 4, rerank: 30, trainAt: 200 }, vectors: 'disk' },
+      ] as const;
+      for (const [n, options] of variants.entries()) {
+        const original = await AbiVectorStore.fromDocuments(docs, embeddings, options);
+        const want = (original.backend as VectorStore).settings;
+        expect(want).toMatchObject({ index: options.index, vectors: 'vectors' in options ? 'disk' : 'memory' });
+        const target = join(dir, `copy-${n}`);
+        await original.save(target);
+        const copy = await AbiVectorStore.load(target, embeddings);
+        try {
+          const backend = copy.backend as VectorStore;
+          expect(backend.settings).toEqual(want);
+          expect(backend.stats()).toMatchObject({ index: options.index.type, trained: (original.backend as VectorStore).stats().trained });
+          for (const q of QUERIES) {
+            expect((await copy.similaritySearchWithScore(q, 5)).map(([d]) => d.id)).toEqual((await original.similaritySearchWithScore(q, 5)).map(([d]) => d.id));
+          }
+        } finally {
+          await copy.close();
+          await original.close();
+        }
+      }
+    } finally {
+      cleanup();
+    }
+  });
+
   it('persists: close, load(dir) gives the same results; save() copies an in-memory store; typed errors', async () => {
     const { dir, cleanup } = tempDir();
     const path = join(dir, 'persisted');

@@ -1,0 +1,33 @@
+/**
+ * A store's creation settings as the options `VectorStore.open` takes, so a copy (LangChain `save()`, tools) can
+ * be made with exactly the index parameters, quantization, vector placement and text index of the original.
+ *
+ * @module
+ */
+import type { CollectionConfig } from './collection.js';
+import type { IndexOptions, VectorStoreOptions } from './types.js';
+
+/** What {@link storeSettings} returns: the options fixed at a store's creation. */
+export type VectorStoreSettings = Required<Pick<VectorStoreOptions, 'dimension' | 'metric' | 'index' | 'vectors' | 'text'>>;
+
+/**
+ * The options that recreate a collection's settings. Parameters chosen at training time when left open (IVF `nlist`,
+ * `m`, `nprobe`) stay open, so the copy chooses them for its own data as the original did.
+ *
+ * @param c - the collection's configuration
+ * @returns options for `VectorStore.open`
+ * @internal
+ */
+export function storeSettings(c: CollectionConfig): VectorStoreSettings {
+  const i = c.index;
+  let index: IndexOptions;
+  if (i.type === 'flat') index = { type: 'flat' };
+  else if (i.type === 'hnsw') index = { type: 'hnsw', M: i.M, efConstruction: i.efConstruction, efSearch: i.efSearch, seed: i.seed, quantization: i.quantization };
+  else {
+    index = {
+      type: 'ivfpq', rerank: i.rerank, trainAt: i.trainAt,
+      ...(i.nlist ? { nlist: i.nlist } : {}), ...(i.m ? { m: i.m } : {}), ...(i.nprobe ? { nprobe: i.nprobe } : {}),
+    };
+  }
+  return { dimension: c.dimension, metric: c.metric, index, vectors: c.vectors, text: c.text === null ? false : { ...c.text } };
+}
