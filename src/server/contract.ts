@@ -1,6 +1,7 @@
 // The server's contract: for every route the router can mount (keyed `METHOD path`), what it takes and what it
 // answers, as zod schemas. Handlers validate requests through these schemas (schemas/validate.ts) and the OpenAPI
 // document is generated from them (openapi.ts), so what is accepted and what is documented cannot drift apart.
+import { UnsupportedError } from '../core/errors.js';
 import type { z } from 'zod';
 import { ApiKeyInfo, CreateKeyRequest, IssuedKey, KeyList, RotateKeyRequest } from './schemas/admin.js';
 import { ArrowStream, EncodeQuery, EncodeRequest } from './schemas/encode.js';
@@ -161,6 +162,6 @@ export const ROUTE_CONTRACTS: Readonly<Record<string, RouteContract>> = {
  */
 export function contractOf(method: string, path: string): RouteContract {
   const c = ROUTE_CONTRACTS[`${method} ${path}`];
-  if (!c) throw new Error(`no contract for ${method} ${path}: add it to ROUTE_CONTRACTS`);
+  if (!c) throw new UnsupportedError(`no contract for ${method} ${path}: add it to ROUTE_CONTRACTS`);
   return c;
 }

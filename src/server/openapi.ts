@@ -1,6 +1,7 @@
 // The OpenAPI 3.1 document, generated from the route contracts (contract.ts) with zod's own JSON Schema output:
 // request bodies as the schemas take them (`io: input`), answers as the handlers send them (`io: output`), error
 // answers in each route's dialect, bearer auth on every route that needs a role.
+import { ValidationError } from '../core/errors.js';
 import { z } from 'zod';
 import { contractOf, type RouteContract } from './contract.js';
 import type { ErrorDialect } from './error-status.js';
@@ -79,7 +80,7 @@ class Components {
     const value = this.#rewrite(js);
     const had = this.schemas[id];
     if (had !== undefined && JSON.stringify(had) !== JSON.stringify(value)) {
-      throw new Error(`schema id "${id}" names two different schemas (request and answer shapes differ?)`);
+      throw new ValidationError(`schema id "${id}" names two different schemas (request and answer shapes differ?)`);
     }
     this.schemas[id] = value;
   }

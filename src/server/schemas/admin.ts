@@ -41,7 +41,7 @@ export const CreateKeyRequest = z.object({
 
 /** `POST /admin/keys/{id}/rotate` request (the body may be empty). */
 export const RotateKeyRequest = z.object({
-  grace_seconds: optional(z.number().min(0).max(MAX_EXPIRES_IN_SECONDS)).meta({ description: 'How long the old key keeps working.' }),
+  grace_seconds: optional(z.number().min(0)).meta({ description: 'How long the old key keeps working.' }),
   ...Expiry,
 }).superRefine(oneExpiry).meta({ id: 'RotateKeyRequest' });
 
