@@ -21,6 +21,15 @@ export { BaseEmbedder } from './core/base-embedder.js';
 export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashing.js';
 export { VectorStore } from './store/vector-store.js';
 export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
+export { DEFAULT_UPSERT_BATCH, upsertStream, type UpsertStreamOptions, type UpsertStreamResult } from './store/upsert-stream.js';
+export {
+  DEFAULT_INDEX_GLOB, indexFiles, type IndexFailure, type IndexFilesOptions, type IndexFilesResult, type IndexProgress,
+} from './indexing/index-files.js';
+export { extractText, type FileKind, fileKind, readText } from './indexing/loaders.js';
+export {
+  createTextSplitter, DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, resolveChunking, type TextSplitter, type TextSplitterOptions,
+} from './indexing/splitter.js';
+export { embedStream, type EmbedStreamOptions, type TextRecord } from './indexing/embed-stream.js';
 export type {
   DistanceMetric, DurabilityMode, RecoverMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
   RrfFusion, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,

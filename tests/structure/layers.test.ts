@@ -15,6 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['integrations/langchain', 'integrations/llamaindex'],
   ['src/cli'],
   ['src/server'],
+  ['src/indexing'],
   ['src/scheduler'],
   ['src/engine', 'src/backends', 'src/cache', 'src/training'],
   ['src/rerank', 'src/connectors', 'src/embedders', 'src/hub'],
