@@ -1,6 +1,6 @@
-// `abi-sdk index PATH... --store DIR`: reads files (Markdown, text, HTML, PDF), splits them into chunks with LangChain's
-// RecursiveCharacterTextSplitter, embeds the chunks of new or changed files in batches and upserts them into the
-// embedded vector store with their source, chunk number, mtime and content hash; removed files' chunks are deleted.
+// `abi-sdk index PATH... --store DIR`: a thin caller of the library's `indexFiles` (read Markdown, text, HTML and PDF,
+// split, embed new or changed files, delete removed files' chunks). It resolves flags, env and config, opens the
+// index directory (manifest, embedder, trained adapter) through `openIndex`, shows progress and prints the report.
 import { UsageError } from '../../core/errors.js';
 import { DEFAULT_INDEX_GLOB, indexFiles } from '../../indexing/index-files.js';
 import { DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE } from '../../indexing/splitter.js';
