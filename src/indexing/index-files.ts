@@ -10,7 +10,6 @@
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
-import { glob } from 'tinyglobby';
 import type { CallOptions, Embedder, Metadata } from '../core/contracts.js';
 import { AbiError, NotFoundError } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
@@ -122,6 +121,7 @@ function fileKey(path: string): string {
 }
 
 async function walk(paths: readonly string[], pattern: string, exclude: readonly string[]): Promise<string[]> {
+  const { glob } = await import('tinyglobby'); // loaded on first use: `import 'abi-sdk'` does not pay for it
   const found = new Set<string>();
   for (const p of paths) {
     const s = await stat(p).catch(() => undefined);

@@ -8,6 +8,8 @@
 import { UnsupportedError, ValidationError } from '../core/errors.js';
 import type { FileKind } from './loaders.js';
 
+const TEXTSPLITTERS: string = '@langchain/textsplitters';
+
 /** Default characters per chunk: LangChain's default, about 250 tokens of English. */
 export const DEFAULT_CHUNK_SIZE = 1000;
 /** Default characters shared by neighbouring chunks (capped at a fifth of the chunk size). */
@@ -81,7 +83,9 @@ export async function createTextSplitter(options: TextSplitterOptions = {}): Pro
   const { chunkSize, chunkOverlap } = resolveChunking(options);
   let mod: typeof import('@langchain/textsplitters');
   try {
-    mod = await import('@langchain/textsplitters');
+    // A specifier bundlers leave alone: inlined, the splitter's static import of the @langchain/core peer would be
+    // hoisted into the bundle and `import 'abi-sdk'` would need LangChain installed.
+    mod = (await import(TEXTSPLITTERS)) as typeof import('@langchain/textsplitters');
   } catch (err) {
     throw new UnsupportedError('splitting needs @langchain/textsplitters and @langchain/core: npm install @langchain/textsplitters @langchain/core', { cause: err });
   }
