@@ -24,7 +24,7 @@ export {
   ModelMismatchError, ModelNotCachedError, ModelNotFoundError, NotFoundError, OverloadedError, PermissionDeniedError,
   ProviderError, RateLimitError, RepoNotFoundError, RevisionNotFoundError, StoreError, StoreIntegrityError, TimeoutError,
   UnsupportedError, UsageError, ValidationError, WorkerCrashedError, connectorErrorFromStatus, isAbiError,
-  CallbackError, PoolUnhealthyError,
+  CallbackError, PoolUnhealthyError, SourceError,
 } from './core/errors.js';
 export type {
   CallOptions, ChatDelta, ChatMessage, ChatOptions, ChatResult, Document, DrainOptions, EmbedOptions, Embedder,
@@ -40,6 +40,15 @@ export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashin
 export { VectorStore } from './store/vector-store.js';
 export type { VectorStoreSettings } from './store/settings.js';
 export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
+export { DEFAULT_UPSERT_BATCH, upsertStream, type UpsertStreamOptions, type UpsertStreamResult } from './store/upsert-stream.js';
+export {
+  DEFAULT_INDEX_GLOB, indexFiles, type IndexFailure, type IndexFilesOptions, type IndexFilesResult, type IndexProgress,
+} from './indexing/index-files.js';
+export { extractText, type FileKind, fileKind, readText } from './indexing/loaders.js';
+export {
+  createTextSplitter, DEFAULT_CHUNK_OVERLAP, DEFAULT_CHUNK_SIZE, resolveChunking, type TextSplitter, type TextSplitterOptions,
+} from './indexing/splitter.js';
+export { embedStream, type EmbedStreamOptions, type TextRecord } from './indexing/embed-stream.js';
 export type {
   DurabilityMode, RecoverMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions, TextIndexOptions,
   VectorStoreOptions, VectorStoreStats,

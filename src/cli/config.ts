@@ -19,6 +19,8 @@ export const configSchema = z.strictObject({
   embedder: z.string().min(1).optional(),
   /** Local model of `index` (a folder; a model name once Hub downloads land). */
   model: z.string().min(1).optional(),
+  /** Trained adapter file (`abi-sdk train`) over the embedder of `index` and `query`; the store records it. */
+  adapter: path.optional(),
   /** Data directory of `serve` and `keys` (API keys). */
   dataDir: path.optional(),
   index: z.strictObject({
@@ -99,6 +101,7 @@ export function loadConfig(cwd: string, explicit?: string): { config: AbiConfig;
   const at = (p: string): string => (isAbsolute(p) ? p : resolve(base, p));
   if (config.store) config.store = at(config.store);
   if (config.dataDir) config.dataDir = at(config.dataDir);
+  if (config.adapter) config.adapter = at(config.adapter);
   if (config.model && isPathLike(config.model)) config.model = at(config.model);
   if (config.query?.rerank && isPathLike(config.query.rerank)) config.query.rerank = at(config.query.rerank);
   if (config.serve?.models) config.serve.models = at(config.serve.models);

@@ -46,6 +46,7 @@
  * | `MODEL_MISMATCH` | {@link ModelMismatchError} | an artifact (e.g. a trained adapter) belongs to another base model |
  * | `INVALID_UPDATE` | {@link InvalidUpdateError} | a federated client's model update has the wrong shape, round or non-finite values |
  * | `USAGE` | {@link UsageError} | a command line or config file is malformed (unknown flag, bad value, bad field) |
+ * | `SOURCE_FAILED` | {@link SourceError} | the caller's iterable a stream reads from threw (e.g. a malformed line); what was written before stays |
  */
 export type AbiErrorCode =
   | 'INVALID_INPUT'
@@ -84,6 +85,7 @@ export type AbiErrorCode =
   | 'MODEL_MISMATCH'
   | 'INVALID_UPDATE'
   | 'USAGE'
+  | 'SOURCE_FAILED'
   | 'INTERNAL';
 
 /** Options common to every {@link AbiError} constructor. */
@@ -874,4 +876,26 @@ export function connectorErrorFromStatus(
  */
 export function isAbiError(err: unknown, code?: AbiErrorCode): err is AbiError {
   return err instanceof AbiError && (code === undefined || err.code === code);
+}
+
+/**
+ * The iterable a stream reads from (records for `upsertStream`, texts for `embedStream`) threw. Whole batches
+ * written before it stay written; `written` says how many records, so a caller can resume after them. The source's
+ * own error is the `cause`. Code `SOURCE_FAILED`.
+ */
+export class SourceError extends AbiError {
+  /** Records written before the source failed. */
+  readonly written: number;
+
+  /**
+   * Creates the error.
+   *
+   * @param written - records written before the failure
+   * @param options - cause (the source's error)
+   */
+  constructor(written: number, options: AbiErrorOptions = {}) {
+    const why = options.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('SOURCE_FAILED', `the record source failed after ${written} records were written${why}`, options);
+    this.written = written;
+  }
 }

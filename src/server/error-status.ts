@@ -47,6 +47,7 @@ const STATUS: Readonly<Record<AbiErrorCode, number>> = {
   MODEL_MISMATCH: 409,
   INVALID_UPDATE: 422,
   USAGE: 400,
+  SOURCE_FAILED: 500,
   INTERNAL: 500,
 };
 

@@ -41,7 +41,7 @@ describe('abi-sdk index + query, as a user runs them (node dist/cli.js)', () => 
     expect(report.embedded).toBeGreaterThan(50);
     expect(report.total).toBe(report.embedded);
     // Not a TTY: progress comes as plain lines on stderr, results stay alone on stdout.
-    expect(first.stderr).toMatch(/embedding: \d+\/\d+ chunks/);
+    expect(first.stderr).toMatch(/indexing: 6\/6 files/);
 
     const q = await runBin(['query', '--store', '.abi', 'budget deficit and taxes', '-k', '4', '--filter', '{"source":{"$contains":"1990"}}', '--json'], { cwd: work });
     expect(q.code, q.stderr).toBe(0);
@@ -232,8 +232,8 @@ describe('abi-sdk index + query, in-process', () => {
     } as unknown as NodeJS.WriteStream;
     const bar = await cli(['index', 'docs', '--store', 'tty-store', '--embedder', 'hashing'], { cwd: work, tty });
     expect(bar.code).toBe(0);
-    expect(drawn).toMatch(/embedding \[[^\]]*\] 100% \| \d+\/\d+ chunks .*ETA/);
-    expect(bar.err.some((l) => l.startsWith('embedding:'))).toBe(false);
+    expect(drawn).toMatch(/indexing \[[^\]]*\] 100% \| \d+\/\d+ files .*ETA/);
+    expect(bar.err.some((l) => l.startsWith('indexing:'))).toBe(false);
   });
 });
 

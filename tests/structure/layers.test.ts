@@ -15,6 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['integrations/langchain', 'integrations/llamaindex'],
   ['src/cli'],
   ['src/server'],
+  ['src/indexing'],
   ['src/scheduler'],
   ['src/embedders'],
   ['src/engine', 'src/backends', 'src/cache', 'src/training'],

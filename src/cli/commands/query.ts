@@ -5,10 +5,9 @@ import type { Filter } from '../../core/filter.js';
 import { parseFilter } from '../../core/filter.js';
 import { AbiError, UsageError } from '../../core/errors.js';
 import { Retriever, type RetrievedHit } from '../../retrieval/retriever.js';
-import { VectorStore } from '../../store/vector-store.js';
 import type { CliCommand, CommandContext } from '../command.js';
-import { checkEmbedder, embedderChoice, openEmbedder, openReranker, parseEmbedderSpec } from '../indexing/embedder-spec.js';
-import { requireManifest } from '../indexing/manifest.js';
+import { embedderChoice, openReranker } from '../indexing/embedder-spec.js';
+import { adapterOption, openIndex } from '../indexing/open-index.js';
 import { downloadProgress } from '../progress.js';
 import { absolute, positiveInt, setting } from '../options.js';
 
@@ -22,6 +21,7 @@ interface QueryOptions {
   json?: boolean;
   model?: string;
   embedder?: string;
+  adapter?: string | false;
 }
 
 function parseFilterFlag(text: string): Filter {
@@ -76,18 +76,16 @@ async function run(ctx: CommandContext): Promise<number> {
   if (!question.trim()) throw new UsageError('the question is empty');
   if (!o.store) throw new UsageError('query needs --store DIR (an index made by abi-sdk index)');
   const filter = o.filter === undefined ? undefined : parseFilterFlag(o.filter);
-  const storeDir = absolute(ctx.cwd, o.store);
-  const manifest = requireManifest(storeDir);
-  checkEmbedder(embedderChoice(ctx.command, o, ctx.cwd), manifest, o.store);
-  if (o.hybrid && !manifest.text) throw new UsageError(`--hybrid needs a BM25 text index: store ${o.store} was indexed without --text`);
-  const download = downloadProgress((label, total, unit) => ctx.progress(label, total, unit));
-  const opened = await openEmbedder(parseEmbedderSpec(manifest.embedder, undefined, ctx.cwd)!, ctx.signal, download.onProgress).finally(download.stop);
-  const reranker = o.rerank ? await openReranker(o.rerank, ctx.cwd, ctx.signal, download.onProgress).finally(download.stop) : undefined;
+  const index = await openIndex(ctx, {
+    dir: absolute(ctx.cwd, o.store), name: o.store, embedder: embedderChoice(ctx.command, o, ctx.cwd), adapter: adapterOption(o.adapter, ctx.cwd),
+  });
   try {
-    const store = await VectorStore.open({ path: storeDir, dimension: manifest.dimension, text: manifest.text, signal: ctx.signal });
+    if (o.hybrid && !index.manifest.text) throw new UsageError(`--hybrid needs a BM25 text index: store ${o.store} was indexed without --text`);
+    const download = downloadProgress((label, total, unit) => ctx.progress(label, total, unit));
+    const reranker = o.rerank ? await openReranker(o.rerank, ctx.cwd, ctx.signal, download.onProgress).finally(download.stop) : undefined;
     try {
       const k = o.k ?? 5;
-      const hits = await new Retriever({ store, embedder: opened.embedder, reranker }).retrieve(question, {
+      const hits = await new Retriever({ store: index.store, embedder: index.embedder, reranker }).retrieve(question, {
         k, filter, text: o.hybrid ? true : undefined, signal: ctx.signal, ...(o.fetchK ? { fetchK: o.fetchK } : {}),
       });
       if (o.json) {
@@ -102,11 +100,10 @@ async function run(ctx: CommandContext): Promise<number> {
       }
       return 0;
     } finally {
-      await store.close();
+      await reranker?.close();
     }
   } finally {
-    await reranker?.close();
-    await opened.close();
+    await index.close();
   }
 }
 
@@ -124,6 +121,8 @@ export const query: CliCommand = {
       .option('--fetch-k <n>', 'candidates taken before reranking (default: max(4k, 20))', positiveInt('--fetch-k'))
       .addOption(setting('--model <folder>', 'check the store was built with this model (it always uses the store\'s)', { env: 'ABI_MODEL', config: 'model' }))
       .addOption(setting('--embedder <spec>', 'check the store was built with this embedder', { env: 'ABI_EMBEDDER', config: 'embedder' }))
+      .addOption(setting('--adapter <file>', 'check the store was indexed with this trained adapter (it always uses the store\'s)', { env: 'ABI_ADAPTER', config: 'adapter' }))
+      .option('--no-adapter', 'refuse a store that was indexed with an adapter')
       .option('--json', 'one JSON object per result (rank, id, score, source, chunk, text, metadata)')
       .addHelpText('after', '\nExamples:\n  abi-sdk query --store ./.abi "how do I rotate keys?"\n  abi-sdk query --store ./.abi "budget deficit" -k 10 --filter \'{"source":{"$contains":"1990"}}\' --json\n  abi-sdk query --store ./.abi "budget" --hybrid --rerank ./models/ms-marco-MiniLM')
       .action(action(run));

@@ -1,20 +1,16 @@
 // `abi-sdk train --pairs FILE --base MODEL --out DIR`: trains an embedding adapter on JSONL pairs over a frozen base
 // embedder, with a held-out split for early stopping, checkpoints (periodic and on SIGINT) and `--resume`.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { UsageError } from '../../core/errors.js';
-import type { Embedder } from '../../core/contracts.js';
-import { HashingEmbedder } from '../../embedders/hashing.js';
-import { OllamaConnector } from '../../connectors/ollama/connector.js';
-import { OpenAIConnector } from '../../connectors/openai/connector.js';
-import { LocalEmbedder } from '../../engine/local-embedder.js';
 import { saveAdapter } from '../../training/adapter-file.js';
 import { describeBaseModel } from '../../training/base-model.js';
 import { embedTrainingPairs } from '../../training/embedded-pairs.js';
 import { dedupePairs, readPairsJsonl, splitPairs } from '../../training/pairs.js';
 import { AdapterTrainer } from '../../training/trainer.js';
 import type { CliCommand, CommandContext } from '../command.js';
+import { openEmbedder, parseBaseSpec } from '../indexing/embedder-spec.js';
 import { absolute, nonNegativeInt, positiveInt } from '../options.js';
 
 interface TrainOptions {
@@ -43,24 +39,6 @@ function positiveNumber(name: string): (value: string) => number {
   };
 }
 
-/**
- * Opens the base embedder named by `--base`: `hashing[:DIM]`, `ollama:MODEL` (host from `ABI_OLLAMA_HOST` /
- * `OLLAMA_HOST`), `openai:MODEL` (key from `OPENAI_API_KEY`), or a local model folder.
- */
-async function openBase(spec: string, cwd: string): Promise<{ embedder: Embedder; close: () => Promise<void> }> {
-  const none = async (): Promise<void> => {};
-  const hashing = /^hashing(?::(\d+))?$/.exec(spec);
-  if (hashing) return { embedder: new HashingEmbedder({ dimension: hashing[1] ? Number(hashing[1]) : 384 }), close: none };
-  if (spec.startsWith('ollama:')) return { embedder: new OllamaConnector().embedder(spec.slice(7)), close: none };
-  if (spec.startsWith('openai:')) return { embedder: new OpenAIConnector().embedder(spec.slice(7)), close: none };
-  const dir = absolute(cwd, spec);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UsageError(`--base "${spec}" is not hashing[:DIM], ollama:MODEL, openai:MODEL or a model folder`);
-  }
-  const local = await LocalEmbedder.fromFolder(dir);
-  return { embedder: local, close: () => local.close() };
-}
-
 async function run(ctx: CommandContext): Promise<number> {
   const o = ctx.command.opts<TrainOptions>();
   const out = absolute(ctx.cwd, o.out);
@@ -69,7 +47,7 @@ async function run(ctx: CommandContext): Promise<number> {
   const { pairs, duplicates, invalid } = dedupePairs(await readPairsJsonl(absolute(ctx.cwd, o.pairs), { signal: ctx.signal }));
   if (duplicates + invalid > 0) ctx.io.stderr(`dropped ${duplicates} duplicate and ${invalid} invalid pairs`);
   const split = splitPairs(pairs, { validationFraction: o.validation ?? 0.1, seed: o.seed ?? 0 });
-  const base = await openBase(o.base, ctx.cwd);
+  const base = await openEmbedder(parseBaseSpec(o.base, ctx.cwd), ctx.signal);
   try {
     const info = await describeBaseModel(base.embedder, { signal: ctx.signal });
     const distinct = (ps: typeof pairs): number => new Set(ps.map((p) => `q\u0000${p.query}`)).size
@@ -119,7 +97,7 @@ export const train: CliCommand = {
     program.command('train')
       .description('train an embedding adapter on (query, positive[, negative]) pairs over a frozen base embedder')
       .requiredOption('--pairs <file>', 'JSONL: {"query", "positive", "negative"?} per line')
-      .requiredOption('--base <model>', 'base embedder: hashing[:DIM], ollama:MODEL, openai:MODEL or a local model folder')
+      .requiredOption('--base <model>', 'base embedder: hashing[:DIM], ollama:MODEL, openai:MODEL, local:MODEL or a local model folder')
       .requiredOption('--out <dir>', 'output folder: adapter.abi-adapter, metrics.json, checkpoint.abi-ckpt')
       .option('--epochs <n>', 'epochs (default 10)', positiveInt('--epochs'))
       .option('--batch-size <n>', 'pairs per step (default 32)', positiveInt('--batch-size'))

@@ -61,6 +61,25 @@ export function parseEmbedderSpec(embedder: string | undefined, model: string | 
   }
 }
 
+/**
+ * Parses one string that is either an embedder spec (`hashing[:DIM]`, `openai:MODEL`, `ollama:MODEL`,
+ * `local:MODEL`, where MODEL may be a Hub name) or a model folder, as `train --base` takes it.
+ *
+ * @param text - the value
+ * @param cwd - for relative folders
+ * @returns the spec
+ * @throws {@link UsageError} for a bad spec, or a bare value that is not a folder
+ */
+export function parseBaseSpec(text: string, cwd: string): EmbedderSpec {
+  if (/^(hashing|openai|ollama|local)(:|$)/.test(text)) return parseEmbedderSpec(text, undefined, cwd)!;
+  // A bare value must be a folder (a Hub model is named `local:owner/name`, so a typo never starts a download).
+  const dir = absolute(cwd, text);
+  if (!text.trim() || !existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new UsageError(`--base "${text}" is not hashing[:DIM], ollama:MODEL, openai:MODEL, local:MODEL or a model folder`);
+  }
+  return { kind: 'local', model: dir };
+}
+
 /** A folder becomes absolute (the store must find it from any directory); a model name stays as given. */
 function localRef(model: string, cwd: string): string {
   const path = absolute(cwd, model);

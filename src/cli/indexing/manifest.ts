@@ -1,6 +1,7 @@
 // The manifest of an `abi-sdk index` store: `abi-index.json` next to the vector store's files, written once when the
-// store is created (temp file + rename) and never changed after, recording which embedder built the store, its
-// dimension and the chunking defaults, so `query` embeds with the same model and a different one is refused.
+// store is created (temp file + rename) and never changed after, recording which embedder built the store (and the
+// trained adapter over it, by id and file), its dimension and the chunking defaults, so `query` embeds with the same
+// model and adapter and a different one is refused.
 import { existsSync, readFileSync } from 'node:fs';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ export const MANIFEST_FILE = 'abi-index.json';
 const manifestSchema = z.object({
   format: z.literal(1),
   embedder: z.string().min(1),
+  /** The trained adapter over the embedder: `adapterId` (a hash of its parameters) and the file it was loaded from. */
+  adapter: z.object({ id: z.string().min(1), path: z.string().min(1) }).optional(),
   dimension: z.number().int().positive(),
   text: z.boolean(),
   chunkSize: z.number().int().positive(),

@@ -1,10 +1,17 @@
-// Text out of the files `abi-sdk index` walks: Markdown and plain text as they are, HTML through html-to-text (a
-// maintained converter that drops scripts, styles and markup and keeps block structure as line breaks), PDF through
-// pdfjs-dist (Mozilla's pure-JS reader; an optional peer, loaded only when a PDF is met).
+/**
+ * The loaders of {@link indexFiles} (file → text): Markdown and plain text as they are, HTML through html-to-text (a
+ * maintained converter that drops scripts, styles and markup and keeps block structure as line breaks), PDF through
+ * pdfjs-dist (Mozilla's pure-JS reader; an optional peer, loaded only when a PDF is met).
+ *
+ * @module
+ */
+import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { CorruptDataError, UnsupportedError } from '../../core/errors.js';
+import type { CallOptions } from '../core/contracts.js';
+import { CorruptDataError, IOError, NotFoundError, UnsupportedError } from '../core/errors.js';
+import { throwIfAborted } from '../internal/abort.js';
 
-/** How a file's text is read. */
+/** How a file's text is read: by its extension, see {@link fileKind}. */
 export type FileKind = 'text' | 'markdown' | 'html' | 'pdf';
 
 const KINDS: Record<string, FileKind> = {
@@ -14,10 +21,15 @@ const KINDS: Record<string, FileKind> = {
 };
 
 /**
- * The kind of a file by its extension (anything else is read as UTF-8 text).
+ * The kind of a file by its extension: `.md`/`.markdown`/`.mdx` Markdown, `.html`/`.htm`/`.xhtml` HTML, `.pdf` PDF;
+ * anything else is read as UTF-8 text.
  *
  * @param path - the file
  * @returns its kind
+ * @example
+ * ```ts
+ * fileKind('docs/guide.md'); // 'markdown'
+ * ```
  */
 export function fileKind(path: string): FileKind {
   return KINDS[extname(path).toLowerCase()] ?? 'text';
@@ -67,13 +79,18 @@ async function pdfText(bytes: Uint8Array, path: string): Promise<string> {
 }
 
 /**
- * Extracts a file's text.
+ * Extracts the text of a file's content: Markdown and text as they are (a leading BOM dropped), HTML converted to
+ * text (scripts, styles, navigation and images dropped), PDF pages' text joined by blank lines.
  *
- * @param path - the file (for its kind and messages)
+ * @param path - the file's name (for its kind and messages; it is not read)
  * @param bytes - its content
  * @returns the text (`''` for a file with none)
  * @throws {@link UnsupportedError} for a PDF without pdfjs-dist installed, or a binary file read as text
  * @throws {@link CorruptDataError} for a PDF that does not parse
+ * @example
+ * ```ts
+ * const text = await extractText('page.html', new TextEncoder().encode('<h1>Hi</h1><p>there</p>'));
+ * ```
  */
 export async function extractText(path: string, bytes: Uint8Array): Promise<string> {
   const kind = fileKind(path);
@@ -90,4 +107,31 @@ export async function extractText(path: string, bytes: Uint8Array): Promise<stri
       { selector: 'nav', format: 'skip' },
     ],
   });
+}
+
+/**
+ * Reads a file and extracts its text (see {@link extractText}).
+ *
+ * @param path - the file
+ * @param options - signal (checked before reading)
+ * @returns the text
+ * @throws {@link NotFoundError} when the file does not exist
+ * @throws {@link IOError} when it cannot be read
+ * @throws {@link UnsupportedError} / {@link CorruptDataError} as {@link extractText}
+ * @example
+ * ```ts
+ * const text = await readText('README.md');
+ * ```
+ */
+export async function readText(path: string, options: CallOptions = {}): Promise<string> {
+  throwIfAborted(options.signal);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new NotFoundError(`no such file: ${path}`, { cause: err });
+    throw new IOError(`cannot read ${path}: ${code ?? (err as Error).message}`, { cause: err });
+  }
+  return extractText(path, bytes);
 }
