@@ -85,11 +85,12 @@ export function annSpec(rows: AnnRow[], subtitle: string): vl.TopLevelSpec {
     spec: {
       width: 360,
       height: 300,
-      mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 1.6, clip: true },
+      mark: { type: 'line', point: { filled: true, size: 45 }, strokeWidth: 1.6 },
       encoding: {
         x: {
           field: 'recall', type: 'quantitative', title: 'recall@10',
-          scale: { domain: [Math.max(0, Math.floor(minRecall * 20) / 20), 1], zero: false, nice: false },
+          // Padding keeps the exact systems' points at recall 1.0 clear of the frame.
+          scale: { domain: [Math.max(0, Math.floor(minRecall * 20) / 20), 1], zero: false, nice: false, padding: 12 },
         },
         y: { field: 'qps', type: 'quantitative', title: 'queries per second (log scale)', scale: { type: 'log' } },
         color: { field: 'system', type: 'nominal', title: 'system', legend: { orient: 'bottom', columns: 3, labelLimit: 260 } },
