@@ -115,7 +115,7 @@ export function embedSpec(points: EmbedPoint[], subtitle: string): vl.TopLevelSp
       height: 260,
       mark: { type: 'bar' },
       encoding: {
-        x: { field: 'batch', type: 'ordinal', title: 'caller batch size' },
+        x: { field: 'batch', type: 'ordinal', title: 'caller batch size', axis: { labelAngle: 0 } },
         xOffset: { field: 'system', type: 'nominal' },
         y: { field: 'textsPerS', type: 'quantitative', title: 'texts per second' },
         color: { field: 'system', type: 'nominal', title: 'system', legend: { orient: 'bottom', columns: 3, labelLimit: 260 } },
