@@ -140,7 +140,20 @@ const PEERS: Peer[] = ['abi', 'abi8', 'tjs', 'rawSame', 'rawCaller'];
 /** One caller batch, ready for every peer. */
 interface Round { texts: string[]; same: Record<string, ort.Tensor>[]; caller: Record<string, ort.Tensor>[] }
 
+/** CPU ms (user + system) each peer spent in the cells, beside wall time: other processes' load barely moves it. */
+let cellCpu: Record<Peer, number> = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
+
 async function runPeer(peer: Peer, round: Round): Promise<number> {
+  const cpu = process.cpuUsage();
+  try {
+    return await runPeerWall(peer, round);
+  } finally {
+    const used = process.cpuUsage(cpu);
+    cellCpu[peer] += (used.user + used.system) / 1000;
+  }
+}
+
+async function runPeerWall(peer: Peer, round: Round): Promise<number> {
   const start = performance.now();
   if (peer === 'abi') await abi.embed(round.texts);
   else if (peer === 'abi8') await abi8.embed(round.texts);
@@ -160,10 +173,12 @@ async function roundsOf(texts: string[], batch: number): Promise<Round[]> {
 for (const round of await roundsOf(makeTexts(8, 4, 8, 99), 4)) for (const p of PEERS) await runPeer(p, round);
 
 const results = new Map<Cell, Record<Peer, number>>();
+const cpuResults = new Map<Cell, Record<Peer, number>>();
 let turn = 0;
 for (const cell of CELLS) {
   const rounds = await roundsOf(cell.texts, cell.batch);
   const spent = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
+  cellCpu = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
   const reps = cell.reps ?? REPS;
   for (let rep = 0; rep < reps; rep++) {
     for (const round of rounds) {
@@ -176,6 +191,7 @@ for (const cell of CELLS) {
   }
   const rate = Object.fromEntries(PEERS.map((p) => [p, (reps * cell.texts.length) / (spent[p] / 1000)])) as Record<Peer, number>;
   results.set(cell, rate);
+  cpuResults.set(cell, cellCpu);
   const tokens = rounds.reduce((s, r) => s + r.caller.reduce((t, f) => t + Number(f.attention_mask.data.length), 0), 0);
   console.error(`bench:embed: ${cell.set} x${cell.batch} (${cell.texts.length} texts, ${(tokens / cell.texts.length).toFixed(0)} padded tokens/text in caller order) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
@@ -311,15 +327,20 @@ const ratios: Record<string, PeerRatio> = {};
 for (const [cell, r] of results) {
   const at = `${cell.set} texts, caller batch ${cell.batch}`;
   ratios[`embed.${cell.set}.b${cell.batch}.vs_transformers`] = { value: r.abi / r.tjs, peer: 'transformers.js', what: `${at}: abi-sdk fp32 texts/s / transformers.js texts/s` };
+  const cpu = cpuResults.get(cell)!;
+  ratios[`embed.${cell.set}.b${cell.batch}.vs_transformers_cpu`] = { value: cpu.tjs / cpu.abi, peer: 'transformers.js', what: `${at}: transformers.js CPU time / abi-sdk fp32 CPU time for the same texts` };
   ratios[`embed.${cell.set}.b${cell.batch}.vs_raw_ort`] = { value: r.abi / r.rawSame, peer: 'onnxruntime-node', what: `${at}: abi-sdk fp32 texts/s / raw InferenceSession.run on the same batches (1 = no overhead)` };
 }
 ratios['embed.mixed.vs_transformers'] = { value: perRound('tjs', 'abi'), peer: 'transformers.js', what: `mixed-length corpus (${MIXED_N} texts) in one embed() call / transformers.js in caller batches of 32: median of per-round wall-time ratios` };
+const perRoundCpu = (num: MixedPeer, den: MixedPeer): number => median(mixedCpu[num].map((c, i) => c / mixedCpu[den][i]));
+ratios['embed.mixed.vs_transformers_cpu'] = { value: perRoundCpu('tjs', 'abi'), peer: 'transformers.js', what: `mixed-length corpus: transformers.js CPU time / abi-sdk CPU time, median of per-round ratios` };
+ratios['embed.mixed.vs_bare_loop_cpu'] = { value: perRoundCpu('bare', 'abi'), peer: 'tokenizers + onnxruntime-node', what: `mixed-length corpus: bare loop CPU time / abi-sdk CPU time, median of per-round ratios` };
 ratios['embed.mixed.vs_bare_loop'] = { value: perRound('bare', 'abi'), peer: 'tokenizers + onnxruntime-node', what: `mixed-length corpus: abi-sdk / a bare tokenizers + ORT loop over sorted batches of 32, median of per-round wall-time ratios` };
 writeResults('embed', {
   dir: OUT_DIR, variant: VARIANT, started: t0, ratios,
   packages: ['onnxruntime-node', '@huggingface/transformers', 'tokenizers', 'fastembed'],
   figures: {
-    model: MODEL, threads: THREADS, points, fastembed: fastembed ?? null, fastembedNote,
+    model: MODEL, threads: THREADS, points, cpuMs: Object.fromEntries([...cpuResults].map(([c, r]) => [`${c.set}/${c.batch}`, r])), fastembed: fastembed ?? null, fastembedNote,
     mixed: { texts: MIXED_N, tokensPerText: mixedTokens / MIXED_N, rounds: MIXED_ROUNDS, wallMs: mixedWall, cpuMs: mixedCpu },
   },
 });
