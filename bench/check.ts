@@ -54,8 +54,9 @@ interface BaselineRatio {
   observed: number[];
   peer: string;
   what: string;
-  /** A tolerance for this ratio alone, overriding the file's. */
+  /** A tolerance for this ratio alone, overriding the file's, and why. */
   tolerance?: number;
+  toleranceReason?: string;
 }
 
 /** bench/baseline.json. */
@@ -115,7 +116,7 @@ if (update) {
     const values = seen.map((p) => p.value);
     ratios[key] = {
       baseline: Number(fmt(median(values))), observed: values.map((v) => Number(fmt(v))), peer: seen[0].peer, what: seen[0].what,
-      ...(old.ratios?.[key]?.tolerance !== undefined ? { tolerance: old.ratios[key].tolerance } : {}),
+      ...(old.ratios?.[key]?.tolerance !== undefined ? { tolerance: old.ratios[key].tolerance, toleranceReason: old.ratios[key].toleranceReason } : {}),
     };
   }
   const next: Baseline = {
@@ -142,7 +143,7 @@ if (update) {
       now === undefined ? '—' : `${now >= b.baseline ? '+' : ''}${(((now - b.baseline) / b.baseline) * 100).toFixed(0)}%`, ok ? 'PASS' : 'FAIL']);
   }
   console.log(`\nbench:check — ratios to peers measured in the same run against bench/baseline.json (${base.date.slice(0, 10)}, ` +
-    `tolerance ${(base.tolerance * 100).toFixed(0)}% below baseline), load ${machineInfo().loadavg[0]} on ${machineInfo().cores} cores, ${total.toFixed(0)} s\n`);
+    `tolerance ${(base.tolerance * 100).toFixed(0)}% below baseline unless the ratio states its own), load ${machineInfo().loadavg[0]} on ${machineInfo().cores} cores, ${total.toFixed(0)} s\n`);
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((_, i) => (i >= 2 && i <= 5 ? '---:' : '---')).join('|')}|`);
   for (const l of lines) console.log(`| ${l.join(' | ')} |`);
