@@ -58,6 +58,12 @@ const ROOT = join(import.meta.dirname, '..');
 /** Installed version of a package, read from its own package.json; `'missing'` when it does not resolve. */
 export function packageVersion(name: string): string {
   try {
+    // The project's own install first: ESM-only packages often do not resolve through require().
+    return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+  } catch {
+    // not at the top level (nested, or a workspace): resolve it
+  }
+  try {
     // Walk up from the resolved entry to the package's own package.json (exports maps often hide ./package.json).
     let dir = dirname(require.resolve(name));
     for (;;) {
