@@ -12,7 +12,7 @@
  * Children's output goes to bench/results/check-<bench>.log; a child that fails prints its tail and fails the check.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RESULTS_DIR, machineInfo, readResults, type MachineInfo, type PeerRatio } from './results.js';
 
@@ -74,7 +74,10 @@ interface Baseline {
 function runOnce(round: number): { ratios: Record<string, PeerRatio>; seconds: Record<string, number> } {
   const ratios: Record<string, PeerRatio> = {};
   const seconds: Record<string, number> = {};
+  mkdirSync(RESULTS_DIR, { recursive: true });
   for (const step of STEPS) {
+    const results = join(RESULTS_DIR, `${step.name}-check.json`);
+    rmSync(results, { force: true }); // a child that exits 0 without writing must not pass on an earlier run's file
     const t = performance.now();
     const child = spawnSync(process.execPath, step.argv, { cwd: ROOT, encoding: 'utf8', timeout: 300_000, maxBuffer: 64 << 20 });
     seconds[step.name] = (performance.now() - t) / 1000;
@@ -84,7 +87,7 @@ function runOnce(round: number): { ratios: Record<string, PeerRatio>; seconds: R
       console.error(`${`${child.stdout}\n${child.stderr}`.trim().split('\n').slice(-30).join('\n')}`);
       throw new Error(`bench:check: ${step.name} failed (exit ${child.status ?? child.signal}); full output in ${log}`);
     }
-    Object.assign(ratios, readResults(join(RESULTS_DIR, `${step.name}-check.json`)).ratios);
+    Object.assign(ratios, readResults(results).ratios);
     console.error(`bench:check: run ${round}: ${step.name} done in ${seconds[step.name].toFixed(0)} s (log: ${log})`);
   }
   return { ratios, seconds };
