@@ -13,16 +13,22 @@
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
  *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
  *   options: --n N --queries Q --datasets clustered,lowrank --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
- *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps)
+ *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps) --efs 16,32,64 (HNSW sweep) --no-resident (skip the
+ *            fresh-process memory probes) --variant NAME (file names) --out DIR (where results and plot go)
+ *
+ * Writes ann-<variant>.json (figures, ratios to the peers, machine, versions: bench/results.ts) and ann-<variant>.svg,
+ * recall@10 against QPS (bench/plot.ts), to --out (default bench/results; the README's run: docs/bench).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { VectorStore } from '../src/index.js';
 import { bruteForce, loadDataset, recallAt, type Dataset } from './datasets.js';
 import {
   buildHnswlib, buildLance, buildLangchain, buildLlamaindex, searchHnswlib, searchLance, searchLangchain, searchLlamaindex,
 } from './peers.js';
+import { annSubtitle, writeAnnPlot, type AnnRow } from './plot.js';
+import { RESULTS_DIR, geomean, machineInfo, writeResults, type PeerRatio } from './results.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -44,7 +50,11 @@ const NPROBES = list('--nprobes', quick ? '8,16,32,64' : '16,32,64,128,256').map
 // Refine factors for both IVF-PQ systems: refine · k candidates are re-ranked with exact distances.
 const REFINES = list('--refines', '10,30').map(Number);
 const M = 16;
-const EFS = quick ? [16, 32, 64, 128] : [16, 32, 64, 96, 128, 256];
+const EFS = list('--efs', quick ? '16,32,64,128' : '16,32,64,96,128,256').map(Number);
+const RESIDENT = !args.includes('--no-resident');
+const argOf = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
+const VARIANT = argOf('--variant') ?? (quick ? 'quick' : String(N));
+const OUT_DIR = resolve(argOf('--out') ?? RESULTS_DIR);
 const K = 10;
 const DIM = 384;
 /** Metadata tags on the HNSW store's records; the filtered rows keep one of them. */
@@ -52,18 +62,7 @@ const TAGS = 10;
 const FILTER_TAG = 3;
 const FILTERED_NQ = arg('--filtered-queries', quick ? 200 : 300);
 
-interface Row {
-  dataset: string;
-  system: string;
-  params: string;
-  buildS: number | null;
-  qps: number;
-  recall: number;
-  memMB: number | null;
-  /** Bytes of vectors, codes and index structures alone (abi-sdk), in MB. */
-  indexMB?: number;
-  note?: string;
-}
+type Row = AnnRow;
 const rows: Row[] = [];
 const residentNotes: string[] = [];
 
@@ -240,6 +239,7 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   console.error(`[${kind}] hnswlib-node: build ${hBuild.toFixed(1)} s`);
   // Resident memory, each index opened from its file in a fresh process (same method for both).
   const hFile = join(dir, 'hnswlib.bin');
+  if (RESIDENT) {
   h.writeIndexSync(hFile);
   await store.close();
   const abiRes = residentInChild(['abi', dir, String(M), String(EF_C)]);
@@ -249,8 +249,15 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   residentNotes.push(`- ${kind}: opened alone in a fresh process: abi-sdk HNSW ${fmt(abiRes)}; hnswlib-node ${fmt(hRes)}` +
     (abiRes && hRes ? `; RSS ratio ${(abiRes.rssMB / hRes.rssMB).toFixed(2)}x` : ''));
   console.error(residentNotes.at(-1));
+  }
   const found2 = new Uint32Array(ds.nq * K);
   const nq = Math.min(NQ, ds.nq);
+  // Warm-up, untimed: without it the first ef's first chunk pays abi-sdk's JIT compilation (hnswlib-node's C++ has none).
+  h.setEf(EFS[0]);
+  for (let q = 0; q < Math.min(nq, 200); q++) {
+    await store.search(qv(q), { k: K, efSearch: EFS[0] });
+    searchHnswlib(h, qv(q), K);
+  }
   for (const ef of EFS) {
     h.setEf(ef);
     const [qa, qb] = await interleaved(
@@ -488,11 +495,48 @@ function report(): string {
   return lines.join('\n');
 }
 
+/**
+ * Ratios to the peers measured in this run, higher = better for abi-sdk (what bench:check compares with
+ * bench/baseline.json). Same-ef ratios are geometric means over the ef sweep: one ef's QPS is noisy on a shared
+ * machine, the mean of several much less, and it still halves when every query gets twice as slow.
+ */
+function ratios(): Record<string, PeerRatio> {
+  const out: Record<string, PeerRatio> = {};
+  for (const ds of new Set(rows.map((r) => r.dataset))) {
+    const of = (sys: string): Row[] => rows.filter((r) => r.dataset === ds && r.system === sys);
+    const sameEf = (a: string, b: string, key: string, what: string): void => {
+      const pairs = of(a).map((x) => [x, of(b).find((y) => y.params === x.params)] as const).filter(([, y]) => y);
+      if (pairs.length) out[key] = { value: geomean(pairs.map(([x, y]) => x.qps / y!.qps)), peer: 'hnswlib-node', what };
+    };
+    sameEf('abi-sdk HNSW', 'hnswlib-node', `ann.${ds}.hnsw.qps_same_ef`, `${ds}: abi-sdk HNSW QPS / hnswlib-node QPS at the same ef, geometric mean over ef ${EFS.join(', ')}`);
+    sameEf('abi-sdk HNSW, filtered 10%', 'hnswlib-node, filtered 10%', `ann.${ds}.hnsw_filtered.qps_same_ef`, `${ds}: filtered (one tag in ten) abi-sdk HNSW QPS / hnswlib-node filter-callback QPS at the same ef, geometric mean`);
+    const a = of('abi-sdk HNSW')[0], b = of('hnswlib-node')[0];
+    if (a?.buildS && b?.buildS) out[`ann.${ds}.hnsw.build`] = { value: b.buildS / a.buildS, peer: 'hnswlib-node', what: `${ds}: hnswlib-node build time / abi-sdk HNSW build time (M ${M}, efConstruction ${EF_C})` };
+    const best = (sys: string): Row | undefined => of(sys).filter((r) => r.recall >= 0.95).sort((x, y) => y.qps - x.qps)[0];
+    const ha = best('abi-sdk HNSW'), hb = best('hnswlib-node');
+    if (ha && hb) out[`ann.${ds}.hnsw.qps_at_recall95`] = { value: ha.qps / hb.qps, peer: 'hnswlib-node', what: `${ds}: fastest QPS at recall@10 ≥ 0.95, abi-sdk HNSW / hnswlib-node` };
+    const flat = of('abi-sdk flat')[0], scan = of('Float32Array scan')[0];
+    if (flat && scan) out[`ann.${ds}.flat.qps`] = { value: flat.qps / scan.qps, peer: 'Float32Array scan', what: `${ds}: abi-sdk flat QPS / plain Float32Array scan QPS` };
+    for (const [sys, key] of [['LangChain MemoryVectorStore', 'langchain'], ['LlamaIndex SimpleVectorStore', 'llamaindex']] as const) {
+      const p = of(sys)[0];
+      if (flat && p) out[`ann.${ds}.flat_vs_${key}.qps`] = { value: flat.qps / p.qps, peer: sys, what: `${ds}: abi-sdk flat QPS / ${sys} QPS (exact)` };
+    }
+    const ivf = best('abi-sdk IVF-PQ (disk vectors)'), lance = best('LanceDB IVF_PQ');
+    if (ivf && lance) out[`ann.${ds}.ivfpq.qps_at_recall95`] = { value: ivf.qps / lance.qps, peer: 'LanceDB IVF_PQ', what: `${ds}: fastest QPS at recall@10 ≥ 0.95, abi-sdk IVF-PQ / LanceDB IVF_PQ` };
+  }
+  return out;
+}
+
 console.error(`bench:ann — N=${N}, queries=${NQ} (linear-scan peers: ${SLOW_NQ}), k=${K}, M=${M}, efConstruction=${EF_C}${quick ? ' (quick)' : ''}`);
 const t0 = performance.now();
 for (const kind of DATASETS) await runDataset(kind);
 const table = report();
 console.log(`\nbench:ann — ${N} x ${DIM} normalized, ${NQ} queries one at a time, k=${K}, Node ${process.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s total\n`);
 console.log(table);
-mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
-writeFileSync(join(import.meta.dirname, 'results', `ann-${quick ? 'quick' : N}.json`), JSON.stringify({ N, NQ, EF_C, rows }, null, 2));
+writeResults('ann', {
+  dir: OUT_DIR, variant: VARIANT, started: t0, ratios: ratios(),
+  packages: ['hnswlib-node', '@lancedb/lancedb', '@langchain/classic', 'llamaindex'],
+  figures: { N, NQ, SLOW_NQ, EF_C, M, K, DIM, efs: EFS, datasets: DATASETS, systems: [...SYSTEMS], rows },
+});
+const plot = await writeAnnPlot(rows, join(OUT_DIR, `ann-${VARIANT}.svg`), annSubtitle(N, DIM, K, new Date().toISOString(), machineInfo()));
+console.error(`bench:ann: plot written to ${plot}`);

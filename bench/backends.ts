@@ -13,6 +13,9 @@ import { PgVectorStore } from '../src/backends/pgvector/index.js';
 import { VectorStore } from '../src/store/vector-store.js';
 import { startPgliteServer } from '../tests/helpers/pglite-server.js';
 import { bruteForce, loadDataset, recallAt, type Dataset } from './datasets.js';
+import { writeResults, type PeerRatio } from './results.js';
+
+const started = performance.now();
 
 const arg = (name: string, def: number): number => {
   const i = process.argv.indexOf(name);
@@ -172,3 +175,13 @@ const ftruth = filteredTruth(ds);
 await embedded(ds, ftruth);
 await pgvector(ds, ftruth);
 console.log(report());
+{
+  const ratios: Record<string, PeerRatio> = {};
+  const first = (sys: string) => rows.find((r) => r.system === sys && r.recall >= 0.95);
+  const a = first('embedded HNSW'), b = first('pgvector HNSW');
+  if (a && b) ratios['backends.hnsw.qps_at_recall95'] = { value: a.qps / b.qps, peer: 'pgvector (PGlite)', what: 'QPS at recall@10 ≥ 0.95 (lowest ef each), embedded HNSW / pgvector HNSW' };
+  const fe = rows.find((r) => r.system === 'embedded, filter 1 of 100'), fp = rows.find((r) => r.system === 'PgVectorStore, filter 1 of 100');
+  if (fe && fp) ratios['backends.filtered.qps'] = { value: fe.qps / fp.qps, peer: 'pgvector (PGlite)', what: 'filtered (1 of 100) QPS, embedded / PgVectorStore' };
+  if (load.embedded && load.pgvector) ratios['backends.load.rows_per_s'] = { value: load.embedded.rowsPerS / load.pgvector.rowsPerS, peer: 'pgvector (PGlite)', what: 'load rows/s, embedded (load + graph) / pgvector' };
+  writeResults('backends', { variant: String(N), started, packages: ['@electric-sql/pglite', '@electric-sql/pglite-pgvector', 'pg'], figures: { N, NQ, K, load, rows }, ratios });
+}

@@ -16,6 +16,9 @@ import {
   CachedEmbedder, LruEmbeddingCache, OpenAIConnector, RedisEmbeddingCache, ResilientCaller,
 } from '../src/index.js';
 import { redisInstalled, startRedis } from '../tests/helpers/redis-server.js';
+import { writeResults } from './results.js';
+
+const started = performance.now();
 
 const quick = process.argv.includes('--quick');
 const DIM = 1536;
@@ -110,5 +113,13 @@ console.log('| system | texts/s | vs openai client |');
 console.log('|---|---:|---:|');
 for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.perSec).toLocaleString('en-US')} | ${(r.perSec / ref).toFixed(2)}x |`);
 console.log(`\nResilientCaller overhead per call (retry, breaker, balancer, timeout; no rate limit): ${Math.round(median(overhead))} ns ${redisNote}`);
+writeResults('connectors', {
+  variant: quick ? 'quick' : 'default', started, packages: ['openai', '@langchain/openai', 'ioredis'],
+  figures: { texts: N, dim: DIM, trials: TRIALS, rows, resilienceOverheadNs: median(overhead) },
+  ratios: Object.fromEntries(rows.filter((r) => r.name.startsWith('abi-sdk')).map((r) => [
+    `connectors.${r.name.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toLowerCase()}`,
+    { value: r.perSec / ref, peer: 'openai (official client)', what: `${r.name}: texts/s / the official openai client's texts/s` },
+  ])),
+});
 child.kill('SIGTERM');
 connector.close();

@@ -1,6 +1,10 @@
 /**
  * `npm run bench:embed [-- --quick] [-- --threads N]`: local embedding throughput on the generated `minilm-l6` folder
  * (all-MiniLM-L6-v2's shape: 6 layers, hidden 384, 12 heads, FFN 1536, 30,522-word vocab; `npm run models` writes it).
+ * `--model NAME` runs another generated folder from `.models` (e.g. `tiny-bert`); `--check` is bench:check's quick
+ * form: the tiny model, batch 32 only, one intra-op thread, 8 repetitions, 9 mixed rounds of 256 texts, no
+ * fastembed. Writes embed-<variant>.json (bench/results.ts) and embed-<variant>.svg, texts/s by batch size and text
+ * length (bench/plot.ts), to `--out` (default bench/results; the README's run: docs/bench).
  *
  * Texts/s at caller batch sizes 1, 32 and 256 on short (1-16 words) and medium (90-110 words) English texts, in one
  * process, with one intra-op thread count for every peer:
@@ -23,7 +27,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { env, pipeline } from '@huggingface/transformers';
 import ort from 'onnxruntime-node';
 import { Tokenizer } from 'tokenizers';
@@ -34,19 +38,28 @@ import { planPaddedBatches, resolveLimits } from '../src/engine/batcher.js';
 import { LocalEmbedder } from '../src/engine/local-embedder.js';
 import type { TokenizedTexts } from '../src/engine/tokenizer.js';
 import { seededRandom as rng } from '../src/internal/random.js';
+import { embedSubtitle, writeEmbedPlot, type EmbedPoint } from './plot.js';
+import { RESULTS_DIR, machineInfo, writeResults, type PeerRatio } from './results.js';
 
-const quick = process.argv.includes('--quick');
+const check = process.argv.includes('--check');
+const quick = check || process.argv.includes('--quick');
+const argOf = (name: string): string | undefined => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : undefined);
 const mixedOnly = process.argv.includes('--mixed');
 const roundsArg = process.argv.indexOf('--rounds');
-const MIXED_ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : quick ? 3 : 5;
+// --check: the tiny model's calls take milliseconds, so more repetitions and rounds keep its ratios steady.
+const MIXED_ROUNDS = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : check ? 9 : quick ? 3 : 5;
+const MIXED_N = check ? 256 : 512;
 const threadsArg = process.argv.indexOf('--threads');
-const THREADS = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : availableParallelism();
-const REPS = 2;
-const MODEL = 'minilm-l6';
+// --check runs one intra-op thread: a pool of two straggles whenever another process holds a core, which swamps the ratios.
+const THREADS = threadsArg > 0 ? Number(process.argv[threadsArg + 1]) : check ? 1 : availableParallelism();
+const REPS = check ? 8 : 2;
+const MODEL = argOf('--model') ?? (check ? 'tiny-bert' : 'minilm-l6');
 const DIR = join(MODELS_DIR, MODEL);
+const VARIANT = argOf('--variant') ?? (check ? 'check' : mixedOnly ? 'mixed' : quick ? 'quick' : 'default');
+const OUT_DIR = resolve(argOf('--out') ?? RESULTS_DIR);
 const t0 = performance.now();
 
-generateModels({ log: (l) => console.error(l) });
+generateModels({ log: (l) => console.error(l), tinyOnly: MODEL.startsWith('tiny-') });
 
 // ---------------------------------------------------------------- texts
 
@@ -68,7 +81,10 @@ function makeTexts(n: number, minWords: number, maxWords: number, seed: number):
 
 interface Cell { set: 'short' | 'medium'; batch: number; texts: string[]; reps?: number }
 const scale = quick ? 0.5 : 1;
-const CELLS: Cell[] = mixedOnly ? [] : [
+const CELLS: Cell[] = mixedOnly ? [] : check ? [
+  { set: 'short', batch: 32, texts: makeTexts(256, 1, 16, 2) },
+  { set: 'medium', batch: 32, texts: makeTexts(128, 90, 110, 5) },
+] : [
   { set: 'short', batch: 1, texts: makeTexts(Math.round(48 * scale), 1, 16, 1) },
   { set: 'short', batch: 32, texts: makeTexts(Math.round(256 * scale), 1, 16, 2) },
   { set: 'short', batch: 256, texts: makeTexts(256 * (quick ? 1 : 2), 1, 16, 3) },
@@ -124,7 +140,20 @@ const PEERS: Peer[] = ['abi', 'abi8', 'tjs', 'rawSame', 'rawCaller'];
 /** One caller batch, ready for every peer. */
 interface Round { texts: string[]; same: Record<string, ort.Tensor>[]; caller: Record<string, ort.Tensor>[] }
 
+/** CPU ms (user + system) each peer spent in the cells, beside wall time: other processes' load barely moves it. */
+let cellCpu: Record<Peer, number> = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
+
 async function runPeer(peer: Peer, round: Round): Promise<number> {
+  const cpu = process.cpuUsage();
+  try {
+    return await runPeerWall(peer, round);
+  } finally {
+    const used = process.cpuUsage(cpu);
+    cellCpu[peer] += (used.user + used.system) / 1000;
+  }
+}
+
+async function runPeerWall(peer: Peer, round: Round): Promise<number> {
   const start = performance.now();
   if (peer === 'abi') await abi.embed(round.texts);
   else if (peer === 'abi8') await abi8.embed(round.texts);
@@ -144,10 +173,12 @@ async function roundsOf(texts: string[], batch: number): Promise<Round[]> {
 for (const round of await roundsOf(makeTexts(8, 4, 8, 99), 4)) for (const p of PEERS) await runPeer(p, round);
 
 const results = new Map<Cell, Record<Peer, number>>();
+const cpuResults = new Map<Cell, Record<Peer, number>>();
 let turn = 0;
 for (const cell of CELLS) {
   const rounds = await roundsOf(cell.texts, cell.batch);
   const spent = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
+  cellCpu = Object.fromEntries(PEERS.map((p) => [p, 0])) as Record<Peer, number>;
   const reps = cell.reps ?? REPS;
   for (let rep = 0; rep < reps; rep++) {
     for (const round of rounds) {
@@ -160,13 +191,14 @@ for (const cell of CELLS) {
   }
   const rate = Object.fromEntries(PEERS.map((p) => [p, (reps * cell.texts.length) / (spent[p] / 1000)])) as Record<Peer, number>;
   results.set(cell, rate);
+  cpuResults.set(cell, cellCpu);
   const tokens = rounds.reduce((s, r) => s + r.caller.reduce((t, f) => t + Number(f.attention_mask.data.length), 0), 0);
   console.error(`bench:embed: ${cell.set} x${cell.batch} (${cell.texts.length} texts, ${(tokens / cell.texts.length).toFixed(0)} padded tokens/text in caller order) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 }
 
 // ---------------------------------------------------------------- mixed-length corpus in one call
 
-const MIXED = makeTexts(512, 3, 70, 7);
+const MIXED = makeTexts(MIXED_N, 3, 70, 7);
 const bareTokenizer = Tokenizer.fromString(readFileSync(join(DIR, 'tokenizer.json'), 'utf8'));
 bareTokenizer.disablePadding();
 bareTokenizer.setTruncation(abi.maxLength);
@@ -234,12 +266,12 @@ for (let round = 0; round < MIXED_ROUNDS; round++) {
 const median = (xs: number[]): number => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const perRound = (num: MixedPeer, den: MixedPeer): number => median(mixedWall[num].map((w, i) => w / mixedWall[den][i]));
 const mixedTokens = (await abi.tokenize(MIXED)).ids.length;
-console.error(`bench:embed: mixed corpus (512 texts, ${(mixedTokens / 512).toFixed(0)} tokens/text) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+console.error(`bench:embed: mixed corpus (${MIXED_N} texts, ${(mixedTokens / MIXED_N).toFixed(0)} tokens/text) done at ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 
 // fastembed, batch 32, in its own process.
 let fastembed: Record<string, number> | undefined;
 let fastembedNote = '';
-if (!mixedOnly) {
+if (!mixedOnly && !check) {
   const sets = Object.fromEntries(CELLS.filter((c) => c.batch === 32).map((c) => [c.set, c.texts.slice(0, quick ? 32 : 64)]));
   const child = spawnSync(process.execPath, [join(import.meta.dirname, 'embed-fastembed.mjs')], {
     input: JSON.stringify({ dir: DIR, sets, batch: 32, reps: 1, maxLength: abi.maxLength }), encoding: 'utf8', timeout: 600_000,
@@ -265,21 +297,53 @@ if (rows.length > 0) {
   console.log(`|${header.map(() => '---').join('|')}|`);
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
 }
-if (!fastembed && !mixedOnly) console.log(`\nfastembed: not measured (${fastembedNote})`);
+if (!fastembed && !mixedOnly && !check) console.log(`\nfastembed: not measured (${fastembedNote})`);
 
 const mixedHeader = ['peer', 'texts/s (median)', 'wall ms per round (median)', 'CPU ms per round (median)', 'abi-sdk speed-up (median of rounds)'];
 const mixedRows = MIXED_PEERS.map((p) => [
   p === 'abi' ? 'abi-sdk, one embed() call' : p === 'tjs' ? 'transformers.js, batches of 32' : 'bare tokenizers + ORT loop, sorted batches of 32',
-  f(512 / (median(mixedWall[p]) / 1000)), median(mixedWall[p]).toFixed(0), median(mixedCpu[p]).toFixed(0),
+  f(MIXED_N / (median(mixedWall[p]) / 1000)), median(mixedWall[p]).toFixed(0), median(mixedCpu[p]).toFixed(0),
   p === 'abi' ? '—' : `${perRound(p, 'abi').toFixed(2)}x`,
 ]);
-console.log(`\nMixed-length corpus: 512 texts of 3-70 words (${(mixedTokens / 512).toFixed(0)} tokens/text), fp32, ${MIXED_ROUNDS} alternating rounds\n`);
+console.log(`\nMixed-length corpus: ${MIXED_N} texts of 3-70 words (${(mixedTokens / MIXED_N).toFixed(0)} tokens/text), fp32, ${MIXED_ROUNDS} alternating rounds\n`);
 console.log(`| ${mixedHeader.join(' | ')} |`);
 console.log(`|${mixedHeader.map(() => '---').join('|')}|`);
 for (const row of mixedRows) console.log(`| ${row.join(' | ')} |`);
 console.log(`\nabi-sdk / transformers.js ${perRound('tjs', 'abi').toFixed(2)}x, abi-sdk / bare loop ${perRound('bare', 'abi').toFixed(2)}x (wall, median of per-round ratios); ` +
   `CPU time ${(median(mixedCpu.tjs) / median(mixedCpu.abi)).toFixed(2)}x and ${(median(mixedCpu.bare) / median(mixedCpu.abi)).toFixed(2)}x.`);
 if (rows.length > 0) console.log('\nabi time / raw time: abi-sdk wall time over raw InferenceSession.run on the same pre-padded batches (1.00 = no overhead).');
-if (rows.length > 0) console.log('fastembed pads every batch to the max length and pools CLS; it runs with onnxruntime-node 1.21 defaults (threads = cores).');
+if (rows.length > 0 && !check) console.log('fastembed pads every batch to the max length and pools CLS; it runs with onnxruntime-node 1.21 defaults (threads = cores).');
+
+// ---------------------------------------------------------------- results JSON and plot
+
+const NAMES: Record<Peer, string> = {
+  abi: 'abi-sdk fp32', abi8: 'abi-sdk int8', tjs: 'transformers.js', rawSame: 'raw ORT (same batches)', rawCaller: 'raw ORT (caller order)',
+};
+const points: EmbedPoint[] = [...results].flatMap(([cell, r]) => [
+  ...PEERS.map((p) => ({ set: cell.set, batch: cell.batch, system: NAMES[p], textsPerS: r[p] })),
+  ...(cell.batch === 32 && fastembed ? [{ set: cell.set, batch: cell.batch, system: 'fastembed', textsPerS: fastembed[cell.set] }] : []),
+]);
+const ratios: Record<string, PeerRatio> = {};
+for (const [cell, r] of results) {
+  const at = `${cell.set} texts, caller batch ${cell.batch}`;
+  ratios[`embed.${cell.set}.b${cell.batch}.vs_transformers`] = { value: r.abi / r.tjs, peer: 'transformers.js', what: `${at}: abi-sdk fp32 texts/s / transformers.js texts/s` };
+  const cpu = cpuResults.get(cell)!;
+  ratios[`embed.${cell.set}.b${cell.batch}.vs_transformers_cpu`] = { value: cpu.tjs / cpu.abi, peer: 'transformers.js', what: `${at}: transformers.js CPU time / abi-sdk fp32 CPU time for the same texts` };
+  ratios[`embed.${cell.set}.b${cell.batch}.vs_raw_ort`] = { value: r.abi / r.rawSame, peer: 'onnxruntime-node', what: `${at}: abi-sdk fp32 texts/s / raw InferenceSession.run on the same batches (1 = no overhead)` };
+}
+ratios['embed.mixed.vs_transformers'] = { value: perRound('tjs', 'abi'), peer: 'transformers.js', what: `mixed-length corpus (${MIXED_N} texts) in one embed() call / transformers.js in caller batches of 32: median of per-round wall-time ratios` };
+const perRoundCpu = (num: MixedPeer, den: MixedPeer): number => median(mixedCpu[num].map((c, i) => c / mixedCpu[den][i]));
+ratios['embed.mixed.vs_transformers_cpu'] = { value: perRoundCpu('tjs', 'abi'), peer: 'transformers.js', what: `mixed-length corpus: transformers.js CPU time / abi-sdk CPU time, median of per-round ratios` };
+ratios['embed.mixed.vs_bare_loop_cpu'] = { value: perRoundCpu('bare', 'abi'), peer: 'tokenizers + onnxruntime-node', what: `mixed-length corpus: bare loop CPU time / abi-sdk CPU time, median of per-round ratios` };
+ratios['embed.mixed.vs_bare_loop'] = { value: perRound('bare', 'abi'), peer: 'tokenizers + onnxruntime-node', what: `mixed-length corpus: abi-sdk / a bare tokenizers + ORT loop over sorted batches of 32, median of per-round wall-time ratios` };
+writeResults('embed', {
+  dir: OUT_DIR, variant: VARIANT, started: t0, ratios,
+  packages: ['onnxruntime-node', '@huggingface/transformers', 'tokenizers', 'fastembed'],
+  figures: {
+    model: MODEL, threads: THREADS, points, cpuMs: Object.fromEntries([...cpuResults].map(([c, r]) => [`${c.set}/${c.batch}`, r])), fastembed: fastembed ?? null, fastembedNote,
+    mixed: { texts: MIXED_N, tokensPerText: mixedTokens / MIXED_N, rounds: MIXED_ROUNDS, wallMs: mixedWall, cpuMs: mixedCpu },
+  },
+});
+if (points.length > 0) console.error(`bench:embed: plot written to ${await writeEmbedPlot(points, join(OUT_DIR, `embed-${VARIANT}.svg`), embedSubtitle(MODEL, THREADS, new Date().toISOString(), machineInfo()))}`);
 
 await Promise.all([abi.close(), abi8.close(), tjs.dispose(), raw.release()]);

@@ -29,6 +29,7 @@ import {
 } from '../src/training/federated/index.js';
 import { seededRandom } from '../src/internal/random.js';
 import { evaluate, passages, questions } from './sotu-pairs.js';
+import { writeResults } from './results.js';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i++) if (process.argv[i + 1] !== undefined && !process.argv[i + 1].startsWith('--')) args.set(process.argv[i].replace(/^--/, ''), process.argv[++i]);
@@ -149,6 +150,9 @@ async function federate(setup: Setup, base: number, centralGain: number, o: { cl
 
 const f3 = (x: number) => x.toFixed(3);
 
+const started = performance.now();
+const results: Record<string, unknown>[] = [];
+
 async function main(): Promise<void> {
   console.log(`bench:federated: ${PASSAGES} SOTU passages with one generated question each (bench/sotu-pairs.ts), HashingEmbedder ${DIM}-d base, rank-64 adapter, E=${EPOCHS}, up to ${ROUNDS} rounds, ${SEEDS} seed(s); clients in-process (DirectTransport)`);
   for (let seed = 1; seed <= SEEDS; seed++) {
@@ -175,6 +179,7 @@ async function main(): Promise<void> {
     console.log('|---|---|---|---|---|---|---|');
     for (const c of configs) {
       const row = await federate(setup, base, gain, { ...c, seed });
+      results.push({ seed, base, central: centralNdcg, ...row });
       const at = (r: number) => f3(row.ndcgByRound[Math.min(r, row.ndcgByRound.length) - 1]);
       console.log(`| ${row.config} | ${row.roundsTo95 ?? `not in ${ROUNDS}`} | ${f3(row.best)} | ${((row.best - base) / gain * 100).toFixed(1)}% | ${at(1)}, ${at(2)}, ${at(4)}, ${at(ROUNDS)} | ${(row.bytesPerRound / 1024).toFixed(0)} KiB | ${(row.ms / 1000).toFixed(1)} |`);
     }
@@ -182,3 +187,5 @@ async function main(): Promise<void> {
 }
 
 await main();
+// No peer runs here (rows compare federated rounds with central training), so no ratios: figures only.
+writeResults('federated', { variant: 'default', started, packages: [], figures: { passages: PASSAGES, dim: DIM, epochs: EPOCHS, rounds: ROUNDS, seeds: SEEDS, rows: results }, ratios: {} });

@@ -21,6 +21,7 @@ import { create, insertMultiple, search as oramaSearch } from '@orama/orama';
 import { HashingEmbedder, VectorStore, type SearchQuery } from '../src/index.js';
 import { sotuPassages, type Passage } from './sotu.js';
 import { seededRandom } from '../src/internal/random.js';
+import { writeResults } from './results.js';
 
 const DIM = 384;
 const K = 10;
@@ -139,3 +140,11 @@ console.log('|---|---|---:|---:|---:|');
 for (const r of rows) console.log(`| ${r.system} | ${r.family} | ${r.recall.toFixed(3)} | ${r.ndcg.toFixed(3)} | ${r.qps.toFixed(0)} |`);
 const all = (s: string) => rows.find((r) => r.system === s && r.family === 'all')!;
 console.log(`\nHybrid RRF vs best single side (nDCG@10, all queries): ${all('abi-sdk hybrid RRF').ndcg.toFixed(3)} vs ${Math.max(all('abi-sdk vector only').ndcg, all('abi-sdk BM25 only').ndcg).toFixed(3)}; abi-sdk hybrid RRF vs Orama hybrid: nDCG ${all('abi-sdk hybrid RRF').ndcg.toFixed(3)} vs ${all('Orama hybrid').ndcg.toFixed(3)}, QPS ratio ${(all('abi-sdk hybrid RRF').qps / all('Orama hybrid').qps).toFixed(2)}x`);
+writeResults('hybrid', {
+  variant: 'default', started: t0, packages: ['@orama/orama'], figures: { passages: ps.length, perFamily: PER_FAMILY, k: K, rows },
+  ratios: {
+    'hybrid.rrf_vs_orama.qps': { value: all('abi-sdk hybrid RRF').qps / all('Orama hybrid').qps, peer: 'Orama', what: 'hybrid search QPS, abi-sdk RRF / Orama hybrid (all queries)' },
+    'hybrid.rrf_vs_orama.ndcg': { value: all('abi-sdk hybrid RRF').ndcg / all('Orama hybrid').ndcg, peer: 'Orama', what: 'nDCG@10, abi-sdk hybrid RRF / Orama hybrid (all queries)' },
+    'hybrid.bm25_vs_orama.qps': { value: all('abi-sdk BM25 only').qps / all('Orama BM25 only').qps, peer: 'Orama', what: 'BM25-only QPS, abi-sdk / Orama (all queries)' },
+  },
+});

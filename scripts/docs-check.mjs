@@ -6,7 +6,9 @@
 // module page is titled by its import name, and every docs/*.md guide is rendered once with a capitalized title. The
 // server's HTTP API reference (openapi/index.html) renders every operation of its openapi.json without a request
 // leaving the site. Screenshots of the index, of the `VectorStore` class page and of the API reference go to DIR
-// (default .data/docs-check) to be looked at.
+// (default .data/docs-check) to be looked at. Every image the README shows (the benchmark plots under docs/bench/)
+// must be on the index page, load, and have a size; each is screenshotted on its own (plot-<name>.png) so the plots
+// can be looked at as a reader sees them.
 //
 // Needs Debian's chromium (`/usr/bin/chromium`, or CHROMIUM_PATH; `npm run setup:test` installs it) and the
 // playwright-core dev dependency (no browser download).
@@ -100,6 +102,25 @@ try {
     const sourcey = nav.filter((t) => /^(src|integrations)\//.test(t) || /\.ts$/.test(t));
     if (sourcey.length) problems.push(`sidebar entries named after source paths: ${sourcey.join(', ')}`);
     await page.screenshot({ path: join(outDir, 'index.png'), fullPage: false });
+    // The README's images: each must exist, be on the page (TypeDoc copies it to media/), decode, and have a size.
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const wanted = [...readme.matchAll(/!\[[^\]]*\]\(([^)\s]+)\)/g)].map((m) => m[1]).filter((src) => !/^[a-z]+:/.test(src));
+    if (!wanted.some((src) => src.startsWith('docs/bench/'))) problems.push('the README shows no benchmark plot (docs/bench/*.svg)');
+    for (const src of wanted) {
+      if (!existsSync(join(root, src))) problems.push(`README image ${src} does not exist`);
+      const name = src.split('/').pop();
+      const handles = await page.$$('img');
+      let found = null;
+      for (const h of handles) if ((await h.getAttribute('src'))?.split('/').pop() === name) found = h;
+      if (!found) {
+        problems.push(`README image ${src} is not on the index page`);
+        continue;
+      }
+      await found.scrollIntoViewIfNeeded();
+      const ok = await found.evaluate((el) => el.decode().then(() => el.naturalWidth > 0 && el.naturalHeight > 0, () => false));
+      if (!ok) problems.push(`README image ${src} is broken (did not decode or has no size)`);
+      else await found.screenshot({ path: join(outDir, `plot-${name.replace(/\.[a-z]+$/, '')}.png`) });
+    }
     checked.push(['index.html', problems]);
     await page.close();
   }
