@@ -22,7 +22,7 @@ export { HashingEmbedder, type HashingEmbedderOptions } from './embedders/hashin
 export { VectorStore } from './store/vector-store.js';
 export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateResult } from './backends/migrate.js';
 export type {
-  DistanceMetric, DurabilityMode, RecoverMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
+  DistanceMetric, DurabilityMode, RecoverMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfIndexOptions, IvfPqIndexOptions,
   RrfFusion, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
   VectorStoreOptions, VectorStoreStats, WeightedFusion, WriteOptions,
 } from './store/types.js';

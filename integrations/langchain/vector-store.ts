@@ -369,7 +369,7 @@ export class AbiVectorStore extends SaveableVectorStore {
     }
     const copy = await VectorStore.open({
       path: target, dimension: backend.dimension, metric: backend.metric, text: backend.hasTextIndex,
-      index: { type: backend.indexType }, durability: 'write',
+      index: backend.indexOptions, durability: 'write',
     });
     try {
       if ((await copy.count()) > 0) throw new ConflictError(`${target} already holds a store with records`);

@@ -154,7 +154,7 @@ describe('IvfBitsIndex', () => {
   const n = 6000;
   const data = clusteredData(n, dim, 60, 0.035, 21);
   const queries = clusteredData(40, dim, 60, 0.035, 22);
-  let current = new Float32Array(dim);
+  let current: Float32Array = new Float32Array(dim);
   const exact = (slots: Uint32Array): Float32Array => Float32Array.from(slots, (s) => {
     let v = 0;
     for (let j = 0; j < dim; j++) v += data[s * dim + j] * current[j];
