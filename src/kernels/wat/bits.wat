@@ -24,29 +24,115 @@
   (func $widen_u8 (param $v v128) (result v128)
     (i32x4.extadd_pairwise_i16x8_u (i16x8.extadd_pairwise_i8x16_u (local.get $v))))
 
-  (func $bits_dot (param $q i32) (param $c i32) (param $chunks i32) (param $bits i32) (result i32)
-    (local $acc v128) (local $x v128) (local $v v128) (local $qv v128) (local $mask v128)
-    (local $s i32) (local $groups i32)
-    (local.set $mask (i8x16.splat (i32.sub (i32.shl (i32.const 1) (local.get $bits)) (i32.const 1))))
-    (local.set $groups (i32.div_u (i32.const 8) (local.get $bits)))
-    (block $done
-      (br_if $done (i32.eqz (local.get $chunks)))
-      (loop $chunk
-        (local.set $x (v128.load (local.get $c)))
-        (local.set $s (i32.const 0))
-        (loop $group
-          (local.set $v (v128.and
-            (i8x16.shr_u (local.get $x) (i32.mul (local.get $s) (local.get $bits)))
-            (local.get $mask)))
+  ;; One row of 1-bit codes: 8 shifted, masked groups of sixteen dims per chunk, two accumulators.
+  (func $bits_dot1 (param $q i32) (param $c i32) (param $chunks i32) (result i32)
+    (local $a0 v128) (local $a1 v128) (local $x v128) (local $v v128) (local $qv v128) (local $mask v128)
+    (local.set $mask (i8x16.splat (i32.const 1)))
+    (loop $chunk
+      (local.set $x (v128.load (local.get $c)))
+          (local.set $v (v128.and (local.get $x) (local.get $mask)))
           (local.set $qv (v128.load (local.get $q)))
-          (local.set $acc (i32x4.add (local.get $acc) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
             (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
             (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
-          (local.set $q (i32.add (local.get $q) (i32.const 16)))
-          (br_if $group (i32.lt_u (local.tee $s (i32.add (local.get $s) (i32.const 1))) (local.get $groups))))
-        (local.set $c (i32.add (local.get $c) (i32.const 16)))
-        (br_if $chunk (local.tee $chunks (i32.sub (local.get $chunks) (i32.const 1))))))
-    (call $hsum (local.get $acc)))
+          (local.set $v (v128.and (i8x16.shr_u (local.get $x) (i32.const 1)) (local.get $mask)))
+          (local.set $qv (v128.load offset=16 (local.get $q)))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (v128.and (i8x16.shr_u (local.get $x) (i32.const 2)) (local.get $mask)))
+          (local.set $qv (v128.load offset=32 (local.get $q)))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (v128.and (i8x16.shr_u (local.get $x) (i32.const 3)) (local.get $mask)))
+          (local.set $qv (v128.load offset=48 (local.get $q)))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (v128.and (i8x16.shr_u (local.get $x) (i32.const 4)) (local.get $mask)))
+          (local.set $qv (v128.load offset=64 (local.get $q)))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (v128.and (i8x16.shr_u (local.get $x) (i32.const 5)) (local.get $mask)))
+          (local.set $qv (v128.load offset=80 (local.get $q)))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (v128.and (i8x16.shr_u (local.get $x) (i32.const 6)) (local.get $mask)))
+          (local.set $qv (v128.load offset=96 (local.get $q)))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (i8x16.shr_u (local.get $x) (i32.const 7)))
+          (local.set $qv (v128.load offset=112 (local.get $q)))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+      (local.set $q (i32.add (local.get $q) (i32.const 128)))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $chunk (local.tee $chunks (i32.sub (local.get $chunks) (i32.const 1)))))
+    (call $hsum (i32x4.add (local.get $a0) (local.get $a1))))
+
+  ;; One row of 2-bit codes: 4 shifted, masked groups of sixteen dims per chunk, two accumulators.
+  (func $bits_dot2 (param $q i32) (param $c i32) (param $chunks i32) (result i32)
+    (local $a0 v128) (local $a1 v128) (local $x v128) (local $v v128) (local $qv v128) (local $mask v128)
+    (local.set $mask (i8x16.splat (i32.const 3)))
+    (loop $chunk
+      (local.set $x (v128.load (local.get $c)))
+          (local.set $v (v128.and (local.get $x) (local.get $mask)))
+          (local.set $qv (v128.load (local.get $q)))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (v128.and (i8x16.shr_u (local.get $x) (i32.const 2)) (local.get $mask)))
+          (local.set $qv (v128.load offset=16 (local.get $q)))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (v128.and (i8x16.shr_u (local.get $x) (i32.const 4)) (local.get $mask)))
+          (local.set $qv (v128.load offset=32 (local.get $q)))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (i8x16.shr_u (local.get $x) (i32.const 6)))
+          (local.set $qv (v128.load offset=48 (local.get $q)))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+      (local.set $q (i32.add (local.get $q) (i32.const 64)))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $chunk (local.tee $chunks (i32.sub (local.get $chunks) (i32.const 1)))))
+    (call $hsum (i32x4.add (local.get $a0) (local.get $a1))))
+
+  ;; One row of 4-bit codes: 2 shifted, masked groups of sixteen dims per chunk, two accumulators.
+  (func $bits_dot4 (param $q i32) (param $c i32) (param $chunks i32) (result i32)
+    (local $a0 v128) (local $a1 v128) (local $x v128) (local $v v128) (local $qv v128) (local $mask v128)
+    (local.set $mask (i8x16.splat (i32.const 15)))
+    (loop $chunk
+      (local.set $x (v128.load (local.get $c)))
+          (local.set $v (v128.and (local.get $x) (local.get $mask)))
+          (local.set $qv (v128.load (local.get $q)))
+          (local.set $a0 (i32x4.add (local.get $a0) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+          (local.set $v (i8x16.shr_u (local.get $x) (i32.const 4)))
+          (local.set $qv (v128.load offset=16 (local.get $q)))
+          (local.set $a1 (i32x4.add (local.get $a1) (i32x4.extadd_pairwise_i16x8_s (i16x8.add
+            (i16x8.extmul_low_i8x16_s (local.get $v) (local.get $qv))
+            (i16x8.extmul_high_i8x16_s (local.get $v) (local.get $qv))))))
+      (local.set $q (i32.add (local.get $q) (i32.const 32)))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $chunk (local.tee $chunks (i32.sub (local.get $chunks) (i32.const 1)))))
+    (call $hsum (i32x4.add (local.get $a0) (local.get $a1))))
+
+  (func $bits_dot (param $q i32) (param $c i32) (param $chunks i32) (param $bits i32) (result i32)
+    (if (result i32) (i32.eq (local.get $bits) (i32.const 4))
+      (then (call $bits_dot4 (local.get $q) (local.get $c) (local.get $chunks)))
+      (else (if (result i32) (i32.eq (local.get $bits) (i32.const 2))
+        (then (call $bits_dot2 (local.get $q) (local.get $c) (local.get $chunks)))
+        (else (call $bits_dot1 (local.get $q) (local.get $c) (local.get $chunks)))))))
 
   ;; out[i] = sum_d code_d(base + i*stride) * query_d (int8), i < count.
   (func (export "bits_dot_i8_block") (param $query i32) (param $base i32) (param $stride i32) (param $count i32)
