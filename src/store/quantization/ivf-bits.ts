@@ -487,7 +487,7 @@ export class IvfBitsIndex implements IvfIndex {
     return takeTop(slots, scores, k);
   }
 
-  /** Candidates that survived the bound in the last RaBitQ search (for tests and benchmarks). */
+  /** Candidates re-ranked on exact scores by the last RaBitQ search (for tests and benchmarks). */
   lastReranked = 0;
 
   #reserve(list: BitList, n: number): void {

@@ -5,7 +5,6 @@
  * @internal
  * @module
  */
-import type { EncodePool } from './encode-pool.js';
 import type { IvfPqAddOptions, IvfPqHits, IvfPqSearchOptions } from './ivf.js';
 
 /** An IVF index over integer slots. @internal */
@@ -25,7 +24,7 @@ export interface IvfIndex {
   /** Indexes one vector. */
   add(slot: number, vector: Float32Array): void;
   /** Indexes many vectors (same result as {@link IvfIndex.add} for each, in order). */
-  addBatch(slots: Uint32Array, vectors: Float32Array, options?: IvfPqAddOptions & { pool?: EncodePool }): Promise<void>;
+  addBatch(slots: Uint32Array, vectors: Float32Array, options?: IvfPqAddOptions): Promise<void>;
   /** Whether a slot is indexed. */
   has(slot: number): boolean;
   /** Removes a slot. */
