@@ -108,8 +108,6 @@ export class IvfBitsIndex implements IvfIndex {
   readonly #coarse: NearestCentroids;
   readonly #backend: KernelBackend | undefined;
   readonly #centroidNorms: Float32Array;
-  /** `P·c` per cell (RaBitQ), `nlist × padded`. */
-  readonly #rotatedCentroids: Float32Array;
   readonly #arena: KernelArena;
   readonly #lists: BitList[];
   /** Arena scratch: the query (planes or int8 or sign bits) and the kernel's int32 output. */
@@ -144,10 +142,6 @@ export class IvfBitsIndex implements IvfIndex {
       let s = 0;
       for (let j = 0; j < dim; j++) s += centroids[c * dim + j] ** 2;
       this.#centroidNorms[c] = s;
-    }
-    this.#rotatedCentroids = new Float32Array(rotation === null ? 0 : this.nlist * this.padded);
-    if (rotation !== null) {
-      for (let c = 0; c < this.nlist; c++) rotation.rotate(centroids.subarray(c * dim, (c + 1) * dim), this.#rotatedCentroids, c * this.padded);
     }
     this.#arena = new KernelArena({ initialBytes: 1 << 20, backend });
     this.#queryBuf = this.#arena.alloc(this.padded);
@@ -205,7 +199,7 @@ export class IvfBitsIndex implements IvfIndex {
 
   /** Bytes held: centroids (and their rotations), the rotation, lists (slots, factors, codes) and the slot map. */
   get memoryBytes(): number {
-    let bytes = this.centroids.byteLength + this.#rotatedCentroids.byteLength + (this.rotation?.bytes ?? 0)
+    let bytes = this.centroids.byteLength + (this.rotation?.bytes ?? 0)
       + this.#slotList.byteLength + this.#slotPos.byteLength;
     for (const l of this.#lists) bytes += l.slots.byteLength + l.factors.byteLength + l.capacity * this.codeBytes;
     return bytes;
@@ -295,7 +289,8 @@ export class IvfBitsIndex implements IvfIndex {
       this.rotation!.rotate(scratch.subarray(0, dim), scratch, 0);
       const f = encodeRotated(scratch, this.bits, code, 0);
       f0 = f.scale;
-      f1 = this.metric === 'l2' ? r2 : rc;
+      // The additive term of the estimate: ‖r‖² + 2<r,c> for L2, <r,c> for inner product (kept for the record).
+      f1 = this.metric === 'l2' ? r2 + 2 * rc : rc;
       f2 = f.err;
     }
     this.#addedError += d;
@@ -407,8 +402,8 @@ export class IvfBitsIndex implements IvfIndex {
     const P = this.padded;
     const rotatedQuery = new Float32Array(P);
     this.rotation!.rotate(query, rotatedQuery, 0);
-    const y = new Float32Array(P);
-    const random = seededRandom(QUERY_SEED);
+    // Quantised once per search: <r, q> = <P·r, P·q> for every cell, so no per-cell rotation or rounding.
+    const qq: QuantizedQuery = quantizeQuery(rotatedQuery, this.bits, new Uint8Array(this.#arena.memory.buffer, this.#queryBuf, P), seededRandom(QUERY_SEED));
     const l2 = this.metric === 'l2';
     const eps = this.epsilon;
     const bits = this.bits;
@@ -420,24 +415,21 @@ export class IvfBitsIndex implements IvfIndex {
     for (const cell of cells) {
       const list = this.#lists[cell];
       if (list.length === 0) continue;
-      const rc = this.#rotatedCentroids;
-      for (let j = 0, o = cell * P; j < P; j++) y[j] = rotatedQuery[j] - rc[o + j];
-      const qq: QuantizedQuery = quantizeQuery(y, bits, new Uint8Array(this.#arena.memory.buffer, this.#queryBuf, P), random);
       this.#ensureOut(list.length);
       if (bits === 1) this.#arena.kernels.andPop4Block(this.#queryBuf, list.codes, this.codeBytes, list.length, P, this.#outBuf);
       else this.#arena.kernels.bitsDotI8Block(this.#queryBuf, list.codes, this.codeBytes, list.length, P, bits, this.#outBuf);
       const out = this.#arena.views.i32;
       const ob = this.#outBuf >>> 2;
-      const yy = qq.norm * qq.norm;
-      const base = l2 ? yy : -cellScore[cell];
+      // −cellScore is ‖q − c‖² for L2 and −<c,q> for inner product.
+      const base = -cellScore[cell];
       const width = (l2 ? 2 : 1) * eps * qq.norm;
       const f = list.factors;
       for (let i = 0, fo = 0; i < list.length; i++, fo += FACTORS) {
         const slot = list.slots[i];
         if (accept !== undefined && !accept(slot)) continue;
         const e = estimateDot(out[ob + i], qq, bits, f[fo]);
-        // l2: ‖o−q‖² = ‖r‖² + ‖y‖² − 2<r,y>; dot: −<o,q> = −<c,q> − <r,c> − <r,y>.
-        const est = l2 ? f[fo + 1] + base - 2 * e : base - f[fo + 1] - e;
+        // l2: ‖o−q‖² = ‖q−c‖² + (‖r‖² + 2<r,c>) − 2<r,q>; dot: −<o,q> = −<c,q> − <r,q>.
+        const est = l2 ? base + f[fo + 1] - 2 * e : base - e;
         const bound = width * f[fo + 2];
         const low = est - bound;
         if (upper.size === k && low >= upper.topKey()) continue;
