@@ -1,7 +1,8 @@
 /**
  * IVF with bit codes: the coarse k-means cells of IVF-PQ, with each cell's inverted list holding either
  * - RaBitQ codes (1, 2 or 4 bits per dimension) of the rotated residual `P·(o − c)` with three float factors, read
- *   by an unbiased distance estimator with an error bound (see `rabitq.ts`). A search keeps, per candidate, the
+ *   by an unbiased distance estimator with an error bound (see `rabitq.ts`); the query is rotated and quantised once
+ *   per search. A search keeps, per candidate, the
  *   estimate and its lower bound; candidates whose lower bound cannot beat the k-th smallest upper bound are dropped
  *   during the scan, and the rest are re-ranked on float vectors in order of their lower bound until the next lower
  *   bound cannot beat the k-th exact distance. The re-rank depth follows from the bound, not from a setting.

@@ -2,17 +2,19 @@
  * RaBitQ codes (Gao & Long, SIGMOD 2024) and their multi-bit extension (Gao et al., 2024): the arithmetic, apart
  * from any index. A residual `r = o − c` is rotated (`P·r`), normalised to `o' = P·r/‖r‖`, and snapped to the grid
  * vector `x̄ = (u − cb)/‖u − cb‖` nearest in angle, where `u` holds `bits`-bit integers and `cb = (2^bits − 1)/2`.
- * For any query residual `y = P·(q − c)` the estimator
+ * For any rotated vector `y = P·q` the estimator
  *
- *     <r, q − c>  ≈  ‖r‖ · <x̄, y> / <x̄, o'>
+ *     <r, q>  ≈  ‖r‖ · <x̄, y> / <x̄, o'>
  *
- * is unbiased, and with probability about 1 − e^(−ε0²/2)·… (ε0 = 1.9 leaves misses rare) its error stays within
- * `‖r‖ · ‖y‖ · √((1 − a²)/a²) · ε0 / √(D − 1)` where `a = <x̄, o'>` (the paper's Theorem 3.2). Per vector three floats
- * are kept: `scale = ‖r‖ / (a·‖u − cb‖)`, an additive term (‖r‖² for L2, <r, c> for inner product) and
- * `err = ‖r‖·√(1 − a²)/a/√(D − 1)`.
+ * is unbiased, and its error is close to normal with standard deviation `‖r‖ · ‖y‖ · √((1 − a²)/a²) / √(D − 1)`
+ * where `a = <x̄, o'>` (the paper's Theorem 3.2): ε0 = 1.9 of them bound it about 94% of the time, 3 of them 99.7%.
+ * Per vector three floats are kept: `scale = ‖r‖ / (a·‖u − cb‖)`, an additive term (‖r‖² + 2<r, c> for L2, <r, c>
+ * for inner product) and `err = ‖r‖·√(1 − a²)/a/√(D − 1)`.
  *
- * The query side is quantised per probed cell, with randomised rounding so the product stays unbiased: to signed
- * 4-bit values for 1-bit codes (scanned with AND + popcount, as in the paper) and to int8 for 2- and 4-bit codes.
+ * The query is rotated and quantised once per search (the paper does it per cell, against `q − c`; once is cheaper
+ * with short lists, and measured here it re-ranks no more), with randomised rounding so the product stays unbiased:
+ * to signed 4-bit values for 1-bit codes (scanned with AND + popcount, as in the paper) and to int8 for 2- and 4-bit
+ * codes.
  *
  * @internal
  * @module
@@ -205,11 +207,11 @@ export interface QuantizedQuery {
 }
 
 /**
- * Quantises a query residual with randomised rounding (unbiased). For `bits = 1` it writes four bit planes of the
+ * Quantises a rotated query with randomised rounding (unbiased). For `bits = 1` it writes four bit planes of the
  * 4-bit values `q_i + 8` (`q_i` in [−7, 7]) in the 1-bit packed layout, `padded/8` bytes each, for the
  * `andPop4Block` kernel; otherwise `padded` int8 values in [−127, 127], in dim order, for `bitsDotI8Block`.
  *
- * @param y - the rotated query residual (`padded` floats)
+ * @param y - the rotated query (`padded` floats)
  * @param bits - the codes' bits
  * @param out - destination bytes (`padded/2` for 1 bit, `padded` otherwise)
  * @param random - uniform source in [0, 1)
@@ -250,7 +252,7 @@ export function quantizeQuery(y: Float32Array, bits: RabitqBits, out: Uint8Array
 }
 
 /**
- * The estimate of `<r, y>` from a scan kernel's integer result.
+ * The estimate of `<r, q>` from a scan kernel's integer result.
  *
  * @param kernel - `Σ u_i q_i` as the kernel returns it
  * @param q - the quantised query
