@@ -11,8 +11,10 @@
  *   npm run bench:ann                 # 100k vectors, 1000 queries
  *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 40 for both HNSW builds
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
+ *   npm run bench:ann:1m:rabitq       # 1M clustered vectors: RaBitQ 1/2/4-bit, binary, IVF-PQ, LanceDB IVF_RQ and IVF_PQ
  *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
  *   options: --n N --queries Q --datasets clustered,lowrank --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
+ *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq; lancedb-pq = lancedb)
  *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps) --efs 16,32,64 (HNSW sweep) --no-resident (skip the
  *            fresh-process memory probes) --variant NAME (file names) --out DIR (where results and plot go)
  *
@@ -23,6 +25,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VectorStore } from '../src/index.js';
+import { bitsSummary, BIT_SYSTEMS, runAbiBits, runLanceRq, type BitsContext } from './ann-bits.js';
 import { bruteForce, loadDataset, recallAt, type Dataset } from './datasets.js';
 import {
   buildHnswlib, buildLance, buildLangchain, buildLlamaindex, searchHnswlib, searchLance, searchLangchain, searchLlamaindex,
@@ -44,7 +47,7 @@ const list = (name: string, dflt: string): string[] => {
   const i = args.indexOf(name);
   return (i >= 0 ? args[i + 1] : dflt).split(',');
 };
-const SYSTEMS = new Set(list('--systems', 'scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex'));
+const SYSTEMS = new Set(list('--systems', 'scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex').map((s) => (s === 'lancedb-pq' ? 'lancedb' : s)));
 const DATASETS = list('--datasets', 'clustered,lowrank') as ('clustered' | 'lowrank')[];
 const NPROBES = list('--nprobes', quick ? '8,16,32,64' : '16,32,64,128,256').map(Number);
 // Refine factors for both IVF-PQ systems: refine · k candidates are re-ranked with exact distances.
@@ -298,6 +301,12 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   if (SYSTEMS.has('ivfpq') && SYSTEMS.has('lancedb')) await runIvfPqAndLance(ds, dir, add, found);
   else if (SYSTEMS.has('ivfpq')) await runIvfPq(ds, dir, add, found);
   else if (SYSTEMS.has('lancedb')) await runLance(ds, dir, add, found);
+  const bits: BitsContext = {
+    dim: DIM, k: K, nq: NQ, nprobes: NPROBES, refines: REFINES, nlist: ivfParams(ds.n).nlist, add, load: (s, d) => load(s, d),
+    time: timeQueries, rssMB,
+  };
+  for (const system of ['rabitq1', 'rabitq2', 'rabitq4', 'binary'] as const) if (SYSTEMS.has(system)) await runAbiBits(system, ds, `${dir}-${system}`, found, bits);
+  if (SYSTEMS.has('lancedb-rq')) await runLanceRq(ds, `${dir}-lance-rq`, found, bits);
 
   // LangChain MemoryVectorStore and LlamaIndex SimpleVectorStore (linear scans over number[] vectors).
   if (SYSTEMS.has('langchain')) {
@@ -443,13 +452,13 @@ function report(): string {
     `| dataset | system | params | build s | QPS | recall@10 | memory MB |`,
     `|---|---|---|---:|---:|---:|---:|`,
   ];
-  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'abi-sdk HNSW, filtered 10%', 'hnswlib-node, filtered 10%', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
+  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'abi-sdk HNSW, filtered 10%', 'hnswlib-node, filtered 10%', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', ...Object.values(BIT_SYSTEMS), 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
   const sorted = [...rows].sort((a, b) => (a.dataset === b.dataset ? order.indexOf(a.system) - order.indexOf(b.system) : 0));
   for (const r of sorted) {
     lines.push(`| ${r.dataset} | ${r.system} | ${r.params} | ${r.buildS === null ? '—' : r.buildS.toFixed(1)} | ${r.qps.toFixed(r.qps < 100 ? 1 : 0)} | ${r.recall.toFixed(3)} | ${r.memMB === null ? '—' : r.memMB.toFixed(0)} |`);
   }
   lines.push('');
-  lines.push('Memory: abi-sdk HNSW (float) = measured growth of JS heap + external memory (ArrayBuffers and the WebAssembly memory of the vectors) when the store is reopened from its snapshot, after GC: vectors, graph, ids, id map and metadata (a `{ tag }` object per record); the int8 and IVF-PQ rows = what the store reports for its vectors, codes, graph and lists (`stats().indexBytes`); hnswlib-node computed from its allocation layout (labels included); LanceDB = RSS growth while building (native, approximate); LangChain and LlamaIndex: JS heap + ArrayBuffer growth. The linear-scan rows use fewer queries.');
+  lines.push('Memory: abi-sdk HNSW (float) = measured growth of JS heap + external memory (ArrayBuffers and the WebAssembly memory of the vectors) when the store is reopened from its snapshot, after GC: vectors, graph, ids, id map and metadata (a `{ tag }` object per record); the int8 and IVF-PQ rows = what the store reports for its vectors, codes, graph and lists (`stats().indexBytes`); hnswlib-node computed from its allocation layout (labels included); LanceDB = RSS growth while building (native, approximate; the summary lines give LanceDB IVF_RQ its index files on disk instead); LangChain and LlamaIndex: JS heap + ArrayBuffer growth. The linear-scan rows use fewer queries.');
   lines.push(...residentNotes);
   for (const ds of new Set(rows.map((r) => r.dataset))) {
     const first = (sys: string): Row | undefined => rows.find((r) => r.dataset === ds && r.system === sys && r.recall >= 0.95);
@@ -491,6 +500,7 @@ function report(): string {
       const raw = (N * DIM * 4) / 2 ** 20;
       lines.push(`- ${ds}: abi-sdk IVF-PQ index memory (codes, lists, centroids, codebooks) ${ivf.indexMB!.toFixed(1)} MB = ${(ivf.indexMB! / raw).toFixed(3)}x the raw float vectors (${raw.toFixed(0)} MB)`);
     }
+    if (rows.some((r) => r.dataset === ds && Object.values(BIT_SYSTEMS).includes(r.system))) lines.push(...bitsSummary(rows, ds, N, DIM));
   }
   return lines.join('\n');
 }

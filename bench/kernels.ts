@@ -192,6 +192,12 @@ function runForms(k: DistanceKernels, l: Layout, impl: string, N: number, col: s
   f(`PQ lookup (m=D/8), single`, 'pqAdc', single((t, c) => k.pqAdc(t, c, m), l.table, l.pq, m));
   f(`PQ lookup (m=D/8), block`, 'pqAdcBlock', () => k.pqAdcBlock(l.table, l.pq, m, N, l.out));
   f(`PQ lookup (m=D/8), gather`, 'pqAdcGather', () => k.pqAdcGather(l.table, l.pq, m, l.ids, N, l.out));
+  // Bit codes (RaBitQ, binary): rows read from the int8 code block at its stride, only dim·bits/8 bytes each.
+  f('RaBitQ 1-bit × 4-bit query (AND+popcount), block', 'andPop4Block', () => k.andPop4Block(l.qi8, l.codes, dim, N, dim, l.out));
+  for (const bits of [1, 2, 4]) {
+    f(`RaBitQ ${bits}-bit × int8 query, block`, 'bitsDotI8Block', () => k.bitsDotI8Block(l.qi8, l.codes, dim, N, dim, bits, l.out));
+  }
+  f('binary Hamming, block', 'hammingBlock', () => k.hammingBlock(l.qi8, l.codes, dim, N, dim, l.out));
 }
 
 /** Block scans over 256 MiB of float32 vectors (and the same count as int8): bandwidth-bound, not cache-resident. */

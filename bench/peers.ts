@@ -77,8 +77,12 @@ export async function searchLlamaindex(store: SimpleVectorStore, q: Float32Array
   return (res.ids ?? []).map(Number);
 }
 
-/** LanceDB table with an IVF_PQ index (the peer of abi-sdk's ivfpq), built from the same vectors in 50k-row batches. */
-export async function buildLance(dir: string, data: Float32Array, n: number, dim: number, nlist: number, m: number): Promise<import('@lancedb/lancedb').Table> {
+/**
+ * LanceDB table with an IVF_PQ index (the peer of abi-sdk's ivfpq; `m` sub-spaces) or, with `rqBits`, an IVF_RQ
+ * (RaBitQ) index of that many bits per dimension (the peer of abi-sdk's ivf rabitq), built from the same vectors in
+ * 50k-row batches.
+ */
+export async function buildLance(dir: string, data: Float32Array, n: number, dim: number, nlist: number, m: number, rqBits?: number): Promise<import('@lancedb/lancedb').Table> {
   const lancedb = await import('@lancedb/lancedb');
   const db = await lancedb.connect(dir);
   let table: import('@lancedb/lancedb').Table | undefined;
@@ -87,7 +91,10 @@ export async function buildLance(dir: string, data: Float32Array, n: number, dim
     if (table === undefined) table = await db.createTable('vectors', rows, { mode: 'overwrite' });
     else await table.add(rows);
   }
-  await table!.createIndex('vector', { config: lancedb.Index.ivfPq({ numPartitions: nlist, numSubVectors: m, distanceType: 'cosine' }) });
+  const config = rqBits === undefined
+    ? lancedb.Index.ivfPq({ numPartitions: nlist, numSubVectors: m, distanceType: 'cosine' })
+    : lancedb.Index.ivfRq({ numPartitions: nlist, numBits: rqBits, distanceType: 'cosine' });
+  await table!.createIndex('vector', { config });
   return table!;
 }
 

@@ -17,6 +17,7 @@ const MODULES = [
   ['F32_KERNELS_WASM', 'f32.wat', 'float32 dot / squared L2, single, block and gather forms (SIMD)'],
   ['I8_KERNELS_WASM', 'i8.wat', 'int8 x int8 and float32 x int8 dot products (SIMD)'],
   ['PQ_KERNELS_WASM', 'pq.wat', 'product-quantization lookup-sum (scalar)'],
+  ['BITS_KERNELS_WASM', 'bits.wat', 'bit-code scans for RaBitQ and binary codes (SIMD)'],
 ];
 const SIMD_PROBE_WAT = '(module (func (result v128) (i32x4.splat (i32.const 0))))';
 

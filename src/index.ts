@@ -50,7 +50,7 @@ export {
 } from './indexing/splitter.js';
 export { embedStream, type EmbedStreamOptions, type TextRecord } from './indexing/embed-stream.js';
 export type {
-  DurabilityMode, RecoverMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions, TextIndexOptions,
+  DurabilityMode, RecoverMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, IvfIndexOptions, IvfPqIndexOptions, TextIndexOptions,
   VectorStoreOptions, VectorStoreStats,
 } from './store/types.js';
 export type {

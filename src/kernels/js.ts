@@ -398,6 +398,52 @@ export function createJsKernels(views: ArenaViews): JsKernels {
     }
   }
 
+  // ---- bit codes (RaBitQ, binary) ----
+  function bitsDotI8Block(query: number, base: number, strideBytes: number, count: number, dim: number, bits: number, out: number): void {
+    const u = views.u8;
+    const q8 = views.i8;
+    const r = views.i32;
+    const mask = (1 << bits) - 1;
+    const groups = 8 / bits;
+    const chunks = (dim * bits) >>> 7;
+    for (let i = 0, p = base, o = out >>> 2; i < count; i++, p += strideBytes, o++) {
+      let acc = 0;
+      let q = query;
+      for (let g = 0, c = p; g < chunks; g++, c += 16) {
+        for (let s = 0, shift = 0; s < groups; s++, shift += bits, q += 16) {
+          for (let j = 0; j < 16; j++) acc += ((u[c + j] >>> shift) & mask) * q8[q + j];
+        }
+      }
+      r[o] = acc;
+    }
+  }
+
+  function andPop4Block(query: number, base: number, strideBytes: number, count: number, dim: number, out: number): void {
+    const u = views.u8;
+    const r = views.i32;
+    const plane = dim >>> 3;
+    for (let i = 0, p = base, o = out >>> 2; i < count; i++, p += strideBytes, o++) {
+      let acc = 0;
+      for (let b = 0; b < plane; b++) {
+        const x = u[p + b];
+        acc += POPCOUNT8[x & u[query + b]] + 2 * POPCOUNT8[x & u[query + plane + b]]
+          + 4 * POPCOUNT8[x & u[query + 2 * plane + b]] + 8 * POPCOUNT8[x & u[query + 3 * plane + b]] - 8 * POPCOUNT8[x];
+      }
+      r[o] = acc;
+    }
+  }
+
+  function hammingBlock(query: number, base: number, strideBytes: number, count: number, dim: number, out: number): void {
+    const u = views.u8;
+    const r = views.i32;
+    const bytes = dim >>> 3;
+    for (let i = 0, p = base, o = out >>> 2; i < count; i++, p += strideBytes, o++) {
+      let acc = 0;
+      for (let b = 0; b < bytes; b++) acc += POPCOUNT8[u[p + b] ^ u[query + b]];
+      r[o] = acc;
+    }
+  }
+
   const kernels: JsKernels = {
     dotF32,
     l2sqF32,
@@ -418,6 +464,16 @@ export function createJsKernels(views: ArenaViews): JsKernels {
     pqAdcBlock,
     pqAdcGather,
     l2ArgminF32,
+    bitsDotI8Block,
+    andPop4Block,
+    hammingBlock,
   };
   return kernels satisfies Record<KernelOp, unknown>;
 }
+
+/** Set bits of each byte value. */
+const POPCOUNT8 = Uint8Array.from({ length: 256 }, (_, v) => {
+  let n = 0;
+  for (let x = v; x !== 0; x &= x - 1) n++;
+  return n;
+});

@@ -33,6 +33,9 @@ export const MEASURED_PREFERENCE: Readonly<Record<KernelOp, 'wasm' | 'js'>> = {
   pqAdcBlock: 'wasm',
   pqAdcGather: 'wasm',
   l2ArgminF32: 'wasm',
+  bitsDotI8Block: 'wasm',
+  andPop4Block: 'wasm',
+  hammingBlock: 'wasm',
 };
 
 /** Operations whose WebAssembly form is scalar (no SIMD instructions). @internal */

@@ -51,7 +51,10 @@ export type KernelOp =
   | 'pqAdc'
   | 'pqAdcBlock'
   | 'pqAdcGather'
-  | 'l2ArgminF32';
+  | 'l2ArgminF32'
+  | 'bitsDotI8Block'
+  | 'andPop4Block'
+  | 'hammingBlock';
 
 /** Every operation name, in a stable order. @internal */
 export const KERNEL_OPS: readonly KernelOp[] = [
@@ -74,6 +77,9 @@ export const KERNEL_OPS: readonly KernelOp[] = [
   'pqAdcBlock',
   'pqAdcGather',
   'l2ArgminF32',
+  'bitsDotI8Block',
+  'andPop4Block',
+  'hammingBlock',
 ];
 
 /** Largest `dim` for which the int8 × int8 dot product is exact in 32-bit integers (128·128·dim < 2^31). @internal */
@@ -179,6 +185,22 @@ export interface DistanceKernels {
     points: number, pointStride: number, count: number, centroids: number, centroidStride: number, k: number,
     dim: number, norms: number, outIdx: number, outDist: number,
   ) => void;
+
+  /**
+   * RaBitQ scan: `out[i]` (`Int32Array`) = `Σ_d code_d · query_d` for the row at `base + i*strideBytes`, whose codes
+   * take `bits` (1, 2 or 4) bits per dimension, against an int8 query of `dim` bytes. `dim` is a multiple of 128.
+   * Row layout: 16-byte chunk `g` holds dims from `g·128/bits`; bits `[s·bits, (s+1)·bits)` of its byte `j` hold dim
+   * `g·128/bits + 16s + j` (see `packBits` in the store's RaBitQ module).
+   */
+  readonly bitsDotI8Block: (query: number, base: number, strideBytes: number, count: number, dim: number, bits: number, out: number) => void;
+  /**
+   * 1-bit RaBitQ scan with a 4-bit query (Gao & Long 2024): `out[i]` = `Σ_j 2^j · popcount(row_i & plane_j) −
+   * 8 · popcount(row_i)`, i.e. `Σ_d x_d · (u_d − 8)` for the unsigned 4-bit query `u` read as signed; its four bit
+   * planes of `dim/8` bytes each lie one after another at `query`. `dim` is a multiple of 128.
+   */
+  readonly andPop4Block: (query: number, base: number, strideBytes: number, count: number, dim: number, out: number) => void;
+  /** Hamming distance: `out[i]` = `popcount(row_i ^ query)` over `dim` bits (`dim` a multiple of 128). */
+  readonly hammingBlock: (query: number, base: number, strideBytes: number, count: number, dim: number, out: number) => void;
 }
 
 /** The typed-array views over an arena's memory; the arena replaces them (in place) after each growth. @internal */

@@ -8,7 +8,7 @@
  * @internal
  */
 import { UnsupportedError } from '../core/errors.js';
-import { F32_KERNELS_WASM, I8_KERNELS_WASM, PQ_KERNELS_WASM, SIMD_PROBE_WASM } from './generated/wasm-modules.js';
+import { BITS_KERNELS_WASM, F32_KERNELS_WASM, I8_KERNELS_WASM, PQ_KERNELS_WASM, SIMD_PROBE_WASM } from './generated/wasm-modules.js';
 import type { DistanceKernels, KernelOp } from './types.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 
@@ -41,6 +41,7 @@ interface CompiledKernels {
   f32: WasmModule;
   i8: WasmModule;
   pq: WasmModule;
+  bits: WasmModule;
 }
 let compiled: CompiledKernels | undefined;
 
@@ -53,6 +54,7 @@ function compile(): CompiledKernels {
     f32: new api.Module(decode(F32_KERNELS_WASM)),
     i8: new api.Module(decode(I8_KERNELS_WASM)),
     pq: new api.Module(decode(PQ_KERNELS_WASM)),
+    bits: new api.Module(decode(BITS_KERNELS_WASM)),
   };
   return compiled;
 }
@@ -72,6 +74,7 @@ export function instantiateWasmKernels(memory: WasmMemory): WasmKernels {
   const f32 = new api.Instance(modules.f32, imports).exports as Record<string, Fn>;
   const i8 = new api.Instance(modules.i8, imports).exports as Record<string, Fn>;
   const pq = new api.Instance(modules.pq, imports).exports as Record<string, Fn>;
+  const bits = new api.Instance(modules.bits, imports).exports as Record<string, Fn>;
   // Exported wasm functions are used directly (no JS wrapper): results come back as JS numbers, void forms
   // return undefined. Casts only narrow the arity for the interface.
   const kernels: WasmKernels = {
@@ -94,6 +97,9 @@ export function instantiateWasmKernels(memory: WasmMemory): WasmKernels {
     pqAdcBlock: pq.pq_adc_block as unknown as WasmKernels['pqAdcBlock'],
     pqAdcGather: pq.pq_adc_gather as unknown as WasmKernels['pqAdcGather'],
     l2ArgminF32: f32.l2_argmin_f32 as unknown as WasmKernels['l2ArgminF32'],
+    bitsDotI8Block: bits.bits_dot_i8_block as unknown as WasmKernels['bitsDotI8Block'],
+    andPop4Block: bits.and_pop4_block as unknown as WasmKernels['andPop4Block'],
+    hammingBlock: bits.hamming_block as unknown as WasmKernels['hammingBlock'],
   };
   for (const [op, fn] of Object.entries(kernels) as [KernelOp, unknown][]) {
     if (typeof fn !== 'function') throw new UnsupportedError(`WebAssembly kernel module lacks the export for ${op}`);

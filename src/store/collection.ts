@@ -1,6 +1,6 @@
 /**
  * The in-memory state of a store: slot directory, float vectors (in memory or on disk), payloads, the vector index
- * (exact, HNSW over floats or int8 codes, IVF-PQ), the optional BM25 text index, and search planning (exact scan vs
+ * (exact, HNSW over floats or int8 codes, IVF-PQ, IVF with RaBitQ or binary codes), the optional BM25 text index, and search planning (exact scan vs
  * index, filter selectivity, re-ranking, the under-fill fallback). Persistence and locking live in the facade; this
  * class is what the log replays into, what snapshots serialize and what compaction rebuilds (and trains).
  *
@@ -20,6 +20,8 @@ import { PayloadArena } from './payloads.js';
 import type { MetadataPredicate } from './filter-compiler.js';
 import { EncodePool, defaultEncodeThreads, sharedFloats } from './quantization/encode-pool.js';
 import { IvfPqIndex } from './quantization/ivf.js';
+import { IvfBitsIndex } from './quantization/ivf-bits.js';
+import type { IvfIndex } from './quantization/ivf-index.js';
 import { ScalarQuantizer } from './quantization/scalar.js';
 import type { DistanceSpace } from './space.js';
 import { Sq8Space } from './sq8-space.js';
@@ -30,12 +32,17 @@ import { VectorStorage } from './vectors.js';
 
 /** Resolved index parameters (persisted in the snapshot's META). @internal */
 export interface ResolvedIndex {
-  type: 'flat' | 'hnsw' | 'ivfpq';
+  type: 'flat' | 'hnsw' | 'ivfpq' | 'ivf';
   M: number;
   efConstruction: number;
   efSearch: number;
   seed: number;
-  quantization: 'none' | 'int8';
+  /** HNSW: none or int8; `ivf`: its codes. */
+  quantization: 'none' | 'int8' | 'rabitq' | 'binary';
+  /** `ivf` RaBitQ bits per dimension (absent in stores written before it existed). */
+  bits?: 1 | 2 | 4;
+  /** `ivf` RaBitQ bound confidence ε0. */
+  epsilon?: number;
   /** IVF cells; 0 = choose at training. */
   nlist: number;
   /** PQ sub-spaces; 0 = choose at training. */
@@ -95,6 +102,12 @@ export function resolveIndex(options: IndexOptions | undefined): ResolvedIndex {
     nlist: 0, m: 0, nprobe: 0, rerank: 100, trainAt: 10_000,
   };
   if (options?.type === 'flat') return { ...base, type: 'flat' };
+  if (options?.type === 'ivf') {
+    return {
+      ...base, type: 'ivf', quantization: options.quantization, bits: options.bits ?? 1, epsilon: options.epsilon ?? 1.9,
+      nlist: options.nlist ?? 0, nprobe: options.nprobe ?? 0, rerank: options.rerank ?? 100, trainAt: options.trainAt ?? 10_000,
+    };
+  }
   if (options?.type === 'ivfpq') {
     return {
       ...base, type: 'ivfpq', nlist: options.nlist ?? 0, m: options.m ?? 0, nprobe: options.nprobe ?? 0,
@@ -110,6 +123,19 @@ export function resolveIndex(options: IndexOptions | undefined): ResolvedIndex {
     quantization: options?.quantization ?? 'none',
     trainAt: EXACT_BELOW,
   };
+}
+
+/** The public options that recreate a resolved index (what a copy of the store is opened with). @internal */
+export function indexOptionsOf(r: ResolvedIndex): IndexOptions {
+  if (r.type === 'flat') return { type: 'flat' };
+  if (r.type === 'ivfpq') return { type: 'ivfpq', nlist: r.nlist || undefined, m: r.m || undefined, nprobe: r.nprobe || undefined, rerank: r.rerank, trainAt: r.trainAt };
+  if (r.type === 'ivf') {
+    return {
+      type: 'ivf', quantization: r.quantization === 'binary' ? 'binary' : 'rabitq', bits: r.bits ?? 1, epsilon: r.epsilon,
+      nlist: r.nlist || undefined, nprobe: r.nprobe || undefined, rerank: r.rerank, trainAt: r.trainAt,
+    };
+  }
+  return { type: 'hnsw', M: r.M, efConstruction: r.efConstruction, efSearch: r.efSearch, seed: r.seed, quantization: r.quantization === 'int8' ? 'int8' : 'none' };
 }
 
 /** Default PQ sub-spaces: dimension / 8, or the largest divisor of the dimension below it. */
@@ -146,7 +172,7 @@ export class Collection {
   /** What the graph walks: the float storage, or int8 codes once trained. */
   space: DistanceSpace | null;
   graph: HnswGraph | null;
-  ivf: IvfPqIndex | null = null;
+  ivf: IvfIndex | null = null;
   text: Bm25Index | null;
   /** Text and metadata bytes per slot (decoded on read). */
   readonly payloads: PayloadArena;
@@ -173,7 +199,7 @@ export class Collection {
     } else {
       const storage = new VectorStorage(config.dimension, this.isL2, capacity);
       this.floats = storage;
-      this.space = config.index.quantization === 'none' ? storage : null;
+      this.space = config.index.quantization === 'int8' ? null : storage;
     }
     this.graph = config.index.type === 'hnsw' && this.space !== null ? this.#newGraph(this.space, capacity) : null;
   }
@@ -204,7 +230,7 @@ export class Collection {
 
   /** Whether the index still needs training before it can answer approximately. */
   get needsTraining(): boolean {
-    if (this.index.type === 'ivfpq') return this.ivf === null;
+    if (this.index.type === 'ivfpq' || this.index.type === 'ivf') return this.ivf === null;
     return this.index.type === 'hnsw' && this.graph === null;
   }
 
@@ -300,6 +326,13 @@ export class Collection {
       return;
     }
     const nlist = this.index.nlist || Math.min(4096, Math.max(16, Math.round(4 * Math.sqrt(slots.length))));
+    if (this.index.type === 'ivf') {
+      this.ivf = await IvfBitsIndex.train(sample, dim, {
+        nlist: Math.min(nlist, n), metric: this.isL2 ? 'l2' : 'dot', kind: this.index.quantization === 'binary' ? 'binary' : 'rabitq',
+        bits: this.index.bits, epsilon: this.index.epsilon, iterations: 10, signal, pool, threads: pool === undefined ? 1 : undefined,
+      });
+      return;
+    }
     this.ivf = await IvfPqIndex.train(sample, dim, {
       nlist: Math.min(nlist, n), m: this.index.m || defaultM(dim), metric: this.isL2 ? 'l2' : 'dot', iterations: 10, signal,
       pool, threads: pool === undefined ? 1 : undefined,
@@ -360,15 +393,17 @@ export class Collection {
   }
 
   #ivfSearch(q: Float32Array, k: number, nprobe: number, rerank: number, accept: SlotPredicate | undefined): SlotHit[] {
-    const dist = new Float64Array(rerank);
+    let dist = new Float64Array(rerank);
     const { slots, scores } = this.ivf!.search(q, {
       k, nprobe, rerank, accept,
+      // True metric scores (−squared L2, or the dot product), which RaBitQ compares with its bounds.
       exactScores: (cand) => {
+        if (dist.length < cand.length) dist = new Float64Array(cand.length);
         this.#exactDistances(q, cand, cand.length, dist);
-        return Float32Array.from(cand, (_, i) => -dist[i]);
+        return Float32Array.from(cand, (_, i) => (this.isL2 ? -dist[i] : 1 - dist[i]));
       },
     });
-    return Array.from(slots, (slot, i) => ({ slot, distance: -scores[i] }));
+    return Array.from(slots, (slot, i) => ({ slot, distance: this.isL2 ? -scores[i] : 1 - scores[i] }));
   }
 
   /** Re-ranks the approximate candidates in `top` on float vectors; returns the k nearest. */
@@ -433,7 +468,7 @@ export class Collection {
   static async rebuild(old: Collection, cancelled: () => boolean): Promise<Collection | null> {
     const slots = old.dir.liveSlots();
     const next = await Collection.create(old.config, slots.length);
-    const ivf = old.index.type === 'ivfpq';
+    const ivf = old.index.type === 'ivfpq' || old.index.type === 'ivf';
     const pool = ivf && slots.length >= POOL_RECORDS && defaultEncodeThreads() > 1 ? new EncodePool(defaultEncodeThreads()) : undefined;
     try {
       await next.train(old, slots, undefined, pool);

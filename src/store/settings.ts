@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { CollectionConfig } from './collection.js';
-import type { IndexOptions, VectorStoreOptions } from './types.js';
+import { type CollectionConfig, indexOptionsOf } from './collection.js';
+import type { VectorStoreOptions } from './types.js';
 
 /** What {@link storeSettings} returns: the options fixed at a store's creation. */
 export type VectorStoreSettings = Required<Pick<VectorStoreOptions, 'dimension' | 'metric' | 'index' | 'vectors' | 'text'>>;
@@ -19,15 +19,6 @@ export type VectorStoreSettings = Required<Pick<VectorStoreOptions, 'dimension' 
  * @internal
  */
 export function storeSettings(c: CollectionConfig): VectorStoreSettings {
-  const i = c.index;
-  let index: IndexOptions;
-  if (i.type === 'flat') index = { type: 'flat' };
-  else if (i.type === 'hnsw') index = { type: 'hnsw', M: i.M, efConstruction: i.efConstruction, efSearch: i.efSearch, seed: i.seed, quantization: i.quantization };
-  else {
-    index = {
-      type: 'ivfpq', rerank: i.rerank, trainAt: i.trainAt,
-      ...(i.nlist ? { nlist: i.nlist } : {}), ...(i.m ? { m: i.m } : {}), ...(i.nprobe ? { nprobe: i.nprobe } : {}),
-    };
-  }
+  const index = indexOptionsOf(c.index);
   return { dimension: c.dimension, metric: c.metric, index, vectors: c.vectors, text: c.text === null ? false : { ...c.text } };
 }

@@ -85,8 +85,59 @@ export interface IvfPqIndexOptions {
   trainAt?: number;
 }
 
+/**
+ * Inverted file with bit codes: k-means cells as in `ivfpq`, each vector stored as
+ * - `quantization: 'rabitq'`: a RaBitQ code (Gao & Long, 2024; multi-bit: Gao et al., 2024) of its residual to the
+ *   cell centroid after a seeded random rotation, `bits` per dimension plus 12 bytes of correction factors. Its
+ *   distance estimate is unbiased with a known error bound, so a search re-ranks on the float vectors exactly the
+ *   candidates whose lower bound could still beat the k-th result: no `rerank` depth to tune.
+ * - `quantization: 'binary'`: the sign bits of the vector itself (1 bit per dimension), ranked by Hamming distance,
+ *   the best `rerank` candidates re-ranked on float vectors. Meant for embedding models trained for binary
+ *   retrieval; on other data RaBitQ at 1 bit is far more accurate for the same bytes.
+ * Trained once the store holds `trainAt` records (exact search until then), retrained by compaction. With
+ * `vectors: 'disk'` it needs about `dimension·bits/8 + 16` bytes of memory per vector (RaBitQ).
+ */
+export interface IvfIndexOptions {
+  /** Index kind. */
+  type: 'ivf';
+  /** Codes kept per vector. */
+  quantization: 'rabitq' | 'binary';
+  /**
+   * RaBitQ bits per dimension: 1 (32x smaller than float32), 2 or 4 (tighter estimates, fewer re-ranks).
+   * @defaultValue 1
+   */
+  bits?: 1 | 2 | 4;
+  /**
+   * Cells. Default: `4·√n` at training time, between 16 and 4,096.
+   * @defaultValue 4·√n
+   */
+  nlist?: number;
+  /**
+   * Cells scanned per search; overridable per search.
+   * @defaultValue an eighth of the cells, at least 8
+   */
+  nprobe?: number;
+  /**
+   * `binary` only: candidates from the Hamming scan re-ranked on float vectors; overridable per search. RaBitQ
+   * ignores it (its error bound decides).
+   * @defaultValue 100
+   */
+  rerank?: number;
+  /**
+   * RaBitQ only: the confidence multiplier ε0 of the error bound (the paper's 1.9). Larger re-ranks more
+   * candidates and misses fewer neighbours.
+   * @defaultValue 1.9
+   */
+  epsilon?: number;
+  /**
+   * Records needed before the index is trained.
+   * @defaultValue 10000
+   */
+  trainAt?: number;
+}
+
 /** Index selection. */
-export type IndexOptions = FlatIndexOptions | HnswIndexOptions | IvfPqIndexOptions;
+export type IndexOptions = FlatIndexOptions | HnswIndexOptions | IvfPqIndexOptions | IvfIndexOptions;
 
 /** Options of the BM25 full-text index over records' `text` (see {@link VectorStoreOptions.text}). */
 export interface TextIndexOptions {
@@ -149,8 +200,8 @@ export interface VectorStoreOptions extends CallOptions {
   index?: IndexOptions;
   /**
    * Where float vectors live. `disk`: in the store's snapshot file, read on demand to re-rank a quantized index's
-   * final candidates (only vectors written since the last snapshot stay in memory); needs `path` and an `ivfpq` or
-   * `int8` HNSW index. Fixed at creation.
+   * final candidates (only vectors written since the last snapshot stay in memory); needs `path` and an `ivfpq`,
+   * `ivf` or `int8` HNSW index. Fixed at creation.
    * @defaultValue 'memory'
    */
   vectors?: 'memory' | 'disk';
@@ -199,7 +250,7 @@ export interface VectorStoreStats {
   /** Dead slots (deleted or overwritten records) awaiting compaction. */
   deadSlots: number;
   /** Index kind. */
-  index: 'flat' | 'hnsw' | 'ivfpq';
+  index: 'flat' | 'hnsw' | 'ivfpq' | 'ivf';
   /** Whether the quantized index is trained (always true for `flat` and float HNSW). */
   trained: boolean;
   /** Bytes held by vectors and graph arrays (not metadata and text). */

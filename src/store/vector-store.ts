@@ -34,7 +34,7 @@ function checkOptions(o: VectorStoreOptions): void {
   };
   if (o.index !== undefined) {
     const type = o.index.type;
-    if (type !== 'flat' && type !== 'hnsw' && type !== 'ivfpq') throw new ValidationError('index.type must be "flat", "hnsw" or "ivfpq"');
+    if (type !== 'flat' && type !== 'hnsw' && type !== 'ivfpq' && type !== 'ivf') throw new ValidationError('index.type must be "flat", "hnsw", "ivfpq" or "ivf"');
     if (o.index.type === 'hnsw') {
       const { M, efConstruction, efSearch, quantization } = o.index;
       if (M !== undefined && (!Number.isInteger(M) || M < 2 || M > 128)) throw new ValidationError('index.M must be an integer in [2, 128]');
@@ -51,13 +51,24 @@ function checkOptions(o: VectorStoreOptions): void {
       positive(m, 'index.m');
       if (m !== undefined && o.dimension % m !== 0) throw new ValidationError(`index.m (${m}) must divide the dimension (${o.dimension})`);
     }
+    if (o.index.type === 'ivf') {
+      const { quantization, bits, nlist, nprobe, rerank, trainAt, epsilon } = o.index;
+      if (quantization !== 'rabitq' && quantization !== 'binary') throw new ValidationError('index.quantization must be "rabitq" or "binary" for an ivf index');
+      if (bits !== undefined && bits !== 1 && bits !== 2 && bits !== 4) throw new ValidationError('index.bits must be 1, 2 or 4');
+      if (bits !== undefined && bits !== 1 && quantization === 'binary') throw new ValidationError('binary codes have 1 bit per dimension');
+      if (epsilon !== undefined && !(typeof epsilon === 'number' && epsilon > 0 && Number.isFinite(epsilon))) throw new ValidationError('index.epsilon must be a positive number');
+      positive(nlist, 'index.nlist');
+      positive(nprobe, 'index.nprobe');
+      positive(rerank, 'index.rerank');
+      positive(trainAt, 'index.trainAt');
+    }
   }
   if (o.vectors !== undefined && o.vectors !== 'memory' && o.vectors !== 'disk') throw new ValidationError('vectors must be "memory" or "disk"');
   if (o.recover !== undefined && o.recover !== 'fail' && o.recover !== 'open-what-is-left') throw new ValidationError('recover must be "fail" or "open-what-is-left"');
   if (o.vectors === 'disk') {
     if (o.path === undefined) throw new ValidationError('vectors: "disk" needs a path');
-    const quantized = o.index?.type === 'ivfpq' || (o.index?.type === 'hnsw' && o.index.quantization === 'int8');
-    if (!quantized) throw new ValidationError('vectors: "disk" needs an index that keeps a compressed copy in memory: { type: "ivfpq" } or { type: "hnsw", quantization: "int8" }');
+    const quantized = o.index?.type === 'ivfpq' || o.index?.type === 'ivf' || (o.index?.type === 'hnsw' && o.index.quantization === 'int8');
+    if (!quantized) throw new ValidationError('vectors: "disk" needs an index that keeps a compressed copy in memory: { type: "ivfpq" }, { type: "ivf" } or { type: "hnsw", quantization: "int8" }');
   }
   if (o.text !== undefined && typeof o.text !== 'boolean' && (typeof o.text !== 'object' || o.text === null)) throw new ValidationError('text must be a boolean or text index options');
   if (o.durability !== undefined && o.durability !== 'fsync' && o.durability !== 'write') throw new ValidationError('durability must be "fsync" or "write"');
@@ -153,7 +164,7 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   }
 
   /** The index kind in use. */
-  get indexType(): 'flat' | 'hnsw' | 'ivfpq' {
+  get indexType(): 'flat' | 'hnsw' | 'ivfpq' | 'ivf' {
     return this.#c.index.type;
   }
 

@@ -12,7 +12,7 @@ const root = join(import.meta.dirname, '../..');
 describe('kernel build', () => {
   it('the embedded bytes were assembled from the current .wat sources', () => {
     const hash = createHash('sha256');
-    for (const f of ['f32.wat', 'i8.wat', 'pq.wat']) hash.update(readFileSync(join(root, 'src/kernels/wat', f), 'utf8'));
+    for (const f of ['f32.wat', 'i8.wat', 'pq.wat', 'bits.wat']) hash.update(readFileSync(join(root, 'src/kernels/wat', f), 'utf8'));
     expect(KERNELS_SOURCE_SHA256).toBe(hash.digest('hex'));
   });
 

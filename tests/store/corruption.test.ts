@@ -9,6 +9,8 @@ const DIM = 8;
 const LAYOUTS: { name: string; opts: Omit<VectorStoreOptions, 'path'>; records: number }[] = [
   { name: 'hnsw', opts: { dimension: DIM, index: { type: 'hnsw', M: 8, efConstruction: 32 } }, records: 400 },
   { name: 'ivfpq, disk vectors, text', opts: { dimension: DIM, index: { type: 'ivfpq', nlist: 8, m: 4, trainAt: 200 }, vectors: 'disk', text: true }, records: 400 },
+  { name: 'ivf rabitq 4-bit, disk vectors, text', opts: { dimension: DIM, index: { type: 'ivf', quantization: 'rabitq', bits: 4, nlist: 8, trainAt: 200 }, vectors: 'disk', text: true }, records: 400 },
+  { name: 'ivf binary, text', opts: { dimension: DIM, index: { type: 'ivf', quantization: 'binary', nlist: 8, trainAt: 200 }, text: true }, records: 400 },
   { name: 'int8 hnsw, disk vectors, text', opts: { dimension: DIM, index: { type: 'hnsw', M: 8, efConstruction: 32, quantization: 'int8' }, vectors: 'disk', text: true }, records: 2400 },
 ];
 

@@ -102,6 +102,7 @@ const CASES: { durability: string; profile: CrashProfile; kills: number }[] = [
   { durability: 'write', profile: 'hnsw', kills: Math.ceil(KILLS / 5) },
   { durability: 'fsync', profile: 'ivfpq-disk', kills: Math.ceil(KILLS / 5) },
   { durability: 'fsync', profile: 'int8-disk', kills: Math.ceil(KILLS / 5) },
+  { durability: 'fsync', profile: 'rabitq-disk', kills: Math.ceil(KILLS / 5) },
 ];
 
 describe('crash safety (SIGKILL at random moments)', () => {

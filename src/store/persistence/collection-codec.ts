@@ -11,6 +11,7 @@ import { ByteReader, ByteWriter, CorruptInput, readPayload, writePayload } from 
 import { Collection, resolveIndex, type ResolvedIndex } from '../collection.js';
 import type { DiskVectors } from '../disk-vectors.js';
 import { IvfPqIndex } from '../quantization/ivf.js';
+import { IvfBitsIndex } from '../quantization/ivf-bits.js';
 import { ScalarQuantizer } from '../quantization/scalar.js';
 import { Sq8Space } from '../sq8-space.js';
 import { Bm25Index } from '../text/bm25.js';
@@ -34,7 +35,7 @@ export const metricOf = (code: number): DistanceMetric | undefined => METRICS[co
 export const KNOWN_SECTIONS: ReadonlySet<number> = new Set(Object.values(SectionType));
 
 /** Header byte of each index kind. @internal */
-export const INDEX_CODES = { flat: 0, hnsw: 1, ivfpq: 2 } as const;
+export const INDEX_CODES = { flat: 0, hnsw: 1, ivfpq: 2, ivf: 3 } as const;
 
 /** What META holds. */
 interface MetaSection {
@@ -86,7 +87,13 @@ export function collectionSections(c: Collection): Section[] {
     sections.push({ type: SectionType.Sq8, flags: 0, data: body });
   }
   if (c.graph) sections.push({ type: SectionType.Graph, flags: 0, data: serializeGraph(c.graph) });
-  if (c.ivf) sections.push({ type: SectionType.Ivf, flags: 0, data: c.ivf.serialize() });
+  if (c.index.type === 'ivf') {
+    // Written even before training (empty body): a build that predates it then refuses the store with
+    // UnsupportedError (an unknown required section) instead of misreading META.
+    sections.push({ type: SectionType.BitIvf, flags: 0, data: c.ivf?.serialize() ?? new Uint8Array(0) });
+  } else if (c.ivf) {
+    sections.push({ type: SectionType.Ivf, flags: 0, data: c.ivf.serialize() });
+  }
   if (c.text) sections.push({ type: SectionType.Text, flags: 0, data: c.text.serialize() });
   return sections;
 }
@@ -207,6 +214,19 @@ async function restoreIndexes(c: Collection, snap: SnapshotFile, slots: number, 
     if (c.index.type !== 'ivfpq') throw bad('IVF section for another index type');
     c.ivf = IvfPqIndex.deserialize(ivf);
     if (c.ivf.dim !== c.dimension || c.ivf.size !== c.dir.live) throw bad('IVF section disagrees with the records');
+  }
+  const bitIvf = snap.sections.get(SectionType.BitIvf);
+  if ((bitIvf !== undefined) !== (c.index.type === 'ivf')) throw bad('BITIVF section disagrees with the index type');
+  if (bitIvf !== undefined && bitIvf.byteLength > 0) {
+    let index: IvfBitsIndex;
+    try {
+      index = IvfBitsIndex.deserialize(bitIvf);
+    } catch (err) {
+      throw err instanceof CorruptDataError ? bad(err.message) : err;
+    }
+    const kind = c.index.quantization === 'binary' ? 'binary' : 'rabitq';
+    if (index.dim !== c.dimension || index.size !== c.dir.live || index.kind !== kind) throw bad('BITIVF section disagrees with the records');
+    c.ivf = index;
   }
   const text = snap.sections.get(SectionType.Text);
   if ((text !== undefined) !== (c.text !== null)) throw bad('TEXT section disagrees with META');

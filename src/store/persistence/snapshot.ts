@@ -11,7 +11,8 @@
  *
  * Section types: 1 META (JSON), 2 RECORDS (ids, text, metadata, tombstones), 3 VECTORS (raw float32; may stay on
  * disk and be read on demand), 4 GRAPH (HNSW links), 16 SQ8 (int8 ranges and codes), 17 IVF (coarse centroids, PQ
- * codebooks, inverted lists), 32 TEXT (BM25 vocabulary and postings). 18 is reserved.
+ * codebooks, inverted lists), 19 BITIVF (IVF with RaBitQ or binary codes: centroids, rotation, lists of codes and
+ * factors; its body carries its own version), 32 TEXT (BM25 vocabulary and postings). 18 is reserved.
  *
  * @internal
  * @module
@@ -22,7 +23,7 @@ import { CorruptDataError, StoreIntegrityError, UnsupportedError } from '../../c
 import { fsyncDir } from './fs-util.js';
 
 /** Section type numbers. @internal */
-export const SectionType = { Meta: 1, Records: 2, Vectors: 3, Graph: 4, Sq8: 16, Ivf: 17, Text: 32 } as const;
+export const SectionType = { Meta: 1, Records: 2, Vectors: 3, Graph: 4, Sq8: 16, Ivf: 17, BitIvf: 19, Text: 32 } as const;
 
 const MAGIC = Buffer.from('ABISNAP\0', 'latin1');
 /** Version 2 records the log that follows the snapshot (generation, first sequence number); 1 is still read. */

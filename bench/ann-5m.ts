@@ -1,0 +1,312 @@
+/**
+ * bench:ann:5m — millions of 384-d vectors on one small machine: abi-sdk IVF + RaBitQ (and IVF-PQ) with float
+ * vectors on disk, beside LanceDB IVF_RQ built from the same file.
+ *
+ * - Data: the clustered generator of bench/datasets.ts (1000 Gaussian centres, σ 0.07, normalized), streamed to
+ *   `<cache>/data-N.f32` in 50k-row chunks (5M × 384 float32 = 7.7 GB), queries (seed 8) beside it. Ground truth
+ *   for the queries is computed once, streaming the file in 2,048-row blocks through the WASM kernel, and cached
+ *   (`truth-N-Q.u32`); a `done-*.json` marker is written last, so an interrupted run starts that step over.
+ * - Each system is built in its own child process (store ingested through its log in 1,000-record batches,
+ *   `vectors: 'disk'`, trained at N by the closing compaction) and queried in another (reopened from disk), so
+ *   the peak RSS reported for each phase (the kernel's VmHWM) is that phase's alone.
+ * - LanceDB runs in a child with a time limit (`--lance-timeout-s`); a row says so when it did not finish.
+ *
+ * Disk: about 3x the raw vectors (data file, store snapshot, LanceDB copy): ~25 GB at 5M. Run time at 5M on the
+ * 2-core machine: not yet measured (the ground truth alone is ~5·10^9 dot products, roughly 10 minutes).
+ *
+ *   npm run bench:ann:5m                                   # 5M vectors, 1,000 queries
+ *   npm run bench:ann:5m -- --n 20000 --queries 50         # a small run of the whole pipeline
+ *   options: --n N --queries Q --systems rabitq1,rabitq2,rabitq4,ivfpq,lancedb-rq --nprobes 16,32,64
+ *            --cache DIR --lance-timeout-s S --keep (keep the stores)
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { VectorStore, type IndexOptions } from '../src/index.js';
+import { KernelArena } from '../src/kernels/index.js';
+import { mulberry32Next } from '../src/internal/random.js';
+import { MaxHeap } from '../src/store/heap.js';
+import { recallAt } from './datasets.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, dflt: string): string => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const N = Number(arg('--n', '5000000'));
+const NQ = Number(arg('--queries', '1000'));
+const DIM = 384;
+const K = 10;
+const SYSTEMS = arg('--systems', 'rabitq1,rabitq2,lancedb-rq').split(',');
+const NPROBES = arg('--nprobes', '16,32,64').split(',').map(Number);
+const CACHE = arg('--cache', join(import.meta.dirname, 'results', 'cache', `clustered-stream-${DIM}`));
+const LANCE_TIMEOUT_S = Number(arg('--lance-timeout-s', '7200'));
+const PHASE = arg('--phase', 'main');
+const SYSTEM = arg('--system', '');
+const CHUNK = 50_000;
+
+const dataFile = join(CACHE, `data-${N}.f32`);
+const queryFile = join(CACHE, `queries-${NQ}.f32`);
+const truthFile = join(CACHE, `truth-${N}-${NQ}-k${K}.u32`);
+const doneData = join(CACHE, `done-data-${N}.json`);
+const doneTruth = join(CACHE, `done-truth-${N}-${NQ}.json`);
+
+/** mulberry32 + Box–Muller, as bench/datasets.ts. */
+function gaussian(seed: number): () => number {
+  const state = Uint32Array.of(seed >>> 0);
+  let spare: number | null = null;
+  const uni = (): number => (mulberry32Next(state) + 0.5) / 4294967296;
+  return () => {
+    if (spare !== null) { const v = spare; spare = null; return v; }
+    const u = uni(), v = uni();
+    const r = Math.sqrt(-2 * Math.log(u));
+    spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  };
+}
+
+/** The clustered generator of bench/datasets.ts, one row at a time (same centres, same sequence). */
+function clusteredRows(seed: number): (out: Float32Array, offset: number) => void {
+  const g = gaussian(42);
+  const centers = new Float32Array(1000 * DIM).map(() => g());
+  for (let c = 0; c < 1000; c++) normalize(centers, c * DIM);
+  const h = gaussian(seed);
+  return (out, o) => {
+    const c = Math.floor(((h() * 1e6) % 1000 + 1000) % 1000);
+    for (let d = 0; d < DIM; d++) out[o + d] = centers[c * DIM + d] + 0.07 * h();
+    normalize(out, o);
+  };
+}
+
+function normalize(a: Float32Array, o: number): void {
+  let s = 0;
+  for (let i = 0; i < DIM; i++) s += a[o + i] * a[o + i];
+  const inv = 1 / Math.sqrt(s);
+  for (let i = 0; i < DIM; i++) a[o + i] *= inv;
+}
+
+/** Peak resident set size of this process (VmHWM), MB; and a reset of it where the kernel allows. */
+function peakRssMB(): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+  return m ? Number(m[1]) / 1024 : process.memoryUsage().rss / 2 ** 20;
+}
+function resetPeakRss(): void {
+  try {
+    writeFileSync('/proc/self/clear_refs', '5');
+  } catch {
+    // not permitted: the peak then covers the whole child, which does only this phase anyway
+  }
+}
+
+/** Reads rows [from, from + count) of the data file into `out`. */
+function readRows(fd: number, from: number, count: number, out: Float32Array): void {
+  const bytes = new Uint8Array(out.buffer, out.byteOffset, count * DIM * 4);
+  let done = 0;
+  while (done < bytes.length) {
+    const n = readSync(fd, bytes, done, bytes.length - done, from * DIM * 4 + done);
+    if (n === 0) throw new Error(`${dataFile} is shorter than expected`);
+    done += n;
+  }
+}
+
+function ensureData(): void {
+  mkdirSync(CACHE, { recursive: true });
+  if (!existsSync(doneData)) {
+    const t = performance.now();
+    const next = clusteredRows(7);
+    const fd = openSync(dataFile, 'w');
+    const buf = new Float32Array(CHUNK * DIM);
+    for (let s = 0; s < N; s += CHUNK) {
+      const m = Math.min(CHUNK, N - s);
+      for (let i = 0; i < m; i++) next(buf, i * DIM);
+      writeSync(fd, new Uint8Array(buf.buffer, 0, m * DIM * 4));
+    }
+    closeSync(fd);
+    writeFileSync(doneData, JSON.stringify({ n: N, dim: DIM, seconds: (performance.now() - t) / 1000 }));
+    console.error(`data: ${N} rows written in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  }
+  if (!existsSync(queryFile)) {
+    const next = clusteredRows(8);
+    const q = new Float32Array(NQ * DIM);
+    for (let i = 0; i < NQ; i++) next(q, i * DIM);
+    writeFileSync(queryFile, new Uint8Array(q.buffer));
+  }
+  if (!existsSync(doneTruth)) {
+    const t = performance.now();
+    const queries = loadQueries();
+    const BLOCK = 2048;
+    const arena = new KernelArena({ initialBytes: BLOCK * DIM * 4 + NQ * DIM * 4 + BLOCK * 4 + (1 << 20) });
+    const rows = arena.alloc(BLOCK * DIM * 4), qs = arena.alloc(NQ * DIM * 4), out = arena.alloc(BLOCK * 4);
+    arena.views.f32.set(queries, qs >>> 2);
+    const heaps = Array.from({ length: NQ }, () => new MaxHeap(K + 1));
+    const fd = openSync(dataFile, 'r');
+    const buf = new Float32Array(BLOCK * DIM);
+    for (let s = 0; s < N; s += BLOCK) {
+      const m = Math.min(BLOCK, N - s);
+      readRows(fd, s, m, buf);
+      arena.views.f32.set(buf.subarray(0, m * DIM), rows >>> 2);
+      for (let q = 0; q < NQ; q++) {
+        arena.kernels.dotF32Block(qs + q * DIM * 4, rows, DIM * 4, m, DIM, out);
+        const f32 = arena.views.f32, heap = heaps[q];
+        for (let i = 0; i < m; i++) {
+          const d = -f32[(out >>> 2) + i];
+          if (heap.size < K) heap.push(d, s + i);
+          else if (d < heap.topKey()) heap.replaceTop(d, s + i);
+        }
+      }
+      if (s % (BLOCK * 256) === 0 && s > 0) console.error(`truth: ${s} / ${N} rows, ${((performance.now() - t) / 1000).toFixed(0)} s`);
+    }
+    closeSync(fd);
+    const truth = new Uint32Array(NQ * K);
+    heaps.forEach((heap, q) => { for (let j = K - 1; j >= 0; j--) { truth[q * K + j] = heap.topVal(); heap.pop(); } });
+    writeFileSync(truthFile, new Uint8Array(truth.buffer));
+    writeFileSync(doneTruth, JSON.stringify({ n: N, nq: NQ, seconds: (performance.now() - t) / 1000 }));
+    console.error(`truth: ${NQ} queries over ${N} rows in ${((performance.now() - t) / 1000).toFixed(0)} s`);
+  }
+}
+
+function loadQueries(): Float32Array {
+  const b = readFileSync(queryFile);
+  return new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+function loadTruth(): Uint32Array {
+  const b = readFileSync(truthFile);
+  return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+}
+
+const nlist = Math.min(4096, Math.round(4 * Math.sqrt(N)));
+function storeOptions(system: string): { path: string; dimension: number; index: IndexOptions; vectors: 'disk'; durability: 'write' } {
+  const index: IndexOptions = system === 'ivfpq'
+    ? { type: 'ivfpq', nlist, m: DIM / 8, trainAt: N, rerank: 200 }
+    : { type: 'ivf', quantization: 'rabitq', bits: Number(system.replace('rabitq', '')) as 1 | 2 | 4, nlist, trainAt: N };
+  return { path: join(CACHE, `store-${system}-${N}`), dimension: DIM, index, vectors: 'disk', durability: 'write' };
+}
+
+/** Child: ingest the data file into a fresh store; reports seconds and peak RSS. */
+async function buildPhase(system: string): Promise<object> {
+  const opts = storeOptions(system);
+  rmSync(opts.path, { recursive: true, force: true });
+  resetPeakRss();
+  const t = performance.now();
+  const store = await VectorStore.open(opts);
+  const fd = openSync(dataFile, 'r');
+  const buf = new Float32Array(1000 * DIM);
+  for (let s = 0; s < N; s += 1000) {
+    const m = Math.min(1000, N - s);
+    readRows(fd, s, m, buf);
+    await store.upsert(Array.from({ length: m }, (_, i) => ({ id: String(s + i), vector: buf.subarray(i * DIM, (i + 1) * DIM) })));
+  }
+  closeSync(fd);
+  if (store.stats().compacting || !store.stats().trained) await store.compact();
+  await store.close();
+  return { buildS: (performance.now() - t) / 1000, buildPeakRssMB: peakRssMB() };
+}
+
+/** Child: reopen and query at each nprobe; reports QPS, recall, index memory and peak RSS while serving. */
+async function servePhase(system: string): Promise<object> {
+  const queries = loadQueries(), truth = loadTruth();
+  resetPeakRss();
+  const t = performance.now();
+  const store = await VectorStore.open(storeOptions(system));
+  const openS = (performance.now() - t) / 1000;
+  const indexMB = store.stats().indexBytes / 2 ** 20;
+  const found = new Uint32Array(NQ * K);
+  const settings = [];
+  for (const nprobe of NPROBES) {
+    const t0 = performance.now();
+    for (let q = 0; q < NQ; q++) {
+      const hits = await store.search(queries.subarray(q * DIM, (q + 1) * DIM), { k: K, nprobe });
+      for (let j = 0; j < K; j++) found[q * K + j] = hits[j] ? Number(hits[j].id) : 0xffffffff;
+    }
+    settings.push({ nprobe, qps: NQ / ((performance.now() - t0) / 1000), recall: recallAt(truth, found, NQ, K) });
+  }
+  await store.close();
+  if (!args.includes('--keep')) rmSync(storeOptions(system).path, { recursive: true, force: true });
+  return { openS, indexMB, servePeakRssMB: peakRssMB(), settings };
+}
+
+/** Child: LanceDB IVF_RQ from the same file (50k-row batches), then the same queries at each nprobe. */
+async function lancePhase(): Promise<object> {
+  const lancedb = await import('@lancedb/lancedb');
+  const dir = join(CACHE, `lance-rq-${N}`);
+  rmSync(dir, { recursive: true, force: true });
+  resetPeakRss();
+  const t = performance.now();
+  const db = await lancedb.connect(dir);
+  const fd = openSync(dataFile, 'r');
+  const buf = new Float32Array(CHUNK * DIM);
+  let table: import('@lancedb/lancedb').Table | undefined;
+  for (let s = 0; s < N; s += CHUNK) {
+    const m = Math.min(CHUNK, N - s);
+    readRows(fd, s, m, buf);
+    const rows = Array.from({ length: m }, (_, i) => ({ id: s + i, vector: buf.slice(i * DIM, (i + 1) * DIM) }));
+    if (table === undefined) table = await db.createTable('vectors', rows, { mode: 'overwrite' });
+    else await table.add(rows);
+  }
+  closeSync(fd);
+  await table!.createIndex('vector', { config: lancedb.Index.ivfRq({ numPartitions: nlist, numBits: 1, distanceType: 'cosine' }) });
+  const buildS = (performance.now() - t) / 1000;
+  const buildPeakRssMB = peakRssMB();
+  const queries = loadQueries(), truth = loadTruth();
+  resetPeakRss();
+  const found = new Uint32Array(NQ * K);
+  const settings = [];
+  for (const nprobe of NPROBES) {
+    const t0 = performance.now();
+    for (let q = 0; q < NQ; q++) {
+      const rows = await table!.vectorSearch(queries.subarray(q * DIM, (q + 1) * DIM)).limit(K).nprobes(nprobe).refineFactor(10).select(['id']).toArray();
+      rows.forEach((r: { id: number }, j: number) => { found[q * K + j] = r.id; });
+    }
+    settings.push({ nprobe, qps: NQ / ((performance.now() - t0) / 1000), recall: recallAt(truth, found, NQ, K) });
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return { buildS, buildPeakRssMB, servePeakRssMB: peakRssMB(), settings };
+}
+
+function child(phase: string, system: string, timeoutS?: number): Record<string, unknown> | { error: string } {
+  const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, ...args, '--phase', phase, '--system', system], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutS === undefined ? undefined : timeoutS * 1000, maxBuffer: 1 << 24,
+  });
+  if (r.error || r.status !== 0) return { error: r.error?.message ?? `exit ${r.status ?? r.signal}` };
+  return JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+}
+
+if (PHASE === 'build') {
+  console.log(JSON.stringify(await buildPhase(SYSTEM)));
+} else if (PHASE === 'serve') {
+  console.log(JSON.stringify(await servePhase(SYSTEM)));
+} else if (PHASE === 'lance') {
+  console.log(JSON.stringify(await lancePhase()));
+} else {
+  const t0 = performance.now();
+  ensureData();
+  const lines = [
+    `bench:ann:5m — ${N} x ${DIM} clustered, ${NQ} queries one at a time, k=${K}, nlist ${nlist}, Node ${process.version}`,
+    '',
+    '| system | build s | build peak RSS MB | index MB (x raw) | serve peak RSS MB | nprobe | QPS | recall@10 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  const rawMB = (N * DIM * 4) / 2 ** 20;
+  for (const system of SYSTEMS) {
+    const label = system === 'lancedb-rq' ? 'LanceDB IVF_RQ 1-bit' : system === 'ivfpq' ? 'abi-sdk IVF-PQ (disk vectors)' : `abi-sdk IVF RaBitQ ${system.slice(6)}-bit (disk vectors)`;
+    let build: Record<string, unknown>, serve: Record<string, unknown>;
+    if (system === 'lancedb-rq') {
+      build = serve = child('lance', system, LANCE_TIMEOUT_S);
+    } else {
+      build = child('build', system);
+      serve = 'error' in build ? build : child('serve', system);
+    }
+    if ('error' in build || 'error' in serve) {
+      lines.push(`| ${label} | ${String((build as { error?: string }).error ?? (serve as { error?: string }).error)} | | | | | | |`);
+      continue;
+    }
+    const idx = typeof serve.indexMB === 'number' ? `${serve.indexMB.toFixed(0)} (${(serve.indexMB / rawMB).toFixed(3)}x)` : '—';
+    for (const s of serve.settings as { nprobe: number; qps: number; recall: number }[]) {
+      lines.push(`| ${label} | ${(build.buildS as number).toFixed(0)} | ${(build.buildPeakRssMB as number).toFixed(0)} | ${idx} | ${(serve.servePeakRssMB as number).toFixed(0)} | ${s.nprobe} | ${s.qps.toFixed(0)} | ${s.recall.toFixed(3)} |`);
+    }
+  }
+  lines.push('', `Raw vectors ${rawMB.toFixed(0)} MB. Peak RSS = VmHWM of the child process doing that phase alone. Total ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
+  console.log(lines.join('\n'));
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(join(import.meta.dirname, 'results', `ann-5m-${N}.md`), lines.join('\n') + '\n');
+}
