@@ -24,7 +24,7 @@ export { migrateStore, type MigrateOptions, type MigrateProgress, type MigrateRe
 export type {
   DistanceMetric, DurabilityMode, RecoverMode, FlatIndexOptions, FusionOptions, HnswIndexOptions, IndexOptions, IvfPqIndexOptions,
   RrfFusion, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery, StoredRecord, TextIndexOptions, VectorRecord, VectorStoreBackend,
-  VectorStoreOptions, VectorStoreStats, WeightedFusion, WriteOptions,
+  VectorStoreOptions, VectorStoreStats, WeightedFusion, WriteOptions, StoreErrorEvent, StoreFailureInfo, StoreJob,
 } from './store/types.js';
 export { type Clock, systemClock } from './resilience/clock.js';
 export {
