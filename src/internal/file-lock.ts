@@ -6,8 +6,9 @@
  *
  * Owner liveness (same host only): the owner is gone when the host rebooted since (boot id), when its pid no longer
  * exists, or when that pid now belongs to a process started at another time (pid reuse; start time from
- * `/proc/<pid>/stat`). A pid equal to ours is not read as stale: two containers that share a hostname each have a
- * pid 1; a different pid namespace means the owner cannot be checked. Without `/proc` (macOS, Windows) only the
+ * `/proc/<pid>/stat`). A pid equal to ours is not read as stale by itself: two containers that share a hostname each
+ * have a pid 1, and a different pid namespace means the owner cannot be checked; a record of this very process
+ * (same pid, start time and namespace) is alive only while this process still holds that lock. Without `/proc` (macOS, Windows) only the
  * pid's existence is checked.
  *
  * Takeover of a stale lock is atomic, never read-then-unlink: a process first claims the takeover of that one stale
@@ -61,6 +62,11 @@ export function processStartTime(pid: number): number | undefined {
   return Number.isFinite(start) ? start : undefined;
 }
 
+/** Tokens of the locks this process holds now (shared by every copy of this module, ESM or CJS). */
+const HELD_KEY = Symbol.for('abi-sdk.file-lock.held-tokens');
+const held: Set<string> = ((globalThis as Record<symbol, unknown>)[HELD_KEY] ??= new Set<string>()) as Set<string>;
+const ownStart = processStartTime(process.pid);
+
 const bootId = readProc('/proc/sys/kernel/random/boot_id')?.trim();
 const pidNamespace = (() => {
   try {
@@ -101,6 +107,10 @@ export function ownerState(owner: LockOwner): 'alive' | 'dead' | 'unknown' {
   if (owner.boot && bootId && owner.boot !== bootId) return 'dead';
   if (owner.pidns && pidNamespace && owner.pidns !== pidNamespace) return 'unknown';
   if (!processAlive(owner.pid)) return 'dead';
+  if (owner.pid === process.pid && owner.start !== undefined && owner.start === ownStart) {
+    // This very process: alive only if it still holds that lock (a release whose unlink failed leaves the file).
+    return held.has(owner.token) ? 'alive' : 'dead';
+  }
   if (owner.start !== undefined) {
     const now = processStartTime(owner.pid);
     if (now !== undefined && now !== owner.start) return 'dead'; // the pid was reused
@@ -223,6 +233,7 @@ export class FileLock {
   private constructor(path: string, owner: LockOwner, refreshMs: number | undefined) {
     this.path = path;
     this.owner = owner;
+    held.add(owner.token);
     if (refreshMs !== undefined) {
       // Refresh the mtime so waiters on other hosts (where the pid cannot be checked) see the owner is alive.
       this.#timer = setInterval(() => {
@@ -286,6 +297,7 @@ export class FileLock {
   async release(): Promise<void> {
     if (this.#released) return;
     this.#released = true;
+    held.delete(this.owner.token);
     if (this.#timer) clearInterval(this.#timer);
     // Ours cannot be moved by anyone else (our pid is alive), so the token check guards only against hand edits.
     const current = await readOwner(this.path);

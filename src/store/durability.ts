@@ -227,8 +227,12 @@ export class StoreDurability {
     await this.#maintain();
   }
 
-  /** Throws the sticky failure, as a fresh error of the same kind (its own stack, the first failure as cause). */
-  #assertHealthy(): void {
+  /**
+   * Throws the sticky failure, as a fresh error of the same kind (its own stack, the first failure as cause).
+   *
+   * @throws {@link DurabilityError} once an fsync failed
+   */
+  assertWritable(): void {
     if (this.#failure) throw new DurabilityError(this.path, { cause: this.#failure.error.cause });
   }
 
@@ -302,7 +306,7 @@ export class StoreDurability {
   }
 
   async #log(kind: number, payload: Buffer): Promise<void> {
-    this.#assertHealthy();
+    this.assertWritable();
     if (!this.path) return;
     const wal = this.#wal;
     if (!wal) throw this.#fail(new IOError(`the log of ${this.path} could not be reopened after a failed snapshot`), 'write');
@@ -324,7 +328,7 @@ export class StoreDurability {
    */
   async flush(): Promise<void> {
     await this.exclusive(async () => {
-      this.#assertHealthy();
+      this.assertWritable();
       try {
         await this.#wal?.sync();
       } catch (err) {
@@ -341,7 +345,7 @@ export class StoreDurability {
    */
   async checkpoint(): Promise<void> {
     await this.exclusive(() => {
-      this.#assertHealthy();
+      this.assertWritable();
       return this.#checkpoint();
     });
   }
@@ -500,7 +504,7 @@ export class StoreDurability {
     await job?.done.catch(() => undefined);
     try {
       await this.exclusive(async () => {
-        this.#assertHealthy();
+        this.assertWritable();
         if (this.#wal && this.#wal.size > WAL_HEADER) await this.#checkpoint();
         const wal = this.#wal;
         this.#wal = undefined;

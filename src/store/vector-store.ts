@@ -206,6 +206,7 @@ export class VectorStore implements ScannableBackend {
     const unique = validateIds(ids);
     return this.#d.exclusive(async () => {
       throwIfAborted(options.signal);
+      this.#d.assertWritable(); // a failed store refuses writes, even one that would change nothing
       const present = unique.filter((id) => this.#c.dir.slotOf(id) >= 0);
       if (present.length === 0) return 0;
       await this.#d.write(WalKind.Delete, encodeDelete(present), { kind: 'delete', ids: present });
