@@ -22,7 +22,7 @@ import {
   type FileHandle,
 } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { AbiError, IOError } from '../core/errors.js';
+import { AbiError, IOError, NoSpaceError } from '../core/errors.js';
 
 /** The kinds of call a fault can be injected into. @internal */
 export type FaultKind = 'open' | 'write' | 'sync' | 'rename' | 'unlink' | 'truncate' | 'read' | 'mkdir';
@@ -106,10 +106,22 @@ export function errnoOf(err: unknown): string | undefined {
   return typeof code === 'string' ? code : undefined;
 }
 
-/** Whether an error means "out of space" (disk full or quota): the write may succeed once space is freed. @internal */
+/**
+ * Whether an error (or one along its cause chain) means "out of space" (disk full or quota): the write may
+ * succeed once space is freed. @internal
+ */
 export function isNoSpace(err: unknown): boolean {
-  const code = errnoOf(err);
-  return code === 'ENOSPC' || code === 'EDQUOT';
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof NoSpaceError) return true;
+    const code = errnoOf(e);
+    if (code === 'ENOSPC' || code === 'EDQUOT') return true;
+  }
+  return false;
+}
+
+/** The typed error for a failed file operation: {@link NoSpaceError} for a full disk or quota, else {@link IOError}. @internal */
+export function fileError(message: string, err: unknown): IOError {
+  return isNoSpace(err) ? new NoSpaceError(message, { cause: err }) : new IOError(message, { cause: err });
 }
 
 /**
@@ -313,7 +325,7 @@ export async function atomicReplace<T = void>(
     try {
       await makeDir(dirname(path), typeof options.mkdir === 'number' ? options.mkdir : undefined);
     } catch (err) {
-      throw new IOError(`cannot create ${dirname(path)}`, { cause: err });
+      throw fileError(`cannot create ${dirname(path)}`, err);
     }
   }
   let result: T;
@@ -335,7 +347,7 @@ export async function atomicReplace<T = void>(
     await file?.close().catch(() => undefined);
     await fsUnlink(tmp).catch(() => undefined);
     if (err instanceof AbiError) throw err; // the writer's own typed errors pass through
-    throw new IOError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+    throw fileError(`cannot write ${path}: ${(err as Error).message}`, err);
   }
   await fsyncDir(path);
   return result;
@@ -380,7 +392,7 @@ export function atomicReplaceSync(path: string, content: Uint8Array | string, op
     } catch {
       // not created, or already renamed
     }
-    throw new IOError(`cannot write ${path}: ${(err as Error).message}`, { cause: err });
+    throw fileError(`cannot write ${path}: ${(err as Error).message}`, err);
   }
   fsyncDirSync(path);
 }

@@ -16,10 +16,10 @@
 import { stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import {
-  AbiError, DimensionMismatchError, DurabilityError, IOError, NoSpaceError, UnsupportedError, ValidationError,
+  AbiError, DimensionMismatchError, DurabilityError, IOError, UnsupportedError, ValidationError,
 } from '../core/errors.js';
 import { throwIfAborted } from '../internal/abort.js';
-import { isNoSpace, makeDir, readWholeFile, unlinkFile } from '../internal/durable-fs.js';
+import { fileError, makeDir, readWholeFile, unlinkFile } from '../internal/durable-fs.js';
 import { DirectoryLock } from '../internal/file-lock.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { Collection, type CollectionConfig } from './collection.js';
@@ -53,7 +53,7 @@ function isSyncFailure(err: unknown): boolean {
 /** A typed error for an I/O failure: {@link NoSpaceError} for a full disk or quota, else {@link IOError}. */
 function ioError(message: string, err: unknown): AbiError {
   if (err instanceof AbiError && !(err instanceof IOError)) return err;
-  return isNoSpace(err) ? new NoSpaceError(message, { cause: err }) : new IOError(message, { cause: err });
+  return fileError(message, err);
 }
 
 function info(err: AbiError, job: StoreJob): StoreFailureInfo {
