@@ -121,7 +121,7 @@ export async function verifyStore(dir: string, ledger: Ledger): Promise<number> 
       if (!rec) return false;
       const want = vec(`${id}/${v}`);
       return rec.text === `text of ${id} v${v}` && JSON.stringify(rec.metadata) === JSON.stringify({ id, v, tags: ['a', v] })
-        && Buffer.from(rec.vector.buffer).equals(Buffer.from(want.buffer));
+        && Buffer.from(rec.vector.buffer, rec.vector.byteOffset, rec.vector.byteLength).equals(Buffer.from(want.buffer));
     };
     for (const id of new Set([...ledger.acked.keys(), ...ledger.refused.keys()])) {
       const rec = await store.get(id);
