@@ -258,13 +258,14 @@ export class FileLock {
     const staleMs = options.staleMs ?? Number.POSITIVE_INFINITY;
     const owner = newLockOwner();
     for (let attempt = 0; attempt < 8; attempt++) {
+      let taken: { retry: boolean; holder?: LockOwner };
       try {
         if (await createWhole(path, owner)) return new FileLock(path, owner, options.refreshMs);
+        taken = await takeOverIfStale(path, staleMs);
       } catch (err) {
         throw new IOError(`cannot create lock file ${path}`, { cause: err });
       }
-      const { retry, holder } = await takeOverIfStale(path, staleMs);
-      if (!retry) return { holder };
+      if (!taken.retry) return { holder: taken.holder };
     }
     return { holder: await readOwner(path) };
   }

@@ -378,6 +378,9 @@ export class StoreDurability {
         // one before). When even that fails, writes have nowhere to go: the store fails.
         try {
           this.#wal = await WalWriter.append(logPath, (await stat(logPath)).size);
+          // The failure may have come before or after the new log was renamed into place: follow the file.
+          const onDisk = await this.#wal.generation();
+          if (onDisk > 0) this.#generation = onDisk;
         } catch (reopen) {
           throw this.#fail(reopen, 'snapshot');
         }

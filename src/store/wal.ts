@@ -191,6 +191,15 @@ export class WalWriter {
     return WalWriter.append(path, WAL_HEADER);
   }
 
+  /** The generation recorded in the file's header (which log this is, after a checkpoint failed half-way). */
+  async generation(): Promise<number> {
+    const head = Buffer.alloc(WAL_HEADER);
+    if ((await this.#f.read(head, 0, WAL_HEADER, 0)) !== WAL_HEADER || !head.subarray(0, 8).equals(MAGIC)) {
+      throw new CorruptDataError('log header is truncated', this.path);
+    }
+    return head.readUInt32LE(8) >= 2 ? head.readUInt32LE(24) : 0;
+  }
+
   /** Bytes in the file. */
   get size(): number {
     return this.#size;

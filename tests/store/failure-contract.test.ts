@@ -229,6 +229,22 @@ describe('the file-I/O layer', () => {
     await s.close().catch(() => undefined);
   });
 
+  it('a checkpoint that fails after the new log is in place keeps the snapshot and log matched (found by the schedules)', async () => {
+    const dir = dirOf();
+    const store = await VectorStore.open({ path: dir, dimension: DIM });
+    await store.upsert([rec('a')]);
+    // The directory fsync after the new log's rename cannot even open the directory.
+    let dirOpens = 0;
+    setFaultHook((k, p) => (k === 'open' && p === dir && ++dirOpens === 2 ? 'EIO' : undefined));
+    await expect(store.checkpoint()).rejects.toMatchObject({ code: 'IO_ERROR' });
+    setFaultHook(undefined);
+    await store.upsert([rec('b')]);
+    await store.close(); // writes the next snapshot; its generation must follow the log that is on disk
+    const again = await VectorStore.open({ path: dir, dimension: DIM });
+    expect((await again.ids()).sort()).toEqual(['a', 'b']);
+    await again.close();
+  });
+
   it('WalWriter.close releases its handle when the final sync fails', async () => {
     if (process.platform !== 'linux') return;
     const path = join(dirOf() + '-wal');
