@@ -239,10 +239,27 @@ describe('the file-I/O layer', () => {
     await expect(store.checkpoint()).rejects.toMatchObject({ code: 'IO_ERROR' });
     setFaultHook(undefined);
     await store.upsert([rec('b')]);
-    await store.close(); // writes the next snapshot; its generation must follow the log that is on disk
+    // The final snapshot is written, but its new log cannot be: the snapshot must announce the log after the one
+    // on disk (generation + 1), not the same generation with another first sequence number.
+    setFaultHook((k, p) => (k === 'open' && p.endsWith('wal.abw.tmp') ? 'EIO' : undefined));
+    await expect(store.close()).rejects.toMatchObject({ code: 'IO_ERROR' });
+    setFaultHook(undefined);
     const again = await VectorStore.open({ path: dir, dimension: DIM });
     expect((await again.ids()).sort()).toEqual(['a', 'b']);
     await again.close();
+  });
+
+  it('WalWriter.sync does not report a later success after a failed fdatasync', async () => {
+    const dir = dirOf();
+    await (await import('node:fs/promises')).mkdir(dir, { recursive: true });
+    const w = await WalWriter.create(join(dir, 'wal.abw'), DIM, 1, 1);
+    await w.write(Buffer.alloc(8, 1), false);
+    setFaultHook(nthCallFault('sync', 1, 'EIO').hook);
+    await expect(w.sync()).rejects.toThrow(/EIO/);
+    setFaultHook(undefined);
+    await expect(w.sync()).rejects.toThrow(); // the dirty pages may be gone: no false success
+    expect(w.broken).toBe(true);
+    await w.close();
   });
 
   it('WalWriter.close releases its handle when the final sync fails', async () => {
