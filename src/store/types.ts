@@ -453,6 +453,7 @@ export interface VectorStoreStats {
 export interface StoreFailureInfo {
   /** The error's stable code (`DURABILITY_LOST`, `NO_SPACE`, `IO_ERROR`…). */
   code: string;
+  /** The error's message. */
   message: string;
   /** Which work failed. */
   job: StoreJob;
@@ -468,6 +469,8 @@ export type StoreJob = 'write' | 'flush' | 'sync' | 'snapshot' | 'compaction' | 
  * (periodic sync, snapshots started by writes, compactions) and once when the store loses durability.
  */
 export interface StoreErrorEvent {
+  /** The typed error (`DurabilityError`, `NoSpaceError`, `IOError`…). */
   error: AbiError;
+  /** Which work failed. */
   job: StoreJob;
 }
