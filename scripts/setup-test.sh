@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 apt_packages=()
 command -v redis-server >/dev/null 2>&1 || apt_packages+=(redis-server)
 command -v openssl >/dev/null 2>&1 || apt_packages+=(openssl)
+# libfiu's POSIX preload (fiu-run, fiu-ctrl): tests/store/fsync-failure.fiu.test.ts makes fsync fail in a real process.
+command -v fiu-run >/dev/null 2>&1 || apt_packages+=(fiu-utils)
 # Headless browser for `npm run docs:check` (the API reference opened as a reader would).
 [ -x /usr/bin/chromium ] || apt_packages+=(chromium)
 if [ ${#apt_packages[@]} -gt 0 ]; then

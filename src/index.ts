@@ -24,7 +24,7 @@ export {
   ModelMismatchError, ModelNotCachedError, ModelNotFoundError, NotFoundError, OverloadedError, PermissionDeniedError,
   ProviderError, RateLimitError, RepoNotFoundError, RevisionNotFoundError, StoreError, StoreIntegrityError, TimeoutError,
   UnsupportedError, UsageError, ValidationError, WorkerCrashedError, connectorErrorFromStatus, isAbiError,
-  CallbackError, PoolUnhealthyError, SourceError,
+  CallbackError, DurabilityError, NoSpaceError, PoolUnhealthyError, SourceError,
 } from './core/errors.js';
 export type {
   CallOptions, ChatDelta, ChatMessage, ChatOptions, ChatResult, Document, DrainOptions, EmbedOptions, Embedder,
@@ -51,7 +51,7 @@ export {
 export { embedStream, type EmbedStreamOptions, type TextRecord } from './indexing/embed-stream.js';
 export type {
   DurabilityMode, RecoverMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, IvfIndexOptions, IvfPqIndexOptions, TextIndexOptions,
-  VectorStoreOptions, VectorStoreStats,
+  VectorStoreOptions, VectorStoreStats, StoreErrorEvent, StoreFailureInfo, StoreJob,
 } from './store/types.js';
 export type {
   DistanceMetric, FusionOptions, HybridSearchBackend, RrfFusion, ScannableBackend, ScanOptions, SearchHit,

@@ -24,7 +24,9 @@
  * | `CAPACITY_EXCEEDED` | {@link CapacityError} | a fixed capacity would be exceeded (e.g. the 4 GiB of a wasm32 memory) |
  * | `UNSUPPORTED` | {@link UnsupportedError} | the feature is not available here (device, format, operation) |
  * | `MODEL_LOAD_FAILED` | {@link ModelLoadError} | a model folder could not be loaded |
- * | `IO_ERROR` | {@link IOError} | the file system failed (disk full, permissions) |
+ * | `IO_ERROR` | {@link IOError} | the file system failed (permissions, EIO); `errno` holds the system code |
+ * | `NO_SPACE` | {@link NoSpaceError} | the disk or quota is full (ENOSPC, EDQUOT); nothing was applied, retry once space is freed |
+ * | `DURABILITY_LOST` | {@link DurabilityError} | an fsync failed: the store refuses writes until reopened (reopening recovers from the log) |
  * | `MISSING_API_KEY` | {@link MissingApiKeyError} | a connector has no credentials |
  * | `UNAUTHORIZED` | {@link AuthenticationError} | credentials were rejected (HTTP 401) |
  * | `FORBIDDEN` | {@link PermissionDeniedError} | credentials lack permission (HTTP 403) |
@@ -64,6 +66,8 @@ export type AbiErrorCode =
   | 'UNSUPPORTED'
   | 'MODEL_LOAD_FAILED'
   | 'IO_ERROR'
+  | 'NO_SPACE'
+  | 'DURABILITY_LOST'
   | 'MISSING_API_KEY'
   | 'UNAUTHORIZED'
   | 'FORBIDDEN'
@@ -404,8 +408,38 @@ export class ModelLoadError extends AbiError {
   }
 }
 
-/** The file system failed (disk full, permission denied). Code `IO_ERROR`. */
+/** The system error code (`EIO`, `ENOSPC`…) found on an error or along its `cause` chain. */
+function errnoIn(err: unknown): string | undefined {
+  for (let e = err, depth = 0; e !== undefined && e !== null && depth < 8; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)) return code;
+  }
+  return undefined;
+}
+
+/** The file system failed (permission denied, EIO). Code `IO_ERROR`; `errno` holds the system code when known. */
 export class IOError extends AbiError {
+  /** The system error code of the cause (`EIO`, `EACCES`…), when known. */
+  readonly errno: string | undefined;
+
+  /**
+   * Creates the error.
+   *
+   * @param message - what operation failed
+   * @param options - cause (the Node.js system error)
+   * @param code - the code (subclasses)
+   */
+  constructor(message: string, options: AbiErrorOptions = {}, code: AbiErrorCode = 'IO_ERROR') {
+    super(code, message, options);
+    this.errno = errnoIn(options.cause);
+  }
+}
+
+/**
+ * The disk or the user's quota is full (ENOSPC, EDQUOT). Code `NO_SPACE`, retryable: the failed write was not
+ * applied, and the same object accepts writes again once space is freed (no reopen needed).
+ */
+export class NoSpaceError extends IOError {
   /**
    * Creates the error.
    *
@@ -413,7 +447,26 @@ export class IOError extends AbiError {
    * @param options - cause (the Node.js system error)
    */
   constructor(message: string, options: AbiErrorOptions = {}) {
-    super('IO_ERROR', message, options);
+    super(message, { retryable: true, ...options }, 'NO_SPACE');
+  }
+}
+
+/**
+ * An fsync (or fdatasync) of a store's files failed, so data the kernel held for them may be lost, and a later fsync
+ * could succeed falsely (PostgreSQL's 2018 lesson). Code `DURABILITY_LOST`. The store stays readable but rejects
+ * every later write, `flush()` and `close()`'s final flush; reopening it recovers every acknowledged write from the
+ * log. Not retryable on the same handle.
+ */
+export class DurabilityError extends StoreError {
+  /**
+   * Creates the error.
+   *
+   * @param path - the store directory
+   * @param options - cause (the failed fsync's error)
+   */
+  constructor(path: string | undefined, options: AbiErrorOptions = {}) {
+    const why = options.cause instanceof Error ? `: ${options.cause.message}` : '';
+    super('DURABILITY_LOST', `store ${path ?? '(memory)'} lost durability (an fsync failed${why}); it refuses writes until reopened, and reopening recovers every acknowledged write from the log`, options);
   }
 }
 

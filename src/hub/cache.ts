@@ -6,10 +6,12 @@
  *
  * @module
  */
-import { copyFile, lstat, mkdir, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, unlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { IOError } from '../core/errors.js';
+import { atomicReplace } from '../internal/durable-fs.js';
 import { readEnv } from '../internal/env.js';
 import { isCommitSha } from './model-id.js';
 
@@ -79,8 +81,8 @@ export async function readRef(repoDir: string, revision: string): Promise<string
 }
 
 /**
- * Records that `revision` points at `commit` (`refs/{revision}`), written to a temp file then renamed so a reader
- * never sees half a sha. Nothing is written when the revision is the commit itself.
+ * Records that `revision` points at `commit` (`refs/{revision}`), replaced atomically (temp file, fsync, rename,
+ * directory fsync) so a reader never sees half a sha. Nothing is written when the revision is the commit itself.
  *
  * @internal
  */
@@ -88,10 +90,7 @@ export async function writeRef(repoDir: string, revision: string, commit: string
   if (revision === commit) return;
   const file = join(repoDir, 'refs', revision);
   await fsCall(`cannot write ${file}`, async () => {
-    await mkdir(dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-    await writeFile(tmp, commit);
-    await rename(tmp, file);
+    await atomicReplace(file, commit, { mkdir: true });
   });
 }
 
@@ -116,9 +115,13 @@ export async function linkSnapshotFile(repoDir: string, commit: string, path: st
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return linkSnapshotFile(repoDir, commit, path, etag); // another process linked it first
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP' && code !== 'EACCES') throw err;
-      const tmp = `${dest}.${process.pid}.tmp`;
-      await copyFile(blob, tmp);
-      await rename(tmp, dest);
+      await atomicReplace(dest, async (f) => {
+        let at = 0;
+        for await (const chunk of createReadStream(blob) as AsyncIterable<Buffer>) {
+          await f.writeAll(chunk, at);
+          at += chunk.length;
+        }
+      });
     }
   });
 }

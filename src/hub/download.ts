@@ -13,10 +13,10 @@ import { mkdir, open, rename, truncate, unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { AbiError, ConnectionError, CorruptDataError } from '../core/errors.js';
 import { sleep, toAbortError } from '../internal/abort.js';
+import { FileLock } from '../internal/file-lock.js';
 import { retryDelay } from '../resilience/retry.js';
 import { blobPath, fileSize, fsCall } from './cache.js';
 import { type HubClient, hubHttpError, type HubRequestContext } from './client.js';
-import { acquireBlobLock } from './lock.js';
 
 /** What to download. @internal */
 export interface BlobRequest {
@@ -61,7 +61,9 @@ export async function downloadBlob(req: BlobRequest): Promise<BlobResult> {
   const blob = blobPath(req.repoDir, req.etag);
   if (await fileSize(blob) !== undefined) return { transferred: 0, resumedFrom: 0, cached: true };
   const lockFile = join(req.cacheDir, '.locks', req.repoDir.slice(req.repoDir.lastIndexOf('models--')), `${req.etag}.abi.lock`);
-  const lock = await acquireBlobLock(lockFile, { signal: req.signal });
+  await fsCall(`cannot create ${dirname(lockFile)}`, () => mkdir(dirname(lockFile), { recursive: true }));
+  // A lock whose owner is on another host counts as stale once it stopped refreshing it for a minute.
+  const lock = await FileLock.acquire(lockFile, { signal: req.signal, staleMs: 60_000, refreshMs: 15_000 });
   try {
     // Another process may have finished it while we waited for the lock.
     if (await fileSize(blob) !== undefined) return { transferred: 0, resumedFrom: 0, cached: true };

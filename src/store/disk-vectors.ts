@@ -10,7 +10,8 @@
  * @internal
  * @module
  */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { openFileSync, readSyncAt } from '../internal/durable-fs.js';
 import { IOError, StoreIntegrityError } from '../core/errors.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { normalizeInPlace } from './distance.js';
@@ -59,7 +60,7 @@ export class DiskVectors {
   attachFile(path: string, extent: SectionExtent, count: number): void {
     let fd: number;
     try {
-      fd = openSync(path, 'r');
+      fd = openFileSync(path, 'r');
     } catch (err) {
       throw new IOError(`cannot open ${path} to read vectors`, { cause: err });
     }
@@ -114,7 +115,12 @@ export class DiskVectors {
     }
     if (base.kind !== 'file') throw new StoreIntegrityError(`slot ${slot} has no backing row`);
     const bytes = this.#rowBytes;
-    const got = readSync(base.fd, out, at * 4, bytes, base.offset + slot * bytes);
+    let got: number;
+    try {
+      got = readSyncAt(base.fd, base.path, out, at * 4, bytes, base.offset + slot * bytes);
+    } catch (err) {
+      throw new IOError(`cannot read vector ${slot} from ${base.path}`, { cause: err });
+    }
     if (got !== bytes) throw new IOError(`short read of vector ${slot} from ${base.path}`);
   }
 

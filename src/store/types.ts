@@ -5,7 +5,9 @@
  *
  * @module
  */
-import type { CallOptions } from '../core/contracts.js';
+import type { CallOptions, Metadata } from '../core/contracts.js';
+import type { Filter } from '../core/filter.js';
+import type { AbiError } from '../core/errors.js';
 import type { DistanceMetric } from '../retrieval/backend.js';
 import type { TextLanguage } from './text/analyzer.js';
 
@@ -218,6 +220,7 @@ export interface VectorStoreOptions extends CallOptions {
   durability?: DurabilityMode;
   /**
    * With `durability: 'write'`, how often the log is fsynced in the background, in milliseconds.
+   * A finite number of milliseconds, at least 1 (a {@link abi-sdk!ValidationError} otherwise).
    * @defaultValue 1000
    */
   syncIntervalMs?: number;
@@ -238,6 +241,7 @@ export interface VectorStoreOptions extends CallOptions {
   /**
    * Log size in bytes past which a snapshot is written and the log restarted (raised to a quarter of the last
    * snapshot's size, so large stores do not rewrite themselves too often).
+   * A positive integer (a {@link abi-sdk!ValidationError} otherwise: NaN would disable snapshots for good).
    * @defaultValue 16 MiB
    */
   snapshotLogBytes?: number;
@@ -266,4 +270,41 @@ export interface VectorStoreStats {
   compactions: number;
   /** Whether a background compaction is running. */
   compacting: boolean;
+  /**
+   * `'failed'` once an fsync of the store's files failed: writes, `flush()` and `close()` reject with a
+   * {@link abi-sdk!DurabilityError} until the store is reopened (reads keep working). `'ok'` otherwise.
+   */
+  health: 'ok' | 'failed';
+  /** Why the store failed (code and message of the {@link abi-sdk!DurabilityError}); absent while healthy. */
+  failure?: StoreFailureInfo;
+  /** Failures of background work (periodic sync, snapshot, compaction) since open, each also sent to `error` listeners. */
+  backgroundErrors: number;
+  /** The newest of those failures, absent when there was none. */
+  lastBackgroundError?: StoreFailureInfo;
+}
+
+/** A failure as {@link VectorStoreStats} reports it. */
+export interface StoreFailureInfo {
+  /** The error's stable code (`DURABILITY_LOST`, `NO_SPACE`, `IO_ERROR`…). */
+  code: string;
+  /** The error's message. */
+  message: string;
+  /** Which work failed. */
+  job: StoreJob;
+  /** When (ms since the epoch). */
+  at: number;
+}
+
+/** The store's work that can fail on its own, outside a caller's request. */
+export type StoreJob = 'write' | 'flush' | 'sync' | 'snapshot' | 'compaction' | 'close';
+
+/**
+ * What a store's `error` listeners receive: the typed error and which work failed. Sent for background failures
+ * (periodic sync, snapshots started by writes, compactions) and once when the store loses durability.
+ */
+export interface StoreErrorEvent {
+  /** The typed error (`DurabilityError`, `NoSpaceError`, `IOError`…). */
+  error: AbiError;
+  /** Which work failed. */
+  job: StoreJob;
 }

@@ -18,6 +18,7 @@ import type {
   DistanceMetric, HybridSearchBackend, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery,
   StoredRecord, VectorRecord, VectorStoreBackend, WriteOptions,
 } from '../retrieval/backend.js';
+import type { StoreErrorEvent } from './types.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
 import { storeSettings, type VectorStoreSettings } from './settings.js';
 import { WalKind } from './persistence/wal.js';
@@ -72,6 +73,14 @@ function checkOptions(o: VectorStoreOptions): void {
   }
   if (o.text !== undefined && typeof o.text !== 'boolean' && (typeof o.text !== 'object' || o.text === null)) throw new ValidationError('text must be a boolean or text index options');
   if (o.durability !== undefined && o.durability !== 'fsync' && o.durability !== 'write') throw new ValidationError('durability must be "fsync" or "write"');
+  const interval = o.syncIntervalMs;
+  if (interval !== undefined && !(typeof interval === 'number' && Number.isFinite(interval) && interval >= 1 && interval <= 2 ** 31 - 1)) {
+    throw new ValidationError(`syncIntervalMs must be a finite number of milliseconds in [1, 2^31 - 1], got ${String(interval)}`);
+  }
+  const logBytes = o.snapshotLogBytes;
+  if (logBytes !== undefined && !(Number.isSafeInteger(logBytes) && logBytes >= 1)) {
+    throw new ValidationError(`snapshotLogBytes must be a positive integer, got ${String(logBytes)}`);
+  }
   const t = o.compactionThreshold;
   if (t !== undefined && !(t > 0 && t <= 1)) throw new ValidationError('compactionThreshold must be in (0, 1]');
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) throw new ValidationError('path must be a non-empty string');
@@ -189,7 +198,9 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
    * @throws {@link ValidationError} for empty or duplicate ids, non-finite values, non-JSON metadata
    * @throws {@link DimensionMismatchError} for a vector of the wrong length
    * @throws {@link ClosedError} after `close()`
+   * @throws {@link NoSpaceError} when the disk or quota is full (nothing is applied; retry once space is freed)
    * @throws {@link IOError} when the log cannot be written (nothing is applied)
+   * @throws {@link DurabilityError} when an fsync failed, now or before (the store refuses writes until reopened)
    */
   async upsert(records: readonly VectorRecord[], options: WriteOptions = {}): Promise<void> {
     this.#checkOpen();
@@ -209,13 +220,15 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
    * @returns how many records were deleted
    * @throws {@link ValidationError} for an empty or non-string id
    * @throws {@link ClosedError} after `close()`
-   * @throws {@link IOError} when the log cannot be written
+   * @throws {@link NoSpaceError} / {@link IOError} when the log cannot be written (nothing is applied)
+   * @throws {@link DurabilityError} when an fsync failed, now or before
    */
   async delete(ids: readonly string[], options: WriteOptions = {}): Promise<number> {
     this.#checkOpen();
     const unique = validateIds(ids);
     return this.#d.exclusive(async () => {
       throwIfAborted(options.signal);
+      this.#d.assertWritable(); // a failed store refuses writes, even one that would change nothing
       const present = unique.filter((id) => this.#c.dir.slotOf(id) >= 0);
       if (present.length === 0) return 0;
       await this.#d.write(WalKind.Delete, encodeDelete(present), { kind: 'delete', ids: present });
@@ -379,7 +392,8 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
    * durability `fsync`, where each write already is).
    *
    * @param options - signal (checked before waiting)
-   * @throws {@link IOError} when fsync fails
+   * @throws {@link DurabilityError} when the fsync fails, or an earlier one did (also a failed background fsync
+   *   of durability `write`): what was acknowledged since the last good fsync may not be on disk; reopen to recover
    */
   async flush(options: CallOptions = {}): Promise<void> {
     this.#checkOpen();
@@ -412,9 +426,44 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   }
 
   /**
-   * Counters about the store.
+   * Listens for failures of the store's own work: background jobs (the periodic fsync of durability `write`,
+   * snapshots started by writes, compactions) and the moment the store loses durability (a failed fsync; from then
+   * on writes reject with {@link DurabilityError}). A listener that throws is ignored: it never reaches the store
+   * or the process. Without listeners failures are still counted in {@link VectorStore.stats}.
    *
-   * @returns sizes, dead slots, bytes and compaction state
+   * @param event - `'error'`
+   * @param listener - receives the typed error and the job that failed
+   * @returns this store
+   *
+   * @example
+   * ```ts
+   * store.on('error', ({ error, job }) => log.warn(`store ${job} failed: ${error.code}`));
+   * ```
+   */
+  on(event: 'error', listener: (event: StoreErrorEvent) => void): this {
+    if (event !== 'error') throw new ValidationError(`unknown event ${JSON.stringify(event)}`);
+    this.#d.onError(listener);
+    return this;
+  }
+
+  /**
+   * Removes a listener added with {@link VectorStore.on}.
+   *
+   * @param event - `'error'`
+   * @param listener - the listener
+   * @returns this store
+   */
+  off(event: 'error', listener: (event: StoreErrorEvent) => void): this {
+    if (event !== 'error') throw new ValidationError(`unknown event ${JSON.stringify(event)}`);
+    this.#d.offError(listener);
+    return this;
+  }
+
+  /**
+   * Counters about the store, and its health: `health` is `'failed'` (with `failure`) once an fsync failed;
+   * `backgroundErrors` counts failed background work.
+   *
+   * @returns sizes, dead slots, bytes, compaction state, health
    */
   stats(): VectorStoreStats {
     const c = this.#c;
@@ -425,9 +474,10 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
 
   /**
    * Waits for pending writes, stops a running compaction, writes a final snapshot when the log has records,
-   * and releases the lock. Idempotent.
+   * and releases the lock. Idempotent. Everything is released even when it throws.
    *
    * @throws {@link IOError} when the final snapshot cannot be written (the log still holds every write)
+   * @throws {@link DurabilityError} when the store failed (an fsync failed): reopen it to recover from the log
    */
   async close(): Promise<void> {
     if (this.#closed) return;

@@ -10,9 +10,9 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { CorruptDataError, IOError, NotFoundError, UnsupportedError } from '../core/errors.js';
-import { fsyncDir } from '../store/persistence/fs-util.js';
+import { atomicReplace } from '../internal/durable-fs.js';
 
 const HEADER = 56;
 
@@ -57,21 +57,7 @@ export async function writeTensorFile(
   head.writeUInt32LE(metaBytes.length, 12);
   head.writeDoubleLE(bodyLength, 16);
   hash.digest().copy(head, 24);
-  const tmp = `${path}.tmp`;
-  try {
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.writev([head, metaBytes, ...bodies]);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    await fsyncDir(path);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw new IOError(`could not write ${path}: ${(err as Error).message}`, { cause: err });
-  }
+  await atomicReplace(path, Buffer.concat([head, metaBytes, ...bodies]), { tmp: `${path}.tmp` });
 }
 
 /**

@@ -5,7 +5,9 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acquireBlobLock } from '../../src/hub/lock.js';
+import { FileLock } from '../../src/internal/file-lock.js';
+
+const acquireBlobLock = (path: string, options?: { signal?: AbortSignal }) => FileLock.acquire(path, options);
 import { modelDir, tempDir } from '../engine/helpers.js';
 import { type FakeHub, repoFromFolder, startFakeHub } from '../helpers/hub-server.js';
 

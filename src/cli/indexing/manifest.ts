@@ -1,12 +1,12 @@
 // The manifest of an `abi-sdk index` store: `abi-index.json` next to the vector store's files, written once when the
-// store is created (temp file + rename) and never changed after, recording which embedder built the store (and the
+// store is created (atomically: temp file, fsync, rename) and never changed after, recording which embedder built the store (and the
 // trained adapter over it, by id and file), its dimension and the chunking defaults, so `query` embeds with the same
 // model and adapter and a different one is refused.
 import { existsSync, readFileSync } from 'node:fs';
-import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { ConflictError, CorruptDataError, NotFoundError } from '../../core/errors.js';
+import { atomicReplace } from '../../internal/durable-fs.js';
 
 /** The manifest file's name inside the store directory. */
 export const MANIFEST_FILE = 'abi-index.json';
@@ -67,13 +67,13 @@ export function requireManifest(dir: string): IndexManifest {
 }
 
 /**
- * Writes a new store's manifest atomically.
+ * Writes a new store's manifest atomically (temp file, fsync, rename, directory fsync).
  *
  * @param dir - the store directory (exists)
  * @param manifest - what to record
+ * @throws {@link IOError} when the file system fails
  */
 export async function writeManifest(dir: string, manifest: IndexManifest): Promise<void> {
   const file = join(dir, MANIFEST_FILE);
-  await writeFile(`${file}.tmp`, `${JSON.stringify(manifest, null, 2)}\n`);
-  await rename(`${file}.tmp`, file);
+  await atomicReplace(file, `${JSON.stringify(manifest, null, 2)}\n`);
 }

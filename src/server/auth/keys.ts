@@ -6,11 +6,12 @@
  * @module
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import {
   AuthenticationError, CorruptDataError, IOError, NotFoundError, ValidationError,
 } from '../../core/errors.js';
+import { atomicReplaceSync } from '../../internal/durable-fs.js';
 
 /**
  * What a key may do. Roles are not hierarchical: give a key several when it needs them. `federated` lets a key take
@@ -344,20 +345,7 @@ export class KeyStore {
 
   #save(): void {
     const file: KeyFile = { version: 1, keys: [...this.#keys.values()] };
-    const tmp = `${this.path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-    try {
-      mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-      writeFileSync(tmp, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600 });
-      const fd = openSync(tmp, 'r');
-      try {
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-      this.#signature = this.#stat();
-    } catch (err) {
-      throw new IOError(`cannot write key file ${this.path}`, { cause: err });
-    }
+    atomicReplaceSync(this.path, `${JSON.stringify(file, null, 2)}\n`, { mode: 0o600, mkdir: 0o700 });
+    this.#signature = this.#stat();
   }
 }

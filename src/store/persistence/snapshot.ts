@@ -18,9 +18,8 @@
  * @module
  */
 import { crc32 } from 'node:zlib';
-import { open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import { CorruptDataError, StoreIntegrityError, UnsupportedError } from '../../core/errors.js';
-import { fsyncDir } from './fs-util.js';
+import { atomicReplace, type DurableFile, openFile } from '../../internal/durable-fs.js';
 
 /** Section type numbers. @internal */
 export const SectionType = { Meta: 1, Records: 2, Vectors: 3, Graph: 4, Sq8: 16, Ivf: 17, BitIvf: 19, Text: 32 } as const;
@@ -68,8 +67,10 @@ export interface SectionExtent {
 }
 
 /**
- * Writes a snapshot atomically: `path + '.tmp'`, fsync, rename over `path`, fsync the directory. Returns its size
- * and where each section landed.
+ * Writes a snapshot atomically through the file-I/O layer: `path + '.tmp'`, fsync, rename over `path`, fsync the
+ * directory. Returns its size and where each section landed.
+ *
+ * @throws {@link IOError} when a step fails (the previous snapshot is untouched unless the directory fsync failed)
  *
  * @internal
  */
@@ -87,13 +88,11 @@ export async function writeSnapshot(
   head.writeDoubleLE(header.lastLsn, 24);
   head.writeUInt32LE(header.logGeneration, 40);
   head.writeDoubleLE(header.logFirstLsn, 44);
-  const tmp = `${path}.tmp`;
-  const fh = await open(tmp, 'w');
   let offset = HEADER + tableLen;
   const extents = new Map<number, SectionExtent>();
-  try {
+  await atomicReplace(path, async (fh) => {
     // Sections first (checksummed as they stream), then the header and table, whose CRCs they need, at offset 0.
-    await writeAll(fh, head, 0);
+    await fh.writeAll(head, 0);
     for (let i = 0; i < sections.length; i++) {
       const s = sections[i];
       const e = HEADER + i * ENTRY;
@@ -102,7 +101,7 @@ export async function writeSnapshot(
       const bodies = s.data instanceof Uint8Array ? [s.data] : s.data.chunks();
       for await (const chunk of bodies) {
         crc = crc32(chunk, crc);
-        await writeAll(fh, chunk, offset + written);
+        await fh.writeAll(chunk, offset + written);
         written += chunk.byteLength;
       }
       if (written !== s.data.byteLength) throw new StoreIntegrityError(`section ${s.type} produced ${written} bytes, announced ${s.data.byteLength}`);
@@ -116,27 +115,9 @@ export async function writeSnapshot(
     }
     head.writeDoubleLE(offset, 32);
     head.writeUInt32LE(headerCrc(head, tableLen), 60);
-    await writeAll(fh, head, 0);
-    await fh.sync();
-  } catch (err) {
-    await fh.close().catch(() => undefined);
-    await unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-  await fh.close();
-  await rename(tmp, path);
-  await fsyncDir(path);
+    await fh.writeAll(head, 0);
+  }, { tmp: `${path}.tmp` });
   return { bytes: offset, extents };
-}
-
-async function writeAll(fh: FileHandle, data: Uint8Array, position: number): Promise<void> {
-  // Chunked so a 1 GB vectors section does not need one giant write call.
-  const CHUNK = 16 << 20;
-  for (let off = 0; off < data.byteLength; ) {
-    const n = Math.min(CHUNK, data.byteLength - off);
-    const { bytesWritten } = await fh.write(data, off, n, position + off);
-    off += bytesWritten;
-  }
 }
 
 function headerCrc(head: Buffer, tableLen: number): number {
@@ -157,9 +138,9 @@ export interface SnapshotFile {
 const READ_CHUNK = 16 << 20;
 
 /** Fills `into` from `offset` of the open snapshot; a short file is a truncated snapshot. */
-async function readFully(fh: FileHandle, path: string, offset: number, into: Buffer): Promise<Buffer> {
+async function readFully(fh: DurableFile, path: string, offset: number, into: Buffer): Promise<Buffer> {
   for (let got = 0; got < into.length; ) {
-    const { bytesRead } = await fh.read(into, got, into.length - got, offset + got);
+    const bytesRead = await fh.read(into, got, into.length - got, offset + got);
     if (bytesRead === 0) throw new CorruptDataError('snapshot is truncated', path);
     got += bytesRead;
   }
@@ -173,7 +154,7 @@ async function readFully(fh: FileHandle, path: string, offset: number, into: Buf
  * @internal
  */
 export async function readExtent(path: string, extent: SectionExtent, sink: (chunk: Buffer) => void): Promise<void> {
-  const fh = await open(path, 'r');
+  const fh = await openFile(path, 'r');
   try {
     await streamRange(fh, path, extent.offset, extent.length, sink);
   } finally {
@@ -182,7 +163,7 @@ export async function readExtent(path: string, extent: SectionExtent, sink: (chu
 }
 
 /** Reads `[offset, offset + length)` in chunks through one staging buffer: fresh pages cost more than the read. */
-async function streamRange(fh: FileHandle, path: string, offset: number, length: number, sink: (chunk: Buffer) => void): Promise<void> {
+async function streamRange(fh: DurableFile, path: string, offset: number, length: number, sink: (chunk: Buffer) => void): Promise<void> {
   const stage = Buffer.allocUnsafe(Math.min(READ_CHUNK, length));
   for (let o = 0; o < length; o += READ_CHUNK) {
     sink(await readFully(fh, path, offset + o, stage.subarray(0, Math.min(READ_CHUNK, length - o))));
@@ -202,9 +183,9 @@ export async function readSnapshot(
   path: string, knownTypes: ReadonlySet<number>,
   onDisk: (type: number) => boolean = () => false,
 ): Promise<SnapshotFile> {
-  const fh = await open(path, 'r');
+  const fh = await openFile(path, 'r');
   try {
-    const size = (await fh.stat()).size;
+    const size = await fh.size();
     const readAt = (offset: number, length: number): Promise<Buffer> => readFully(fh, path, offset, Buffer.allocUnsafe(length));
     if (size < HEADER) throw new CorruptDataError('snapshot header is truncated', path);
     const first = await readAt(0, HEADER);

@@ -17,9 +17,8 @@
  * @module
  */
 import { crc32 } from 'node:zlib';
-import { open, rename, type FileHandle } from 'node:fs/promises';
-import { CorruptDataError, DimensionMismatchError, UnsupportedError } from '../../core/errors.js';
-import { fsyncDir } from './fs-util.js';
+import { CorruptDataError, DimensionMismatchError, IOError, UnsupportedError } from '../../core/errors.js';
+import { atomicReplace, type DurableFile, openFile } from '../../internal/durable-fs.js';
 
 /** Known log record kinds. @internal */
 export const WalKind = {
@@ -147,46 +146,58 @@ function allZero(buf: Buffer, from: number): boolean {
   return true;
 }
 
-/** An open log file positioned at its end. @internal */
+/**
+ * An open log file positioned at its end. Every call goes through the file-I/O layer (`internal/durable-fs.ts`).
+ * A write that fails is cut back off the file, so the log on disk stays a valid prefix; when that cut, or any
+ * fdatasync, fails, the writer is {@link WalWriter.broken}: what the file holds is no longer known, and it refuses
+ * further writes.
+ *
+ * @internal
+ */
 export class WalWriter {
   readonly path: string;
-  #fh: FileHandle;
+  readonly #f: DurableFile;
   #size: number;
   #dirty = false;
+  #broken = false;
 
-  private constructor(path: string, fh: FileHandle, size: number) {
+  private constructor(path: string, f: DurableFile, size: number) {
     this.path = path;
-    this.#fh = fh;
+    this.#f = f;
     this.#size = size;
   }
 
   /** Opens an existing, already validated log for appending at `validLength` (cutting a torn tail). */
   static async append(path: string, validLength: number): Promise<WalWriter> {
-    const fh = await open(path, 'r+');
-    const st = await fh.stat();
-    if (st.size !== validLength) {
-      await fh.truncate(validLength);
-      await fh.sync();
+    const f = await openFile(path, 'r+');
+    try {
+      if ((await f.size()) !== validLength) {
+        await f.truncate(validLength);
+        await f.sync();
+      }
+    } catch (err) {
+      await f.close().catch(() => undefined);
+      throw err;
     }
-    return new WalWriter(path, fh, validLength);
+    return new WalWriter(path, f, validLength);
   }
 
   /**
    * Atomically replaces the log at `path` with an empty one of `generation` starting at `firstLsn` (temp file,
-   * fsync, rename).
+   * fsync, rename, directory fsync).
    */
   static async create(path: string, dimension: number, firstLsn: number, generation: number): Promise<WalWriter> {
-    const tmp = `${path}.tmp`;
-    const fh = await open(tmp, 'w');
-    try {
-      await fh.write(walHeader(dimension, firstLsn, generation), 0, WAL_HEADER, 0);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    await rename(tmp, path);
-    await fsyncDir(path);
+    await atomicReplace(path, walHeader(dimension, firstLsn, generation), { tmp: `${path}.tmp` });
     return WalWriter.append(path, WAL_HEADER);
+  }
+
+  /** The generation recorded in the file's header (which log this is, after a checkpoint failed half-way). */
+  async generation(): Promise<number> {
+    const head = Buffer.alloc(WAL_HEADER);
+    if ((await this.#f.read(head, 0, WAL_HEADER, 0)) !== WAL_HEADER || !head.subarray(0, 8).equals(MAGIC)) {
+      throw new CorruptDataError('log header is truncated', this.path);
+    }
+    return head.readUInt32LE(8) >= 2 ? head.readUInt32LE(24) : 0;
   }
 
   /** Bytes in the file. */
@@ -194,33 +205,63 @@ export class WalWriter {
     return this.#size;
   }
 
-  /** Appends an encoded record; with `sync`, waits for fdatasync. A failed write is rolled back by truncation. */
+  /** Whether an fdatasync or the rollback of a failed write failed: the file's content is no longer known. */
+  get broken(): boolean {
+    return this.#broken;
+  }
+
+  /**
+   * Appends an encoded record; with `sync`, waits for fdatasync. A failed write is rolled back by truncation (the
+   * writer breaks when that fails too); a failed fdatasync breaks the writer.
+   *
+   * @throws the system error
+   */
   async write(record: Buffer, sync: boolean): Promise<void> {
+    if (this.#broken) throw new IOError(`the log ${this.path} is in an unknown state after a failed fsync or rollback`);
     const at = this.#size;
     try {
-      let off = 0;
-      while (off < record.length) {
-        const { bytesWritten } = await this.#fh.write(record, off, record.length - off, at + off);
-        off += bytesWritten;
-      }
-      if (sync) await this.#fh.datasync();
-      else this.#dirty = true;
+      await this.#f.writeAll(record, at);
     } catch (err) {
-      await this.#fh.truncate(at).catch(() => undefined);
+      try {
+        await this.#f.truncate(at);
+      } catch {
+        this.#broken = true;
+      }
       throw err;
     }
     this.#size = at + record.length;
+    if (!sync) {
+      this.#dirty = true;
+      return;
+    }
+    try {
+      await this.#f.datasync();
+    } catch (err) {
+      // The record may or may not reach the disk, and the kernel may have dropped other dirty pages: no retry.
+      this.#broken = true;
+      throw err;
+    }
   }
 
-  /** fdatasyncs if anything was written without sync. */
+  /** fdatasyncs if anything was written without sync; the writer stays dirty (and breaks) when it fails. */
   async sync(): Promise<void> {
+    if (this.#broken) throw new IOError(`the log ${this.path} is in an unknown state after a failed fsync or rollback`);
     if (!this.#dirty) return;
+    try {
+      await this.#f.datasync();
+    } catch (err) {
+      this.#broken = true;
+      throw err;
+    }
     this.#dirty = false;
-    await this.#fh.datasync();
   }
 
+  /** Syncs and closes; the handle is released even when the final sync fails (which is then thrown). */
   async close(): Promise<void> {
-    await this.sync();
-    await this.#fh.close();
+    try {
+      if (!this.#broken) await this.sync();
+    } finally {
+      await this.#f.close();
+    }
   }
 }

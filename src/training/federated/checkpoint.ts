@@ -5,12 +5,10 @@
  *
  * @module
  */
-import {
-  closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync,
-} from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { CorruptDataError, InvalidUpdateError, IOError } from '../../core/errors.js';
+import { atomicReplaceSync } from '../../internal/durable-fs.js';
 import { decodeFrame, encodeFrame } from './frame.js';
 import type { ParameterLayout } from './params.js';
 
@@ -70,18 +68,6 @@ function fileName(completed: number): string {
   return `checkpoint-${String(completed).padStart(8, '0')}.abfd`;
 }
 
-function fsyncDirSync(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Platforms that cannot fsync a directory (Windows) still rename atomically.
-  }
-}
 
 /**
  * Writes a checkpoint atomically and prunes old ones.
@@ -98,23 +84,7 @@ export function writeCheckpoint(dir: string, state: CheckpointState, keep = 3): 
   };
   const bytes = encodeFrame(header, state.weights);
   const path = join(dir, fileName(state.completed));
-  const tmp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: true });
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      let off = 0;
-      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
-    fsyncDirSync(dir);
-  } catch (err) {
-    rmSync(tmp, { force: true });
-    throw new IOError(`cannot write federated checkpoint ${path}`, { cause: err });
-  }
+  atomicReplaceSync(path, bytes, { mode: 0o600, mkdir: true });
   for (const old of listCheckpoints(dir).slice(0, -keep)) rmSync(join(dir, old), { force: true });
   return path;
 }
