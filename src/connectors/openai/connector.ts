@@ -89,8 +89,15 @@ export interface OpenAIGeneratorOptions {
   maxTokensField?: 'max_tokens' | 'max_completion_tokens';
 }
 
+// The endpoint type appears in the public declaration (the connector's base class is generic over it), so its client
+// is `unknown` there: the root types must not import the optional `openai` peer. `openaiOf` gives it back its type.
 interface Endpoint extends ResolvedEndpoint {
-  client(): Promise<OpenAI>;
+  client(): Promise<unknown>;
+}
+
+/** The endpoint's OpenAI client (created on first use). */
+async function openaiOf(endpoint: Endpoint): Promise<OpenAI> {
+  return (await endpoint.client()) as OpenAI;
 }
 
 const FINISH: Record<string, FinishReason> = {
@@ -135,7 +142,7 @@ export class OpenAIConnector extends RemoteConnector<Endpoint, 'openai'> {
         }).catch((err: unknown) => { client = undefined; throw err; })),
       };
     });
-    super('OpenAIConnector', 'openai', endpoints, options, async (ep, signal) => (await ep.client()).models.list({ signal }));
+    super('OpenAIConnector', 'openai', endpoints, options, async (ep, signal) => (await openaiOf(ep)).models.list({ signal }));
     this.#options = options;
   }
 
@@ -157,7 +164,7 @@ export class OpenAIConnector extends RemoteConnector<Endpoint, 'openai'> {
       limits: { maxInputs: options.maxInputs ?? 2048, maxTokens: options.maxTokens ?? 300_000 },
       embedBatch: async (ctx, texts) => {
         try {
-          const client = await ctx.endpoint.client();
+          const client = await openaiOf(ctx.endpoint);
           const res = await client.embeddings.create({
             model, input: texts, encoding_format: format, ...(options.dimensions ? { dimensions: options.dimensions } : {}),
           }, { signal: ctx.signal, maxRetries: 0 });
@@ -193,7 +200,7 @@ export class OpenAIConnector extends RemoteConnector<Endpoint, 'openai'> {
       provider: this.provider, model, caller: this.remote,
       chat: async (ctx, messages, o) => {
         try {
-          const client = await ctx.endpoint.client();
+          const client = await openaiOf(ctx.endpoint);
           const res = await client.chat.completions.create({ ...body(messages, o), stream: false }, { signal: ctx.signal, maxRetries: 0 });
           const choice = res?.choices?.[0];
           if (!choice || typeof choice.message?.content !== 'string' && choice.message?.content !== null) {
@@ -210,7 +217,7 @@ export class OpenAIConnector extends RemoteConnector<Endpoint, 'openai'> {
       stream: async (ctx, messages, o) => {
         let stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
         try {
-          const client = await ctx.endpoint.client();
+          const client = await openaiOf(ctx.endpoint);
           stream = await client.chat.completions.create(
             { ...body(messages, o), stream: true, stream_options: { include_usage: true } },
             { signal: ctx.signal, maxRetries: 0 },
@@ -234,7 +241,7 @@ export class OpenAIConnector extends RemoteConnector<Endpoint, 'openai'> {
   async listModels(options: { signal?: AbortSignal; timeout?: number } = {}): Promise<string[]> {
     return this.remote.call(async (ctx) => {
       try {
-        const page = await (await ctx.endpoint.client()).models.list({ signal: ctx.signal });
+        const page = await (await openaiOf(ctx.endpoint)).models.list({ signal: ctx.signal });
         return page.data.map((m) => m.id);
       } catch (err) {
         throw this.#map(err, ctx.signal);
