@@ -2,42 +2,23 @@
 // start are respawned with a capped exponential backoff (counted, never timed), the pool turns unhealthy past the
 // limit (typed POOL_UNHEALTHY, visible in health() and stats()) and recovers when a respawn comes up. Every test
 // fails on an unhandled rejection or an uncaught exception anywhere in the process.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAbiError } from '../../src/core/errors.js';
 import { resolveRespawn, respawnDelay, workerFaults } from '../../src/internal/crash-loop.js';
 import { crashWorker, LocalScheduler } from '../../src/scheduler/local-scheduler.js';
 import type { ServiceHealth } from '../../src/scheduler/types.js';
 import { modelDir, variedTexts } from '../engine/helpers.js';
+import { failOnProcessFaults, until } from '../helpers/process-faults.js';
 
 const EMBED = 'tiny-bert';
 const models = [{ id: EMBED, dir: modelDir(EMBED) }];
 const texts = variedTexts(12, 3);
 
-const escaped: unknown[] = [];
-const record = (err: unknown): void => {
-  escaped.push(err);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', record);
-  process.on('uncaughtException', record);
-});
-afterAll(() => {
-  process.off('unhandledRejection', record);
-  process.off('uncaughtException', record);
-});
-afterEach(() => {
+failOnProcessFaults(() => {
   workerFaults.exitAtStart = false;
-  expect(escaped.splice(0)).toEqual([]);
 });
 
 const codeOf = async (p: Promise<unknown>): Promise<string> => p.then(() => 'ok', (e: unknown) => (isAbiError(e) ? e.code : `untyped: ${String(e)}`));
-const until = async (cond: () => boolean, ms = 30_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('crash-loop backoff (pure)', () => {
   it('respawns at once the first time, then doubles from initialDelayMs up to maxDelayMs', () => {

@@ -1,38 +1,18 @@
 // The server when what it stands on fails: a worker pool in a crash loop gives 503 with a code in every dialect
 // (and Retry-After), /health says why, and both recover when the pool does; a failing or lying embedding cache never
 // fails a request (the cache path uses CachedEmbedder's rules). Fails on any unhandled rejection or uncaught exception.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmbeddingCache } from '../../src/cache/types.js';
 import { workerFaults } from '../../src/internal/crash-loop.js';
 import { crashWorker, LocalScheduler } from '../../src/scheduler/local-scheduler.js';
 import type { InferenceService } from '../../src/scheduler/types.js';
 import { modelDir } from '../engine/helpers.js';
+import { failOnProcessFaults, until } from '../helpers/process-faults.js';
 import { call, EMBED_MODEL, EngineService, startServer } from './helpers.js';
 
-const escaped: unknown[] = [];
-const record = (err: unknown): void => {
-  escaped.push(err);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', record);
-  process.on('uncaughtException', record);
-});
-afterAll(() => {
-  process.off('unhandledRejection', record);
-  process.off('uncaughtException', record);
-});
-afterEach(() => {
+failOnProcessFaults(() => {
   workerFaults.exitAtStart = false;
-  expect(escaped.splice(0)).toEqual([]);
 });
-
-const until = async (cond: () => boolean | Promise<boolean>, ms = 30_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-};
 
 describe('an unhealthy worker pool', () => {
   it('gets 503 with a code in each dialect, /health says why, and both recover with the pool', async () => {
@@ -47,7 +27,7 @@ describe('an unhealthy worker pool', () => {
       // Every new worker now dies at start; the running one is killed, so the pool falls into a crash loop.
       workerFaults.exitAtStart = true;
       crashWorker(scheduler, 0);
-      await until(() => scheduler.health().status === 'unhealthy');
+      await until(() => scheduler.health().status === 'unhealthy', 30_000, 10);
 
       const openai = await call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: 'x' } });
       expect(openai).toMatchObject({ status: 503, body: { error: { type: 'server_error', code: 'pool_unhealthy' } } });
@@ -62,7 +42,7 @@ describe('an unhealthy worker pool', () => {
       expect((await call(`${url}/ready`)).status).toBe(503);
 
       workerFaults.exitAtStart = false;
-      await until(async () => (await call(`${url}/health`)).status === 200);
+      await until(async () => (await call(`${url}/health`)).status === 200, 30_000, 10);
       expect(await call(`${url}/v1/embeddings`, { body: { model: EMBED_MODEL, input: 'x' } })).toMatchObject({ status: 200 });
       expect((await call(`${url}/ready`)).status).toBe(200);
     } finally {

@@ -2,24 +2,16 @@
 // the N-th call of each kind failing (EIO, ENOSPC, a short write), for every N; after each run reopen without faults
 // and check every acknowledged record is there byte for byte, nothing refused is torn, no error was untyped, and
 // no rejection or exception escaped.
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type FaultCode, type FaultKind, nthCallFault } from '../../src/internal/durable-fs.js';
 import { defaultSteps, Ledger, runWorkload, verifyStore } from './fault-harness.js';
+import { recordProcessFaults } from '../helpers/process-faults.js';
 import { tempDir } from './helpers.js';
 
 const KINDS: FaultKind[] = ['open', 'write', 'sync', 'rename', 'unlink', 'truncate', 'read', 'mkdir'];
 const CODES: FaultCode[] = ['EIO', 'ENOSPC', 'SHORT'];
 
-const escaped: unknown[] = [];
-const onEscape = (err: unknown): void => void escaped.push(err);
-beforeEach(() => {
-  process.on('unhandledRejection', onEscape);
-  process.on('uncaughtException', onEscape);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onEscape);
-  process.off('uncaughtException', onEscape);
-});
+const faults = recordProcessFaults('test');
 
 const tmp = tempDir('abi-fault-matrix-');
 afterAll(() => tmp.cleanup());
@@ -67,7 +59,7 @@ describe('fault injection matrix (every I/O call on the write path x EIO, ENOSPC
           }
         }
       }
-      expect(escaped).toEqual([]);
+      faults.expectNone();
       expect(injected).toBeGreaterThan(100);
       console.log(
         `fault matrix (durability ${durability}): ${runs} runs, ${injected} faults injected, ${checked} acknowledged records checked, ` +

@@ -4,25 +4,17 @@
 // record byte for byte; every error on the way must be an AbiError; nothing may escape as an unhandled rejection.
 // The default suite runs a few dozen schedules; `npm run test:slow` runs ABI_FAULT_SCHEDULES (>= 1,000).
 import fc from 'fast-check';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { FaultCode, FaultKind } from '../../src/internal/durable-fs.js';
 import { Ledger, runWorkload, type Step, verifyStore } from './fault-harness.js';
+import { recordProcessFaults } from '../helpers/process-faults.js';
 import { tempDir } from './helpers.js';
 
 const SCHEDULES = Number(process.env.ABI_FAULT_SCHEDULES ?? 40);
 const KINDS: FaultKind[] = ['open', 'write', 'sync', 'rename', 'unlink', 'truncate', 'read', 'mkdir'];
 const CODES: FaultCode[] = ['EIO', 'ENOSPC', 'EDQUOT', 'EROFS', 'SHORT'];
 
-const escaped: unknown[] = [];
-const onEscape = (err: unknown): void => void escaped.push(err);
-beforeEach(() => {
-  process.on('unhandledRejection', onEscape);
-  process.on('uncaughtException', onEscape);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onEscape);
-  process.off('uncaughtException', onEscape);
-});
+const processFaults = recordProcessFaults('test');
 
 const tmp = tempDir('abi-fault-schedules-');
 afterAll(() => tmp.cleanup());
@@ -59,7 +51,7 @@ describe('random fault schedules over random store sessions', () => {
         }, ledger, durability);
         errors += ledger.errors.length;
         acknowledged += await verifyStore(dir, ledger);
-        expect(escaped).toEqual([]);
+        processFaults.expectNone();
       }),
       { numRuns: SCHEDULES, seed: Number(process.env.ABI_FAULT_SEED ?? 21) },
     );

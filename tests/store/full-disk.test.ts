@@ -5,8 +5,9 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AbiError, VectorStore, type StoreErrorEvent } from '../../src/index.js';
+import { recordProcessFaults } from '../helpers/process-faults.js';
 import { tempDir } from './helpers.js';
 
 const tmp = tempDir('abi-fulldisk-');
@@ -22,16 +23,7 @@ afterAll(() => {
   tmp.cleanup();
 });
 
-const escaped: unknown[] = [];
-const onEscape = (err: unknown): void => void escaped.push(err);
-beforeEach(() => {
-  process.on('unhandledRejection', onEscape);
-  process.on('uncaughtException', onEscape);
-});
-afterEach(() => {
-  process.off('unhandledRejection', onEscape);
-  process.off('uncaughtException', onEscape);
-});
+const faults = recordProcessFaults('test');
 
 const DIM = 64;
 const bytes = (v: Float32Array) => Buffer.from(v.buffer, v.byteOffset, v.byteLength);
@@ -90,7 +82,7 @@ describe.skipIf(!mounted)('a full disk (6 MiB tmpfs)', () => {
     expect(lost).toBe(0);
     expect(again.size).toBe(acked.size);
     await again.close().catch(() => undefined);
-    expect(escaped).toEqual([]);
+    faults.expectNone();
     console.log(
       `full disk: ${acked.size} acknowledged records kept (0 lost), refused ${JSON.stringify(Object.fromEntries(codes))}, ` +
       `${events.length} background failures reported (${[...new Set(events.map((e) => `${e.job}:${e.error.code}`))].join(', ') || 'none'}), 0 crashes`,

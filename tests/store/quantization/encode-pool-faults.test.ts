@@ -1,36 +1,17 @@
 // The store's IVF encode pool under a crash loop: workers that die at start are respawned with a capped exponential
 // backoff (spawns counted over a window, never timed), the pool turns unhealthy and fails runs with POOL_UNHEALTHY,
 // then recovers when a respawned worker comes up. Fails on any unhandled rejection or uncaught exception.
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isAbiError } from '../../../src/core/errors.js';
 import { seededRandom } from '../../../src/internal/random.js';
 import { workerFaults } from '../../../src/internal/crash-loop.js';
 import { EncodePool, Encoder, sharedFloats } from '../../../src/store/quantization/encode-pool.js';
+import { failOnProcessFaults, until } from '../../helpers/process-faults.js';
 
-const escaped: unknown[] = [];
-const record = (err: unknown): void => {
-  escaped.push(err);
-};
-beforeAll(() => {
-  process.on('unhandledRejection', record);
-  process.on('uncaughtException', record);
-});
-afterAll(() => {
-  process.off('unhandledRejection', record);
-  process.off('uncaughtException', record);
-});
-afterEach(() => {
+failOnProcessFaults(() => {
   workerFaults.exitAtStart = false;
-  expect(escaped.splice(0)).toEqual([]);
 });
 
-const until = async (cond: () => boolean, ms = 30_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 describe('EncodePool crash loop', () => {
   it('backs off, turns unhealthy (runs fail with POOL_UNHEALTHY), and recovers when a worker comes up', async () => {

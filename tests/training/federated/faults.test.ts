@@ -4,38 +4,18 @@
 // or uncaught exception in the process.
 import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { AbiError } from '../../../src/core/errors.js';
 import { encodeFrame } from '../../../src/training/federated/frame.js';
 import { FederatedCoordinator, type FederatedCoordinatorOptions } from '../../../src/training/federated/index.js';
 import { tempDir } from '../../engine/helpers.js';
+import { failOnProcessFaults, until } from '../../helpers/process-faults.js';
 import { DIM, zeroModel } from './linear-trainer.js';
 
-const escaped: unknown[] = [];
-const record = (err: unknown): void => {
-  escaped.push(err);
-};
 const cleanups: (() => void)[] = [];
-beforeAll(() => {
-  process.on('unhandledRejection', record);
-  process.on('uncaughtException', record);
-});
-afterAll(() => {
-  process.off('unhandledRejection', record);
-  process.off('uncaughtException', record);
-});
-afterEach(() => {
+failOnProcessFaults(() => {
   for (const c of cleanups.splice(0)) c();
-  expect(escaped.splice(0)).toEqual([]);
 });
-
-const until = async (cond: () => boolean, ms = 20_000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 async function open(o: Partial<FederatedCoordinatorOptions>, clock: { t: number }): Promise<{ c: FederatedCoordinator; dir: string }> {
   const d = tempDir('abi-fed-faults-');
@@ -64,7 +44,7 @@ describe('FederatedCoordinator faults', () => {
     rmSync(dir, { recursive: true });
     writeFileSync(dir, 'not a directory');
     clock.t = 1001;
-    await until(() => errors.length === 1);
+    await until(() => errors.length === 1, 20_000);
     expect(errors[0]).toMatchObject({ code: 'IO_ERROR' });
     let st = c.status();
     expect(st).toMatchObject({ round: 1, phase: 'collect', failures: 1, lastError: { code: 'IO_ERROR', at: 1001, retryAt: 2001 } });
@@ -74,13 +54,13 @@ describe('FederatedCoordinator faults', () => {
     expect(errors).toHaveLength(1);
     // A second failure doubles the wait.
     clock.t = 2001;
-    await until(() => errors.length === 2);
+    await until(() => errors.length === 2, 20_000);
     expect(c.status().lastError).toMatchObject({ retryAt: 2001 + 2000 });
     // The disk comes back: the next retry aggregates the same updates and the round moves on.
     rmSync(dir);
     mkdirSync(dir);
     clock.t = 4001;
-    await until(() => c.round === 2);
+    await until(() => c.round === 2, 20_000);
     st = c.status();
     expect(st.lastError).toBeUndefined();
     expect(st.history[0]).toMatchObject({ round: 1, clients: ['a', 'b'], samples: 2 });
