@@ -24,9 +24,8 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmS
 import { join } from 'node:path';
 import { VectorStore, type IndexOptions } from '../src/index.js';
 import { KernelArena } from '../src/kernels/index.js';
-import { mulberry32Next } from '../src/internal/random.js';
 import { MaxHeap } from '../src/store/heap.js';
-import { recallAt } from './datasets.js';
+import { gaussian, recallAt } from './datasets.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, dflt: string): string => {
@@ -50,20 +49,6 @@ const queryFile = join(CACHE, `queries-${NQ}.f32`);
 const truthFile = join(CACHE, `truth-${N}-${NQ}-k${K}.u32`);
 const doneData = join(CACHE, `done-data-${N}.json`);
 const doneTruth = join(CACHE, `done-truth-${N}-${NQ}.json`);
-
-/** mulberry32 + Box–Muller, as bench/datasets.ts. */
-function gaussian(seed: number): () => number {
-  const state = Uint32Array.of(seed >>> 0);
-  let spare: number | null = null;
-  const uni = (): number => (mulberry32Next(state) + 0.5) / 4294967296;
-  return () => {
-    if (spare !== null) { const v = spare; spare = null; return v; }
-    const u = uni(), v = uni();
-    const r = Math.sqrt(-2 * Math.log(u));
-    spare = r * Math.sin(2 * Math.PI * v);
-    return r * Math.cos(2 * Math.PI * v);
-  };
-}
 
 /** The clustered generator of bench/datasets.ts, one row at a time (same centres, same sequence). */
 function clusteredRows(seed: number): (out: Float32Array, offset: number) => void {

@@ -21,8 +21,8 @@ export interface Dataset {
   k: number;
 }
 
-/** mulberry32 + Box-Muller: a seeded Gaussian source. */
-function gaussian(seed: number): () => number {
+/** mulberry32 + Box-Muller: a seeded Gaussian source (also used by ann-5m.ts to stream the same data). */
+export function gaussian(seed: number): () => number {
   const state = Uint32Array.of(seed >>> 0);
   let spare: number | null = null;
   const uni = (): number => (mulberry32Next(state) + 0.5) / 4294967296;

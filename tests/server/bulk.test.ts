@@ -44,14 +44,8 @@ async function arrowBytesOf(path: string, init: { body?: unknown; raw?: Uint8Arr
 }
 
 async function arrow(path: string, init: { body?: unknown; raw?: Uint8Array; type?: string }): Promise<{ status: number; type: string | null; table: Table }> {
-  const res = await fetch(`${url}${path}`, {
-    method: 'POST',
-    headers: { accept: ARROW, 'content-type': init.type ?? 'application/json' },
-    body: init.raw ?? JSON.stringify(init.body),
-  });
-  const bytes = new Uint8Array(await res.arrayBuffer());
-  expect(res.status, Buffer.from(bytes).toString('utf8').slice(0, 300)).toBe(200);
-  return { status: res.status, type: res.headers.get('content-type'), table: tableFromIPC(bytes) };
+  const { status, type, bytes } = await arrowBytesOf(path, init);
+  return { status, type, table: tableFromIPC(bytes) };
 }
 
 /** The float32 bytes of JSON vectors (JSON numbers are float32 values widened exactly). */

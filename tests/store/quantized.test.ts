@@ -1,37 +1,10 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { VectorStore, type VectorStoreOptions } from '../../src/index.js';
-import { clusteredData, exactTopK } from './quantization/data.js';
 import { tempDir } from './helpers.js';
+import { checkRetrainOnDrift, data, DIM, filled, N, queries, recall, row } from './quantized-fixture.js';
 
-const DIM = 384;
-const N = 3000;
-const NQ = 40;
-const data = clusteredData(N, DIM, 40, 0.035, 31);
-const queries = clusteredData(NQ, DIM, 40, 0.035, 32);
-const row = (m: Float32Array, i: number) => m.subarray(i * DIM, (i + 1) * DIM);
-const truth = Array.from({ length: NQ }, (_, q) => new Set(exactTopK(data, DIM, row(queries, q), 10).map(String)));
 const tmp = tempDir('abi-quantized-');
 afterAll(() => tmp.cleanup());
-
-async function filled(opts: VectorStoreOptions): Promise<VectorStore> {
-  const store = await VectorStore.open(opts);
-  for (let s = 0; s < N; s += 500) {
-    await store.upsert(Array.from({ length: 500 }, (_, j) => ({
-      id: String(s + j), vector: row(data, s + j), metadata: { bucket: (s + j) % 100 },
-    })));
-  }
-  await store.compact(); // trains quantized indexes now (or joins the training already under way)
-  await store.compact(); // and rebuilds once more, so stores compare without growth slack
-  return store;
-}
-
-async function recall(store: VectorStore, extra: object = {}): Promise<number> {
-  let hit = 0;
-  for (let q = 0; q < NQ; q++) {
-    for (const h of await store.search(row(queries, q), { k: 10, ...extra })) if (truth[q].has(h.id)) hit++;
-  }
-  return hit / (NQ * 10);
-}
 
 describe('int8 HNSW', () => {
   it('keeps recall within 0.01 of float HNSW after re-ranking, at under 0.35x its memory with disk vectors', async () => {
@@ -107,19 +80,6 @@ describe('IVF-PQ', () => {
 
 describe('IVF-PQ drift', () => {
   it('retrains in the background when new data no longer fits the cells', async () => {
-    const store = await VectorStore.open({ dimension: DIM, index: { type: 'ivfpq', trainAt: 1000, nlist: 16, m: 24 } });
-    const first = clusteredData(1000, DIM, 4, 0.01, 41);
-    await store.upsert(Array.from({ length: 1000 }, (_, i) => ({ id: `a${i}`, vector: row(first, i) })));
-    await store.compact();
-    expect(store.stats().compactions).toBe(1);
-    // A different distribution: far from every trained centroid.
-    const shifted = clusteredData(1200, DIM, 4, 0.01, 99);
-    for (let s = 0; s < 1200; s += 200) await store.upsert(Array.from({ length: 200 }, (_, i) => ({ id: `b${s + i}`, vector: row(shifted, s + i) })));
-    // No deletes, so only the drift check can have started a compaction: wait for it.
-    for (let i = 0; i < 400 && store.stats().compactions < 2; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(store.stats().compactions).toBe(2);
-    const [hit] = await store.search(row(shifted, 7), { k: 1 });
-    expect(hit.id).toBe('b7');
-    await store.close();
+    await checkRetrainOnDrift({ type: 'ivfpq', trainAt: 1000, nlist: 16, m: 24 });
   });
 });

@@ -4,38 +4,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CorruptDataError, UnsupportedError, ValidationError, VectorStore, type VectorStoreOptions } from '../../src/index.js';
 import { KNOWN_SECTIONS, streamedSection } from '../../src/store/persistence/collection-codec.js';
 import { readSnapshot, SectionType } from '../../src/store/persistence/snapshot.js';
-import { clusteredData, exactTopK } from './quantization/data.js';
 import { tempDir } from './helpers.js';
+import { checkRetrainOnDrift, data, DIM, filled, N, queries, recall, row } from './quantized-fixture.js';
 
-const DIM = 384;
-const N = 3000;
-const NQ = 40;
-const data = clusteredData(N, DIM, 40, 0.035, 31);
-const queries = clusteredData(NQ, DIM, 40, 0.035, 32);
-const row = (m: Float32Array, i: number) => m.subarray(i * DIM, (i + 1) * DIM);
-const truth = Array.from({ length: NQ }, (_, q) => new Set(exactTopK(data, DIM, row(queries, q), 10).map(String)));
 const tmp = tempDir('abi-rabitq-');
 afterAll(() => tmp.cleanup());
-
-async function filled(opts: VectorStoreOptions): Promise<VectorStore> {
-  const store = await VectorStore.open(opts);
-  for (let s = 0; s < N; s += 500) {
-    await store.upsert(Array.from({ length: 500 }, (_, j) => ({
-      id: String(s + j), vector: row(data, s + j), metadata: { bucket: (s + j) % 100 },
-    })));
-  }
-  await store.compact(); // trains now
-  await store.compact(); // and rebuilds once more
-  return store;
-}
-
-async function recall(store: VectorStore, extra: object = {}): Promise<number> {
-  let hit = 0;
-  for (let q = 0; q < NQ; q++) {
-    for (const h of await store.search(row(queries, q), { k: 10, ...extra })) if (truth[q].has(h.id)) hit++;
-  }
-  return hit / (NQ * 10);
-}
 
 /** Offset and length of a section in a snapshot file, from its table (64-byte header, 32-byte entries). */
 function sectionExtent(file: string, type: number): { offset: number; length: number } {
@@ -93,18 +66,7 @@ describe('IVF + RaBitQ in the store', () => {
   });
 
   it('retrains on compaction when new data drifts from the cells', async () => {
-    const store = await VectorStore.open({ dimension: DIM, index: { type: 'ivf', quantization: 'rabitq', trainAt: 1000, nlist: 16 } });
-    const first = clusteredData(1000, DIM, 4, 0.01, 41);
-    await store.upsert(Array.from({ length: 1000 }, (_, i) => ({ id: `a${i}`, vector: row(first, i) })));
-    await store.compact();
-    expect(store.stats().compactions).toBe(1);
-    const shifted = clusteredData(1200, DIM, 4, 0.01, 99);
-    for (let s = 0; s < 1200; s += 200) await store.upsert(Array.from({ length: 200 }, (_, i) => ({ id: `b${s + i}`, vector: row(shifted, s + i) })));
-    for (let i = 0; i < 400 && store.stats().compactions < 2; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(store.stats().compactions).toBe(2);
-    const [hit] = await store.search(row(shifted, 7), { k: 1 });
-    expect(hit.id).toBe('b7');
-    await store.close();
+    await checkRetrainOnDrift({ type: 'ivf', quantization: 'rabitq', trainAt: 1000, nlist: 16 });
   });
 
   it('refuses a flipped byte in its snapshot section with CorruptDataError, and reopens once repaired', async () => {

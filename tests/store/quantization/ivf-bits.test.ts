@@ -8,6 +8,7 @@ import {
 import { Rotation, paddedDim, randomOrthogonal } from '../../../src/store/quantization/rotation.js';
 import { KernelArena } from '../../../src/kernels/index.js';
 import { clusteredData, exactTopK } from './data.js';
+import { checkPredicateRemovalReplacement } from './index-checks.js';
 
 const gaussian = (rnd: () => number) => (): number => Math.sqrt(-2 * Math.log(1 - rnd())) * Math.cos(2 * Math.PI * rnd());
 
@@ -226,18 +227,7 @@ describe('IvfBitsIndex', () => {
   it('honours the predicate, removal and replacement, round-trips, and refuses damaged or newer bytes', async () => {
     const small = data.subarray(0, 1000 * dim);
     const index = await IvfBitsIndex.train(small, dim, { nlist: 16, metric: 'l2', kind: 'rabitq', bits: 4, iterations: 5 });
-    for (let i = 0; i < 1000; i++) index.add(i, small.subarray(i * dim, (i + 1) * dim));
-    const q = small.subarray(7 * dim, 8 * dim);
-    const even = index.search(q, { k: 20, nprobe: 16, accept: (s) => s % 2 === 0 });
-    expect(even.slots.length).toBe(20);
-    expect([...even.slots].every((s) => s % 2 === 0)).toBe(true);
-    expect(index.search(q, { k: 1, nprobe: 16 }).slots[0]).toBe(7);
-    expect(index.remove(7)).toBe(true);
-    expect(index.remove(7)).toBe(false);
-    expect([...index.search(q, { k: 50, nprobe: 16 }).slots]).not.toContain(7);
-    index.add(3, q);
-    expect(index.search(q, { k: 1, nprobe: 16 }).slots[0]).toBe(3);
-    expect(index.size).toBe(999);
+    const q = checkPredicateRemovalReplacement(index, small, dim);
     const bytes = index.serialize();
     const back = IvfBitsIndex.deserialize(bytes);
     expect(back.size).toBe(999);

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { IvfPqIndex } from '../../../src/store/quantization/ivf.js';
 import { CorruptDataError, ValidationError } from '../../../src/index.js';
 import { clusteredData, exactTopK } from './data.js';
+import { checkPredicateRemovalReplacement } from './index-checks.js';
 
 describe('IvfPqIndex', () => {
   const dim = 384;
@@ -37,18 +38,7 @@ describe('IvfPqIndex', () => {
   it('honours the predicate, removal and replacement, and round-trips', async () => {
     const small = data.subarray(0, 1000 * dim);
     const index = await IvfPqIndex.train(small, dim, { nlist: 16, m: 24, metric: 'l2', iterations: 5 });
-    for (let i = 0; i < 1000; i++) index.add(i, small.subarray(i * dim, (i + 1) * dim));
-    const q = small.subarray(7 * dim, 8 * dim);
-    const even = index.search(q, { k: 20, nprobe: 16, accept: (s) => s % 2 === 0 });
-    expect(even.slots.length).toBe(20);
-    expect([...even.slots].every((s) => s % 2 === 0)).toBe(true);
-    expect(index.search(q, { k: 1, nprobe: 16 }).slots[0]).toBe(7);
-    expect(index.remove(7)).toBe(true);
-    expect(index.remove(7)).toBe(false);
-    expect([...index.search(q, { k: 50, nprobe: 16 }).slots]).not.toContain(7);
-    index.add(3, q); // slot 3 now holds vector 7
-    expect(index.search(q, { k: 1, nprobe: 16 }).slots[0]).toBe(3);
-    expect(index.size).toBe(999);
+    const q = checkPredicateRemovalReplacement(index, small, dim);
     const back = IvfPqIndex.deserialize(index.serialize());
     expect(back.size).toBe(999);
     const a = index.search(q, { k: 10, nprobe: 4 });
