@@ -23,10 +23,14 @@ import { seededRandom } from '../../internal/random.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import { KernelArena, type KernelBackend } from '../../kernels/index.js';
 import { MaxHeap } from '../heap.js';
-import { Encoder, EncodePool, defaultEncodeThreads } from './encode-pool.js';
+import { Encoder, EncodePool } from './encode-pool.js';
 import type { IvfIndex } from './ivf-index.js';
+import {
+  ByteReader, ByteWriter, centroidNorms, checkTrainSample, defaultTrainThreads, DriftMeter, heapHits, type IvfTrainOptions, probeOrder, SlotMap,
+  takeTop, trainCoarse,
+} from './ivf-lists.js';
 import type { IvfMetric, IvfPqAddOptions, IvfPqHits, IvfPqSearchOptions } from './ivf.js';
-import { NearestCentroids, trainKMeans } from './kmeans.js';
+import { NearestCentroids } from './kmeans.js';
 import { DEFAULT_EPSILON, encodeRotated, estimateDot, quantizeQuery, type QuantizedQuery, type RabitqBits } from './rabitq.js';
 import { paddedDim, Rotation } from './rotation.js';
 
@@ -34,41 +38,24 @@ import { paddedDim, Rotation } from './rotation.js';
 export type IvfCodeKind = 'rabitq' | 'binary';
 
 /** Options of {@link IvfBitsIndex.train}. */
-export interface IvfBitsTrainOptions {
-  /** Coarse cells. */
-  nlist: number;
-  /** Ranking metric. */
-  metric: IvfMetric;
+export interface IvfBitsTrainOptions extends IvfTrainOptions {
   /** Codes. */
   kind: IvfCodeKind;
   /** Bits per dimension (RaBitQ only). @defaultValue 1 */
   bits?: RabitqBits;
   /** Confidence parameter ε0 of the RaBitQ error bound. @defaultValue 1.9 */
   epsilon?: number;
-  /** k-means iterations. @defaultValue 15 */
-  iterations?: number;
   /** Seed of k-means and of the rotation. @defaultValue 99 */
   seed?: number;
-  /** Cancels training. */
-  signal?: AbortSignal;
-  /** Kernel backend, for tests. @defaultValue 'auto' */
-  backend?: KernelBackend;
-  /** Worker threads for k-means assignment. @defaultValue every core for large samples, else 1 */
-  threads?: number;
-  /** A pool to use instead of starting one (not closed). */
-  pool?: EncodePool;
 }
 
 const MAGIC = 0x31514252; // "RBQ1"
 /** Section body version this build writes and reads; a newer one is refused with UnsupportedError. */
 const VERSION = 1;
-const NONE = -1;
 /** RaBitQ floats per vector: scale, additive term, error width. */
 const FACTORS = 3;
 /** Candidates re-ranked per exact-score call (the bound is checked between calls). */
 const RERANK_CHUNK = 16;
-/** Distance computations above which training starts a worker pool by default. */
-const POOL_WORK = 2e9;
 /** Seed of the query's randomised rounding: a fixed seed per search keeps results reproducible. */
 const QUERY_SEED = 0x5eed_51;
 
@@ -115,11 +102,8 @@ export class IvfBitsIndex implements IvfIndex {
   #queryBuf: number;
   #outBuf = 0;
   #outCap = 0;
-  #slotList = new Int32Array(0);
-  #slotPos = new Uint32Array(0);
-  #size = 0;
-  #addedError = 0;
-  #addedCount = 0;
+  readonly #slots = new SlotMap();
+  readonly #drift = new DriftMeter();
 
   private constructor(
     metric: IvfMetric, kind: IvfCodeKind, bits: RabitqBits, epsilon: number, centroids: Float32Array, dim: number,
@@ -138,12 +122,7 @@ export class IvfBitsIndex implements IvfIndex {
     this.codeBytes = (this.padded * this.bits) / 8;
     this.#backend = backend;
     this.#coarse = new NearestCentroids(centroids, this.nlist, dim, backend);
-    this.#centroidNorms = new Float32Array(this.nlist);
-    for (let c = 0; c < this.nlist; c++) {
-      let s = 0;
-      for (let j = 0; j < dim; j++) s += centroids[c * dim + j] ** 2;
-      this.#centroidNorms[c] = s;
-    }
+    this.#centroidNorms = centroidNorms(centroids, this.nlist, dim);
     this.#arena = new KernelArena({ initialBytes: 1 << 20, backend });
     this.#queryBuf = this.#arena.alloc(this.padded);
     this.#lists = Array.from({ length: this.nlist }, () => ({ slots: new Uint32Array(0), factors: new Float32Array(0), codes: 0, capacity: 0, length: 0 }));
@@ -159,30 +138,21 @@ export class IvfBitsIndex implements IvfIndex {
    * @throws {@link ValidationError} for inconsistent sizes or options
    */
   static async train(sample: Float32Array, dim: number, options: IvfBitsTrainOptions): Promise<IvfBitsIndex> {
-    const n = sample.length / dim;
-    if (!Number.isInteger(n) || n < options.nlist) {
-      throw new ValidationError(`IVF training needs at least nlist (${options.nlist}) vectors, got ${n}`);
-    }
-    if (options.metric !== 'dot' && options.metric !== 'l2') throw new ValidationError(`unknown IVF metric ${String(options.metric)}`);
+    const n = checkTrainSample(sample, dim, options.nlist, options.metric);
     const bits = options.bits ?? 1;
     if (bits !== 1 && bits !== 2 && bits !== 4) throw new ValidationError(`RaBitQ bits must be 1, 2 or 4, got ${String(bits)}`);
     if (options.kind !== 'rabitq' && options.kind !== 'binary') throw new ValidationError(`unknown IVF codes ${String(options.kind)}`);
     const epsilon = options.epsilon ?? DEFAULT_EPSILON;
     if (!(epsilon > 0)) throw new ValidationError('epsilon must be positive');
-    const threads = options.threads ?? (n * options.nlist * dim > POOL_WORK ? defaultEncodeThreads() : 1);
+    const threads = options.threads ?? defaultTrainThreads(n, options.nlist, dim);
     const pool = options.pool ?? (threads > 1 ? new EncodePool(threads, options.backend) : undefined);
     try {
       const seed = options.seed ?? 99;
-      const coarse = await trainKMeans(sample, dim, {
-        k: options.nlist, iterations: options.iterations ?? 15, seed, signal: options.signal, backend: options.backend, pool,
-      });
-      const cells = new Int32Array(n);
-      const dists = new Float32Array(n);
-      await new Encoder({ centroids: coarse.centroids, k: options.nlist, dim }, pool, options.backend).run(sample, n, { cells, dists }, options.signal);
+      const { centroids, dists } = await trainCoarse(sample, dim, n, options, pool);
       let error = 0;
       for (let i = 0; i < n; i++) error += dists[i];
       const rotation = options.kind === 'rabitq' ? Rotation.create(dim, seed + 7, options.backend) : null;
-      return new IvfBitsIndex(options.metric, options.kind, bits, epsilon, coarse.centroids, dim, rotation, error / n, options.backend);
+      return new IvfBitsIndex(options.metric, options.kind, bits, epsilon, centroids, dim, rotation, error / n, options.backend);
     } finally {
       if (options.pool === undefined) await pool?.close();
     }
@@ -190,18 +160,18 @@ export class IvfBitsIndex implements IvfIndex {
 
   /** Number of indexed vectors. */
   get size(): number {
-    return this.#size;
+    return this.#slots.size;
   }
 
   /** Vectors added since training or loading. */
   get addedSinceTraining(): number {
-    return this.#addedCount;
+    return this.#drift.count;
   }
 
   /** Bytes held: centroids (and their rotations), the rotation, lists (slots, factors, codes) and the slot map. */
   get memoryBytes(): number {
     let bytes = this.centroids.byteLength + (this.rotation?.bytes ?? 0)
-      + this.#slotList.byteLength + this.#slotPos.byteLength;
+      + this.#slots.byteLength;
     for (const l of this.#lists) bytes += l.slots.byteLength + l.factors.byteLength + l.capacity * this.codeBytes;
     return bytes;
   }
@@ -213,8 +183,7 @@ export class IvfBitsIndex implements IvfIndex {
    * @returns the ratio
    */
   drift(): number {
-    if (this.#addedCount === 0 || this.trainingError === 0) return 1;
-    return this.#addedError / this.#addedCount / this.trainingError;
+    return this.#drift.ratio(this.trainingError);
   }
 
   /**
@@ -224,7 +193,7 @@ export class IvfBitsIndex implements IvfIndex {
    * @returns true when present
    */
   has(slot: number): boolean {
-    return slot < this.#slotList.length && this.#slotList[slot] !== NONE;
+    return this.#slots.has(slot);
   }
 
   /**
@@ -294,21 +263,16 @@ export class IvfBitsIndex implements IvfIndex {
       f1 = this.metric === 'l2' ? r2 + 2 * rc : rc;
       f2 = f.err;
     }
-    this.#addedError += d;
-    this.#addedCount++;
+    this.#drift.add(d);
     const list = this.#lists[cell];
     this.#reserve(list, list.length + 1);
-    const pos = list.length;
+    const pos = this.#slots.append(list, slot, cell);
     this.#arena.views.u8.set(code, list.codes + pos * this.codeBytes);
-    list.slots[pos] = slot;
     if (this.kind === 'rabitq') {
       list.factors[pos * FACTORS] = f0;
       list.factors[pos * FACTORS + 1] = f1;
       list.factors[pos * FACTORS + 2] = f2;
     }
-    this.#setSlot(slot, cell, pos);
-    list.length++;
-    this.#size++;
   }
 
   /**
@@ -319,20 +283,14 @@ export class IvfBitsIndex implements IvfIndex {
    */
   remove(slot: number): boolean {
     if (!this.has(slot)) return false;
-    const list = this.#lists[this.#slotList[slot]];
-    const pos = this.#slotPos[slot];
-    const last = list.length - 1;
+    const list = this.#lists[this.#slots.cell(slot)];
+    const pos = this.#slots.pos(slot);
+    const last = this.#slots.detach(list, slot);
     if (pos !== last) {
-      const moved = list.slots[last];
-      list.slots[pos] = moved;
       const b = this.codeBytes;
       this.#arena.views.u8.copyWithin(list.codes + pos * b, list.codes + last * b, list.codes + (last + 1) * b);
       if (this.kind === 'rabitq') list.factors.copyWithin(pos * FACTORS, last * FACTORS, (last + 1) * FACTORS);
-      this.#slotPos[moved] = pos;
     }
-    list.length--;
-    this.#slotList[slot] = NONE;
-    this.#size--;
     return true;
   }
 
@@ -347,16 +305,8 @@ export class IvfBitsIndex implements IvfIndex {
   search(query: Float32Array, options: IvfPqSearchOptions): IvfPqHits {
     const { k } = options;
     if (!Number.isInteger(k) || k < 0) throw new ValidationError(`k must be a non-negative integer, got ${k}`);
-    if (k === 0 || this.#size === 0) return { slots: new Uint32Array(0), scores: new Float32Array(0) };
-    const nprobe = Math.min(this.nlist, Math.max(1, Math.floor(options.nprobe)));
-    const dist = this.#coarse.distances(query);
-    let qNorm = 0;
-    for (let j = 0; j < this.dim; j++) qNorm += query[j] * query[j];
-    const cellScore = new Float32Array(this.nlist);
-    for (let c = 0; c < this.nlist; c++) {
-      cellScore[c] = this.metric === 'l2' ? -dist[c] : (qNorm + this.#centroidNorms[c] - dist[c]) / 2;
-    }
-    const cells = topIndices(cellScore, nprobe);
+    if (k === 0 || this.#slots.size === 0) return { slots: new Uint32Array(0), scores: new Float32Array(0) };
+    const { cellScore, cells } = probeOrder(this.#coarse, this.#centroidNorms, this.metric, query, options.nprobe);
     return this.kind === 'binary'
       ? this.#searchBinary(query, cells, k, Math.max(k, options.rerank ?? Math.max(4 * k, 64)), options)
       : this.#searchRabitq(query, cells, cellScore, k, options);
@@ -392,11 +342,7 @@ export class IvfBitsIndex implements IvfIndex {
         else if (key < heap.topKey()) heap.replaceTop(key, slot);
       }
     }
-    const slots = heap.vals.slice(0, heap.size);
-    const scores = options.exactScores === undefined
-      ? Float32Array.from(heap.keys.subarray(0, heap.size), (key) => -key)
-      : options.exactScores(slots);
-    return takeTop(slots, scores, k);
+    return heapHits(heap, options.exactScores, k);
   }
 
   #searchRabitq(query: Float32Array, cells: number[], cellScore: Float32Array, k: number, options: IvfPqSearchOptions): IvfPqHits {
@@ -498,20 +444,6 @@ export class IvfBitsIndex implements IvfIndex {
     list.capacity = cap;
   }
 
-  #setSlot(slot: number, cell: number, pos: number): void {
-    if (slot >= this.#slotList.length) {
-      const cap = Math.max(slot + 1, this.#slotList.length * 2, 64);
-      const l = new Int32Array(cap).fill(NONE);
-      l.set(this.#slotList);
-      const p = new Uint32Array(cap);
-      p.set(this.#slotPos);
-      this.#slotList = l;
-      this.#slotPos = p;
-    }
-    this.#slotList[slot] = cell;
-    this.#slotPos[slot] = pos;
-  }
-
   /**
    * Serializes the index: u32 magic "RBQ1", u32 version, u8 kind (0 RaBitQ, 1 binary), u8 bits, u8 metric (0 dot,
    * 1 l2), u8 0, u32 dim, u32 nlist, f64 epsilon, f64 training error, the centroids, u32 rotation length + the
@@ -524,34 +456,30 @@ export class IvfBitsIndex implements IvfIndex {
     const per = 4 + (this.kind === 'rabitq' ? FACTORS * 4 : 0) + this.codeBytes;
     let size = 36 + this.centroids.byteLength + 4 + rot.length;
     for (const l of this.#lists) size += 4 + l.length * per;
-    const out = new Uint8Array(size);
-    const view = new DataView(out.buffer);
-    let o = 0;
-    view.setUint32(o, MAGIC, true); o += 4;
-    view.setUint32(o, VERSION, true); o += 4;
-    out[o++] = this.kind === 'rabitq' ? 0 : 1;
-    out[o++] = this.bits;
-    out[o++] = this.metric === 'dot' ? 0 : 1;
-    out[o++] = 0;
-    view.setUint32(o, this.dim, true); o += 4;
-    view.setUint32(o, this.nlist, true); o += 4;
-    view.setFloat64(o, this.epsilon, true); o += 8;
-    view.setFloat64(o, this.trainingError, true); o += 8;
-    out.set(new Uint8Array(this.centroids.buffer, this.centroids.byteOffset, this.centroids.byteLength), o);
-    o += this.centroids.byteLength;
-    view.setUint32(o, rot.length, true); o += 4;
-    out.set(rot, o); o += rot.length;
+    const w = new ByteWriter(size);
+    w.u32(MAGIC);
+    w.u32(VERSION);
+    w.u8(this.kind === 'rabitq' ? 0 : 1);
+    w.u8(this.bits);
+    w.u8(this.metric === 'dot' ? 0 : 1);
+    w.u8(0);
+    w.u32(this.dim);
+    w.u32(this.nlist);
+    w.f64(this.epsilon);
+    w.f64(this.trainingError);
+    w.bytes(this.centroids);
+    w.u32(rot.length);
+    w.bytes(rot);
     const u8 = this.#arena.views.u8;
+    const view = w.view;
     for (const l of this.#lists) {
-      view.setUint32(o, l.length, true); o += 4;
-      for (let i = 0; i < l.length; i++, o += 4) view.setUint32(o, l.slots[i], true);
+      w.slotList(l);
       if (this.kind === 'rabitq') {
-        for (let i = 0; i < l.length * FACTORS; i++, o += 4) view.setFloat32(o, l.factors[i], true);
+        for (let i = 0; i < l.length * FACTORS; i++, w.o += 4) view.setFloat32(w.o, l.factors[i], true);
       }
-      out.set(u8.subarray(l.codes, l.codes + l.length * this.codeBytes), o);
-      o += l.length * this.codeBytes;
+      w.bytes(u8.subarray(l.codes, l.codes + l.length * this.codeBytes));
     }
-    return out;
+    return w.out;
   }
 
   /**
@@ -564,61 +492,49 @@ export class IvfBitsIndex implements IvfIndex {
    * @throws {@link CorruptDataError} when the bytes are not a valid index
    */
   static deserialize(bytes: Uint8Array, backend?: KernelBackend): IvfBitsIndex {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let o = 0;
-    const need = (n: number): void => { if (o + n > bytes.length) throw new CorruptDataError('IVF bit-code index is truncated'); };
-    const u32 = (): number => { need(4); const v = view.getUint32(o, true); o += 4; return v; };
-    if (u32() !== MAGIC) throw new CorruptDataError('not an IVF bit-code index (bad magic)');
-    const version = u32();
+    const r = new ByteReader(bytes, 'IVF bit-code index');
+    if (r.u32() !== MAGIC) throw new CorruptDataError('not an IVF bit-code index (bad magic)');
+    const version = r.u32();
     if (version > VERSION) throw new UnsupportedError(`IVF bit-code index version ${version} is newer than this build reads (${VERSION})`);
     if (version < 1) throw new CorruptDataError('IVF bit-code index has version 0');
-    need(4);
-    const kindCode = bytes[o++], bits = bytes[o++], metricCode = bytes[o++];
-    o++;
+    r.need(4);
+    const kindCode = bytes[r.o++], bits = bytes[r.o++], metricCode = bytes[r.o++];
+    r.o++;
     if (kindCode > 1 || metricCode > 1 || (bits !== 1 && bits !== 2 && bits !== 4) || (kindCode === 1 && bits !== 1)) {
       throw new CorruptDataError('IVF bit-code index header is invalid');
     }
-    const dim = u32();
-    const nlist = u32();
-    need(16);
-    const epsilon = view.getFloat64(o, true); o += 8;
-    const trainingError = view.getFloat64(o, true); o += 8;
+    const dim = r.u32();
+    const nlist = r.u32();
+    r.need(16);
+    const epsilon = r.f64();
+    const trainingError = r.f64();
     if (dim < 1 || nlist < 1 || !(epsilon > 0) || !Number.isFinite(trainingError)) throw new CorruptDataError('IVF bit-code index header is invalid');
-    need(nlist * dim * 4);
-    const centroids = new Float32Array(nlist * dim);
-    new Uint8Array(centroids.buffer).set(bytes.subarray(o, o + centroids.byteLength));
-    o += centroids.byteLength;
-    const rotLen = u32();
-    need(rotLen);
+    const centroids = r.f32s(nlist * dim);
+    const rotLen = r.u32();
+    r.need(rotLen);
     const kind: IvfCodeKind = kindCode === 0 ? 'rabitq' : 'binary';
     if ((kind === 'rabitq') !== (rotLen > 0)) throw new CorruptDataError('IVF bit-code index rotation disagrees with its codes');
-    const rotation = rotLen > 0 ? Rotation.deserialize(bytes.subarray(o, o + rotLen), backend) : null;
-    o += rotLen;
+    const rotBytes = r.take(rotLen);
+    const rotation = rotLen > 0 ? Rotation.deserialize(rotBytes, backend) : null;
     if (rotation !== null && rotation.dim !== dim) throw new CorruptDataError('IVF bit-code rotation dimension differs from the index');
     const index = new IvfBitsIndex(metricCode === 0 ? 'dot' : 'l2', kind, bits as RabitqBits, epsilon, centroids, dim, rotation, trainingError, backend);
     const f = kind === 'rabitq' ? FACTORS : 0;
+    const view = r.view;
     for (let cell = 0; cell < nlist; cell++) {
-      const len = u32();
-      need(len * (4 + f * 4 + index.codeBytes));
+      const len = r.u32();
+      r.need(len * (4 + f * 4 + index.codeBytes));
       const list = index.#lists[cell];
       index.#reserve(list, len);
-      for (let i = 0; i < len; i++, o += 4) {
-        const slot = view.getUint32(o, true);
-        if (index.has(slot)) throw new CorruptDataError('IVF bit-code index lists a slot twice');
-        list.slots[i] = slot;
-        index.#setSlot(slot, cell, i);
-      }
-      for (let i = 0; i < len * f; i++, o += 4) {
-        const v = view.getFloat32(o, true);
+      index.#slots.readList(r, list, cell, len);
+      for (let i = 0; i < len * f; i++, r.o += 4) {
+        const v = view.getFloat32(r.o, true);
         if (!Number.isFinite(v)) throw new CorruptDataError('IVF bit-code index holds a non-finite factor');
         list.factors[i] = v;
       }
-      index.#arena.views.u8.set(bytes.subarray(o, o + len * index.codeBytes), list.codes);
-      o += len * index.codeBytes;
+      index.#arena.views.u8.set(r.take(len * index.codeBytes), list.codes);
       list.length = len;
-      index.#size += len;
     }
-    if (o !== bytes.length) throw new CorruptDataError('IVF bit-code index has trailing bytes');
+    r.end();
     return index;
   }
 }
@@ -626,21 +542,4 @@ export class IvfBitsIndex implements IvfIndex {
 function grow<T extends Uint32Array | Float64Array>(from: T, to: T): T {
   to.set(from);
   return to;
-}
-
-/** The `n` largest values' indices, best first (ties: lower index first). */
-function topIndices(values: Float32Array, n: number): number[] {
-  const heap = new MaxHeap(n);
-  for (let i = 0; i < values.length; i++) {
-    const key = -values[i];
-    if (heap.size < n) heap.push(key, i);
-    else if (key < heap.topKey()) heap.replaceTop(key, i);
-  }
-  return Array.from(heap.vals.subarray(0, heap.size)).sort((a, b) => values[b] - values[a] || a - b);
-}
-
-function takeTop(slots: Uint32Array, scores: Float32Array, k: number): IvfPqHits {
-  const order = Array.from({ length: slots.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || slots[a] - slots[b]);
-  const n = Math.min(k, order.length);
-  return { slots: Uint32Array.from(order.slice(0, n), (i) => slots[i]), scores: Float32Array.from(order.slice(0, n), (i) => scores[i]) };
 }

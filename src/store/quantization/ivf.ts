@@ -11,8 +11,12 @@
  */
 import { CorruptDataError, ValidationError } from '../../core/errors.js';
 import type { KernelBackend } from '../../kernels/index.js';
-import { Encoder, EncodePool, defaultEncodeThreads } from './encode-pool.js';
-import { NearestCentroids, trainKMeans } from './kmeans.js';
+import { Encoder, EncodePool } from './encode-pool.js';
+import {
+  ByteReader, ByteWriter, centroidNorms, checkTrainSample, defaultTrainThreads, DriftMeter, heapHits, type IvfTrainOptions, probeOrder, SlotMap,
+  trainCoarse,
+} from './ivf-lists.js';
+import { NearestCentroids } from './kmeans.js';
 import { PQ_CENTROIDS, ProductQuantizer } from './pq.js';
 import { MaxHeap } from '../heap.js';
 
@@ -20,28 +24,13 @@ import { MaxHeap } from '../heap.js';
 export type IvfMetric = 'dot' | 'l2';
 
 /** Options of {@link IvfPqIndex.train}. */
-export interface IvfPqTrainOptions {
+export interface IvfPqTrainOptions extends IvfTrainOptions {
   /** Coarse cells. Rule of thumb: about `4·√n`. */
   nlist: number;
   /** PQ sub-spaces (bytes per vector); must divide the dimension. */
   m: number;
-  /** Ranking metric. */
-  metric: IvfMetric;
   /** k-means iterations (coarse and PQ). @defaultValue 15 */
   iterations?: number;
-  /** Seed. @defaultValue 99 */
-  seed?: number;
-  /** Cancels training. */
-  signal?: AbortSignal;
-  /** Kernel backend, for tests. @defaultValue 'auto' */
-  backend?: KernelBackend;
-  /**
-   * Worker threads for the k-means assignment steps (1 = the calling thread only). Results do not depend on it.
-   * @defaultValue every available core (at most 16) for large samples, else 1
-   */
-  threads?: number;
-  /** A pool to use instead of starting one (it is not closed). */
-  pool?: EncodePool;
 }
 
 /** Options of {@link IvfPqIndex.addBatch}. */
@@ -51,9 +40,6 @@ export interface IvfPqAddOptions {
   /** Cancels between slices of the batch (nothing is added then). */
   signal?: AbortSignal;
 }
-
-/** Distance computations (points × centroids × dim) above which training starts a worker pool by default. */
-const POOL_WORK = 2e9;
 
 /** Options of {@link IvfPqIndex.search}. */
 export interface IvfPqSearchOptions {
@@ -88,7 +74,6 @@ interface InvertedList {
 }
 
 const MAGIC = 0x31464956; // "IVF1"
-const NONE = -1;
 
 /** An IVF-PQ index over integer slots. */
 export class IvfPqIndex {
@@ -108,11 +93,8 @@ export class IvfPqIndex {
   readonly #backend: KernelBackend | undefined;
   readonly #centroidNorms: Float32Array;
   readonly #lists: InvertedList[];
-  #slotList = new Int32Array(0);
-  #slotPos = new Uint32Array(0);
-  #size = 0;
-  #addedError = 0;
-  #addedCount = 0;
+  readonly #slots = new SlotMap();
+  readonly #drift = new DriftMeter();
 
   private constructor(metric: IvfMetric, centroids: Float32Array, pq: ProductQuantizer, trainingError: number, backend?: KernelBackend) {
     this.dim = pq.dim;
@@ -123,12 +105,7 @@ export class IvfPqIndex {
     this.trainingError = trainingError;
     this.#coarse = new NearestCentroids(centroids, this.nlist, this.dim, backend);
     this.#backend = backend;
-    this.#centroidNorms = new Float32Array(this.nlist);
-    for (let c = 0; c < this.nlist; c++) {
-      let s = 0;
-      for (let j = 0; j < this.dim; j++) s += centroids[c * this.dim + j] ** 2;
-      this.#centroidNorms[c] = s;
-    }
+    this.#centroidNorms = centroidNorms(centroids, this.nlist, this.dim);
     this.#lists = Array.from({ length: this.nlist }, () => ({ slots: new Uint32Array(8), codes: new Uint8Array(8 * pq.m), length: 0 }));
   }
 
@@ -142,34 +119,24 @@ export class IvfPqIndex {
    * @throws {@link ValidationError} for inconsistent sizes
    */
   static async train(sample: Float32Array, dim: number, options: IvfPqTrainOptions): Promise<IvfPqIndex> {
-    const n = sample.length / dim;
-    if (!Number.isInteger(n) || n < options.nlist) {
-      throw new ValidationError(`IVF training needs at least nlist (${options.nlist}) vectors, got ${n}`);
-    }
-    if (options.metric !== 'dot' && options.metric !== 'l2') throw new ValidationError(`unknown IVF metric ${String(options.metric)}`);
-    const threads = options.threads ?? (n * options.nlist * dim > POOL_WORK ? defaultEncodeThreads() : 1);
+    const n = checkTrainSample(sample, dim, options.nlist, options.metric);
+    const threads = options.threads ?? defaultTrainThreads(n, options.nlist, dim);
     if (!Number.isInteger(threads) || threads < 1) throw new ValidationError(`threads must be a positive integer, got ${threads}`);
     const pool = options.pool ?? (threads > 1 ? new EncodePool(threads, options.backend) : undefined);
     try {
       const seed = options.seed ?? 99;
-      const coarse = await trainKMeans(sample, dim, {
-        k: options.nlist, iterations: options.iterations ?? 15, seed, signal: options.signal, backend: options.backend, pool,
-      });
-      const cells = new Int32Array(n);
-      const dists = new Float32Array(n);
-      await new Encoder({ centroids: coarse.centroids, k: options.nlist, dim }, pool, options.backend)
-        .run(sample, n, { cells, dists }, options.signal);
+      const { centroids, cells, dists } = await trainCoarse(sample, dim, n, options, pool);
       const residuals = new Float32Array(sample.length);
       let error = 0;
       for (let i = 0; i < n; i++) {
         error += dists[i];
         const c = cells[i] * dim;
-        for (let j = 0, o = i * dim; j < dim; j++) residuals[o + j] = sample[o + j] - coarse.centroids[c + j];
+        for (let j = 0, o = i * dim; j < dim; j++) residuals[o + j] = sample[o + j] - centroids[c + j];
       }
       const pq = await ProductQuantizer.train(residuals, dim, {
         m: options.m, iterations: options.iterations ?? 15, seed: seed + 1, signal: options.signal, backend: options.backend, pool,
       });
-      return new IvfPqIndex(options.metric, coarse.centroids, pq, error / n, options.backend);
+      return new IvfPqIndex(options.metric, centroids, pq, error / n, options.backend);
     } finally {
       if (options.pool === undefined) await pool?.close();
     }
@@ -177,12 +144,12 @@ export class IvfPqIndex {
 
   /** Number of indexed vectors. */
   get size(): number {
-    return this.#size;
+    return this.#slots.size;
   }
 
   /** Bytes held by the inverted lists, codebooks and centroids. */
   get memoryBytes(): number {
-    let bytes = this.centroids.byteLength + this.pq.codebooks.byteLength + this.#slotList.byteLength + this.#slotPos.byteLength;
+    let bytes = this.centroids.byteLength + this.pq.codebooks.byteLength + this.#slots.byteLength;
     for (const l of this.#lists) bytes += l.slots.byteLength + l.codes.byteLength;
     return bytes;
   }
@@ -194,13 +161,12 @@ export class IvfPqIndex {
    * @returns the ratio (1 when nothing was added)
    */
   drift(): number {
-    if (this.#addedCount === 0 || this.trainingError === 0) return 1;
-    return this.#addedError / this.#addedCount / this.trainingError;
+    return this.#drift.ratio(this.trainingError);
   }
 
   /** Vectors added since training (or since the index was loaded): how much evidence {@link drift} rests on. */
   get addedSinceTraining(): number {
-    return this.#addedCount;
+    return this.#drift.count;
   }
 
   /**
@@ -245,16 +211,12 @@ export class IvfPqIndex {
   }
 
   #insert(slot: number, cell: number, d: number, code: Uint8Array, offset: number): void {
-    this.#addedError += d;
-    this.#addedCount++;
+    this.#drift.add(d);
     const { m } = this.pq;
     const list = this.#lists[cell];
     this.#reserve(list, list.length + 1);
     list.codes.set(code.subarray(offset, offset + m), list.length * m);
-    list.slots[list.length] = slot;
-    this.#setSlot(slot, cell, list.length);
-    list.length++;
-    this.#size++;
+    this.#slots.append(list, slot, cell);
   }
 
   /**
@@ -264,7 +226,7 @@ export class IvfPqIndex {
    * @returns true when present
    */
   has(slot: number): boolean {
-    return slot < this.#slotList.length && this.#slotList[slot] !== NONE;
+    return this.#slots.has(slot);
   }
 
   /**
@@ -275,18 +237,10 @@ export class IvfPqIndex {
    */
   remove(slot: number): boolean {
     if (!this.has(slot)) return false;
-    const list = this.#lists[this.#slotList[slot]];
-    const pos = this.#slotPos[slot];
-    const last = list.length - 1;
-    if (pos !== last) {
-      const moved = list.slots[last];
-      list.slots[pos] = moved;
-      list.codes.copyWithin(pos * this.pq.m, last * this.pq.m, (last + 1) * this.pq.m);
-      this.#slotPos[moved] = pos;
-    }
-    list.length--;
-    this.#slotList[slot] = NONE;
-    this.#size--;
+    const list = this.#lists[this.#slots.cell(slot)];
+    const pos = this.#slots.pos(slot);
+    const last = this.#slots.detach(list, slot);
+    if (pos !== last) list.codes.copyWithin(pos * this.pq.m, last * this.pq.m, (last + 1) * this.pq.m);
     return true;
   }
 
@@ -300,19 +254,10 @@ export class IvfPqIndex {
   search(query: Float32Array, options: IvfPqSearchOptions): IvfPqHits {
     const { k } = options;
     if (!Number.isInteger(k) || k < 0) throw new ValidationError(`k must be a non-negative integer, got ${k}`);
-    const nprobe = Math.min(this.nlist, Math.max(1, Math.floor(options.nprobe)));
     const keep = Math.max(k, options.rerank ?? Math.max(4 * k, 64));
-    if (k === 0 || this.#size === 0) return { slots: new Uint32Array(0), scores: new Float32Array(0) };
+    if (k === 0 || this.#slots.size === 0) return { slots: new Uint32Array(0), scores: new Float32Array(0) };
     const { m } = this.pq;
-    // Rank cells: squared distance for l2, inner product for dot (q·c = (|q|² + |c|² − ‖q−c‖²) / 2).
-    const dist = this.#coarse.distances(query);
-    let qNorm = 0;
-    for (let j = 0; j < this.dim; j++) qNorm += query[j] * query[j];
-    const cellScore = new Float32Array(this.nlist);
-    for (let c = 0; c < this.nlist; c++) {
-      cellScore[c] = this.metric === 'l2' ? -dist[c] : (qNorm + this.#centroidNorms[c] - dist[c]) / 2;
-    }
-    const cells = topIndices(cellScore, nprobe);
+    const { cellScore, cells } = probeOrder(this.#coarse, this.#centroidNorms, this.metric, query, options.nprobe);
     // Keyed by −score: the heap's top is the worst kept candidate.
     const heap = new MaxHeap(keep);
     const table = new Float32Array(m * PQ_CENTROIDS);
@@ -342,11 +287,7 @@ export class IvfPqIndex {
         else if (key < heap.topKey()) heap.replaceTop(key, slot);
       }
     }
-    const slots = heap.vals.slice(0, heap.size);
-    const scores = options.exactScores === undefined
-      ? Float32Array.from(heap.keys.subarray(0, heap.size), (key) => -key)
-      : options.exactScores(slots);
-    return takeTop(slots, scores, k);
+    return heapHits(heap, options.exactScores, k);
   }
 
   #reserve(list: InvertedList, n: number): void {
@@ -360,20 +301,6 @@ export class IvfPqIndex {
     list.codes = codes;
   }
 
-  #setSlot(slot: number, cell: number, pos: number): void {
-    if (slot >= this.#slotList.length) {
-      const cap = Math.max(slot + 1, this.#slotList.length * 2, 64);
-      const l = new Int32Array(cap).fill(NONE);
-      l.set(this.#slotList);
-      const p = new Uint32Array(cap);
-      p.set(this.#slotPos);
-      this.#slotList = l;
-      this.#slotPos = p;
-    }
-    this.#slotList[slot] = cell;
-    this.#slotPos[slot] = pos;
-  }
-
   /**
    * Serializes centroids, codebooks and inverted lists.
    *
@@ -384,25 +311,20 @@ export class IvfPqIndex {
     const { m } = this.pq;
     let size = 24 + this.centroids.byteLength + 4 + pqBytes.length;
     for (const l of this.#lists) size += 4 + l.length * (4 + m);
-    const out = new Uint8Array(size);
-    const view = new DataView(out.buffer);
-    let o = 0;
-    view.setUint32(o, MAGIC, true); o += 4;
-    view.setUint32(o, this.metric === 'dot' ? 0 : 1, true); o += 4;
-    view.setUint32(o, this.dim, true); o += 4;
-    view.setUint32(o, this.nlist, true); o += 4;
-    view.setFloat64(o, this.trainingError, true); o += 8;
-    out.set(new Uint8Array(this.centroids.buffer, this.centroids.byteOffset, this.centroids.byteLength), o);
-    o += this.centroids.byteLength;
-    view.setUint32(o, pqBytes.length, true); o += 4;
-    out.set(pqBytes, o); o += pqBytes.length;
+    const w = new ByteWriter(size);
+    w.u32(MAGIC);
+    w.u32(this.metric === 'dot' ? 0 : 1);
+    w.u32(this.dim);
+    w.u32(this.nlist);
+    w.f64(this.trainingError);
+    w.bytes(this.centroids);
+    w.u32(pqBytes.length);
+    w.bytes(pqBytes);
     for (const l of this.#lists) {
-      view.setUint32(o, l.length, true); o += 4;
-      for (let i = 0; i < l.length; i++, o += 4) view.setUint32(o, l.slots[i], true);
-      out.set(l.codes.subarray(0, l.length * m), o);
-      o += l.length * m;
+      w.slotList(l);
+      w.bytes(l.codes.subarray(0, l.length * m));
     }
-    return out;
+    return w.out;
   }
 
   /**
@@ -414,63 +336,30 @@ export class IvfPqIndex {
    * @throws {@link CorruptDataError} when the bytes are not a valid index
    */
   static deserialize(bytes: Uint8Array, backend?: KernelBackend): IvfPqIndex {
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let o = 0;
-    const need = (n: number): void => { if (o + n > bytes.length) throw new CorruptDataError('IVF-PQ index is truncated'); };
-    const u32 = (): number => { need(4); const v = view.getUint32(o, true); o += 4; return v; };
-    if (u32() !== MAGIC) throw new CorruptDataError('not an IVF-PQ index (bad magic)');
-    const metricCode = u32();
+    const r = new ByteReader(bytes, 'IVF-PQ index');
+    if (r.u32() !== MAGIC) throw new CorruptDataError('not an IVF-PQ index (bad magic)');
+    const metricCode = r.u32();
     if (metricCode > 1) throw new CorruptDataError('IVF-PQ index has an unknown metric');
-    const dim = u32();
-    const nlist = u32();
-    need(8);
-    const trainingError = view.getFloat64(o, true); o += 8;
-    need(nlist * dim * 4);
-    const centroids = new Float32Array(nlist * dim);
-    new Uint8Array(centroids.buffer).set(bytes.subarray(o, o + centroids.byteLength));
-    o += centroids.byteLength;
-    const pqLen = u32();
-    need(pqLen);
-    const pq = ProductQuantizer.deserialize(bytes.subarray(o, o + pqLen), backend);
-    o += pqLen;
+    const dim = r.u32();
+    const nlist = r.u32();
+    r.need(8);
+    const trainingError = r.f64();
+    const centroids = r.f32s(nlist * dim);
+    const pqLen = r.u32();
+    r.need(pqLen);
+    const pq = ProductQuantizer.deserialize(r.take(pqLen), backend);
     if (pq.dim !== dim) throw new CorruptDataError('IVF-PQ codebook dimension differs from the index');
     const index = new IvfPqIndex(metricCode === 0 ? 'dot' : 'l2', centroids, pq, trainingError, backend);
     for (let cell = 0; cell < nlist; cell++) {
-      const len = u32();
-      need(len * (4 + pq.m));
+      const len = r.u32();
+      r.need(len * (4 + pq.m));
       const list = index.#lists[cell];
       index.#reserve(list, len);
-      for (let i = 0; i < len; i++, o += 4) {
-        const slot = view.getUint32(o, true);
-        if (index.has(slot)) throw new CorruptDataError('IVF-PQ index lists a slot twice');
-        list.slots[i] = slot;
-        index.#setSlot(slot, cell, i);
-      }
-      list.codes.set(bytes.subarray(o, o + len * pq.m));
-      o += len * pq.m;
+      index.#slots.readList(r, list, cell, len);
+      list.codes.set(r.take(len * pq.m));
       list.length = len;
-      index.#size += len;
     }
-    if (o !== bytes.length) throw new CorruptDataError('IVF-PQ index has trailing bytes');
+    r.end();
     return index;
   }
-}
-
-/** Indices of the `n` largest values, best first (ties: lower index). */
-/** The `n` largest values' indices, best first (ties: lower index first); a bounded heap, not a full sort. */
-function topIndices(values: Float32Array, n: number): number[] {
-  const heap = new MaxHeap(n);
-  for (let i = 0; i < values.length; i++) {
-    const key = -values[i];
-    if (heap.size < n) heap.push(key, i);
-    else if (key < heap.topKey()) heap.replaceTop(key, i);
-  }
-  const order = Array.from(heap.vals.subarray(0, heap.size));
-  return order.sort((a, b) => values[b] - values[a] || a - b);
-}
-
-function takeTop(slots: Uint32Array, scores: Float32Array, k: number): IvfPqHits {
-  const order = Array.from({ length: slots.length }, (_, i) => i).sort((a, b) => scores[b] - scores[a] || slots[a] - slots[b]);
-  const n = Math.min(k, order.length);
-  return { slots: Uint32Array.from(order.slice(0, n), (i) => slots[i]), scores: Float32Array.from(order.slice(0, n), (i) => scores[i]) };
 }

@@ -127,14 +127,7 @@ function bestLevels(o: Float32Array, half: number, level: Uint8Array): void {
   let num = 0.5 * sumAbs, den = 0.25 * D;
   let best = num / Math.sqrt(den), bestAt = 0, events = 0;
   for (;;) {
-    let jBest = 0, tBest = Infinity;
-    for (let j = 1; j <= levels; j++) {
-      if (ptr[j] >= D) continue;
-      const ai = a[order[ptr[j]]];
-      if (ai === 0) continue;
-      const t = j / ai;
-      if (t < tBest) { tBest = t; jBest = j; }
-    }
+    const jBest = nextEvent(a, order, ptr, levels);
     if (jBest === 0) break;
     num += a[order[ptr[jBest]]];
     den += 2 * jBest;
@@ -146,17 +139,27 @@ function bestLevels(o: Float32Array, half: number, level: Uint8Array): void {
   // Replay the first bestAt events.
   ptr.fill(0);
   for (let e = 0; e < bestAt; e++) {
-    let jBest = 0, tBest = Infinity;
-    for (let j = 1; j <= levels; j++) {
-      if (ptr[j] >= D) continue;
-      const ai = a[order[ptr[j]]];
-      if (ai === 0) continue;
-      const t = j / ai;
-      if (t < tBest) { tBest = t; jBest = j; }
-    }
+    const jBest = nextEvent(a, order, ptr, levels);
     level[order[ptr[jBest]]] = jBest;
     ptr[jBest]++;
   }
+}
+
+/**
+ * The level whose next event (raising the next dim in `order` from level j − 1 to j, at `t = j/|o_i|`) comes first;
+ * 0 when none is left. `ptr[j]` is how far level j has walked `order`.
+ */
+function nextEvent(a: Float64Array, order: Uint32Array, ptr: Uint32Array, levels: number): number {
+  const D = order.length;
+  let jBest = 0, tBest = Infinity;
+  for (let j = 1; j <= levels; j++) {
+    if (ptr[j] >= D) continue;
+    const ai = a[order[ptr[j]]];
+    if (ai === 0) continue;
+    const t = j / ai;
+    if (t < tBest) { tBest = t; jBest = j; }
+  }
+  return jBest;
 }
 
 /** Per-vector factors of a RaBitQ code. @internal */
