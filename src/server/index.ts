@@ -20,6 +20,8 @@ export {
   type ApiKeyInfo, type CreateKeyOptions, type IssuedKey, type KeyRateLimit, KeyStore, type KeyStoreOptions, type Role,
 } from './auth/keys.js';
 export type { ServerLimits } from './inference.js';
+// MountedRoute.dialect names it.
+export type { ErrorDialect } from './error-status.js';
 export { ServerMetrics, type ServerMetricsOptions } from './metrics.js';
 export type { ServerTlsOptions } from './tls.js';
 export { traceContextFetch } from './tracing.js';

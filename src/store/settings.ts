@@ -7,7 +7,7 @@
 import { type CollectionConfig, indexOptionsOf } from './collection.js';
 import type { VectorStoreOptions } from './types.js';
 
-/** What {@link storeSettings} returns: the options fixed at a store's creation. */
+/** The options fixed at a store's creation, as `VectorStore.open` takes them (see `VectorStore.settings`). */
 export type VectorStoreSettings = Required<Pick<VectorStoreOptions, 'dimension' | 'metric' | 'index' | 'vectors' | 'text'>>;
 
 /**
