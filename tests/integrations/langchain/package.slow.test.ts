@@ -52,8 +52,12 @@ describe('npm pack → consumer project', () => {
     const app = join(tmp.dir, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
-    // Offline: abi-sdk's own dependencies come from the npm cache that `npm ci` filled.
-    run('npm', ['install', '--offline', '--no-audit', '--no-fund', '--ignore-scripts', tarball], app);
+    // Cache first: abi-sdk's own dependencies come from the npm cache where it has them. `npm ci` caches tarballs but
+    // not the registry's package documents, which a plain install needs, so a fresh machine may still ask the npm
+    // registry for those (the only place this project installs from). `--legacy-peer-deps`: npm would otherwise add
+    // @langchain/core as the peer of the `@langchain/textsplitters` dependency, and the point here is a consumer
+    // without it (as with package managers that do not install peers).
+    run('npm', ['install', '--prefer-offline', '--legacy-peer-deps', '--no-audit', '--no-fund', '--ignore-scripts', tarball], app);
 
     // The root entry never touches the optional peer.
     expect(run('node', ['-e', 'require("abi-sdk"); console.log("ok")'], app).trim()).toBe('ok');
@@ -61,7 +65,7 @@ describe('npm pack → consumer project', () => {
     expect(() => run('node', ['-e', 'require("abi-sdk/langchain")'], app)).toThrow(/@langchain\/core/);
 
     // With the peer installed (linked from this repository), both module systems work and share classes.
-    mkdirSync(join(app, 'node_modules', '@langchain'));
+    mkdirSync(join(app, 'node_modules', '@langchain'), { recursive: true });   // @langchain/textsplitters is there
     symlinkSync(join(ROOT, 'node_modules', '@langchain', 'core'), join(app, 'node_modules', '@langchain', 'core'), 'dir');
     writeFileSync(join(app, 'check.cjs'), CJS);
     writeFileSync(join(app, 'check.mjs'), ESM);
