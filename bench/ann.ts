@@ -1,6 +1,7 @@
 /**
- * bench:ann — approximate nearest neighbour search, one query at a time, k = 10, on deterministic 384-d
- * normalized datasets (clustered: 1000 Gaussian centres; lowrank: 24-d latent → 384-d + noise), exact ground truth.
+ * bench:ann — approximate nearest neighbour search, one query at a time, k = 10, on deterministic normalized
+ * datasets (clustered: 1000 Gaussian centres, 384-d; lowrank: 24-d latent → 384-d + noise; sentence768: a shared mean
+ * direction plus a power-law spectrum, 768-d, shaped like sentence embeddings), exact ground truth.
  * Prints one table (build time, QPS, recall@10, memory) for abi-sdk (flat, HNSW at several efSearch), a plain
  * Float32Array scan, hnswlib-node (same M / efConstruction / ef sweep), LangChain MemoryVectorStore and LlamaIndex
  * SimpleVectorStore, all in the same run, then the QPS ratio abi-sdk / hnswlib-node at recall ≥ 0.95.
@@ -13,7 +14,7 @@
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
  *   npm run bench:ann:1m:rabitq       # 1M clustered vectors: RaBitQ 1/2/4-bit, binary, IVF-PQ, LanceDB IVF_RQ and IVF_PQ
  *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
- *   options: --n N --queries Q --datasets clustered,lowrank --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
+ *   options: --n N --queries Q --datasets clustered,lowrank,sentence768 --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
  *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq; lancedb-pq = lancedb)
  *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps) --efs 16,32,64 (HNSW sweep) --no-resident (skip the
  *            fresh-process memory probes) --variant NAME (file names) --out DIR (where results and plot go)
@@ -26,7 +27,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VectorStore } from '../src/index.js';
 import { bitsSummary, BIT_SYSTEMS, runAbiBits, runLanceRq, type BitsContext } from './ann-bits.js';
-import { bruteForce, loadDataset, recallAt, type Dataset } from './datasets.js';
+import { bruteForce, DATASET_DIMS, loadDataset, recallAt, type Dataset, type DatasetKind } from './datasets.js';
 import {
   buildHnswlib, buildLance, buildLangchain, buildLlamaindex, searchHnswlib, searchLance, searchLangchain, searchLlamaindex,
 } from './peers.js';
@@ -48,7 +49,8 @@ const list = (name: string, dflt: string): string[] => {
   return (i >= 0 ? args[i + 1] : dflt).split(',');
 };
 const SYSTEMS = new Set(list('--systems', 'scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex').map((s) => (s === 'lancedb-pq' ? 'lancedb' : s)));
-const DATASETS = list('--datasets', 'clustered,lowrank') as ('clustered' | 'lowrank')[];
+const DATASETS = list('--datasets', 'clustered,lowrank') as DatasetKind[];
+for (const d of DATASETS) if (!(d in DATASET_DIMS)) throw new Error(`--datasets: unknown dataset ${d} (${Object.keys(DATASET_DIMS).join(', ')})`);
 const NPROBES = list('--nprobes', quick ? '8,16,32,64' : '16,32,64,128,256').map(Number);
 // Refine factors for both IVF-PQ systems: refine · k candidates are re-ranked with exact distances.
 const REFINES = list('--refines', '10,30').map(Number);
@@ -59,7 +61,8 @@ const argOf = (name: string): string | undefined => (args.includes(name) ? args[
 const VARIANT = argOf('--variant') ?? (quick ? 'quick' : String(N));
 const OUT_DIR = resolve(argOf('--out') ?? RESULTS_DIR);
 const K = 10;
-const DIM = 384;
+/** Dimension of the dataset being run (datasets run one after another; each kind has its own: DATASET_DIMS). */
+let DIM = 384;
 /** Metadata tags on the HNSW store's records; the filtered rows keep one of them. */
 const TAGS = 10;
 const FILTER_TAG = 3;
@@ -159,7 +162,8 @@ function plainScan(ds: Dataset, q: number): number[] {
   return Array.from(bestI);
 }
 
-async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
+async function runDataset(kind: DatasetKind): Promise<void> {
+  DIM = DATASET_DIMS[kind];
   let t = performance.now();
   const ds = loadDataset(kind, N, Math.max(NQ, 1000));
   console.error(`[${kind}] data + ground truth ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -497,10 +501,10 @@ function report(): string {
       if (ours95 && lance90) lines.push(`- ${ds}: abi-sdk fastest at recall ≥ 0.95 / LanceDB fastest at recall ≥ 0.9: ${(ours95.qps / lance90.qps).toFixed(2)}x`);
     }
     if (ivf) {
-      const raw = (N * DIM * 4) / 2 ** 20;
+      const raw = (N * DATASET_DIMS[ds as DatasetKind] * 4) / 2 ** 20;
       lines.push(`- ${ds}: abi-sdk IVF-PQ index memory (codes, lists, centroids, codebooks) ${ivf.indexMB!.toFixed(1)} MB = ${(ivf.indexMB! / raw).toFixed(3)}x the raw float vectors (${raw.toFixed(0)} MB)`);
     }
-    if (rows.some((r) => r.dataset === ds && Object.values(BIT_SYSTEMS).includes(r.system))) lines.push(...bitsSummary(rows, ds, N, DIM));
+    if (rows.some((r) => r.dataset === ds && Object.values(BIT_SYSTEMS).includes(r.system))) lines.push(...bitsSummary(rows, ds, N, DATASET_DIMS[ds as DatasetKind]));
   }
   return lines.join('\n');
 }
@@ -541,12 +545,13 @@ console.error(`bench:ann — N=${N}, queries=${NQ} (linear-scan peers: ${SLOW_NQ
 const t0 = performance.now();
 for (const kind of DATASETS) await runDataset(kind);
 const table = report();
-console.log(`\nbench:ann — ${N} x ${DIM} normalized, ${NQ} queries one at a time, k=${K}, Node ${process.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s total\n`);
+const dims = [...new Set(DATASETS.map((d) => DATASET_DIMS[d]))].join('/');
+console.log(`\nbench:ann — ${N} x ${dims} normalized, ${NQ} queries one at a time, k=${K}, Node ${process.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s total\n`);
 console.log(table);
 writeResults('ann', {
   dir: OUT_DIR, variant: VARIANT, started: t0, ratios: ratios(),
   packages: ['hnswlib-node', '@lancedb/lancedb', '@langchain/classic', 'llamaindex'],
-  figures: { N, NQ, SLOW_NQ, EF_C, M, K, DIM, efs: EFS, datasets: DATASETS, systems: [...SYSTEMS], rows },
+  figures: { N, NQ, SLOW_NQ, EF_C, M, K, DIM: dims, efs: EFS, datasets: DATASETS, systems: [...SYSTEMS], rows },
 });
-const plot = await writeAnnPlot(rows, join(OUT_DIR, `ann-${VARIANT}.svg`), annSubtitle(N, DIM, K, new Date().toISOString(), machineInfo()));
+const plot = await writeAnnPlot(rows, join(OUT_DIR, `ann-${VARIANT}.svg`), annSubtitle(N, dims, K, new Date().toISOString(), machineInfo()));
 console.error(`bench:ann: plot written to ${plot}`);
