@@ -14,8 +14,9 @@
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
  *   npm run bench:ann:1m:rabitq       # 1M clustered vectors: RaBitQ 1/2/4-bit, binary, IVF-PQ, LanceDB IVF_RQ and IVF_PQ
  *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
- *   options: --n N --queries Q --datasets clustered,lowrank,sentence768 --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
- *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq; lancedb-pq = lancedb)
+ *   options: --n N --queries Q --datasets clustered,lowrank,sentence768 --systems scan,flat,hnsw,int8,int8mem,ivfpq,lancedb,langchain,llamaindex
+ *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq; lancedb-pq = lancedb; int8mem = int8 traversal with the
+ *            floats in memory, queried beside hnsw and hnswlib-node: needs hnsw)
  *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps) --efs 16,32,64 (HNSW sweep) --no-resident (skip the
  *            fresh-process memory probes) --variant NAME (file names) --out DIR (where results and plot go)
  *
@@ -69,6 +70,8 @@ const FILTER_TAG = 3;
 const FILTERED_NQ = arg('--filtered-queries', quick ? 200 : 300);
 
 type Row = AnnRow;
+/** The int8-traversal row with float vectors in memory (`--systems …,int8mem`). */
+const INT8_MEM = 'abi-sdk HNSW int8 (floats in memory)';
 const rows: Row[] = [];
 const residentNotes: string[] = [];
 
@@ -103,30 +106,25 @@ const rssMB = (): number => {
 };
 
 /**
- * Times two systems on the same queries, alternating chunks of 50 so that load from other processes on a shared
- * machine falls on both alike. Returns QPS of each.
+ * Times several systems on the same queries, alternating chunks of 50 so that load from other processes on a shared
+ * machine falls on all alike. Returns the QPS of each.
  */
-async function interleaved(
-  nq: number, a: (q: number) => number[] | Promise<number[]>, fa: Uint32Array, b: (q: number) => number[] | Promise<number[]>, fb: Uint32Array,
-): Promise<[number, number]> {
-  let ta = 0, tb = 0;
+async function interleaved(nq: number, ...systems: [(q: number) => number[] | Promise<number[]>, Uint32Array][]): Promise<number[]> {
+  const times = systems.map(() => 0);
   const CH = 50;
   for (let s = 0; s < nq; s += CH) {
     const e = Math.min(nq, s + CH);
-    let t = performance.now();
-    for (let q = s; q < e; q++) {
-      const ids = await a(q);
-      for (let j = 0; j < K; j++) fa[q * K + j] = ids[j] ?? 0xffffffff;
+    for (let i = 0; i < systems.length; i++) {
+      const [run, found] = systems[i];
+      const t = performance.now();
+      for (let q = s; q < e; q++) {
+        const ids = await run(q);
+        for (let j = 0; j < K; j++) found[q * K + j] = ids[j] ?? 0xffffffff;
+      }
+      times[i] += performance.now() - t;
     }
-    ta += performance.now() - t;
-    t = performance.now();
-    for (let q = s; q < e; q++) {
-      const ids = await b(q);
-      for (let j = 0; j < K; j++) fb[q * K + j] = ids[j] ?? 0xffffffff;
-    }
-    tb += performance.now() - t;
   }
-  return [nq / (ta / 1000), nq / (tb / 1000)];
+  return times.map((t) => nq / (t / 1000));
 }
 
 /** Times `nq` sequential queries; fills `found` with k ids per query. */
@@ -258,7 +256,21 @@ async function runDataset(kind: DatasetKind): Promise<void> {
   console.error(residentNotes.at(-1));
   }
   const found2 = new Uint32Array(ds.nq * K);
+  const found3 = new Uint32Array(ds.nq * K);
   const nq = Math.min(NQ, ds.nq);
+  // int8 traversal with the floats in memory (re-ranked on them), queried in the same chunks as the two above.
+  let int8: VectorStore | null = null, int8Build = 0, int8Mem = 0;
+  if (SYSTEMS.has('int8mem')) {
+    const opts = { ...hnswOpts, path: `${dir}-int8mem`, index: { ...hnswOpts.index, quantization: 'int8' as const } };
+    rmSync(opts.path, { recursive: true, force: true });
+    int8 = await VectorStore.open(opts);
+    int8Build = await load(int8, ds, 2048);
+    await int8.close();
+    int8 = await VectorStore.open(opts);
+    int8Mem = int8.stats().indexBytes / 2 ** 20;
+    console.error(`[${kind}] abi-sdk HNSW int8 (floats in memory): build ${int8Build.toFixed(1)} s, vectors + codes + graph ${int8Mem.toFixed(0)} MB`);
+    for (let q = 0; q < Math.min(nq, 200); q++) await int8.search(qv(q), { k: K, efSearch: EFS[0] });
+  }
   // Warm-up, untimed: without it the first ef's first chunk pays abi-sdk's JIT compilation (hnswlib-node's C++ has none).
   h.setEf(EFS[0]);
   for (let q = 0; q < Math.min(nq, 200); q++) {
@@ -267,15 +279,21 @@ async function runDataset(kind: DatasetKind): Promise<void> {
   }
   for (const ef of EFS) {
     h.setEf(ef);
-    const [qa, qb] = await interleaved(
-      nq, async (q) => (await store.search(qv(q), { k: K, efSearch: ef })).map((x) => Number(x.id)), found,
-      (q) => searchHnswlib(h, qv(q), K), found2,
+    const [qa, qb, qc] = await interleaved(
+      nq, [async (q) => (await store.search(qv(q), { k: K, efSearch: ef })).map((x) => Number(x.id)), found],
+      [(q) => searchHnswlib(h, qv(q), K), found2],
+      ...(int8 ? [[async (q: number) => (await int8.search(qv(q), { k: K, efSearch: ef })).map((x) => Number(x.id)), found3] as [(q: number) => Promise<number[]>, Uint32Array]] : []),
     );
     add({
       system: 'abi-sdk HNSW', params: `M${M} efC${EF_C} ef${ef}`, buildS: abiBuild, qps: qa, recall: recallAt(ds.truth, found, nq, K), memMB: abiMem,
       note: `vectors + graph ${reopenedIndexMB.toFixed(0)} MB (${indexMB.toFixed(0)} MB with growth slack before reopen), ids + metadata ${recordMB.toFixed(1)} MB; snapshot ${closeS.toFixed(1)} s; reopen ${reopenS.toFixed(2)} s`,
     });
     add({ system: 'hnswlib-node', params: `M${M} efC${EF_C} ef${ef}`, buildS: hBuild, qps: qb, recall: recallAt(ds.truth, found2, nq, K), memMB: hMem });
+    if (int8) add({ system: INT8_MEM, params: `M${M} efC${EF_C} ef${ef}`, buildS: int8Build, qps: qc, recall: recallAt(ds.truth, found3, nq, K), memMB: int8Mem });
+  }
+  if (int8) {
+    await int8.close();
+    rmSync(`${dir}-int8mem`, { recursive: true, force: true });
   }
   // Filtered: one tag of ten (10% of records, above the exact-scan threshold, so both walk the graph with the filter).
   const nqF = Math.min(FILTERED_NQ, ds.nq);
@@ -290,8 +308,8 @@ async function runDataset(kind: DatasetKind): Promise<void> {
   for (const ef of EFS) {
     h.setEf(ef);
     const [qa, qb] = await interleaved(
-      nqF, async (q) => (await store.search(qv(q), { k: K, efSearch: ef, filter: { tag: FILTER_TAG } })).map((x) => Number(x.id)), found,
-      (q) => h.searchKnn(Array.from(qv(q)), K, accept).neighbors, found2,
+      nqF, [async (q) => (await store.search(qv(q), { k: K, efSearch: ef, filter: { tag: FILTER_TAG } })).map((x) => Number(x.id)), found],
+      [(q) => h.searchKnn(Array.from(qv(q)), K, accept).neighbors, found2],
     );
     add({ system: 'abi-sdk HNSW, filtered 10%', params: `M${M} efC${EF_C} ef${ef}`, buildS: abiBuild, qps: qa, recall: recallAt(truthF, found, nqF, K), memMB: abiMem });
     add({ system: 'hnswlib-node, filtered 10%', params: `M${M} efC${EF_C} ef${ef}`, buildS: hBuild, qps: qb, recall: recallAt(truthF, found2, nqF, K), memMB: hMem });
@@ -421,8 +439,8 @@ async function runIvfPqAndLance(ds: Dataset, dir: string, add: AddRow, found: Ui
     const rerank = refine * K;
     for (const nprobe of NPROBES) {
       const [qa, qb] = await interleaved(
-        nq, async (q) => (await store.search(qv(q), { k: K, nprobe, rerank })).map((h) => Number(h.id)), found,
-        (q) => searchLance(table, qv(q), K, nprobe, refine), found2,
+        nq, [async (q) => (await store.search(qv(q), { k: K, nprobe, rerank })).map((h) => Number(h.id)), found],
+        [(q) => searchLance(table, qv(q), K, nprobe, refine), found2],
       );
       add({ system: 'abi-sdk IVF-PQ (disk vectors)', params: `nlist${nlist} m${m} nprobe${nprobe} rerank${rerank}`, buildS: build, qps: qa, recall: recallAt(ds.truth, found, nq, K), memMB: indexMB, indexMB });
       add({ system: 'LanceDB IVF_PQ', params: `nlist${nlist} m${m} nprobes${nprobe} refine${refine}`, buildS: lanceBuild, qps: qb, recall: recallAt(ds.truth, found2, nq, K), memMB: lanceMem });
@@ -456,7 +474,7 @@ function report(): string {
     `| dataset | system | params | build s | QPS | recall@10 | memory MB |`,
     `|---|---|---|---:|---:|---:|---:|`,
   ];
-  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'abi-sdk HNSW, filtered 10%', 'hnswlib-node, filtered 10%', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', ...Object.values(BIT_SYSTEMS), 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
+  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', INT8_MEM, 'hnswlib-node', 'abi-sdk HNSW, filtered 10%', 'hnswlib-node, filtered 10%', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', ...Object.values(BIT_SYSTEMS), 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
   const sorted = [...rows].sort((a, b) => (a.dataset === b.dataset ? order.indexOf(a.system) - order.indexOf(b.system) : 0));
   for (const r of sorted) {
     lines.push(`| ${r.dataset} | ${r.system} | ${r.params} | ${r.buildS === null ? '—' : r.buildS.toFixed(1)} | ${r.qps.toFixed(r.qps < 100 ? 1 : 0)} | ${r.recall.toFixed(3)} | ${r.memMB === null ? '—' : r.memMB.toFixed(0)} |`);
@@ -477,6 +495,8 @@ function report(): string {
     if (a && b) lines.push(`- ${ds}: abi-sdk HNSW memory / hnswlib-node memory: ${(a.memMB! / b.memMB!).toFixed(2)}x (${a.memMB!.toFixed(0)} vs ${b.memMB!.toFixed(0)} MB)`);
     const fa = first('abi-sdk HNSW, filtered 10%'), fb = first('hnswlib-node, filtered 10%');
     if (fa && fb) lines.push(`- ${ds}: filtered (10%) abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${(fa.qps / fb.qps).toFixed(2)}x (${fa.params.split(' ').pop()} ${fa.qps.toFixed(0)} QPS @ ${fa.recall.toFixed(3)} vs ${fb.params.split(' ').pop()} ${fb.qps.toFixed(0)} QPS @ ${fb.recall.toFixed(3)})`);
+    const i8m = first(INT8_MEM);
+    if (i8m && b) lines.push(`- ${ds}: abi-sdk HNSW int8 traversal (floats in memory, re-ranked) / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${(i8m.qps / b.qps).toFixed(2)}x (${i8m.params.split(' ').pop()} ${i8m.qps.toFixed(0)} QPS @ ${i8m.recall.toFixed(3)}); memory ${i8m.memMB!.toFixed(0)} MB (vectors + codes + graph)`);
     const i8 = first('abi-sdk HNSW int8 (disk vectors)');
     const fl = rows.filter((r) => r.dataset === ds && r.system === 'abi-sdk HNSW');
     if (i8 && fl.length) {
@@ -529,6 +549,8 @@ function ratios(): Record<string, PeerRatio> {
     const best = (sys: string): Row | undefined => of(sys).filter((r) => r.recall >= 0.95).sort((x, y) => y.qps - x.qps)[0];
     const ha = best('abi-sdk HNSW'), hb = best('hnswlib-node');
     if (ha && hb) out[`ann.${ds}.hnsw.qps_at_recall95`] = { value: ha.qps / hb.qps, peer: 'hnswlib-node', what: `${ds}: fastest QPS at recall@10 ≥ 0.95, abi-sdk HNSW / hnswlib-node` };
+    const hi8 = best(INT8_MEM);
+    if (hi8 && hb) out[`ann.${ds}.hnsw_int8mem.qps_at_recall95`] = { value: hi8.qps / hb.qps, peer: 'hnswlib-node', what: `${ds}: fastest QPS at recall@10 ≥ 0.95, abi-sdk HNSW int8 traversal (floats in memory) / hnswlib-node` };
     const flat = of('abi-sdk flat')[0], scan = of('Float32Array scan')[0];
     if (flat && scan) out[`ann.${ds}.flat.qps`] = { value: flat.qps / scan.qps, peer: 'Float32Array scan', what: `${ds}: abi-sdk flat QPS / plain Float32Array scan QPS` };
     for (const [sys, key] of [['LangChain MemoryVectorStore', 'langchain'], ['LlamaIndex SimpleVectorStore', 'llamaindex']] as const) {
