@@ -1,6 +1,7 @@
 /**
- * bench:ann — approximate nearest neighbour search, one query at a time, k = 10, on deterministic 384-d
- * normalized datasets (clustered: 1000 Gaussian centres; lowrank: 24-d latent → 384-d + noise), exact ground truth.
+ * bench:ann — approximate nearest neighbour search, one query at a time, k = 10, on deterministic normalized
+ * datasets (clustered: 1000 Gaussian centres, 384-d; lowrank: 24-d latent → 384-d + noise; sentence768: a shared mean
+ * direction plus a power-law spectrum, 768-d, shaped like sentence embeddings), exact ground truth.
  * Prints one table (build time, QPS, recall@10, memory) for abi-sdk (flat, HNSW at several efSearch), a plain
  * Float32Array scan, hnswlib-node (same M / efConstruction / ef sweep), LangChain MemoryVectorStore and LlamaIndex
  * SimpleVectorStore, all in the same run, then the QPS ratio abi-sdk / hnswlib-node at recall ≥ 0.95.
@@ -13,8 +14,9 @@
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
  *   npm run bench:ann:1m:rabitq       # 1M clustered vectors: RaBitQ 1/2/4-bit, binary, IVF-PQ, LanceDB IVF_RQ and IVF_PQ
  *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
- *   options: --n N --queries Q --datasets clustered,lowrank --systems scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex
- *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq; lancedb-pq = lancedb)
+ *   options: --n N --queries Q --datasets clustered,lowrank,sentence768 --systems scan,flat,hnsw,int8,int8mem,ivfpq,lancedb,langchain,llamaindex
+ *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq; lancedb-pq = lancedb; int8mem = int8 traversal with the
+ *            floats in memory, queried beside hnsw and hnswlib-node: needs hnsw)
  *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps) --efs 16,32,64 (HNSW sweep) --no-resident (skip the
  *            fresh-process memory probes) --variant NAME (file names) --out DIR (where results and plot go)
  *
@@ -26,7 +28,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VectorStore } from '../src/index.js';
 import { bitsSummary, BIT_SYSTEMS, runAbiBits, runLanceRq, type BitsContext } from './ann-bits.js';
-import { bruteForce, loadDataset, recallAt, type Dataset } from './datasets.js';
+import { bruteForce, DATASET_DIMS, loadDataset, recallAt, type Dataset, type DatasetKind } from './datasets.js';
 import {
   buildHnswlib, buildLance, buildLangchain, buildLlamaindex, searchHnswlib, searchLance, searchLangchain, searchLlamaindex,
 } from './peers.js';
@@ -48,7 +50,8 @@ const list = (name: string, dflt: string): string[] => {
   return (i >= 0 ? args[i + 1] : dflt).split(',');
 };
 const SYSTEMS = new Set(list('--systems', 'scan,flat,hnsw,int8,ivfpq,lancedb,langchain,llamaindex').map((s) => (s === 'lancedb-pq' ? 'lancedb' : s)));
-const DATASETS = list('--datasets', 'clustered,lowrank') as ('clustered' | 'lowrank')[];
+const DATASETS = list('--datasets', 'clustered,lowrank') as DatasetKind[];
+for (const d of DATASETS) if (!(d in DATASET_DIMS)) throw new Error(`--datasets: unknown dataset ${d} (${Object.keys(DATASET_DIMS).join(', ')})`);
 const NPROBES = list('--nprobes', quick ? '8,16,32,64' : '16,32,64,128,256').map(Number);
 // Refine factors for both IVF-PQ systems: refine · k candidates are re-ranked with exact distances.
 const REFINES = list('--refines', '10,30').map(Number);
@@ -59,13 +62,16 @@ const argOf = (name: string): string | undefined => (args.includes(name) ? args[
 const VARIANT = argOf('--variant') ?? (quick ? 'quick' : String(N));
 const OUT_DIR = resolve(argOf('--out') ?? RESULTS_DIR);
 const K = 10;
-const DIM = 384;
+/** Dimension of the dataset being run (datasets run one after another; each kind has its own: DATASET_DIMS). */
+let DIM = 384;
 /** Metadata tags on the HNSW store's records; the filtered rows keep one of them. */
 const TAGS = 10;
 const FILTER_TAG = 3;
 const FILTERED_NQ = arg('--filtered-queries', quick ? 200 : 300);
 
 type Row = AnnRow;
+/** The int8-traversal row with float vectors in memory (`--systems …,int8mem`). */
+const INT8_MEM = 'abi-sdk HNSW int8 (floats in memory)';
 const rows: Row[] = [];
 const residentNotes: string[] = [];
 
@@ -100,30 +106,25 @@ const rssMB = (): number => {
 };
 
 /**
- * Times two systems on the same queries, alternating chunks of 50 so that load from other processes on a shared
- * machine falls on both alike. Returns QPS of each.
+ * Times several systems on the same queries, alternating chunks of 50 so that load from other processes on a shared
+ * machine falls on all alike. Returns the QPS of each.
  */
-async function interleaved(
-  nq: number, a: (q: number) => number[] | Promise<number[]>, fa: Uint32Array, b: (q: number) => number[] | Promise<number[]>, fb: Uint32Array,
-): Promise<[number, number]> {
-  let ta = 0, tb = 0;
+async function interleaved(nq: number, ...systems: [(q: number) => number[] | Promise<number[]>, Uint32Array][]): Promise<number[]> {
+  const times = systems.map(() => 0);
   const CH = 50;
   for (let s = 0; s < nq; s += CH) {
     const e = Math.min(nq, s + CH);
-    let t = performance.now();
-    for (let q = s; q < e; q++) {
-      const ids = await a(q);
-      for (let j = 0; j < K; j++) fa[q * K + j] = ids[j] ?? 0xffffffff;
+    for (let i = 0; i < systems.length; i++) {
+      const [run, found] = systems[i];
+      const t = performance.now();
+      for (let q = s; q < e; q++) {
+        const ids = await run(q);
+        for (let j = 0; j < K; j++) found[q * K + j] = ids[j] ?? 0xffffffff;
+      }
+      times[i] += performance.now() - t;
     }
-    ta += performance.now() - t;
-    t = performance.now();
-    for (let q = s; q < e; q++) {
-      const ids = await b(q);
-      for (let j = 0; j < K; j++) fb[q * K + j] = ids[j] ?? 0xffffffff;
-    }
-    tb += performance.now() - t;
   }
-  return [nq / (ta / 1000), nq / (tb / 1000)];
+  return times.map((t) => nq / (t / 1000));
 }
 
 /** Times `nq` sequential queries; fills `found` with k ids per query. */
@@ -159,7 +160,8 @@ function plainScan(ds: Dataset, q: number): number[] {
   return Array.from(bestI);
 }
 
-async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
+async function runDataset(kind: DatasetKind): Promise<void> {
+  DIM = DATASET_DIMS[kind];
   let t = performance.now();
   const ds = loadDataset(kind, N, Math.max(NQ, 1000));
   console.error(`[${kind}] data + ground truth ready in ${((performance.now() - t) / 1000).toFixed(1)} s`);
@@ -254,7 +256,21 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   console.error(residentNotes.at(-1));
   }
   const found2 = new Uint32Array(ds.nq * K);
+  const found3 = new Uint32Array(ds.nq * K);
   const nq = Math.min(NQ, ds.nq);
+  // int8 traversal with the floats in memory (re-ranked on them), queried in the same chunks as the two above.
+  let int8: VectorStore | null = null, int8Build = 0, int8Mem = 0;
+  if (SYSTEMS.has('int8mem')) {
+    const opts = { ...hnswOpts, path: `${dir}-int8mem`, index: { ...hnswOpts.index, quantization: 'int8' as const } };
+    rmSync(opts.path, { recursive: true, force: true });
+    int8 = await VectorStore.open(opts);
+    int8Build = await load(int8, ds, 2048);
+    await int8.close();
+    int8 = await VectorStore.open(opts);
+    int8Mem = int8.stats().indexBytes / 2 ** 20;
+    console.error(`[${kind}] abi-sdk HNSW int8 (floats in memory): build ${int8Build.toFixed(1)} s, vectors + codes + graph ${int8Mem.toFixed(0)} MB`);
+    for (let q = 0; q < Math.min(nq, 200); q++) await int8.search(qv(q), { k: K, efSearch: EFS[0] });
+  }
   // Warm-up, untimed: without it the first ef's first chunk pays abi-sdk's JIT compilation (hnswlib-node's C++ has none).
   h.setEf(EFS[0]);
   for (let q = 0; q < Math.min(nq, 200); q++) {
@@ -263,15 +279,21 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   }
   for (const ef of EFS) {
     h.setEf(ef);
-    const [qa, qb] = await interleaved(
-      nq, async (q) => (await store.search(qv(q), { k: K, efSearch: ef })).map((x) => Number(x.id)), found,
-      (q) => searchHnswlib(h, qv(q), K), found2,
+    const [qa, qb, qc] = await interleaved(
+      nq, [async (q) => (await store.search(qv(q), { k: K, efSearch: ef })).map((x) => Number(x.id)), found],
+      [(q) => searchHnswlib(h, qv(q), K), found2],
+      ...(int8 ? [[async (q: number) => (await int8.search(qv(q), { k: K, efSearch: ef })).map((x) => Number(x.id)), found3] as [(q: number) => Promise<number[]>, Uint32Array]] : []),
     );
     add({
       system: 'abi-sdk HNSW', params: `M${M} efC${EF_C} ef${ef}`, buildS: abiBuild, qps: qa, recall: recallAt(ds.truth, found, nq, K), memMB: abiMem,
       note: `vectors + graph ${reopenedIndexMB.toFixed(0)} MB (${indexMB.toFixed(0)} MB with growth slack before reopen), ids + metadata ${recordMB.toFixed(1)} MB; snapshot ${closeS.toFixed(1)} s; reopen ${reopenS.toFixed(2)} s`,
     });
     add({ system: 'hnswlib-node', params: `M${M} efC${EF_C} ef${ef}`, buildS: hBuild, qps: qb, recall: recallAt(ds.truth, found2, nq, K), memMB: hMem });
+    if (int8) add({ system: INT8_MEM, params: `M${M} efC${EF_C} ef${ef}`, buildS: int8Build, qps: qc, recall: recallAt(ds.truth, found3, nq, K), memMB: int8Mem });
+  }
+  if (int8) {
+    await int8.close();
+    rmSync(`${dir}-int8mem`, { recursive: true, force: true });
   }
   // Filtered: one tag of ten (10% of records, above the exact-scan threshold, so both walk the graph with the filter).
   const nqF = Math.min(FILTERED_NQ, ds.nq);
@@ -286,8 +308,8 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   for (const ef of EFS) {
     h.setEf(ef);
     const [qa, qb] = await interleaved(
-      nqF, async (q) => (await store.search(qv(q), { k: K, efSearch: ef, filter: { tag: FILTER_TAG } })).map((x) => Number(x.id)), found,
-      (q) => h.searchKnn(Array.from(qv(q)), K, accept).neighbors, found2,
+      nqF, [async (q) => (await store.search(qv(q), { k: K, efSearch: ef, filter: { tag: FILTER_TAG } })).map((x) => Number(x.id)), found],
+      [(q) => h.searchKnn(Array.from(qv(q)), K, accept).neighbors, found2],
     );
     add({ system: 'abi-sdk HNSW, filtered 10%', params: `M${M} efC${EF_C} ef${ef}`, buildS: abiBuild, qps: qa, recall: recallAt(truthF, found, nqF, K), memMB: abiMem });
     add({ system: 'hnswlib-node, filtered 10%', params: `M${M} efC${EF_C} ef${ef}`, buildS: hBuild, qps: qb, recall: recallAt(truthF, found2, nqF, K), memMB: hMem });
@@ -417,8 +439,8 @@ async function runIvfPqAndLance(ds: Dataset, dir: string, add: AddRow, found: Ui
     const rerank = refine * K;
     for (const nprobe of NPROBES) {
       const [qa, qb] = await interleaved(
-        nq, async (q) => (await store.search(qv(q), { k: K, nprobe, rerank })).map((h) => Number(h.id)), found,
-        (q) => searchLance(table, qv(q), K, nprobe, refine), found2,
+        nq, [async (q) => (await store.search(qv(q), { k: K, nprobe, rerank })).map((h) => Number(h.id)), found],
+        [(q) => searchLance(table, qv(q), K, nprobe, refine), found2],
       );
       add({ system: 'abi-sdk IVF-PQ (disk vectors)', params: `nlist${nlist} m${m} nprobe${nprobe} rerank${rerank}`, buildS: build, qps: qa, recall: recallAt(ds.truth, found, nq, K), memMB: indexMB, indexMB });
       add({ system: 'LanceDB IVF_PQ', params: `nlist${nlist} m${m} nprobes${nprobe} refine${refine}`, buildS: lanceBuild, qps: qb, recall: recallAt(ds.truth, found2, nq, K), memMB: lanceMem });
@@ -452,7 +474,7 @@ function report(): string {
     `| dataset | system | params | build s | QPS | recall@10 | memory MB |`,
     `|---|---|---|---:|---:|---:|---:|`,
   ];
-  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', 'hnswlib-node', 'abi-sdk HNSW, filtered 10%', 'hnswlib-node, filtered 10%', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', ...Object.values(BIT_SYSTEMS), 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
+  const order = ['Float32Array scan', 'abi-sdk flat', 'abi-sdk HNSW', INT8_MEM, 'hnswlib-node', 'abi-sdk HNSW, filtered 10%', 'hnswlib-node, filtered 10%', 'abi-sdk HNSW int8 (disk vectors)', 'abi-sdk IVF-PQ (disk vectors)', 'LanceDB IVF_PQ', ...Object.values(BIT_SYSTEMS), 'LangChain MemoryVectorStore', 'LlamaIndex SimpleVectorStore'];
   const sorted = [...rows].sort((a, b) => (a.dataset === b.dataset ? order.indexOf(a.system) - order.indexOf(b.system) : 0));
   for (const r of sorted) {
     lines.push(`| ${r.dataset} | ${r.system} | ${r.params} | ${r.buildS === null ? '—' : r.buildS.toFixed(1)} | ${r.qps.toFixed(r.qps < 100 ? 1 : 0)} | ${r.recall.toFixed(3)} | ${r.memMB === null ? '—' : r.memMB.toFixed(0)} |`);
@@ -473,6 +495,8 @@ function report(): string {
     if (a && b) lines.push(`- ${ds}: abi-sdk HNSW memory / hnswlib-node memory: ${(a.memMB! / b.memMB!).toFixed(2)}x (${a.memMB!.toFixed(0)} vs ${b.memMB!.toFixed(0)} MB)`);
     const fa = first('abi-sdk HNSW, filtered 10%'), fb = first('hnswlib-node, filtered 10%');
     if (fa && fb) lines.push(`- ${ds}: filtered (10%) abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${(fa.qps / fb.qps).toFixed(2)}x (${fa.params.split(' ').pop()} ${fa.qps.toFixed(0)} QPS @ ${fa.recall.toFixed(3)} vs ${fb.params.split(' ').pop()} ${fb.qps.toFixed(0)} QPS @ ${fb.recall.toFixed(3)})`);
+    const i8m = first(INT8_MEM);
+    if (i8m && b) lines.push(`- ${ds}: abi-sdk HNSW int8 traversal (floats in memory, re-ranked) / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${(i8m.qps / b.qps).toFixed(2)}x (${i8m.params.split(' ').pop()} ${i8m.qps.toFixed(0)} QPS @ ${i8m.recall.toFixed(3)}); memory ${i8m.memMB!.toFixed(0)} MB (vectors + codes + graph)`);
     const i8 = first('abi-sdk HNSW int8 (disk vectors)');
     const fl = rows.filter((r) => r.dataset === ds && r.system === 'abi-sdk HNSW');
     if (i8 && fl.length) {
@@ -497,10 +521,10 @@ function report(): string {
       if (ours95 && lance90) lines.push(`- ${ds}: abi-sdk fastest at recall ≥ 0.95 / LanceDB fastest at recall ≥ 0.9: ${(ours95.qps / lance90.qps).toFixed(2)}x`);
     }
     if (ivf) {
-      const raw = (N * DIM * 4) / 2 ** 20;
+      const raw = (N * DATASET_DIMS[ds as DatasetKind] * 4) / 2 ** 20;
       lines.push(`- ${ds}: abi-sdk IVF-PQ index memory (codes, lists, centroids, codebooks) ${ivf.indexMB!.toFixed(1)} MB = ${(ivf.indexMB! / raw).toFixed(3)}x the raw float vectors (${raw.toFixed(0)} MB)`);
     }
-    if (rows.some((r) => r.dataset === ds && Object.values(BIT_SYSTEMS).includes(r.system))) lines.push(...bitsSummary(rows, ds, N, DIM));
+    if (rows.some((r) => r.dataset === ds && Object.values(BIT_SYSTEMS).includes(r.system))) lines.push(...bitsSummary(rows, ds, N, DATASET_DIMS[ds as DatasetKind]));
   }
   return lines.join('\n');
 }
@@ -525,6 +549,8 @@ function ratios(): Record<string, PeerRatio> {
     const best = (sys: string): Row | undefined => of(sys).filter((r) => r.recall >= 0.95).sort((x, y) => y.qps - x.qps)[0];
     const ha = best('abi-sdk HNSW'), hb = best('hnswlib-node');
     if (ha && hb) out[`ann.${ds}.hnsw.qps_at_recall95`] = { value: ha.qps / hb.qps, peer: 'hnswlib-node', what: `${ds}: fastest QPS at recall@10 ≥ 0.95, abi-sdk HNSW / hnswlib-node` };
+    const hi8 = best(INT8_MEM);
+    if (hi8 && hb) out[`ann.${ds}.hnsw_int8mem.qps_at_recall95`] = { value: hi8.qps / hb.qps, peer: 'hnswlib-node', what: `${ds}: fastest QPS at recall@10 ≥ 0.95, abi-sdk HNSW int8 traversal (floats in memory) / hnswlib-node` };
     const flat = of('abi-sdk flat')[0], scan = of('Float32Array scan')[0];
     if (flat && scan) out[`ann.${ds}.flat.qps`] = { value: flat.qps / scan.qps, peer: 'Float32Array scan', what: `${ds}: abi-sdk flat QPS / plain Float32Array scan QPS` };
     for (const [sys, key] of [['LangChain MemoryVectorStore', 'langchain'], ['LlamaIndex SimpleVectorStore', 'llamaindex']] as const) {
@@ -541,12 +567,13 @@ console.error(`bench:ann — N=${N}, queries=${NQ} (linear-scan peers: ${SLOW_NQ
 const t0 = performance.now();
 for (const kind of DATASETS) await runDataset(kind);
 const table = report();
-console.log(`\nbench:ann — ${N} x ${DIM} normalized, ${NQ} queries one at a time, k=${K}, Node ${process.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s total\n`);
+const dims = [...new Set(DATASETS.map((d) => DATASET_DIMS[d]))].join('/');
+console.log(`\nbench:ann — ${N} x ${dims} normalized, ${NQ} queries one at a time, k=${K}, Node ${process.version}, ${((performance.now() - t0) / 1000).toFixed(0)} s total\n`);
 console.log(table);
 writeResults('ann', {
   dir: OUT_DIR, variant: VARIANT, started: t0, ratios: ratios(),
   packages: ['hnswlib-node', '@lancedb/lancedb', '@langchain/classic', 'llamaindex'],
-  figures: { N, NQ, SLOW_NQ, EF_C, M, K, DIM, efs: EFS, datasets: DATASETS, systems: [...SYSTEMS], rows },
+  figures: { N, NQ, SLOW_NQ, EF_C, M, K, DIM: dims, efs: EFS, datasets: DATASETS, systems: [...SYSTEMS], rows },
 });
-const plot = await writeAnnPlot(rows, join(OUT_DIR, `ann-${VARIANT}.svg`), annSubtitle(N, DIM, K, new Date().toISOString(), machineInfo()));
+const plot = await writeAnnPlot(rows, join(OUT_DIR, `ann-${VARIANT}.svg`), annSubtitle(N, dims, K, new Date().toISOString(), machineInfo()));
 console.error(`bench:ann: plot written to ${plot}`);

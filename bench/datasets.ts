@@ -1,6 +1,6 @@
 /**
- * Deterministic benchmark datasets (normalized, 384-d by default) and exact ground truth, cached on disk under
- * bench/results/cache so repeated runs skip the brute-force pass.
+ * Deterministic benchmark datasets (normalized; clustered and lowrank 384-d, sentence768 768-d) and exact ground
+ * truth, cached on disk under bench/results/cache so repeated runs skip the brute-force pass.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -85,6 +85,79 @@ function lowrank(n: number, nq: number, dim: number): { data: Float32Array; quer
   return { data: make(n, 5), queries: make(nq, 6) };
 }
 
+/** The dataset kinds {@link loadDataset} builds. */
+export type DatasetKind = 'clustered' | 'lowrank' | 'sentence768';
+
+/** Each kind's dimension. */
+export const DATASET_DIMS: Record<DatasetKind, number> = { clustered: 384, lowrank: 384, sentence768: 768 };
+
+/** Power-law exponent of the sentence-like spectrum: eigenvalue i ∝ i^-ALPHA (i from 1). */
+export const SENTENCE_ALPHA = 1;
+/** Length of the shared mean direction relative to the spread (total variance 1): mean cosine ≈ m² / (1 + m²) ≈ 0.3. */
+export const SENTENCE_MEAN = 0.65;
+
+/**
+ * A random orthonormal basis of R^dim (Gram-Schmidt on seeded Gaussian vectors), stored transposed: element
+ * `[d * dim + i]` is component d of basis vector i, so a point's component d is one dot product with row d.
+ */
+export function sentenceBasisT(dim: number, seed = 768): Float32Array {
+  const g = gaussian(seed);
+  const v = new Float64Array(dim * dim).map(() => g());
+  for (let i = 0; i < dim; i++) {
+    const vi = i * dim;
+    for (let j = 0; j < i; j++) {
+      const vj = j * dim;
+      let p = 0;
+      for (let d = 0; d < dim; d++) p += v[vi + d] * v[vj + d];
+      for (let d = 0; d < dim; d++) v[vi + d] -= p * v[vj + d];
+    }
+    let n = 0;
+    for (let d = 0; d < dim; d++) n += v[vi + d] * v[vi + d];
+    n = Math.sqrt(n);
+    for (let d = 0; d < dim; d++) v[vi + d] /= n;
+  }
+  const t = new Float32Array(dim * dim);
+  for (let i = 0; i < dim; i++) for (let d = 0; d < dim; d++) t[d * dim + i] = v[i * dim + d];
+  return t;
+}
+
+/**
+ * Shaped like sentence embeddings: a shared mean direction (a seeded unit vector, length `meanNorm`) plus a
+ * zero-mean Gaussian whose covariance has eigenvalues ∝ i^-α along a random
+ * orthonormal basis (total variance 1), each point normalized (cosine). Rows are generated one at a time from
+ * seeded streams (data seed 11, queries seed 12), one kernel dot product per output component.
+ */
+export function sentenceLike(n: number, nq: number, dim = 768, alpha = SENTENCE_ALPHA, meanNorm = SENTENCE_MEAN): {
+  data: Float32Array; queries: Float32Array; mean: Float32Array; basisT: Float32Array; eigen: Float64Array;
+} {
+  const basisT = sentenceBasisT(dim);
+  const eigen = new Float64Array(dim);
+  let total = 0;
+  for (let i = 0; i < dim; i++) total += (eigen[i] = (i + 1) ** -alpha);
+  for (let i = 0; i < dim; i++) eigen[i] /= total;
+  const g = gaussian(767);
+  const mean = new Float32Array(dim).map(() => g());
+  normalizeRows(mean, dim);
+  const row = dim * 4;
+  const arena = new KernelArena({ initialBytes: dim * row + 2 * row + (1 << 16) });
+  const base = arena.alloc(dim * row), zAt = arena.alloc(row), outAt = arena.alloc(row);
+  arena.views.f32.set(basisT, base >>> 2);
+  const sd = Float32Array.from(eigen, Math.sqrt);
+  const make = (count: number, seed: number): Float32Array => {
+    const h = gaussian(seed);
+    const out = new Float32Array(count * dim);
+    for (let r = 0; r < count; r++) {
+      const f32 = arena.views.f32;
+      for (let i = 0; i < dim; i++) f32[(zAt >>> 2) + i] = sd[i] * h();
+      arena.kernels.dotF32Block(zAt, base, row, dim, dim, outAt);
+      for (let d = 0; d < dim; d++) out[r * dim + d] = meanNorm * mean[d] + f32[(outAt >>> 2) + d];
+    }
+    normalizeRows(out, dim);
+    return out;
+  };
+  return { data: make(n, 11), queries: make(nq, 12), mean, basisT, eigen };
+}
+
 /**
  * Exact top-k by inner product (the vectors are normalized, so this is cosine): every distance, computed by the
  * float32 block kernel (tested against a float64 reference in tests/kernels) over the data copied into one arena.
@@ -117,7 +190,7 @@ export function bruteForce(data: Float32Array, n: number, queries: Float32Array,
 }
 
 /** Builds (or loads from cache) a dataset. */
-export function loadDataset(kind: 'clustered' | 'lowrank', n: number, nq = 1000, dim = 384, k = 10): Dataset {
+export function loadDataset(kind: DatasetKind, n: number, nq = 1000, dim = DATASET_DIMS[kind], k = 10): Dataset {
   const dir = join(import.meta.dirname, 'results', 'cache');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${kind}-${n}-${nq}-${dim}-${k}-v1.bin`);
@@ -129,7 +202,7 @@ export function loadDataset(kind: 'clustered' | 'lowrank', n: number, nq = 1000,
     const truth = new Uint32Array(ab, (n + nq) * dim * 4, nq * k);
     return { name: kind, dim, n, data, queries, nq, truth, k };
   }
-  const { data, queries } = kind === 'clustered' ? clustered(n, nq, dim) : lowrank(n, nq, dim);
+  const { data, queries } = kind === 'clustered' ? clustered(n, nq, dim) : kind === 'lowrank' ? lowrank(n, nq, dim) : sentenceLike(n, nq, dim);
   const truth = bruteForce(data, n, queries, nq, dim, k);
   const out = Buffer.alloc((n + nq) * dim * 4 + nq * k * 4);
   Buffer.from(data.buffer).copy(out, 0);

@@ -155,7 +155,7 @@ export async function writeEmbedPlot(points: EmbedPoint[], file: string, subtitl
 }
 
 /** The plot's subtitle for a bench:ann run of n × dim vectors on `date` (ISO). */
-export function annSubtitle(n: number, dim: number, k: number, date: string, machine: MachineInfo): string {
+export function annSubtitle(n: number, dim: number | string, k: number, date: string, machine: MachineInfo): string {
   return `${n.toLocaleString('en')} × ${dim} normalized vectors, k=${k}, one query at a time; ${onMachine(machine, date)}`;
 }
 

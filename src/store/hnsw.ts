@@ -69,6 +69,8 @@ export class HnswGraph {
   #sortIds = new Uint32Array(256);
   #sortDists = new Float64Array(256);
   readonly #sel: Uint32Array;
+  #epNode = 0;
+  #epDist = 0;
 
   constructor(vectors: DistanceSpace, isL2: boolean, params: HnswParams, capacity = 64) {
     this.vectors = vectors;
@@ -108,8 +110,8 @@ export class HnswGraph {
     return b;
   }
 
-  /** Greedy descent from the entry point to level `stopLevel + 1`'s closest node. */
-  #descend(q: number, stopLevel: number): { node: number; dist: number } {
+  /** Greedy descent from the entry point to level `stopLevel + 1`'s closest node: leaves it in `#epNode`/`#epDist` (no object per search). */
+  #descend(q: number, stopLevel: number): void {
     const vectors = this.vectors;
     let cur = this.entryPoint;
     let curDist = vectors.distance(q, cur);
@@ -136,7 +138,8 @@ export class HnswGraph {
         }
       }
     }
-    return { node: cur, dist: curDist };
+    this.#epNode = cur;
+    this.#epDist = curDist;
   }
 
   /** Beam search on one level during construction: fills `top` with up to `ef` nearest nodes. */
@@ -246,9 +249,9 @@ export class HnswGraph {
     let ep = this.entryPoint;
     let epDist = 0;
     if (level < this.maxLevel) {
-      const r = this.#descend(q, level);
-      ep = r.node;
-      epDist = r.dist;
+      this.#descend(q, level);
+      ep = this.#epNode;
+      epDist = this.#epDist;
     } else {
       epDist = this.vectors.distance(q, ep);
     }
@@ -330,7 +333,8 @@ export class HnswGraph {
   ): WalkResult {
     top.clear();
     if (this.entryPoint < 0) return { complete: true, visited: 0 };
-    const { node: ep, dist: epDist } = this.#descend(q, 0);
+    this.#descend(q, 0);
+    const ep = this.#epNode, epDist = this.#epDist;
     const vectors = this.vectors;
     const level0 = this.level0, stride0 = this.stride0;
     const vl = this.#pool.acquire(this.nodeCount);
@@ -340,9 +344,8 @@ export class HnswGraph {
     cand.clear();
     const nb = this.#nb, nbDist = this.#nbDist;
     const filtered = deleted !== null || accept !== null;
-    const ok = (s: number): boolean => (deleted === null || deleted[s] === 0) && (accept === null || accept(s));
     let lower = Infinity;
-    if (ok(ep)) {
+    if ((deleted === null || deleted[ep] === 0) && (accept === null || accept(ep))) {
       top.push(epDist, ep);
       lower = epDist;
     }
@@ -372,9 +375,10 @@ export class HnswGraph {
         if (top.size < ef || d < lower) {
           const s = nb[i];
           cand.push(d, s);
-          if (!filtered || ok(s)) {
-            top.push(d, s);
-            if (top.size > ef) top.pop();
+          if (!filtered || ((deleted === null || deleted[s] === 0) && (accept === null || accept(s)))) {
+            // d < lower when top is full, so replacing the worst equals push + pop at half the sifting.
+            if (top.size < ef) top.push(d, s);
+            else top.replaceTop(d, s);
             lower = top.topKey();
           }
         }
