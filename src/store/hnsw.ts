@@ -314,18 +314,18 @@ export class HnswGraph {
 
   /**
    * Query-time search: greedy descent through the upper levels, then a beam search of width `ef` on level 0 in
-   * which only slots passing `accept` (and not `deleted`) enter `top`, while every node may serve as a waypoint.
+   * which only slots set in `allow` (and not `deleted`) enter `top`, while every node may serve as a waypoint.
    * Neighbour distances are computed by one gather-kernel call per expanded node.
    *
    * @param q - byte offset of the query in the vector arena ({@link DistanceSpace.setQuery}; normalized for cosine)
    * @param ef - beam width (at least k)
    * @param top - receives up to `ef` results (max-heap by distance)
    * @param deleted - tombstone flags by slot, or null
-   * @param accept - filter predicate, or null
+   * @param allow - allow-bitset over slots (bit `s` of word `s >>> 5` set = slot s may enter `top`), or null
    * @param maxVisits - give up (complete = false) after this many distance computations
    */
   search(
-    q: number, ef: number, top: MaxHeap, deleted: Uint8Array | null, accept: SlotPredicate | null,
+    q: number, ef: number, top: MaxHeap, deleted: Uint8Array | null, allow: Uint32Array | null,
     maxVisits = Infinity,
   ): WalkResult {
     top.clear();
@@ -339,8 +339,8 @@ export class HnswGraph {
     const cand = this.#searchCand;
     cand.clear();
     const nb = this.#nb, nbDist = this.#nbDist;
-    const filtered = deleted !== null || accept !== null;
-    const ok = (s: number): boolean => (deleted === null || deleted[s] === 0) && (accept === null || accept(s));
+    const filtered = deleted !== null || allow !== null;
+    const ok = (s: number): boolean => (deleted === null || deleted[s] === 0) && (allow === null || ((allow[s >>> 5] >>> (s & 31)) & 1) !== 0);
     let lower = Infinity;
     if (ok(ep)) {
       top.push(epDist, ep);
