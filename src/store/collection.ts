@@ -27,7 +27,7 @@ import { ScalarQuantizer } from './quantization/scalar.js';
 import type { DistanceSpace } from './space.js';
 import { Sq8Space } from './sq8-space.js';
 import { Bm25Index } from './text/bm25.js';
-import type { IndexOptions, TextIndexOptions } from './types.js';
+import type { FilterPlanCounts, IndexOptions, TextIndexOptions } from './types.js';
 import type { DistanceMetric } from '../retrieval/backend.js';
 import { VectorStorage } from './vectors.js';
 
@@ -139,9 +139,6 @@ export interface SlotHit {
   distance: number;
 }
 
-/** How a filtered search was answered (counted in {@link Collection.plans}). @internal */
-export type FilterPlan = 'empty' | 'exact' | 'walk';
-
 /** Per-search parameters. @internal */
 export interface SearchParams {
   efSearch: number;
@@ -175,8 +172,8 @@ export class Collection {
   #deferIvf = false;
   /** Columnar metadata indexes (derived; caught up before each filtered search). */
   readonly #meta = new MetadataIndex();
-  /** Filtered searches answered by each plan since creation (tests and diagnostics read it). */
-  readonly plans: Record<FilterPlan, number> = { empty: 0, exact: 0, walk: 0 };
+  /** Filtered searches answered by each plan (since open: a rebuild carries them over). */
+  readonly plans: FilterPlanCounts = { empty: 0, exact: 0, walk: 0 };
 
   private constructor(config: CollectionConfig, text: Bm25Index | null, capacity: number) {
     this.config = config;
@@ -501,6 +498,7 @@ export class Collection {
   static async rebuild(old: Collection, cancelled: () => boolean): Promise<Collection | null> {
     const slots = old.dir.liveSlots();
     const next = await Collection.create(old.config, slots.length);
+    Object.assign(next.plans, old.plans); // counted since open, across compactions
     const ivf = old.index.type === 'ivfpq' || old.index.type === 'ivf';
     const pool = ivf && slots.length >= POOL_RECORDS && defaultEncodeThreads() > 1 ? new EncodePool(defaultEncodeThreads()) : undefined;
     try {

@@ -77,6 +77,23 @@ export class Posting {
     this.#arr = null;
   }
 
+  /** Calls `f` with each slot, in increasing order. */
+  forEach(f: (slot: number) => void): void {
+    const bits = this.#bits;
+    if (bits === null) {
+      for (let i = 0; i < this.#n; i++) f(this.#arr![i]);
+      return;
+    }
+    for (let w = 0; w < bits.length; w++) {
+      let x = bits[w];
+      while (x !== 0) {
+        const t = x & -x;
+        f((w << 5) | (31 - Math.clz32(t)));
+        x ^= t;
+      }
+    }
+  }
+
   /** Sets this posting's slots in `out` (a bitset). */
   orInto(out: Uint32Array): void {
     const bits = this.#bits;
@@ -156,8 +173,12 @@ export class FieldIndex {
   readonly present = new Posting();
   /** Scalar value (or scalar array element) → slots. */
   readonly values = new Map<ScalarKey, Posting>();
-  /** Number values (and number array elements), for ranges. */
-  readonly numbers = new NumericColumn();
+  /**
+   * Number values (and number array elements) with their slots, for ranges: built by the first range query on the
+   * field (from the postings), then kept up to date. Fields only ever tested for equality do without (12 bytes per
+   * value saved).
+   */
+  #numbers: NumericColumn | null = null;
   /** Whether some slot holds a nested object or nested array here (such values are in no value posting). */
   hasNested = false;
 
@@ -168,7 +189,7 @@ export class FieldIndex {
       this.values.set(v, p);
     }
     p.add(slot);
-    if (typeof v === 'number') this.numbers.add(v, slot);
+    if (typeof v === 'number') this.#numbers?.add(v, slot);
   }
 
   add(v: MetadataValue, slot: number): void {
@@ -187,7 +208,7 @@ export class FieldIndex {
 
   /** Sets in `out` the slots holding a number in the range (bounds undefined = open). */
   numberRangeInto(out: Uint32Array, lo: number | undefined, loStrict: boolean, hi: number | undefined, hiStrict: boolean): void {
-    const col = this.numbers;
+    const col = this.#column();
     col.sort();
     const a = lo === undefined ? 0 : col.lowerBound(lo, loStrict);
     const b = hi === undefined ? col.n : col.lowerBound(hi, !hiStrict);
@@ -198,9 +219,17 @@ export class FieldIndex {
     }
   }
 
+  #column(): NumericColumn {
+    if (this.#numbers !== null) return this.#numbers;
+    const col = new NumericColumn();
+    for (const [v, p] of this.values) if (typeof v === 'number') p.forEach((s) => col.add(v, s));
+    this.#numbers = col;
+    return col;
+  }
+
   /** Bytes held by this field's postings and column. */
   get bytes(): number {
-    let n = this.present.bytes + this.numbers.bytes + 64;
+    let n = this.present.bytes + (this.#numbers?.bytes ?? 0) + 64;
     for (const [k, p] of this.values) n += p.bytes + 48 + (typeof k === 'string' ? 2 * k.length : 0);
     return n;
   }
