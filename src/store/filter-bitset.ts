@@ -31,7 +31,7 @@ export interface AllowSet {
   count: number;
 }
 
-/** Set bits in one 32-bit word. */
+/** Set bits in one 32-bit word. @internal */
 export function popcount32(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);

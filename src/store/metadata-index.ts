@@ -162,6 +162,7 @@ class NumericColumn {
     return lo;
   }
 
+  /** Bytes held (values and slots, growth slack included). */
   get bytes(): number {
     return this.values.byteLength + this.slots.byteLength;
   }
@@ -192,6 +193,7 @@ export class FieldIndex {
     if (typeof v === 'number') this.#numbers?.add(v, slot);
   }
 
+  /** Indexes one slot's value of this field (slots in increasing order). */
   add(v: MetadataValue, slot: number): void {
     this.present.add(slot);
     if (Array.isArray(v)) {
