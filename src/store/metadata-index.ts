@@ -180,8 +180,6 @@ export class FieldIndex {
    * value saved).
    */
   #numbers: NumericColumn | null = null;
-  /** Whether some slot holds a nested object or nested array here (such values are in no value posting). */
-  hasNested = false;
 
   #post(v: ScalarKey, slot: number): void {
     let p = this.values.get(v);
@@ -193,17 +191,15 @@ export class FieldIndex {
     if (typeof v === 'number') this.#numbers?.add(v, slot);
   }
 
-  /** Indexes one slot's value of this field (slots in increasing order). */
+  /**
+   * Indexes one slot's value of this field (slots in increasing order). Nested objects and arrays inside arrays are
+   * in no value posting: no scalar operand equals them, so `present` is all the filters need of them.
+   */
   add(v: MetadataValue, slot: number): void {
     this.present.add(slot);
     if (Array.isArray(v)) {
-      for (const e of v) {
-        if (e !== null && typeof e === 'object') this.hasNested = true;
-        else this.#post(e, slot);
-      }
-    } else if (v !== null && typeof v === 'object') {
-      this.hasNested = true;
-    } else {
+      for (const e of v) if (e === null || typeof e !== 'object') this.#post(e, slot);
+    } else if (v === null || typeof v !== 'object') {
       this.#post(v, slot);
     }
   }
