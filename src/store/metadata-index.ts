@@ -5,7 +5,8 @@
  *
  * Derived data: nothing is persisted. The index catches up with the payload arena before each filtered query
  * (slots are append-only, so catching up means decoding the slots written since, once), so it is rebuilt on open
- * and after compaction by the first filtered query and costs writes nothing. Dead slots need no removal: a slot
+ * by the first filtered query and costs writes nothing; a compaction rebuilds it with the records when the old
+ * collection had one. Dead slots need no removal: a slot
  * never comes back to life, and the query folds the tombstones into its bitset.
  *
  * Postings are sorted slot arrays until they hold more than one slot in 32 of those written, then bitsets (the
