@@ -74,6 +74,41 @@ function indexable(node: FilterNode): boolean {
   }
 }
 
+/** Marker op of a merged range (never produced by the parser). */
+const RANGE = '$range' as FieldNode['op'];
+
+/** Both numeric bounds on one top-level field, merged from an `$and`'s children. */
+type RangeNode = FieldNode & { lo: number | undefined; loStrict: boolean; hi: number | undefined; hiStrict: boolean };
+
+/**
+ * An `$and`'s children with each top-level field's numeric lower and upper bound merged into one range node
+ * (`{ x: { $gte: 1, $lt: 5 } }` parses as two leaves; apart, they would set the bits of both open ranges). Only
+ * for fields that hold no arrays (with arrays each bound may be met by a different element).
+ */
+function mergeRanges(children: FilterNode[], index: MetadataIndex): FilterNode[] {
+  const lower = new Map<string, FieldNode>(), upper = new Map<string, FieldNode>();
+  for (const c of children) {
+    if (c.kind !== 'field' || c.path.length !== 1 || typeof c.value !== 'number' || index.field(c.path[0])?.hasArrays !== false) continue;
+    if (c.op === '$gt' || c.op === '$gte') lower.set(c.path[0], c);
+    else if (c.op === '$lt' || c.op === '$lte') upper.set(c.path[0], c);
+  }
+  const both = [...lower.keys()].filter((k) => upper.has(k));
+  if (both.length === 0) return children;
+  const merged = new Set<FilterNode>();
+  const out: FilterNode[] = [];
+  for (const k of both) {
+    const lo = lower.get(k)!, hi = upper.get(k)!;
+    merged.add(lo).add(hi);
+    const r: RangeNode = {
+      kind: 'field', path: lo.path, op: RANGE, value: null,
+      lo: lo.value as number, loStrict: lo.op === '$gt', hi: hi.value as number, hiStrict: hi.op === '$lt',
+    };
+    out.push(r);
+  }
+  for (const c of children) if (!merged.has(c)) out.push(c);
+  return out;
+}
+
 class Evaluator {
   readonly words: number;
   readonly #src: BitsetSource;
@@ -123,12 +158,12 @@ class Evaluator {
       case 'and': {
         let acc: Uint32Array | null = null;
         const rest: FilterNode[] = [];
-        for (const c of node.children) {
+        for (const c of mergeRanges(node.children, this.#src.index)) {
           if (!indexable(c)) {
             rest.push(c);
             continue;
           }
-          const b = this.eval(c);
+          const b = c.kind === 'field' && c.op === RANGE ? this.#range(c as RangeNode) : this.eval(c);
           if (acc === null) acc = b;
           else for (let w = 0; w < acc.length; w++) acc[w] &= b[w];
         }
@@ -167,6 +202,14 @@ class Evaluator {
     }
   }
 
+  /** A merged numeric range on one field (both bounds in one pass over the sorted column). */
+  #range(node: RangeNode): Uint32Array {
+    const out = this.#empty();
+    const f = this.#src.index.field(node.path[0]);
+    f?.numberRangeInto(out, node.lo, node.loStrict, node.hi, node.hiStrict);
+    return out;
+  }
+
   #byPredicate(node: FilterNode): Uint32Array {
     const b = this.#universe();
     this.#foldTombstones(b);
@@ -179,10 +222,10 @@ class Evaluator {
     const out = this.#empty();
     switch (node.op) {
       case '$exists':
-        f?.present.orInto(out);
+        f?.present.copyInto(out);
         return node.value === true ? out : this.#complement(out);
       case '$eq': case '$ne':
-        f?.values.get(node.value as string)?.orInto(out);
+        f?.values.get(node.value as string)?.copyInto(out);
         return node.op === '$eq' ? out : this.#complement(out);
       case '$in': case '$nin':
         if (f !== undefined) for (const v of node.value as (string | number | boolean | null)[]) f.values.get(v)?.orInto(out);

@@ -95,6 +95,13 @@ export class Posting {
     }
   }
 
+  /** Writes this posting's slots into `out`, a bitset of zeros (a copy when the posting is a bitset). */
+  copyInto(out: Uint32Array): void {
+    const bits = this.#bits;
+    if (bits !== null) out.set(bits.length <= out.length ? bits : bits.subarray(0, out.length));
+    else this.orInto(out);
+  }
+
   /** Sets this posting's slots in `out` (a bitset). */
   orInto(out: Uint32Array): void {
     const bits = this.#bits;
@@ -181,6 +188,11 @@ export class FieldIndex {
    * value saved).
    */
   #numbers: NumericColumn | null = null;
+  /**
+   * Whether some slot holds an array here. Then two bounds may each match a different element (`[-1, 3]` passes
+   * `$gt: 1` and `$lt: 0`), so they cannot be merged into one range.
+   */
+  hasArrays = false;
 
   #post(v: ScalarKey, slot: number): void {
     let p = this.values.get(v);
@@ -199,6 +211,7 @@ export class FieldIndex {
   add(v: MetadataValue, slot: number): void {
     this.present.add(slot);
     if (Array.isArray(v)) {
+      this.hasArrays = true;
       for (const e of v) if (e === null || typeof e !== 'object') this.#post(e, slot);
     } else if (v === null || typeof v !== 'object') {
       this.#post(v, slot);

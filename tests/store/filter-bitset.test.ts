@@ -36,6 +36,21 @@ describe('filter bitsets from columnar metadata indexes', () => {
     }), { numRuns: 600, seed: 11 });
   });
 
+  it('merges both bounds of a numeric range on one field (and keeps extra bounds), exactly', () => {
+    const bound = fc.constantFrom(-7, -1, 0, 0.5, 1, 2.5, 3, 1e9);
+    const op = (lo: boolean): fc.Arbitrary<string> => fc.constantFrom(...(lo ? ['$gt', '$gte'] : ['$lt', '$lte']));
+    const rangeFilter: fc.Arbitrary<Filter> = fc.tuple(op(true), bound, op(false), bound, fc.option(bound), fc.constantFrom('x', 'y'))
+      .map(([lo, a, hi, b, extra, f]) => {
+        const r: Filter = { [f]: { [lo]: a, [hi]: b } };
+        return extra === null ? r : { $and: [r, { [f]: { $gt: extra } }, { y: { $ne: 'a' } }] };
+      });
+    const meta = fc.record({ x: fc.oneof(fc.constantFrom(-7, -0, 0.5, 1, 2.5, 3, 1e9, 'a'), fc.array(fc.constantFrom(-1, 2, 3), { maxLength: 2 })), y: fc.constantFrom(0, 1, 2.5, 'a') }, { requiredKeys: [] }) as fc.Arbitrary<Metadata>;
+    fc.assert(fc.property(rangeFilter, fc.array(meta, { minLength: 1, maxLength: 80 }), (f, metas) => {
+      const node = parseFilter(f);
+      expect(bitsetOf(metas, new Set([0]), f)).toEqual(metas.map((m, i) => i).filter((i) => i !== 0 && evaluateFilter(node, metas[i])));
+    }), { numRuns: 300, seed: 12 });
+  });
+
   it('postings switch from sorted arrays to bitsets without losing a slot', () => {
     for (const step of [1, 3, 31, 32, 33, 1000]) {
       const p = new Posting();
