@@ -8,14 +8,15 @@
  * @module
  */
 import type { Metadata } from '../core/contracts.js';
-import { seededRandom } from '../internal/random.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { dot, l2sq, normalizeInPlace } from './distance.js';
 import { DiskVectors } from './disk-vectors.js';
+import { bitsetSlots, filterBitset, type AllowSet } from './filter-bitset.js';
 import { exactSearch } from './flat.js';
 import { MaxHeap } from './heap.js';
 import { HnswGraph, type SlotPredicate } from './hnsw.js';
 import { SlotDirectory } from './ids.js';
+import { MetadataIndex } from './metadata-index.js';
 import { PayloadArena } from './payloads.js';
 import type { MetadataPredicate } from './filter-compiler.js';
 import { EncodePool, defaultEncodeThreads, sharedFloats } from './quantization/encode-pool.js';
@@ -26,7 +27,7 @@ import { ScalarQuantizer } from './quantization/scalar.js';
 import type { DistanceSpace } from './space.js';
 import { Sq8Space } from './sq8-space.js';
 import { Bm25Index } from './text/bm25.js';
-import type { IndexOptions, TextIndexOptions } from './types.js';
+import type { FilterPlanCounts, IndexOptions, TextIndexOptions } from './types.js';
 import type { DistanceMetric } from '../retrieval/backend.js';
 import { VectorStorage } from './vectors.js';
 
@@ -64,36 +65,23 @@ export interface CollectionConfig {
 
 /** Below this many live records every search is an exact scan (faster than a graph walk at that size). */
 export const EXACT_BELOW = 2048;
-/** Filters estimated to match less than this fraction of records are answered by an exact scan of the matches. */
+/**
+ * Planner calibration (measured with bench:ann's selectivity sweep, 20k-100k x 384, M 16; see docs/store.md):
+ * a filtered walk at beam width ef and selectivity σ computes about `WALK_VISITS_PER_EF · ef / σ` distances
+ * before it fills (capped at the live count), and each costs about `WALK_COST` times a distance in a gather scan
+ * over the matching slots (random rows, heap and visited-set work). The planner scans the matches exactly when
+ * that is cheaper.
+ */
+const WALK_VISITS_PER_EF = 12;
+const WALK_COST = 3;
+/** IVF: filters matching less than this fraction of the live records scan every cell (the matches are few). */
 const SELECTIVE_FRACTION = 0.08;
-const SAMPLE = 512;
 /** Vectors sampled to train quantizers. */
 const TRAIN_SAMPLE = 65_536;
 /** IVF rebuilds of at least this many records assign and encode on worker threads. */
 const POOL_RECORDS = 20_000;
 /** Records per batched IVF assignment + encoding pass during a rebuild. */
 const IVF_BATCH = 16_384;
-
-/**
- * Estimated fraction of the live slots in `[0, slots)` that `accept` takes, from 512 slots drawn one per
- * equal stratum at a seeded random offset. An even stride would alias with periodic metadata (records tagged
- * round-robin: at 100k slots a stride of 195 only ever sees tags 0 and 5 of 10, so a 10% filter read as 0%).
- *
- * @internal
- */
-export function acceptedFraction(slots: number, deleted: Uint8Array, accept: SlotPredicate): number {
-  const draws = Math.min(SAMPLE, slots);
-  const width = slots / draws;
-  const offset = seededRandom(0x5eed);
-  let seen = 0, hit = 0;
-  for (let i = 0; i < draws; i++) {
-    const s = Math.min(slots - 1, Math.floor((i + offset()) * width));
-    if (deleted[s] !== 0) continue;
-    seen++;
-    if (accept(s)) hit++;
-  }
-  return seen === 0 ? 0 : hit / seen;
-}
 
 /** Fills index defaults. @internal */
 export function resolveIndex(options: IndexOptions | undefined): ResolvedIndex {
@@ -182,6 +170,10 @@ export class Collection {
   #rows = new Float32Array(0);
   /** While set, `#adopt` leaves IVF insertion to the caller (a rebuild encodes in batches). */
   #deferIvf = false;
+  /** Columnar metadata indexes (derived; caught up before each filtered search). */
+  readonly #meta = new MetadataIndex();
+  /** Filtered searches answered by each plan (since open: a rebuild carries them over). */
+  readonly plans: FilterPlanCounts = { empty: 0, exact: 0, walk: 0 };
 
   private constructor(config: CollectionConfig, text: Bm25Index | null, capacity: number) {
     this.config = config;
@@ -346,15 +338,24 @@ export class Collection {
   search(q: Float32Array, k: number, filter: MetadataPredicate | null, p: SearchParams): SlotHit[] {
     const live = this.dir.live;
     if (live === 0 || k <= 0) return [];
-    const kk = Math.min(k, live);
     const deleted = this.dir.deleted;
-    const accept = this.#accept(filter);
-    const selective = accept !== null && acceptedFraction(this.dir.slots, this.dir.deleted, accept) < SELECTIVE_FRACTION;
-    const exact = p.exact || this.index.type === 'flat' || live < EXACT_BELOW || selective || this.needsTraining;
+    const allow = filter === null ? null : this.allowSet(filter);
+    if (allow !== null && allow.count === 0) {
+      this.plans.empty++;
+      return [];
+    }
+    const matches = allow === null ? live : allow.count;
+    const kk = Math.min(k, matches);
+    const accept = allow === null ? null : bitTest(allow.bits);
+    const ef = Math.max(p.efSearch, kk);
+    // Exact count of matches: scan them when that costs less than the walk that would find k of them.
+    const selective = allow !== null && matches <= WALK_COST * Math.min(live, (WALK_VISITS_PER_EF * ef * live) / matches);
+    const exact = p.exact || this.index.type === 'flat' || live < EXACT_BELOW || this.needsTraining
+      || (this.ivf !== null ? allow !== null && matches < SELECTIVE_FRACTION * live : selective);
     if (this.ivf !== null && !p.exact) {
       // IVF scans with the filter applied inside the cells; a filtered scan that comes back short retries over all.
       // No predicate at all when nothing is deleted or filtered (the scan then skips a call per entry).
-      const live_ = accept === null && this.dir.dead === 0 ? undefined : (s: number): boolean => deleted[s] === 0 && (accept === null || accept(s));
+      const live_ = accept !== null ? accept : this.dir.dead === 0 ? undefined : (s: number): boolean => deleted[s] === 0;
       const scan = (nprobe: number): SlotHit[] => this.#ivfSearch(q, kk, nprobe, Math.max(p.rerank, kk), live_);
       const hits = scan(exact ? this.ivf.nlist : p.nprobe || Math.max(8, Math.ceil(this.ivf.nlist / 8)));
       return hits.length < kk ? scan(this.ivf.nlist) : hits;
@@ -365,31 +366,60 @@ export class Collection {
     const qo = space.setQuery(q);
     const approximate = space !== this.floats;
     const want = approximate ? Math.max(kk, p.rerank, p.efSearch) : kk;
+    // A gather scan over the allowed slots only (the bitset's set bits), or over every live slot.
+    const scanAll = (): void => {
+      if (allow === null) exactSearch(space, qo, want, top, deleted, null);
+      else exactSearch(space, qo, want, top, null, null, bitsetSlots(allow.bits, allow.count));
+    };
     if (exact || this.graph === null) {
-      exactSearch(space, qo, want, top, deleted, accept);
+      if (allow !== null) this.plans.exact++;
+      scanAll();
       return approximate ? this.#rerank(q, top, kk) : drain(top, kk);
     }
-    const ef = Math.max(p.efSearch, kk);
-    const walk = this.graph.search(qo, ef, top, this.dir.dead > 0 ? deleted : null, accept, Math.max(4 * ef * 32, live / 4));
+    if (allow !== null) this.plans.walk++;
+    // Tombstones are folded into the bitset, so a filtered walk needs no separate deleted test.
+    const walkDeleted = allow !== null || this.dir.dead === 0 ? null : deleted;
+    const walk = this.graph.search(qo, ef, top, walkDeleted, allow === null ? null : allow.bits, Math.max(4 * ef * 32, live / 4));
     if (!walk.complete || top.size < kk) {
       // The walk under-filled (few matches reachable) or was cut short: answer exactly over the matching slots.
-      exactSearch(space, qo, want, top, deleted, accept);
+      scanAll();
     }
     return approximate ? this.#rerank(q, top, kk) : drain(top, kk);
+  }
+
+  /**
+   * The allow-bitset of a compiled filter over this collection's slots (live and matching) with its exact count,
+   * built from the columnar metadata indexes once per query.
+   */
+  allowSet(filter: MetadataPredicate): AllowSet {
+    const node = filter.node;
+    if (node === undefined) {
+      // A predicate without its tree (not from compileFilterNode): evaluate it over every live slot, once.
+      const read = this.payloads.projection(filter.fields ?? null);
+      const bits = new Uint32Array((this.dir.slots + 31) >>> 5);
+      let count = 0;
+      for (let s = 0; s < this.dir.slots; s++) {
+        if (this.dir.deleted[s] === 0 && filter(read(s))) {
+          bits[s >>> 5] |= 1 << (s & 31);
+          count++;
+        }
+      }
+      return { bits, count };
+    }
+    this.#meta.catchUp(this.payloads, this.dir.deleted);
+    return filterBitset(node, { index: this.#meta, payloads: this.payloads, slots: this.dir.slots, deleted: this.dir.deleted, dead: this.dir.dead });
+  }
+
+  /** Bytes held by the columnar metadata indexes (built by the first filtered search). */
+  get filterIndexBytes(): number {
+    return this.#meta.bytes;
   }
 
   /** BM25 top-k over live slots matching `filter`, best first; distance = −score. */
   searchText(query: string, k: number, filter: MetadataPredicate | null): SlotHit[] {
     if (this.text === null) return [];
-    const { slots, scores } = this.text.search(query, k, this.#accept(filter) ?? undefined);
+    const { slots, scores } = this.text.search(query, k, filter === null ? undefined : bitTest(this.allowSet(filter).bits));
     return Array.from(slots, (slot, i) => ({ slot, distance: -scores[i] }));
-  }
-
-  /** A slot test for a compiled filter, reading cached projections of the fields it names. */
-  #accept(filter: MetadataPredicate | null): SlotPredicate | null {
-    if (filter === null) return null;
-    const read = this.payloads.projection(filter.fields ?? null);
-    return (s) => filter(read(s));
   }
 
   #ivfSearch(q: Float32Array, k: number, nprobe: number, rerank: number, accept: SlotPredicate | undefined): SlotHit[] {
@@ -449,9 +479,9 @@ export class Collection {
     return drain(top, k);
   }
 
-  /** Bytes held by ids, the id map, text and metadata (encoded), and cached filter projections. */
+  /** Bytes held by ids, the id map, text and metadata (encoded), cached filter projections and the metadata indexes. */
   get recordBytes(): number {
-    return this.dir.bytes + this.payloads.bytes + this.payloads.projectionBytes;
+    return this.dir.bytes + this.payloads.bytes + this.payloads.projectionBytes + this.#meta.bytes;
   }
 
   /** Bytes held in memory by vectors, codes, graph and index structures (not ids, metadata and text). */
@@ -468,6 +498,7 @@ export class Collection {
   static async rebuild(old: Collection, cancelled: () => boolean): Promise<Collection | null> {
     const slots = old.dir.liveSlots();
     const next = await Collection.create(old.config, slots.length);
+    Object.assign(next.plans, old.plans); // counted since open, across compactions
     const ivf = old.index.type === 'ivfpq' || old.index.type === 'ivf';
     const pool = ivf && slots.length >= POOL_RECORDS && defaultEncodeThreads() > 1 ? new EncodePool(defaultEncodeThreads()) : undefined;
     try {
@@ -478,6 +509,9 @@ export class Collection {
       // IVF cells and codes are computed in batched kernel passes (on the pool when there is one), not per record.
       next.#deferIvf = next.ivf !== null;
       const batch = next.#deferIvf ? sharedFloats(Math.min(IVF_BATCH, slots.length) * next.dimension) : null;
+      // A store that has been filtered gets its metadata indexes rebuilt here, in the same time slices, rather than
+      // by the first filtered search after the swap (a pause of a few µs per record).
+      const indexMetadata = old.#meta.covered > 0;
       let sliceStart = performance.now();
       for (let c = 0; c < slots.length; c += IVF_BATCH) {
         const end = Math.min(slots.length, c + IVF_BATCH);
@@ -489,6 +523,7 @@ export class Collection {
           } else {
             next.upsert(old.dir.idOf(s), old.#vectorOf(s), old.textOf(s), old.payloads.metadataJsonOf(s), true);
           }
+          if (indexMetadata) next.#meta.catchUp(next.payloads, next.dir.deleted);
           if (performance.now() - sliceStart > SLICE_MS) {
             await yieldToLoop();
             if (cancelled()) return null;
@@ -520,6 +555,11 @@ export class Collection {
 }
 
 const SLICE_MS = 10;
+
+/** A slot test reading an allow-bitset. */
+function bitTest(bits: Uint32Array): SlotPredicate {
+  return (s) => ((bits[s >>> 5] >>> (s & 31)) & 1) !== 0;
+}
 
 function drain(top: MaxHeap, k: number): SlotHit[] {
   while (top.size > k) top.pop();

@@ -11,9 +11,9 @@ import { getFieldValue } from '../core/filter.js';
 
 /**
  * A compiled filter. `fields` (set on the predicate {@link compileFilterNode} returns) lists the top-level metadata
- * keys it reads, so a store can hand it objects holding only those keys. @internal
+ * keys it reads, so a store can hand it objects holding only those keys; `node` is the tree it was compiled from. @internal
  */
-export type MetadataPredicate = ((metadata: Metadata) => boolean) & { fields?: readonly string[] };
+export type MetadataPredicate = ((metadata: Metadata) => boolean) & { fields?: readonly string[]; node?: FilterNode };
 
 type ScalarTest = (v: MetadataValue) => boolean;
 
@@ -104,6 +104,8 @@ export function compileFilterNode(node: FilterNode): MetadataPredicate {
   const compiled = compileNode(node);
   // compileNode returns a fresh closure per call, so the property lands on no shared function.
   compiled.fields = [...fields].sort();
+  // The tree itself, for stores that evaluate it over columnar indexes into a bitset instead.
+  compiled.node = node;
   return compiled;
 }
 

@@ -317,18 +317,18 @@ export class HnswGraph {
 
   /**
    * Query-time search: greedy descent through the upper levels, then a beam search of width `ef` on level 0 in
-   * which only slots passing `accept` (and not `deleted`) enter `top`, while every node may serve as a waypoint.
+   * which only slots set in `allow` (and not `deleted`) enter `top`, while every node may serve as a waypoint.
    * Neighbour distances are computed by one gather-kernel call per expanded node.
    *
    * @param q - byte offset of the query in the vector arena ({@link DistanceSpace.setQuery}; normalized for cosine)
    * @param ef - beam width (at least k)
    * @param top - receives up to `ef` results (max-heap by distance)
    * @param deleted - tombstone flags by slot, or null
-   * @param accept - filter predicate, or null
+   * @param allow - allow-bitset over slots (bit `s` of word `s >>> 5` set = slot s may enter `top`), or null
    * @param maxVisits - give up (complete = false) after this many distance computations
    */
   search(
-    q: number, ef: number, top: MaxHeap, deleted: Uint8Array | null, accept: SlotPredicate | null,
+    q: number, ef: number, top: MaxHeap, deleted: Uint8Array | null, allow: Uint32Array | null,
     maxVisits = Infinity,
   ): WalkResult {
     top.clear();
@@ -343,9 +343,9 @@ export class HnswGraph {
     const cand = this.#searchCand;
     cand.clear();
     const nb = this.#nb, nbDist = this.#nbDist;
-    const filtered = deleted !== null || accept !== null;
+    const filtered = deleted !== null || allow !== null;
     let lower = Infinity;
-    if ((deleted === null || deleted[ep] === 0) && (accept === null || accept(ep))) {
+    if ((deleted === null || deleted[ep] === 0) && (allow === null || ((allow[ep >>> 5] >>> (ep & 31)) & 1) !== 0)) {
       top.push(epDist, ep);
       lower = epDist;
     }
@@ -375,7 +375,7 @@ export class HnswGraph {
         if (top.size < ef || d < lower) {
           const s = nb[i];
           cand.push(d, s);
-          if (!filtered || ((deleted === null || deleted[s] === 0) && (accept === null || accept(s)))) {
+          if (!filtered || ((deleted === null || deleted[s] === 0) && (allow === null || ((allow[s >>> 5] >>> (s & 31)) & 1) !== 0))) {
             // d < lower when top is full, so replacing the worst equals push + pop at half the sifting.
             if (top.size < ef) top.push(d, s);
             else top.replaceTop(d, s);

@@ -264,6 +264,16 @@ export interface VectorStoreStats {
    * filtered searches build.
    */
   recordBytes: number;
+  /**
+   * Bytes held by the columnar metadata indexes that filtered searches use (postings per field value, sorted numeric
+   * columns; built by the first filtered search after open or compaction, and counted in `recordBytes` too).
+   */
+  filterIndexBytes: number;
+  /**
+   * Filtered searches since open by how the planner answered them: `empty` (no live record matches), `exact` (a scan
+   * of the matching records) or `walk` (the HNSW walk testing the filter's bitset).
+   */
+  filterPlans: FilterPlanCounts;
   /** Bytes in the current log file (0 in memory). */
   logBytes: number;
   /** Compactions completed since open. */
@@ -281,6 +291,16 @@ export interface VectorStoreStats {
   backgroundErrors: number;
   /** The newest of those failures, absent when there was none. */
   lastBackgroundError?: StoreFailureInfo;
+}
+
+/** Filtered searches by plan, as {@link VectorStoreStats} reports them. */
+export interface FilterPlanCounts {
+  /** Answered with no rows: the filter's exact count of live matches was 0. */
+  empty: number;
+  /** Answered by an exact scan over the matching records (few matches, or an exact search). */
+  exact: number;
+  /** Answered by the HNSW walk over the filter's allow-bitset. */
+  walk: number;
 }
 
 /** A failure as {@link VectorStoreStats} reports it. */

@@ -468,7 +468,8 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   stats(): VectorStoreStats {
     const c = this.#c;
     return {
-      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, recordBytes: c.recordBytes, ...this.#d.stats(),
+      size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, recordBytes: c.recordBytes,
+      filterIndexBytes: c.filterIndexBytes, filterPlans: { ...c.plans }, ...this.#d.stats(),
     };
   }
 
