@@ -252,6 +252,14 @@ export class StoreDurability {
     return new DurabilityError(this.path, { cause: this.#failure.error.cause });
   }
 
+  /**
+   * Reports a failure of the store's own background machinery (a search worker that died) to `error` listeners
+   * and {@link StoreDurability.stats}.
+   */
+  report(err: unknown, job: StoreJob): void {
+    this.#background(err, job);
+  }
+
   /** Counts and reports a background failure (a failed fsync among them turns the store failed). */
   #background(err: unknown, job: StoreJob): AbiError {
     this.#backgroundErrors++;
