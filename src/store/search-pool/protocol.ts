@@ -50,6 +50,8 @@ export interface SearchRequest {
    * end is not allowed.
    */
   allow: Uint32Array | null;
+  /** Test-only fault (`workerFaults.exitOnRequest`): the worker exits on receiving this request. */
+  fault?: 'exit';
 }
 
 /** A search's results: `counts[i]` hits for query i, concatenated in `slots` / `dists` (nearest first). @internal */

@@ -138,7 +138,7 @@ export class SearchPool {
   search(
     collection: Collection, queries: Float32Array, nq: number, params: PoolSearchParams, allow: Uint32Array | null, signal?: AbortSignal,
   ): Promise<SearchResult> {
-    if (this.#closed) return Promise.reject(new ClosedError('the search pool is closed'));
+    if (this.#closed) return Promise.reject(new ClosedError('VectorStore'));
     if (this.#unhealthy) return Promise.reject(this.#unhealthyError());
     if (signal?.aborted) return Promise.reject(toAbortError(signal));
     return new Promise<SearchResult>((resolve, reject) => {
@@ -196,6 +196,10 @@ export class SearchPool {
       id: job.id, key: layout.key, queries: job.queries, nq: job.nq, allow: job.allow, ...job.params,
       ...(send ? { layout } : {}),
     };
+    if (workerFaults.exitOnRequest > 0) {
+      workerFaults.exitOnRequest--;
+      req.fault = 'exit';
+    }
     slot.job = job;
     if (send) slot.mapped.set(layout.key, layout.version);
     slot.worker.postMessage(req);
@@ -206,7 +210,7 @@ export class SearchPool {
     if (this.#closed) return;
     this.#closed = true;
     for (const s of this.#slots) clearTimeout(s.respawn);
-    const closed = (): ClosedError => new ClosedError('the search pool is closed');
+    const closed = (): ClosedError => new ClosedError('VectorStore');
     for (const job of this.#queue.splice(0)) job.reject(closed());
     for (const s of this.#slots) s.job?.reject(closed());
     await Promise.all(this.#slots.filter((s) => s.alive).map((s) => s.worker.terminate()));

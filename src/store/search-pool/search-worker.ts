@@ -100,6 +100,7 @@ function answer(req: SearchRequest): SearchReply {
 }
 
 parentPort?.on('message', (req: SearchRequest) => {
+  if (req.fault === 'exit') process.exit(70);
   let reply: SearchReply;
   try {
     reply = answer(req);
