@@ -65,6 +65,22 @@ describe('search workers', () => {
     expect(await pooled.searchMany(queries.slice(0, 5), { k: 5, filter: f })).toEqual(await local.searchMany(queries.slice(0, 5), { k: 5, filter: f }));
   }, 60_000);
 
+  it('see writes that grow every array (the vector block moves in the shared memory, graph buffers grow in place)', async () => {
+    const pooled = await storeWith({ searchThreads: 2 });
+    const local = await storeWith({ searchThreads: 0 });
+    await workersUp(pooled);
+    const more = randomVectors(3000, DIM, 13).map((vector, i) => ({ id: `m${i}`, vector }));
+    await pooled.upsert(more);
+    await local.upsert(more);
+    for (let i = 0; i < more.length; i += 5) {
+      const [a] = await pooled.search(more[i].vector, { k: 1 });
+      expect(a.id).toBe(`m${i}`);
+      expect(a.score).toBeCloseTo(1, 5);
+    }
+    const qs = randomVectors(20, DIM, 14);
+    expect(await pooled.searchMany(qs, { k: 10 })).toEqual(await local.searchMany(qs, { k: 10 }));
+  }, 60_000);
+
   it('searchThreads 0 never starts workers; bad values are refused', async () => {
     const s = await storeWith({ searchThreads: 0 });
     await s.search(queries[0]);
