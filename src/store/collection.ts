@@ -271,6 +271,9 @@ export class Collection {
    * stay on the calling thread.
    */
   workerLayout(worker: number): CollectionLayout | null {
+    // A collection loaded from a snapshot was filled without upserts: publish its counts (this thread is the writer
+    // and no write chunk runs while it dispatches).
+    this.publish();
     if (!(this.floats instanceof VectorStorage) || this.ivf !== null || this.index.type === 'ivf' || this.index.type === 'ivfpq') return null;
     const floats = this.floats.shared;
     if (floats === undefined) return null;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AbortError, ClosedError, VectorStore, WorkerCrashedError, type SearchHit, type StoreErrorEvent, type VectorStoreOptions } from '../../src/index.js';
 import { workerFaults } from '../../src/internal/crash-loop.js';
 import { failOnProcessFaults, until } from '../helpers/process-faults.js';
-import { randomVectors } from './helpers.js';
+import { randomVectors, tempDir } from './helpers.js';
 
 const DIM = 24;
 const N = 3000; // above the 2,048 records below which searches stay on the calling thread
@@ -79,6 +79,25 @@ describe('search workers', () => {
     }
     const qs = randomVectors(20, DIM, 14);
     expect(await pooled.searchMany(qs, { k: 10 })).toEqual(await local.searchMany(qs, { k: 10 }));
+  }, 60_000);
+
+  it('search a store loaded from its snapshot like the calling thread', async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const first = await VectorStore.open({ path: dir, dimension: DIM, index: { type: 'hnsw', M: 8, efConstruction: 40 }, searchThreads: 0 });
+      await first.upsert(records);
+      await first.close(); // writes the snapshot: the reopened store loads it without replaying a single upsert
+      const reopened = await VectorStore.open({ path: dir, dimension: DIM, searchThreads: 2 });
+      open.push(reopened);
+      const local = await storeWith({ searchThreads: 0 });
+      await workersUp(reopened);
+      const before = reopened.stats().searchPool!.searches;
+      expect(await reopened.searchMany(queries, { k: 10 })).toEqual(await local.searchMany(queries, { k: 10 }));
+      expect(reopened.stats().searchPool!.searches - before).toBe(queries.length);
+    } finally {
+      await Promise.all(open.splice(0).map((s) => s.close()));
+      cleanup();
+    }
   }, 60_000);
 
   it('searchThreads 0 never starts workers; bad values are refused', async () => {
