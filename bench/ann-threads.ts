@@ -23,6 +23,8 @@ const require = createRequire(import.meta.url);
 const K = 10;
 const DIM = 384;
 const THREADS = 2;
+/** Queries per interleaving chunk. */
+const CHUNK = 100;
 
 interface ThreadRow {
   system: string;
@@ -85,48 +87,51 @@ export async function runThreads(o: ThreadsOptions): Promise<void> {
   await pooled.search(qv(0));
   while ((pooled.stats().searchPool?.workersUp ?? 0) < THREADS) await new Promise((r) => setTimeout(r, 10));
 
-  const oneAtATime = async (run: (q: number) => Promise<number[]> | number[]): Promise<{ qps: number; lat: number }> => {
-    const t = performance.now();
-    for (let q = 0; q < nq; q++) put(q, await run(q));
-    const ms = performance.now() - t;
-    return { qps: nq / (ms / 1000), lat: (ms * 1000) / nq };
-  };
   const allQueries = Array.from({ length: nq }, (_, q) => qv(q));
+  const matrix = ds.queries.subarray(0, nq * DIM);
+  const ids = (hits: { id: string }[]): number[] => hits.map((h) => Number(h.id));
+  /** One system: answers queries [from, to) into `found`. */
+  type Run = (from: number, to: number) => Promise<void>;
 
   for (const ef of o.efs) {
     hnsw.setEf(ef);
-    let r = await oneAtATime((q) => searchHnswlib(hnsw, qv(q), K));
-    add({ system: 'hnswlib-node, 1 thread', ef, qps: r.qps, recall: recallAt(ds.truth, found, nq, K), latencyUs: r.lat });
-
-    r = await oneAtATime(async (q) => (await local.search(qv(q), { k: K, efSearch: ef })).map((h) => Number(h.id)));
-    add({ system: 'abi-sdk searchThreads 0, one at a time', ef, qps: r.qps, recall: recallAt(ds.truth, found, nq, K), latencyUs: r.lat });
-
-    r = await oneAtATime(async (q) => (await pooled.search(qv(q), { k: K, efSearch: ef })).map((h) => Number(h.id)));
-    add({ system: `abi-sdk searchThreads ${THREADS}, one at a time`, ef, qps: r.qps, recall: recallAt(ds.truth, found, nq, K), latencyUs: r.lat });
-
-    // Client loops pulling queries from one shared counter until all are answered.
-    let next = 0;
-    const loop = async (): Promise<void> => {
-      for (let q = next++; q < nq; q = next++) put(q, (await pooled.search(qv(q), { k: K, efSearch: ef })).map((h) => Number(h.id)));
-    };
-    let t = performance.now();
-    await Promise.all(Array.from({ length: THREADS }, loop));
-    add({ system: `abi-sdk searchThreads ${THREADS}, ${THREADS} client loops`, ef, qps: nq / ((performance.now() - t) / 1000), recall: recallAt(ds.truth, found, nq, K), latencyUs: null });
-
-    t = performance.now();
-    const many = await pooled.searchMany(allQueries, { k: K, efSearch: ef });
-    const manyMs = performance.now() - t;
-    many.forEach((hits, q) => put(q, hits.map((h) => Number(h.id))));
-    add({ system: `abi-sdk searchThreads ${THREADS}, searchMany`, ef, qps: nq / (manyMs / 1000), recall: recallAt(ds.truth, found, nq, K), latencyUs: null });
-
     const u = new usearch.Index(DIM, 'ip' as never, 'f32' as never, o.M, o.efC, ef, false);
     u.load(usearchFile);
-    const matrix = ds.queries.subarray(0, nq * DIM);
-    t = performance.now();
-    const res = u.search(matrix, K, THREADS) as unknown as { keys: BigUint64Array };
-    const uMs = performance.now() - t;
-    for (let q = 0; q < nq; q++) put(q, Array.from(res.keys.subarray(q * K, q * K + K), Number));
-    add({ system: `usearch batch search, ${THREADS} threads`, ef, qps: nq / (uMs / 1000), recall: recallAt(ds.truth, found, nq, K), latencyUs: null });
+    const systems: [string, boolean, Run][] = [
+      ['hnswlib-node, 1 thread', true, async (a, b) => { for (let q = a; q < b; q++) put(q, searchHnswlib(hnsw, qv(q), K)); }],
+      ['abi-sdk searchThreads 0, one at a time', true, async (a, b) => { for (let q = a; q < b; q++) put(q, ids(await local.search(qv(q), { k: K, efSearch: ef }))); }],
+      [`abi-sdk searchThreads ${THREADS}, one at a time`, true, async (a, b) => { for (let q = a; q < b; q++) put(q, ids(await pooled.search(qv(q), { k: K, efSearch: ef }))); }],
+      [`abi-sdk searchThreads ${THREADS}, ${THREADS} client loops`, false, async (a, b) => {
+        // Client loops pulling queries from one shared counter until all are answered.
+        let next = a;
+        const loop = async (): Promise<void> => {
+          for (let q = next++; q < b; q = next++) put(q, ids(await pooled.search(qv(q), { k: K, efSearch: ef })));
+        };
+        await Promise.all(Array.from({ length: THREADS }, loop));
+      }],
+      [`abi-sdk searchThreads ${THREADS}, searchMany`, false, async (a, b) => {
+        (await pooled.searchMany(allQueries.slice(a, b), { k: K, efSearch: ef })).forEach((hits, i) => put(a + i, ids(hits)));
+      }],
+      [`usearch batch search, ${THREADS} threads`, false, async (a, b) => {
+        const res = u.search(matrix.subarray(a * DIM, b * DIM), K, THREADS) as unknown as { keys: BigUint64Array };
+        for (let q = a; q < b; q++) put(q, Array.from(res.keys.subarray((q - a) * K, (q - a) * K + K), Number));
+      }],
+    ];
+    // Chunks of 100 queries, every system in turn on each chunk: load from other processes falls on all alike.
+    const ms = new Float64Array(systems.length);
+    const hitsOf = systems.map(() => new Uint32Array(nq * K));
+    for (let a = 0; a < nq; a += CHUNK) {
+      const b = Math.min(nq, a + CHUNK);
+      for (let i = 0; i < systems.length; i++) {
+        const t = performance.now();
+        await systems[i][2](a, b);
+        ms[i] += performance.now() - t;
+        hitsOf[i].set(found.subarray(a * K, b * K), a * K);
+      }
+    }
+    systems.forEach(([system, oneCaller], i) => add({
+      system, ef, qps: nq / (ms[i] / 1000), recall: recallAt(ds.truth, hitsOf[i], nq, K), latencyUs: oneCaller ? (ms[i] * 1000) / nq : null,
+    }));
   }
   await pooled.close();
   await local.close();

@@ -330,10 +330,15 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
    * Finds the `k` records most similar to `vector` among those matching `filter`. HNSW and IVF-PQ answer
    * approximately (quantized indexes re-rank their best candidates on float vectors); selective filters, small
    * stores and `exact: true` are answered by an exact scan. Whenever at least `k` records match, `k` hits come back.
+   * With search workers (`searchThreads`, the default) an unfiltered search of an HNSW or flat index in memory runs
+   * on a worker thread, so concurrent calls use every core; filtered searches, IVF indexes and vectors on disk
+   * search on the calling thread.
    *
    * @param vector - the query
    * @param options - k, filter, efSearch, nprobe, rerank, exact, includeVectors, signal
    * @returns hits, best first
+   * @throws {@link WorkerCrashedError} when the search's worker died twice (once is retried on another)
+   * @throws {@link AbortError} when the signal fires
    * @throws {@link DimensionMismatchError} for a query of the wrong length
    * @throws {@link ValidationError} for non-finite values or a bad `k`
    * @throws {@link InvalidFilterError} for a malformed filter

@@ -50,6 +50,11 @@ export interface SearchRequest {
    * end is not allowed.
    */
   allow: Uint32Array | null;
+  /**
+   * Collections with searches in flight (this one included): the worker unmaps every other, so a collection a
+   * compaction replaced is released by the workers as soon as its last search is answered.
+   */
+  keep: number[];
   /** Test-only fault (`workerFaults.exitOnRequest`): the worker exits on receiving this request. */
   fault?: 'exit';
 }

@@ -80,6 +80,8 @@ export class SearchPool {
   readonly #respawn: ResolvedRespawnOptions;
   readonly #slots: Slot[] = [];
   readonly #queue: Job[] = [];
+  /** Collection key → searches in flight on it (workers keep these mapped, and unmap the rest). */
+  readonly #keys = new Map<number, number>();
   #seq = 0;
   #inFlight = 0;
   #closed = false;
@@ -160,6 +162,7 @@ export class SearchPool {
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
       if (this.#inFlight++ === 0) this.#refAll(true);
+      this.#keys.set(collection.key, (this.#keys.get(collection.key) ?? 0) + 1);
       this.#queue.push(job);
       this.#pump();
     });
@@ -171,6 +174,9 @@ export class SearchPool {
     job.done = true;
     if (job.onAbort !== undefined) job.signal!.removeEventListener('abort', job.onAbort);
     if (--this.#inFlight === 0) this.#refAll(false);
+    const key = job.collection.key, left = (this.#keys.get(key) ?? 1) - 1;
+    if (left === 0) this.#keys.delete(key);
+    else this.#keys.set(key, left);
     return true;
   }
 
@@ -191,9 +197,10 @@ export class SearchPool {
       job.reject(new WorkerCrashedError('this collection cannot be searched on workers'));
       return;
     }
+    for (const key of slot.mapped.keys()) if (!this.#keys.has(key)) slot.mapped.delete(key); // the worker unmaps them too
     const send = forceLayout || slot.mapped.get(layout.key) !== layout.version;
     const req: SearchRequest = {
-      id: job.id, key: layout.key, queries: job.queries, nq: job.nq, allow: job.allow, ...job.params,
+      id: job.id, key: layout.key, queries: job.queries, nq: job.nq, allow: job.allow, keep: [...this.#keys.keys()], ...job.params,
       ...(send ? { layout } : {}),
     };
     if (workerFaults.exitOnRequest > 0) {

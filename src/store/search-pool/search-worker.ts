@@ -13,8 +13,6 @@ import { RwLock } from './rw-lock.js';
 const setup = workerData as Partial<SearchWorkerSetup> | undefined;
 if (setup?.fault === 'exit-at-start') process.exit(70);
 const backend: KernelBackend = setup?.backend ?? 'auto';
-/** Collections mapped, least recently used first; a few are kept (searches on the pre-compaction one may still come). */
-const MAX_MAPPED = 4;
 
 interface Mapped {
   version: number;
@@ -59,16 +57,14 @@ function allowTest(allow: Uint32Array | null): SlotPredicate | null {
 }
 
 function answer(req: SearchRequest): SearchReply {
+  // Unmap collections with no search in flight (one a compaction replaced): their memory can then be freed.
+  for (const key of mapped.keys()) if (key !== req.key && !req.keep.includes(key)) mapped.delete(key);
   let m = mapped.get(req.key);
   if (req.layout !== undefined && (m === undefined || m.version !== req.layout.version)) {
     m = map(req.layout);
     mapped.set(req.key, m);
-    if (mapped.size > MAX_MAPPED) mapped.delete(mapped.keys().next().value!);
   }
   if (m === undefined) return { id: req.id, needLayout: true };
-  // Most recently used last.
-  mapped.delete(req.key);
-  mapped.set(req.key, m);
   const { nq, k } = req;
   const dim = m.floats.dimension;
   const counts = new Uint32Array(nq);
