@@ -13,6 +13,7 @@
  *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 40 for both HNSW builds
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
  *   npm run bench:ann:1m:rabitq       # 1M clustered vectors: RaBitQ 1/2/4-bit, binary, IVF-PQ, LanceDB IVF_RQ and IVF_PQ
+ *   npm run bench:ann -- --threads    # search on every core: 2 client loops and searchMany vs hnswlib-node (1 thread), usearch batch (bench/ann-threads.ts)
  *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
  *   options: --n N --queries Q --datasets clustered,lowrank,sentence768 --systems scan,flat,hnsw,int8,int8mem,ivfpq,lancedb,langchain,llamaindex
  *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq; lancedb-pq = lancedb; int8mem = int8 traversal with the
@@ -27,6 +28,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VectorStore } from '../src/index.js';
+import { runThreads } from './ann-threads.js';
 import { bitsSummary, BIT_SYSTEMS, runAbiBits, runLanceRq, type BitsContext } from './ann-bits.js';
 import { bruteForce, DATASET_DIMS, loadDataset, recallAt, type Dataset, type DatasetKind } from './datasets.js';
 import {
@@ -191,7 +193,7 @@ async function runDataset(kind: DatasetKind): Promise<void> {
   if (SYSTEMS.has('flat')) {
   m0 = jsMB();
   t = performance.now();
-  const flat = await VectorStore.open({ dimension: DIM, index: { type: 'flat' } });
+  const flat = await VectorStore.open({ dimension: DIM, index: { type: 'flat' }, searchThreads: 0 });
   for (let s = 0; s < N; s += 5000) {
     const batch = [];
     for (let i = s; i < Math.min(N, s + 5000); i++) batch.push({ id: String(i), vector: ds.data.subarray(i * DIM, (i + 1) * DIM) });
@@ -210,7 +212,8 @@ async function runDataset(kind: DatasetKind): Promise<void> {
   if (SYSTEMS.has('hnsw')) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const hnswOpts = { path: dir, dimension: DIM, index: { type: 'hnsw' as const, M, efConstruction: EF_C }, durability: 'write' as const, snapshotLogBytes: 2 ** 31 };
+  // searchThreads 0: these rows time one query at a time on the calling thread (the --threads mode times the workers).
+  const hnswOpts = { path: dir, dimension: DIM, index: { type: 'hnsw' as const, M, efConstruction: EF_C }, durability: 'write' as const, snapshotLogBytes: 2 ** 31, searchThreads: 0 };
   m0 = jsMB();
   t = performance.now();
   let store = await VectorStore.open(hnswOpts);
@@ -604,6 +607,10 @@ function ratios(): Record<string, PeerRatio> {
   return out;
 }
 
+if (args.includes('--threads')) {
+  await runThreads({ n: N, nq: NQ, efs: EFS, M, efC: EF_C, variant: VARIANT, outDir: OUT_DIR });
+  process.exit(0);
+}
 console.error(`bench:ann — N=${N}, queries=${NQ} (linear-scan peers: ${SLOW_NQ}), k=${K}, M=${M}, efConstruction=${EF_C}${quick ? ' (quick)' : ''}`);
 const t0 = performance.now();
 for (const kind of DATASETS) await runDataset(kind);

@@ -51,7 +51,7 @@ export {
 export { embedStream, type EmbedStreamOptions, type TextRecord } from './indexing/embed-stream.js';
 export type {
   DurabilityMode, RecoverMode, FlatIndexOptions, HnswIndexOptions, IndexOptions, IvfIndexOptions, IvfPqIndexOptions, TextIndexOptions,
-  VectorStoreOptions, VectorStoreStats, FilterPlanCounts, StoreErrorEvent, StoreFailureInfo, StoreJob,
+  VectorStoreOptions, VectorStoreStats, FilterPlanCounts, SearchPoolStats, StoreErrorEvent, StoreFailureInfo, StoreJob,
 } from './store/types.js';
 export type {
   DistanceMetric, FusionOptions, HybridSearchBackend, RrfFusion, ScannableBackend, ScanOptions, SearchHit,

@@ -11,8 +11,7 @@ import type { Metadata } from '../core/contracts.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { dot, l2sq, normalizeInPlace } from './distance.js';
 import { DiskVectors } from './disk-vectors.js';
-import { bitsetSlots, filterBitset, type AllowSet } from './filter-bitset.js';
-import { exactSearch } from './flat.js';
+import { filterBitset, type AllowSet } from './filter-bitset.js';
 import { MaxHeap } from './heap.js';
 import { HnswGraph, type SlotPredicate } from './hnsw.js';
 import { SlotDirectory } from './ids.js';
@@ -30,6 +29,11 @@ import { Bm25Index } from './text/bm25.js';
 import type { FilterPlanCounts, IndexOptions, TextIndexOptions } from './types.js';
 import type { DistanceMetric } from '../retrieval/backend.js';
 import { VectorStorage } from './vectors.js';
+import { drain, EXACT_BELOW, walkNearest, type SlotHit, type WalkContext } from './vector-search.js';
+import { HEADER, type CollectionLayout } from './search-pool/protocol.js';
+import { RwLock } from './search-pool/rw-lock.js';
+
+export { EXACT_BELOW, type SlotHit };
 
 /** Resolved index parameters (persisted in the snapshot's META). @internal */
 export interface ResolvedIndex {
@@ -63,8 +67,6 @@ export interface CollectionConfig {
   text: TextIndexOptions | null;
 }
 
-/** Below this many live records every search is an exact scan (faster than a graph walk at that size). */
-export const EXACT_BELOW = 2048;
 /**
  * Planner calibration (measured with bench:ann's selectivity sweep, 20k-100k x 384, M 16; see docs/store.md):
  * a filtered walk at beam width ef and selectivity σ computes about `WALK_VISITS_PER_EF · ef / σ` distances
@@ -132,13 +134,6 @@ function defaultM(dim: number): number {
   return 1;
 }
 
-/** One ranked slot. @internal */
-export interface SlotHit {
-  slot: number;
-  /** Internal distance (lower is nearer); for text hits, minus the score. */
-  distance: number;
-}
-
 /** Per-search parameters. @internal */
 export interface SearchParams {
   efSearch: number;
@@ -174,6 +169,15 @@ export class Collection {
   readonly #meta = new MetadataIndex();
   /** Filtered searches answered by each plan (since open: a rebuild carries them over). */
   readonly plans: FilterPlanCounts = { empty: 0, exact: 0, walk: 0 };
+  /** Readers–writer lock between the writer (this thread) and search workers reading the shared index. */
+  readonly lock = new RwLock();
+  /** Live, dead and slot counts for search workers (see {@link Collection.publish}). */
+  readonly #header = new Int32Array(new SharedArrayBuffer(HEADER.words * 4));
+  /** Identifies this collection to search workers. */
+  readonly key = ++collectionKeys;
+  /** Worker layouts by worker index, and the buffers they were made from. */
+  readonly #layouts = new Map<number, { layout: CollectionLayout; deleted: ArrayBufferLike; graph: number; space: DistanceSpace | null }>();
+  #layoutVersion = 0;
 
   private constructor(config: CollectionConfig, text: Bm25Index | null, capacity: number) {
     this.config = config;
@@ -242,6 +246,46 @@ export class Collection {
     const slot = this.dir.assign(id);
     this.floats.append(vector, this.normalize && !alreadyNormalized);
     this.#adopt(slot, text, typeof metadata === 'string' ? metadata : JSON.stringify(metadata));
+    this.publish();
+  }
+
+  /** Writer side: makes the live, dead and slot counts visible to search workers. */
+  publish(): void {
+    const h = this.#header;
+    Atomics.store(h, HEADER.slots, this.dir.slots);
+    Atomics.store(h, HEADER.dead, this.dir.dead);
+    Atomics.store(h, HEADER.live, this.dir.live);
+  }
+
+  /**
+   * What search worker `worker` maps to search this collection (with its own scratch in the shared memories), or
+   * null when the workers cannot search it (vectors on disk, an IVF index, memories not shared): such searches
+   * stay on the calling thread.
+   */
+  workerLayout(worker: number): CollectionLayout | null {
+    // A collection loaded from a snapshot was filled without upserts: publish its counts (this thread is the writer
+    // and no write chunk runs while it dispatches).
+    this.publish();
+    if (!(this.floats instanceof VectorStorage) || this.ivf !== null || this.index.type === 'ivf' || this.index.type === 'ivfpq') return null;
+    const floats = this.floats.shared;
+    if (floats === undefined) return null;
+    const sq8 = this.space instanceof Sq8Space ? this.space : null;
+    if (this.index.quantization === 'int8' && this.space !== null && sq8 === null) return null;
+    const graphVersion = this.graph?.layoutVersion ?? -1;
+    const deleted = this.dir.deleted.buffer;
+    const cached = this.#layouts.get(worker);
+    if (cached && cached.deleted === deleted && cached.graph === graphVersion && cached.space === this.space &&
+      (sq8 === null || cached.layout.sq8?.shared.norms === sq8.shared?.norms)) return cached.layout;
+    const sq8Shared = sq8?.shared;
+    if (sq8 !== null && sq8Shared === undefined) return null;
+    const layout: CollectionLayout = {
+      key: this.key, version: ++this.#layoutVersion, lock: this.lock.buffer, header: this.#header.buffer as SharedArrayBuffer,
+      deleted: deleted as SharedArrayBuffer, floats, floatScratch: cached?.layout.floatScratch ?? this.floats.allocScratch(),
+      sq8: sq8 === null ? null : { shared: sq8Shared!, scratch: cached?.layout.sq8?.scratch ?? sq8.allocScratch() },
+      graph: this.graph?.shared ?? null,
+    };
+    this.#layouts.set(worker, { layout, deleted, graph: graphVersion, space: this.space });
+    return layout;
   }
 
   /** The id of a slot. */
@@ -274,6 +318,7 @@ export class Collection {
     if (slot < 0) return false;
     this.dir.remove(id);
     this.#forget(slot);
+    this.publish();
     return true;
   }
 
@@ -361,30 +406,30 @@ export class Collection {
       return hits.length < kk ? scan(this.ivf.nlist) : hits;
     }
     const space = this.space;
-    const top = this.#top;
     if (space === null) return this.#exactFromFloats(q, kk, deleted, accept); // disk vectors, not yet trained
-    const qo = space.setQuery(q);
-    const approximate = space !== this.floats;
-    const want = approximate ? Math.max(kk, p.rerank, p.efSearch) : kk;
-    // A gather scan over the allowed slots only (the bitset's set bits), or over every live slot.
-    const scanAll = (): void => {
-      if (allow === null) exactSearch(space, qo, want, top, deleted, null);
-      else exactSearch(space, qo, want, top, null, null, bitsetSlots(allow.bits, allow.count));
+    if (allow !== null) {
+      if (exact || this.graph === null) this.plans.exact++;
+      else this.plans.walk++;
+    }
+    const ctx = this.#walkContext(space);
+    return walkNearest(ctx, q, kk, allow, { efSearch: p.efSearch, rerank: p.rerank, exact });
+  }
+
+  #ctx: WalkContext | undefined;
+
+  /** The walk's view of this collection on the calling thread. */
+  #walkContext(space: DistanceSpace): WalkContext {
+    const ctx = this.#ctx ??= {
+      live: 0, dead: 0, deleted: this.dir.deleted, space, approximate: false, graph: null, top: this.#top,
+      exactDistances: (q, slots, n, out) => this.#exactDistances(q, slots, n, out),
     };
-    if (exact || this.graph === null) {
-      if (allow !== null) this.plans.exact++;
-      scanAll();
-      return approximate ? this.#rerank(q, top, kk) : drain(top, kk);
-    }
-    if (allow !== null) this.plans.walk++;
-    // Tombstones are folded into the bitset, so a filtered walk needs no separate deleted test.
-    const walkDeleted = allow !== null || this.dir.dead === 0 ? null : deleted;
-    const walk = this.graph.search(qo, ef, top, walkDeleted, allow === null ? null : allow.bits, Math.max(4 * ef * 32, live / 4));
-    if (!walk.complete || top.size < kk) {
-      // The walk under-filled (few matches reachable) or was cut short: answer exactly over the matching slots.
-      scanAll();
-    }
-    return approximate ? this.#rerank(q, top, kk) : drain(top, kk);
+    ctx.live = this.dir.live;
+    ctx.dead = this.dir.dead;
+    ctx.deleted = this.dir.deleted;
+    ctx.space = space;
+    ctx.approximate = space !== this.floats;
+    ctx.graph = this.graph;
+    return ctx;
   }
 
   /**
@@ -434,20 +479,6 @@ export class Collection {
       },
     });
     return Array.from(slots, (slot, i) => ({ slot, distance: this.isL2 ? -scores[i] : 1 - scores[i] }));
-  }
-
-  /** Re-ranks the approximate candidates in `top` on float vectors; returns the k nearest. */
-  #rerank(q: Float32Array, top: MaxHeap, k: number): SlotHit[] {
-    const n = top.size;
-    const slots = top.vals.slice(0, n);
-    const dist = new Float64Array(n);
-    this.#exactDistances(q, slots, n, dist);
-    top.clear();
-    for (let i = 0; i < n; i++) {
-      if (top.size < k) top.push(dist[i], slots[i]);
-      else if (dist[i] < top.topKey()) top.replaceTop(dist[i], slots[i]);
-    }
-    return drain(top, k);
   }
 
   /** Exact distances from `q` to listed slots, from the float vectors wherever they live. */
@@ -561,13 +592,4 @@ function bitTest(bits: Uint32Array): SlotPredicate {
   return (s) => ((bits[s >>> 5] >>> (s & 31)) & 1) !== 0;
 }
 
-function drain(top: MaxHeap, k: number): SlotHit[] {
-  while (top.size > k) top.pop();
-  const out: SlotHit[] = new Array<SlotHit>(top.size);
-  for (let i = top.size - 1; i >= 0; i--) {
-    out[i] = { slot: top.topVal(), distance: top.topKey() };
-    top.pop();
-  }
-  return out;
-}
-
+let collectionKeys = 0;
