@@ -8,6 +8,7 @@
  * @module
  */
 import type { Metadata } from '../core/contracts.js';
+import { StoreIntegrityError } from '../core/errors.js';
 import { seededRandom } from '../internal/random.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { dot, l2sq, normalizeInPlace } from './distance.js';
@@ -15,6 +16,7 @@ import { DiskVectors } from './disk-vectors.js';
 import { exactSearch } from './flat.js';
 import { MaxHeap } from './heap.js';
 import { HnswGraph, type SlotPredicate } from './hnsw.js';
+import { beginBatch, linkNode, nextBatchSize, type BatchPlanner, SEQUENTIAL_PREFIX } from './hnsw-batch.js';
 import { SlotDirectory } from './ids.js';
 import { PayloadArena } from './payloads.js';
 import type { MetadataPredicate } from './filter-compiler.js';
@@ -159,6 +161,17 @@ export interface SearchParams {
   exact: boolean;
 }
 
+/** A record as the log holds it (what {@link Collection.upsertMany} takes). @internal */
+export interface StagedRecord {
+  id: string;
+  vector: Float32Array;
+  text: string | undefined;
+  metadataJson: string;
+}
+
+/** Upserts of at least this many records build the graph in batches when a planner is given. */
+export const BATCH_UPSERT_MIN = 256;
+
 /** In-memory store state. @internal */
 export class Collection {
   readonly config: CollectionConfig;
@@ -250,6 +263,71 @@ export class Collection {
     const slot = this.dir.assign(id);
     this.floats.append(vector, this.normalize && !alreadyNormalized);
     this.#adopt(slot, text, typeof metadata === 'string' ? metadata : JSON.stringify(metadata));
+  }
+
+  /** Whether {@link Collection.upsertMany} would build `records` new nodes in batches (float HNSW, in memory, enough of them). */
+  batchesGraph(records: number): boolean {
+    return this.graph !== null && this.space === this.floats && this.floats instanceof VectorStorage &&
+      records >= BATCH_UPSERT_MIN && this.graph.nodeCount + records > SEQUENTIAL_PREFIX;
+  }
+
+  /**
+   * Inserts or replaces records in order, building the graph in batches ({@link BatchPlanner}: phase A on worker
+   * threads) where {@link Collection.batchesGraph} says so, else one by one. Yields to the event loop between time
+   * slices. While a batch is planned nothing visible changes (its rows are staged past the storage's count); each
+   * record then becomes visible, graph node and directory entry together, in order: a search between two slices
+   * sees the same state as after that many single upserts.
+   *
+   * @param planner - runs phase A (worker threads or the calling thread)
+   * @param alreadyNormalized - the vectors are already unit length (a rebuild's copies)
+   */
+  async upsertMany(records: readonly StagedRecord[], planner: BatchPlanner, alreadyNormalized = false): Promise<void> {
+    let slice = performance.now();
+    const pause = async (): Promise<void> => {
+      if (performance.now() - slice > SLICE_MS) {
+        await yieldToLoop();
+        slice = performance.now();
+      }
+    };
+    const batched = this.batchesGraph(records.length);
+    const g = this.graph!;
+    const dim = this.dimension;
+    for (let r = 0; r < records.length;) {
+      const size = batched ? nextBatchSize(g.nodeCount, records.length - r) : 1;
+      if (size === 1) {
+        const rec = records[r++];
+        this.upsert(rec.id, rec.vector, rec.text, rec.metadataJson, alreadyNormalized);
+        await pause();
+        continue;
+      }
+      // Stage the rows past the count: readers (exact scans, the graph) do not see them yet.
+      const floats = this.floats as VectorStorage;
+      const from = floats.count;
+      if (from !== g.nodeCount || from !== this.dir.slots) throw new StoreIntegrityError(`slot counts disagree: vectors ${from}, graph ${g.nodeCount}, ids ${this.dir.slots}`);
+      floats.reserve(from + size);
+      let data = floats.data;
+      for (let k = 0; k < size; k++) {
+        data.set(records[r + k].vector, (from + k) * dim);
+        if (this.normalize && !alreadyNormalized) normalizeInPlace(data, (from + k) * dim, dim);
+      }
+      const plan = beginBatch(g, from, from + size, planner.shared);
+      await planner.plan(g, plan);
+      slice = performance.now();
+      data = floats.data;
+      for (let k = 0; k < size; k++) {
+        const rec = records[r + k];
+        linkNode(g, plan, k);
+        const previous = this.dir.slotOf(rec.id);
+        if (previous >= 0) this.#forget(previous);
+        this.dir.assign(rec.id);
+        floats.count = from + k + 1;
+        this.payloads.append(from + k, rec.text, rec.metadataJson);
+        this.text?.add(from + k, rec.text ?? '');
+        if (k + 1 < size) await pause();
+      }
+      r += size;
+      await pause();
+    }
   }
 
   /** The id of a slot. */
@@ -465,9 +543,22 @@ export class Collection {
    * to the event loop. Returns null when `cancelled()` turns true. With disk vectors the copy reads its rows through
    * `old` until its first checkpoint.
    */
-  static async rebuild(old: Collection, cancelled: () => boolean): Promise<Collection | null> {
+  static async rebuild(old: Collection, cancelled: () => boolean, planner?: BatchPlanner): Promise<Collection | null> {
     const slots = old.dir.liveSlots();
     const next = await Collection.create(old.config, slots.length);
+    if (planner !== undefined && next.batchesGraph(slots.length)) {
+      // Float HNSW in memory: the graph is built in batches, phase A on the planner's threads.
+      for (let c = 0; c < slots.length; c += REBUILD_CHUNK) {
+        const chunk: StagedRecord[] = [];
+        for (let i = c; i < Math.min(slots.length, c + REBUILD_CHUNK); i++) {
+          const s = slots[i];
+          chunk.push({ id: old.dir.idOf(s), vector: old.floats.copyOf(s), text: old.textOf(s), metadataJson: old.payloads.metadataJsonOf(s) });
+        }
+        await next.upsertMany(chunk, planner, true);
+        if (cancelled()) return null;
+      }
+      return next;
+    }
     const ivf = old.index.type === 'ivfpq' || old.index.type === 'ivf';
     const pool = ivf && slots.length >= POOL_RECORDS && defaultEncodeThreads() > 1 ? new EncodePool(defaultEncodeThreads()) : undefined;
     try {
@@ -520,6 +611,8 @@ export class Collection {
 }
 
 const SLICE_MS = 10;
+/** Records copied per batched-rebuild pass (bounds the copies held at once). */
+const REBUILD_CHUNK = 16_384;
 
 function drain(top: MaxHeap, k: number): SlotHit[] {
   while (top.size > k) top.pop();
