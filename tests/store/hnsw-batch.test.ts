@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MaxHeap } from '../../src/store/heap.js';
 import { HnswGraph } from '../../src/store/hnsw.js';
-import { insertBatched, nextBatchSize, SEQUENTIAL_PREFIX, MAX_BATCH } from '../../src/store/hnsw-batch.js';
+import { Collection, resolveIndex } from '../../src/store/collection.js';
+import { IN_THREAD_PLANNER, insertBatched, nextBatchSize, SEQUENTIAL_PREFIX, MAX_BATCH } from '../../src/store/hnsw-batch.js';
 import { serializeGraph } from '../../src/store/persistence/hnsw-codec.js';
 import { VectorStorage } from '../../src/store/vectors.js';
 import { clusteredVectors, recallOf } from './hnsw-fixture.js';
@@ -65,5 +66,35 @@ describe('batched HNSW construction', () => {
     expect(c.g.nodeCount).toBe(N);
     c.g.search(c.vs.offsetOf(0), 16, top, null, null);
     expect(top.size).toBe(16);
+  });
+
+  it('upserts through the batched path in order: replaced ids, payloads and the graph agree', async () => {
+    const c = await Collection.create({ dimension: DIM, metric: 'dot', index: resolveIndex({ type: 'hnsw', M: 8, efConstruction: 32 }), vectors: 'memory', text: null });
+    const rec = (id: string, vector: Float32Array) => ({ id, vector, text: undefined, metadataJson: JSON.stringify({ id }) });
+    const first = data.slice(0, 4500).map((v, i) => rec(String(i), v));
+    expect(c.batchesGraph(first.length)).toBe(true);
+    await c.upsertMany(first, IN_THREAD_PLANNER);
+    // Ids 0..299 written twice in one batch, with other vectors: the later write wins, the earlier ones are dead.
+    const again = [...data.slice(4500, 4800), ...data.slice(4500, 4800).map((v) => v.map((x) => -x))].map((v, i) => rec(String(i % 300), v));
+    await c.upsertMany(again, IN_THREAD_PLANNER);
+    expect(c.size).toBe(4500);
+    expect(c.dir.slots).toBe(5100);
+    expect(c.graph!.nodeCount).toBe(5100);
+    expect(c.floats.count).toBe(5100);
+    const params = { efSearch: 48, nprobe: 0, rerank: 100, exact: false };
+    for (const i of [0, 17, 299]) {
+      const q = c.prepareQuery(data[4500 + i].map((x) => -x));
+      const [hit] = c.search(q, 1, null, params);
+      expect(c.idOf(hit.slot)).toBe(String(i));
+      expect(hit.slot).toBe(4800 + i);
+      expect(c.metadataOf(hit.slot)).toEqual({ id: String(i) });
+    }
+    // Every live record is found as its own nearest neighbour by the graph walk.
+    let self = 0;
+    for (let s = 300; s < 4500; s += 7) {
+      const [hit] = c.search(c.prepareQuery(data[s].slice()), 1, null, params);
+      if (hit.slot === s) self++;
+    }
+    expect(self).toBeGreaterThanOrEqual(Math.floor(4200 / 7) - 3);
   });
 });
