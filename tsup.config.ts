@@ -16,6 +16,8 @@ export default defineConfig({
     'scheduler-worker': 'src/scheduler/worker.ts',
     // The worker threads that assign and PQ-encode vectors while an IVF-PQ index trains and rebuilds.
     'ivf-worker': 'src/store/quantization/encode-worker.ts',
+    // The worker threads that answer vector searches over the store's shared index (VectorStore searchThreads).
+    'search-worker': 'src/store/search-pool/search-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -19,6 +19,8 @@ const MODULES = [
   ['PQ_KERNELS_WASM', 'pq.wat', 'product-quantization lookup-sum (scalar)'],
   ['BITS_KERNELS_WASM', 'bits.wat', 'bit-code scans for RaBitQ and binary codes (SIMD)'],
 ];
+const SHARED_FROM = '(import "env" "memory" (memory 1 65536))';
+const SHARED_TO = '(import "env" "memory" (memory 1 65536 shared))';
 const SIMD_PROBE_WAT = '(module (func (result v128) (i32x4.splat (i32.const 0))))';
 
 export async function buildKernels() {
@@ -29,12 +31,16 @@ export async function buildKernels() {
     throw new Error('build-kernels: the `wabt` devDependency is missing; run `npm ci` first', { cause: err });
   }
   const wabt = await wabtFactory();
-  const assemble = (name, text) => {
-    const mod = wabt.parseWat(name, text, { simd: true });
+  const assemble = (name, text, shared = false) => {
+    const mod = wabt.parseWat(name, text, { simd: true, threads: shared });
     try {
       mod.resolveNames();
-      mod.validate();
-      return Buffer.from(mod.toBinary({ canonicalize_lebs: true }).buffer);
+      // wabt.js 1.0.39's validator ignores the threads feature ("memories may not be shared"): the shared form is
+      // the validated plain text with one changed line, and the engine validates its bytes instead.
+      if (!shared) mod.validate();
+      const bytes = Buffer.from(mod.toBinary({ canonicalize_lebs: true }).buffer);
+      if (shared && !WebAssembly.validate(bytes)) throw new Error(`build-kernels: the shared form of ${name} does not validate`);
+      return bytes;
     } finally {
       mod.destroy();
     }
@@ -51,6 +57,13 @@ export async function buildKernels() {
     const bytes = assemble(file, text);
     lines.push(`/** ${file}: ${what}; ${bytes.length} bytes. @internal */`);
     lines.push(`export const ${constName} = '${bytes.toString('base64')}';`, '');
+    // The same kernels against a shared memory (`shared: true`, a SharedArrayBuffer that worker threads read too).
+    // A module's memory import must match the memory's sharedness, so each module comes in both forms.
+    const sharedText = text.replace(SHARED_FROM, SHARED_TO);
+    if (sharedText === text) throw new Error(`build-kernels: ${file} lacks the line ${SHARED_FROM}`);
+    const sharedBytes = assemble(file, sharedText, true);
+    lines.push(`/** ${file} against a shared memory; ${sharedBytes.length} bytes. @internal */`);
+    lines.push(`export const ${constName.replace(/_WASM$/, '_SHARED_WASM')} = '${sharedBytes.toString('base64')}';`, '');
   }
   const probe = assemble('simd-probe.wat', SIMD_PROBE_WAT);
   lines.push(`/** \`${SIMD_PROBE_WAT}\`: validates only where WebAssembly SIMD is supported. @internal */`);

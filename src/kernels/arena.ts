@@ -50,6 +50,12 @@ export interface KernelArenaOptions {
    * @defaultValue 'auto'
    */
   backend?: KernelBackend;
+  /**
+   * Make the memory shared (`WebAssembly.Memory({ shared: true })`, a SharedArrayBuffer): worker threads can then
+   * attach to it ({@link KernelArena.attach}) and run the same kernels over the same bytes. Growth is in place.
+   * @defaultValue false
+   */
+  shared?: boolean;
 }
 
 /** A snapshot of an arena's use of its memory. @internal */
@@ -94,6 +100,10 @@ export class KernelArena {
   readonly kernels: DistanceKernels;
   /** Upper bound on the memory's size, in bytes. */
   readonly maxBytes: number;
+  /** Whether the memory is shared (its buffer a SharedArrayBuffer other threads may map). */
+  readonly shared: boolean;
+  /** Attached to another thread's memory ({@link KernelArena.attach}): kernels and views only, no allocation. */
+  readonly attached: boolean;
 
   #generation = 0;
   /** End of the highest block (live, or free but not yet returned): everything from here up is unused. */
@@ -112,7 +122,7 @@ export class KernelArena {
    * @throws {UnsupportedError} for `backend: 'wasm'` where WebAssembly SIMD is missing
    * @throws {CapacityError} when the engine refuses the initial memory
    */
-  constructor(options: KernelArenaOptions = {}) {
+  constructor(options: KernelArenaOptions = {}, attachTo?: WasmMemory) {
     const backend = options.backend ?? 'auto';
     if (backend !== 'auto' && backend !== 'wasm' && backend !== 'js') {
       throw new ValidationError(`backend must be "auto", "wasm" or "js", got ${JSON.stringify(backend)}`);
@@ -129,8 +139,10 @@ export class KernelArena {
     }
     const initialPages = Math.min(maxPages, Math.max(1, Math.ceil(initialBytes / WASM_PAGE_BYTES)));
     if (wasmApi === undefined) throw new UnsupportedError('this runtime has no WebAssembly; the kernel arena needs its Memory');
+    this.shared = attachTo !== undefined || options.shared === true;
+    this.attached = attachTo !== undefined;
     try {
-      this.memory = new wasmApi.Memory({ initial: initialPages, maximum: maxPages });
+      this.memory = attachTo ?? new wasmApi.Memory({ initial: initialPages, maximum: maxPages, ...(this.shared ? { shared: true } : {}) });
     } catch (cause) {
       throw new CapacityError(`could not create a WebAssembly memory of ${initialPages} pages`, {
         cause,
@@ -163,6 +175,34 @@ export class KernelArena {
     this.kernels = Object.freeze({ ...(chosen as Omit<DistanceKernels, 'impl'>), impl: Object.freeze(impl) });
   }
 
+  /**
+   * Maps a shared arena's memory in this thread (a worker): the kernels and views over the same bytes, with no
+   * allocator (alloc, realloc and free throw). Call {@link KernelArena.sync} before reading when the owner may have
+   * grown the memory.
+   *
+   * @param memory - the owner's shared `memory` (sent to this thread with postMessage)
+   * @param backend - kernel backend
+   * @returns the attached arena
+   * @throws {ValidationError} when the memory is not shared
+   */
+  static attach(memory: WasmMemory, backend: KernelBackend = 'auto'): KernelArena {
+    if (!(memory.buffer instanceof SharedArrayBuffer)) throw new ValidationError('only a shared memory can be attached from another thread');
+    return new KernelArena({ backend }, memory);
+  }
+
+  /**
+   * Re-reads the memory's length (another thread may have grown a shared memory) and refreshes the views when it
+   * changed.
+   *
+   * @returns whether the views were replaced
+   */
+  sync(): boolean {
+    if (this.memory.buffer.byteLength === this.views.u8.length) return false;
+    this.#generation++;
+    this.#refreshViews();
+    return true;
+  }
+
   /** Times the memory has grown (each growth replaced the views). */
   get generation(): number {
     return this.#generation;
@@ -183,6 +223,7 @@ export class KernelArena {
    * @throws {CapacityError} when the memory cannot grow enough (its maximum, at most 4 GiB, or the engine refused)
    */
   alloc(bytes: number): number {
+    this.#owned();
     const size = this.#blockSize(bytes);
     const lens = this.#freeLen;
     for (let i = 0; i < lens.length; i++) {
@@ -219,6 +260,7 @@ export class KernelArena {
    * @throws {CapacityError} when the memory cannot grow enough
    */
   realloc(offset: number, bytes: number): number {
+    this.#owned();
     const old = this.#liveSize(offset);
     const size = this.#blockSize(bytes);
     if (size <= old) {
@@ -263,6 +305,7 @@ export class KernelArena {
    * @throws {ValidationError} when `offset` is not a live block (never allocated, or already freed)
    */
   free(offset: number): void {
+    this.#owned();
     const size = this.#liveSize(offset);
     this.#sizes.delete(offset);
     this.#release(offset, size);
@@ -360,6 +403,10 @@ export class KernelArena {
   readI32(offset: number, length: number): Int32Array {
     this.#checkRange(offset, length * 4, 4);
     return this.views.i32.slice(offset >>> 2, (offset >>> 2) + length);
+  }
+
+  #owned(): void {
+    if (this.attached) throw new UnsupportedError('an attached arena cannot allocate: its owner thread does');
   }
 
   #blockSize(bytes: number): number {

@@ -32,3 +32,4 @@ export {
   type PairKernel,
 } from './types.js';
 export { wasmSimdSupported } from './wasm.js';
+export type { WasmMemory } from './wasm-api.js';

@@ -9,7 +9,11 @@
 
 /** A `WebAssembly.Memory`. @internal */
 export interface WasmMemory {
-  /** The memory's current buffer; replaced (and the old one detached) by every successful `grow`. */
+  /**
+   * The memory's current buffer; replaced (and the old one detached) by every successful `grow`. A shared memory's
+   * buffer is a SharedArrayBuffer (typed as ArrayBuffer here, as the views over it are): growth is in place, the old
+   * buffer keeps its old length, and other threads see the new length by reading `buffer` again.
+   */
   readonly buffer: ArrayBuffer;
   /** Adds `pages` 64 KiB pages; returns the previous size in pages; throws `RangeError` when it cannot. */
   grow(pages: number): number;
@@ -20,7 +24,7 @@ export type WasmModule = object;
 
 /** The constructors and functions of the `WebAssembly` namespace used here. @internal */
 export interface WasmApi {
-  Memory: new (descriptor: { initial: number; maximum?: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
   Module: new (bytes: Uint8Array) => WasmModule;
   Instance: new (module: WasmModule, imports: Record<string, Record<string, unknown>>) => { exports: Record<string, unknown> };
   validate(bytes: Uint8Array): boolean;

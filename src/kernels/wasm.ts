@@ -2,13 +2,18 @@
  * Loads the WebAssembly kernels. The bytes are assembled from `src/kernels/wat/*.wat` at build time and embedded
  * as base64 (see `scripts/build-kernels.mjs`), so both the ESM and the CommonJS builds carry them and nothing is
  * read from disk at run time. Modules are compiled once per process (synchronously: they are a few KiB) and
- * instantiated once per arena against the arena's memory.
+ * instantiated once per arena against the arena's memory. Each module exists twice: against a plain memory, and
+ * against a shared one (`shared: true`, whose buffer is a SharedArrayBuffer that worker threads map too); the
+ * engine links a module only to a memory of the same sharedness, so the memory picks the form.
  *
  * @module
  * @internal
  */
 import { UnsupportedError } from '../core/errors.js';
-import { BITS_KERNELS_WASM, F32_KERNELS_WASM, I8_KERNELS_WASM, PQ_KERNELS_WASM, SIMD_PROBE_WASM } from './generated/wasm-modules.js';
+import {
+  BITS_KERNELS_SHARED_WASM, BITS_KERNELS_WASM, F32_KERNELS_SHARED_WASM, F32_KERNELS_WASM, I8_KERNELS_SHARED_WASM, I8_KERNELS_WASM,
+  PQ_KERNELS_SHARED_WASM, PQ_KERNELS_WASM, SIMD_PROBE_WASM,
+} from './generated/wasm-modules.js';
 import type { DistanceKernels, KernelOp } from './types.js';
 import { wasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 
@@ -44,12 +49,22 @@ interface CompiledKernels {
   bits: WasmModule;
 }
 let compiled: CompiledKernels | undefined;
+let compiledShared: CompiledKernels | undefined;
 
-function compile(): CompiledKernels {
+function compile(shared: boolean): CompiledKernels {
   if (!wasmSimdSupported() || wasmApi === undefined) {
     throw new UnsupportedError('WebAssembly SIMD is not supported by this runtime; use the JS kernels (backend "js")');
   }
   const api = wasmApi;
+  if (shared) {
+    compiledShared ??= {
+      f32: new api.Module(decode(F32_KERNELS_SHARED_WASM)),
+      i8: new api.Module(decode(I8_KERNELS_SHARED_WASM)),
+      pq: new api.Module(decode(PQ_KERNELS_SHARED_WASM)),
+      bits: new api.Module(decode(BITS_KERNELS_SHARED_WASM)),
+    };
+    return compiledShared;
+  }
   compiled ??= {
     f32: new api.Module(decode(F32_KERNELS_WASM)),
     i8: new api.Module(decode(I8_KERNELS_WASM)),
@@ -62,13 +77,14 @@ function compile(): CompiledKernels {
 type Fn = (...args: number[]) => number;
 
 /**
- * Instantiates the WebAssembly kernels against `memory` (which must declare a maximum of at most 65536 pages).
+ * Instantiates the WebAssembly kernels against `memory` (which must declare a maximum of at most 65536 pages; a
+ * shared memory gets the shared-memory modules).
  *
  * @throws {UnsupportedError} where WebAssembly SIMD is missing
  * @internal
  */
 export function instantiateWasmKernels(memory: WasmMemory): WasmKernels {
-  const modules = compile();
+  const modules = compile(typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer);
   const api = wasmApi!;
   const imports = { env: { memory } };
   const f32 = new api.Instance(modules.f32, imports).exports as Record<string, Fn>;

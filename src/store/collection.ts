@@ -13,7 +13,6 @@ import { seededRandom } from '../internal/random.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { dot, l2sq, normalizeInPlace } from './distance.js';
 import { DiskVectors } from './disk-vectors.js';
-import { exactSearch } from './flat.js';
 import { MaxHeap } from './heap.js';
 import { HnswGraph, type SlotPredicate } from './hnsw.js';
 import { beginBatch, linkNode, nextBatchSize, type BatchPlanner, SEQUENTIAL_PREFIX } from './hnsw-batch.js';
@@ -31,6 +30,11 @@ import { Bm25Index } from './text/bm25.js';
 import type { IndexOptions, TextIndexOptions } from './types.js';
 import type { DistanceMetric } from '../retrieval/backend.js';
 import { VectorStorage } from './vectors.js';
+import { drain, EXACT_BELOW, walkNearest, type SlotHit, type WalkContext } from './vector-search.js';
+import { HEADER, type CollectionLayout } from './search-pool/protocol.js';
+import { RwLock } from './search-pool/rw-lock.js';
+
+export { EXACT_BELOW, type SlotHit };
 
 /** Resolved index parameters (persisted in the snapshot's META). @internal */
 export interface ResolvedIndex {
@@ -64,8 +68,6 @@ export interface CollectionConfig {
   text: TextIndexOptions | null;
 }
 
-/** Below this many live records every search is an exact scan (faster than a graph walk at that size). */
-export const EXACT_BELOW = 2048;
 /** Filters estimated to match less than this fraction of records are answered by an exact scan of the matches. */
 const SELECTIVE_FRACTION = 0.08;
 const SAMPLE = 512;
@@ -146,13 +148,6 @@ function defaultM(dim: number): number {
   return 1;
 }
 
-/** One ranked slot. @internal */
-export interface SlotHit {
-  slot: number;
-  /** Internal distance (lower is nearer); for text hits, minus the score. */
-  distance: number;
-}
-
 /** Per-search parameters. @internal */
 export interface SearchParams {
   efSearch: number;
@@ -195,6 +190,15 @@ export class Collection {
   #rows = new Float32Array(0);
   /** While set, `#adopt` leaves IVF insertion to the caller (a rebuild encodes in batches). */
   #deferIvf = false;
+  /** Readers–writer lock between the writer (this thread) and search workers reading the shared index. */
+  readonly lock = new RwLock();
+  /** Live, dead and slot counts for search workers (see {@link Collection.publish}). */
+  readonly #header = new Int32Array(new SharedArrayBuffer(HEADER.words * 4));
+  /** Identifies this collection to search workers. */
+  readonly key = ++collectionKeys;
+  /** Worker layouts by worker index, and the buffers they were made from. */
+  readonly #layouts = new Map<number, { layout: CollectionLayout; deleted: ArrayBufferLike; graph: number; space: DistanceSpace | null }>();
+  #layoutVersion = 0;
 
   private constructor(config: CollectionConfig, text: Bm25Index | null, capacity: number) {
     this.config = config;
@@ -263,6 +267,43 @@ export class Collection {
     const slot = this.dir.assign(id);
     this.floats.append(vector, this.normalize && !alreadyNormalized);
     this.#adopt(slot, text, typeof metadata === 'string' ? metadata : JSON.stringify(metadata));
+    this.publish();
+  }
+
+  /** Writer side: makes the live, dead and slot counts visible to search workers. */
+  publish(): void {
+    const h = this.#header;
+    Atomics.store(h, HEADER.slots, this.dir.slots);
+    Atomics.store(h, HEADER.dead, this.dir.dead);
+    Atomics.store(h, HEADER.live, this.dir.live);
+  }
+
+  /**
+   * What search worker `worker` maps to search this collection (with its own scratch in the shared memories), or
+   * null when the workers cannot search it (vectors on disk, an IVF index, memories not shared): such searches
+   * stay on the calling thread.
+   */
+  workerLayout(worker: number): CollectionLayout | null {
+    if (!(this.floats instanceof VectorStorage) || this.ivf !== null || this.index.type === 'ivf' || this.index.type === 'ivfpq') return null;
+    const floats = this.floats.shared;
+    if (floats === undefined) return null;
+    const sq8 = this.space instanceof Sq8Space ? this.space : null;
+    if (this.index.quantization === 'int8' && this.space !== null && sq8 === null) return null;
+    const graphVersion = this.graph?.layoutVersion ?? -1;
+    const deleted = this.dir.deleted.buffer;
+    const cached = this.#layouts.get(worker);
+    if (cached && cached.deleted === deleted && cached.graph === graphVersion && cached.space === this.space &&
+      (sq8 === null || cached.layout.sq8?.shared.norms === sq8.shared?.norms)) return cached.layout;
+    const sq8Shared = sq8?.shared;
+    if (sq8 !== null && sq8Shared === undefined) return null;
+    const layout: CollectionLayout = {
+      key: this.key, version: ++this.#layoutVersion, lock: this.lock.buffer, header: this.#header.buffer as SharedArrayBuffer,
+      deleted: deleted as SharedArrayBuffer, floats, floatScratch: cached?.layout.floatScratch ?? this.floats.allocScratch(),
+      sq8: sq8 === null ? null : { shared: sq8Shared!, scratch: cached?.layout.sq8?.scratch ?? sq8.allocScratch() },
+      graph: this.graph?.shared ?? null,
+    };
+    this.#layouts.set(worker, { layout, deleted, graph: graphVersion, space: this.space });
+    return layout;
   }
 
   /** Whether {@link Collection.upsertMany} would build `records` new nodes in batches (float HNSW, in memory, enough of them). */
@@ -282,51 +323,71 @@ export class Collection {
    * @param alreadyNormalized - the vectors are already unit length (a rebuild's copies)
    */
   async upsertMany(records: readonly StagedRecord[], planner: BatchPlanner, alreadyNormalized = false): Promise<void> {
+    const lock = this.lock;
+    const g = this.graph!;
+    const batched = this.batchesGraph(records.length);
+    const dim = this.dimension;
+    // Writes happen under the write lock in slices of at most SLICE_MS; search workers read between slices, and
+    // while a batch is planned (the graph and the visible counts do not change then).
+    const publish = (): void => {
+      g.publish();
+      if (this.floats instanceof VectorStorage) this.floats.publish();
+      this.publish();
+    };
+    await lock.acquireWrite();
     let slice = performance.now();
     const pause = async (): Promise<void> => {
-      if (performance.now() - slice > SLICE_MS) {
-        await yieldToLoop();
-        slice = performance.now();
-      }
-    };
-    const batched = this.batchesGraph(records.length);
-    const g = this.graph!;
-    const dim = this.dimension;
-    for (let r = 0; r < records.length;) {
-      const size = batched ? nextBatchSize(g.nodeCount, records.length - r) : 1;
-      if (size === 1) {
-        const rec = records[r++];
-        this.upsert(rec.id, rec.vector, rec.text, rec.metadataJson, alreadyNormalized);
-        await pause();
-        continue;
-      }
-      // Stage the rows past the count: readers (exact scans, the graph) do not see them yet.
-      const floats = this.floats as VectorStorage;
-      const from = floats.count;
-      if (from !== g.nodeCount || from !== this.dir.slots) throw new StoreIntegrityError(`slot counts disagree: vectors ${from}, graph ${g.nodeCount}, ids ${this.dir.slots}`);
-      floats.reserve(from + size);
-      let data = floats.data;
-      for (let k = 0; k < size; k++) {
-        data.set(records[r + k].vector, (from + k) * dim);
-        if (this.normalize && !alreadyNormalized) normalizeInPlace(data, (from + k) * dim, dim);
-      }
-      const plan = beginBatch(g, from, from + size, planner.shared);
-      await planner.plan(g, plan);
+      if (performance.now() - slice <= SLICE_MS) return;
+      publish();
+      lock.releaseWrite();
+      await yieldToLoop();
+      await lock.acquireWrite();
       slice = performance.now();
-      data = floats.data;
-      for (let k = 0; k < size; k++) {
-        const rec = records[r + k];
-        linkNode(g, plan, k);
-        const previous = this.dir.slotOf(rec.id);
-        if (previous >= 0) this.#forget(previous);
-        this.dir.assign(rec.id);
-        floats.count = from + k + 1;
-        this.payloads.append(from + k, rec.text, rec.metadataJson);
-        this.text?.add(from + k, rec.text ?? '');
-        if (k + 1 < size) await pause();
+    };
+    try {
+      for (let r = 0; r < records.length;) {
+        const size = batched ? nextBatchSize(g.nodeCount, records.length - r) : 1;
+        if (size === 1) {
+          const rec = records[r++];
+          this.upsert(rec.id, rec.vector, rec.text, rec.metadataJson, alreadyNormalized);
+          await pause();
+          continue;
+        }
+        // Stage the rows past the count: readers (exact scans, the graph, the workers) do not see them yet.
+        const floats = this.floats as VectorStorage;
+        const from = floats.count;
+        if (from !== g.nodeCount || from !== this.dir.slots) throw new StoreIntegrityError(`slot counts disagree: vectors ${from}, graph ${g.nodeCount}, ids ${this.dir.slots}`);
+        floats.reserve(from + size);
+        const data = floats.data;
+        for (let k = 0; k < size; k++) {
+          data.set(records[r + k].vector, (from + k) * dim);
+          if (this.normalize && !alreadyNormalized) normalizeInPlace(data, (from + k) * dim, dim);
+        }
+        const plan = beginBatch(g, from, from + size, planner.shared);
+        publish();
+        lock.releaseWrite();
+        try {
+          await planner.plan(g, plan);
+        } finally {
+          await lock.acquireWrite();
+          slice = performance.now();
+        }
+        for (let k = 0; k < size; k++) {
+          const rec = records[r + k];
+          linkNode(g, plan, k);
+          const previous = this.dir.slotOf(rec.id);
+          if (previous >= 0) this.#forget(previous);
+          this.dir.assign(rec.id);
+          floats.count = from + k + 1;
+          this.payloads.append(from + k, rec.text, rec.metadataJson);
+          this.text?.add(from + k, rec.text ?? '');
+          await pause();
+        }
+        r += size;
       }
-      r += size;
-      await pause();
+    } finally {
+      publish();
+      lock.releaseWrite();
     }
   }
 
@@ -360,6 +421,7 @@ export class Collection {
     if (slot < 0) return false;
     this.dir.remove(id);
     this.#forget(slot);
+    this.publish();
     return true;
   }
 
@@ -438,22 +500,26 @@ export class Collection {
       return hits.length < kk ? scan(this.ivf.nlist) : hits;
     }
     const space = this.space;
-    const top = this.#top;
     if (space === null) return this.#exactFromFloats(q, kk, deleted, accept); // disk vectors, not yet trained
-    const qo = space.setQuery(q);
-    const approximate = space !== this.floats;
-    const want = approximate ? Math.max(kk, p.rerank, p.efSearch) : kk;
-    if (exact || this.graph === null) {
-      exactSearch(space, qo, want, top, deleted, accept);
-      return approximate ? this.#rerank(q, top, kk) : drain(top, kk);
-    }
-    const ef = Math.max(p.efSearch, kk);
-    const walk = this.graph.search(qo, ef, top, this.dir.dead > 0 ? deleted : null, accept, Math.max(4 * ef * 32, live / 4));
-    if (!walk.complete || top.size < kk) {
-      // The walk under-filled (few matches reachable) or was cut short: answer exactly over the matching slots.
-      exactSearch(space, qo, want, top, deleted, accept);
-    }
-    return approximate ? this.#rerank(q, top, kk) : drain(top, kk);
+    const ctx = this.#walkContext(space);
+    return walkNearest(ctx, q, kk, accept, { efSearch: p.efSearch, rerank: p.rerank, exact });
+  }
+
+  #ctx: WalkContext | undefined;
+
+  /** The walk's view of this collection on the calling thread. */
+  #walkContext(space: DistanceSpace): WalkContext {
+    const ctx = this.#ctx ??= {
+      live: 0, dead: 0, deleted: this.dir.deleted, space, approximate: false, graph: null, top: this.#top,
+      exactDistances: (q, slots, n, out) => this.#exactDistances(q, slots, n, out),
+    };
+    ctx.live = this.dir.live;
+    ctx.dead = this.dir.dead;
+    ctx.deleted = this.dir.deleted;
+    ctx.space = space;
+    ctx.approximate = space !== this.floats;
+    ctx.graph = this.graph;
+    return ctx;
   }
 
   /** BM25 top-k over live slots matching `filter`, best first; distance = −score. */
@@ -482,20 +548,6 @@ export class Collection {
       },
     });
     return Array.from(slots, (slot, i) => ({ slot, distance: this.isL2 ? -scores[i] : 1 - scores[i] }));
-  }
-
-  /** Re-ranks the approximate candidates in `top` on float vectors; returns the k nearest. */
-  #rerank(q: Float32Array, top: MaxHeap, k: number): SlotHit[] {
-    const n = top.size;
-    const slots = top.vals.slice(0, n);
-    const dist = new Float64Array(n);
-    this.#exactDistances(q, slots, n, dist);
-    top.clear();
-    for (let i = 0; i < n; i++) {
-      if (top.size < k) top.push(dist[i], slots[i]);
-      else if (dist[i] < top.topKey()) top.replaceTop(dist[i], slots[i]);
-    }
-    return drain(top, k);
   }
 
   /** Exact distances from `q` to listed slots, from the float vectors wherever they live. */
@@ -613,14 +665,4 @@ export class Collection {
 const SLICE_MS = 10;
 /** Records copied per batched-rebuild pass (bounds the copies held at once). */
 const REBUILD_CHUNK = 16_384;
-
-function drain(top: MaxHeap, k: number): SlotHit[] {
-  while (top.size > k) top.pop();
-  const out: SlotHit[] = new Array<SlotHit>(top.size);
-  for (let i = top.size - 1; i >= 0; i--) {
-    out[i] = { slot: top.topVal(), distance: top.topKey() };
-    top.pop();
-  }
-  return out;
-}
-
+let collectionKeys = 0;

@@ -1,7 +1,11 @@
 /**
  * Hierarchical Navigable Small World graph (Malkov & Yashunin), laid out as hnswlib does it, on flat typed arrays:
  * - level-0 links of all nodes in one `Uint32Array`, `1 + 2M` words per node (count, then neighbour slots);
- * - upper-level links per node (only ~1/M of nodes have any), `1 + M` words per level;
+ * - upper-level links (only ~1/M of nodes have any) in one more `Uint32Array`, `1 + M` words per level, each node's
+ *   block found through a per-node offset column (`upperOffset`);
+ * - every array on a growable `SharedArrayBuffer` (see shared-buffer.ts), plus a small shared `meta` column (entry
+ *   point, top level, node count), so search workers walk the same graph without a copy ({@link HnswGraph.attach});
+ *   the writer calls {@link HnswGraph.publish} before readers may look;
  * - vectors are not stored here: the graph reads them from the shared distance space (float or int8) by slot;
  * - epoch-tagged visited sets from a pool, typed-array binary heaps, hnswlib's neighbour-selection heuristic.
  *
@@ -14,6 +18,7 @@
 import { StoreIntegrityError } from '../core/errors.js';
 import { mulberry32Next } from '../internal/random.js';
 import { MaxHeap, MinHeap } from './heap.js';
+import { growableShared, growShared } from './shared-buffer.js';
 import type { DistanceSpace } from './space.js';
 import { VisitedPool } from './visited.js';
 
@@ -35,6 +40,27 @@ export interface WalkResult {
   visited: number;
 }
 
+/**
+ * What a search worker needs to walk a graph: its parameters and shared buffers. Buffers may be replaced when one
+ * outgrows its reserved maximum ({@link HnswGraph.layoutVersion} then changes): send the descriptor again.
+ *
+ * @internal
+ */
+export interface HnswShared {
+  M: number;
+  efConstruction: number;
+  isL2: boolean;
+  level0: SharedArrayBuffer;
+  levels: SharedArrayBuffer;
+  upperLinks: SharedArrayBuffer;
+  upperOffset: SharedArrayBuffer;
+  /** Int32 words: see {@link META}. */
+  meta: SharedArrayBuffer;
+}
+
+/** Words of the shared `meta` column. @internal */
+export const META = { entryPoint: 0, maxLevel: 1, nodeCount: 2, upperTop: 3, words: 4 } as const;
+
 /** Uniform [0, 1) from the graph's own PRNG state, so a given insert order always builds the same graph. */
 function nextRandom(state: Uint32Array): number {
   return mulberry32Next(state) / 4294967296;
@@ -50,13 +76,28 @@ export class HnswGraph {
   readonly upperStride: number;
   readonly isL2: boolean;
   vectors: DistanceSpace;
+  /** Level-0 links, `stride0` words per node (a fixed-length view, re-made when the buffer grows). */
   level0: Uint32Array;
+  /** Top level of each node. */
   levels: Uint8Array;
-  upper: (Uint32Array | undefined)[] = [];
+  /** Upper-level links of every node that has any: `levels[n] * upperStride` words from `upperOffset[n]`. */
+  upperLinks: Uint32Array;
+  /** Word offset of each node's upper-level block in {@link HnswGraph.upperLinks}. */
+  upperOffset: Uint32Array;
+  /** Words of {@link HnswGraph.upperLinks} in use. */
+  upperTop = 0;
   entryPoint = -1;
   maxLevel = -1;
   /** Nodes inserted; they are always slots `[0, nodeCount)`. */
   nodeCount = 0;
+  /** Shared scalars (entry point, top level, node count, upper words) as of the last {@link HnswGraph.publish}. */
+  readonly meta: Int32Array;
+  /** Changes whenever a buffer is replaced (outgrew its reserved maximum). */
+  layoutVersion = 0;
+  #l0Buf: SharedArrayBuffer;
+  #lvBuf: SharedArrayBuffer;
+  #upBuf: SharedArrayBuffer;
+  #offBuf: SharedArrayBuffer;
   readonly #levelMult: number;
   readonly #rng = new Uint32Array(1);
   readonly #pool = new VisitedPool();
@@ -70,7 +111,7 @@ export class HnswGraph {
   #sortDists = new Float64Array(256);
   readonly #sel: Uint32Array;
 
-  constructor(vectors: DistanceSpace, isL2: boolean, params: HnswParams, capacity = 64) {
+  constructor(vectors: DistanceSpace, isL2: boolean, params: HnswParams, capacity = 64, shared?: HnswShared) {
     this.vectors = vectors;
     this.isL2 = isL2;
     this.M = params.M;
@@ -80,32 +121,122 @@ export class HnswGraph {
     this.upperStride = 1 + this.M;
     this.#levelMult = 1 / Math.log(Math.max(2, params.M));
     this.#rng[0] = params.seed >>> 0;
-    this.level0 = new Uint32Array(Math.max(1, capacity) * this.stride0);
-    this.levels = new Uint8Array(Math.max(1, capacity));
+    const cap = Math.max(1, capacity);
+    this.#l0Buf = shared?.level0 ?? growableShared(cap * this.stride0 * 4);
+    this.#lvBuf = shared?.levels ?? growableShared(cap);
+    this.#offBuf = shared?.upperOffset ?? growableShared(cap * 4);
+    // ~1/M of nodes have upper levels, ~1.07 levels each on average: start at an eighth of a level per node.
+    this.#upBuf = shared?.upperLinks ?? growableShared(Math.max(64, Math.ceil(cap / 8)) * this.upperStride * 4);
+    this.meta = new Int32Array(shared?.meta ?? new SharedArrayBuffer(META.words * 4));
+    this.level0 = new Uint32Array(0);
+    this.levels = new Uint8Array(0);
+    this.upperLinks = new Uint32Array(0);
+    this.upperOffset = new Uint32Array(0);
+    this.#views();
+    if (shared === undefined) this.publish();
     this.#nb = new Uint32Array(this.maxM0 + 4);
     this.#nbDist = new Float64Array(this.maxM0 + 4);
     this.#sel = new Uint32Array(this.maxM0 + 1);
     this.#selDist = new Float64Array(this.maxM0 + 1);
   }
 
-  /** Makes room for `n` nodes (geometric growth). */
-  reserve(n: number): void {
-    const cap = this.levels.length;
-    if (n <= cap) return;
-    const next = Math.max(n, Math.ceil(cap * 1.5), 64);
-    const l0 = new Uint32Array(next * this.stride0);
-    l0.set(this.level0.subarray(0, this.nodeCount * this.stride0));
-    this.level0 = l0;
-    const lv = new Uint8Array(next);
-    lv.set(this.levels.subarray(0, this.nodeCount));
-    this.levels = lv;
+  /**
+   * Walks the graph whose buffers another thread owns (a search worker): call {@link HnswGraph.refresh} before each
+   * search; never insert into it.
+   *
+   * @param shared - the owner's {@link HnswGraph.shared}
+   * @param vectors - this thread's distance space over the same vectors
+   * @returns the read-only graph
+   */
+  static attach(shared: HnswShared, vectors: DistanceSpace): HnswGraph {
+    const g = new HnswGraph(vectors, shared.isL2, { M: shared.M, efConstruction: shared.efConstruction, seed: 0 }, 1, shared);
+    g.refresh();
+    return g;
   }
 
-  /** Bytes held by the graph's arrays. */
+  /** The buffers and parameters a search worker attaches to. */
+  get shared(): HnswShared {
+    return {
+      M: this.M, efConstruction: this.efConstruction, isL2: this.isL2, level0: this.#l0Buf, levels: this.#lvBuf,
+      upperLinks: this.#upBuf, upperOffset: this.#offBuf, meta: this.meta.buffer as SharedArrayBuffer,
+    };
+  }
+
+  /** Writer side: makes the current entry point, top level and node count visible to readers. */
+  publish(): void {
+    const m = this.meta;
+    Atomics.store(m, META.upperTop, this.upperTop);
+    Atomics.store(m, META.nodeCount, this.nodeCount);
+    Atomics.store(m, META.maxLevel, this.maxLevel);
+    Atomics.store(m, META.entryPoint, this.entryPoint);
+  }
+
+  /** Reader side: takes the published scalars and re-makes views over buffers that grew. */
+  refresh(): void {
+    const m = this.meta;
+    this.entryPoint = Atomics.load(m, META.entryPoint);
+    this.maxLevel = Atomics.load(m, META.maxLevel);
+    this.nodeCount = Atomics.load(m, META.nodeCount);
+    this.upperTop = Atomics.load(m, META.upperTop);
+    if (this.level0.byteLength !== this.#l0Buf.byteLength || this.upperLinks.byteLength !== this.#upBuf.byteLength ||
+      this.levels.byteLength !== this.#lvBuf.byteLength || this.upperOffset.byteLength !== this.#offBuf.byteLength) this.#views();
+  }
+
+  #views(): void {
+    this.level0 = new Uint32Array(this.#l0Buf, 0, Math.floor(this.#l0Buf.byteLength / 4));
+    this.levels = new Uint8Array(this.#lvBuf, 0, this.#lvBuf.byteLength);
+    this.upperLinks = new Uint32Array(this.#upBuf, 0, Math.floor(this.#upBuf.byteLength / 4));
+    this.upperOffset = new Uint32Array(this.#offBuf, 0, Math.floor(this.#offBuf.byteLength / 4));
+  }
+
+  /** Nodes the arrays hold room for. */
+  get capacity(): number {
+    return Math.min(this.levels.length, this.upperOffset.length, Math.floor(this.level0.length / this.stride0));
+  }
+
+  /** Makes room for `n` nodes (geometric growth, in place while the reserved maximum allows). */
+  reserve(n: number): void {
+    const cap = this.capacity;
+    if (n <= cap) return;
+    const next = Math.max(n, Math.ceil(cap * 1.5), 64);
+    const l0 = growShared(this.#l0Buf, next * this.stride0 * 4);
+    const lv = growShared(this.#lvBuf, next);
+    const off = growShared(this.#offBuf, next * 4);
+    if (l0 !== this.#l0Buf || lv !== this.#lvBuf || off !== this.#offBuf) this.layoutVersion++;
+    this.#l0Buf = l0;
+    this.#lvBuf = lv;
+    this.#offBuf = off;
+    this.#views();
+  }
+
+  /** Makes room for `words` upper-link words. */
+  #reserveUpper(words: number): void {
+    if (words <= this.upperLinks.length) return;
+    const up = growShared(this.#upBuf, Math.max(words, Math.ceil(this.upperLinks.length * 1.5)) * 4);
+    if (up !== this.#upBuf) this.layoutVersion++;
+    this.#upBuf = up;
+    this.#views();
+  }
+
+  /**
+   * Gives `node` an upper-level block of `level` levels (zeroed counts) at the top of {@link HnswGraph.upperLinks}.
+   * Nodes must get their blocks in insertion order (the snapshot codec relies on it).
+   */
+  allocUpper(node: number, level: number): void {
+    if (level === 0) {
+      this.upperOffset[node] = 0;
+      return;
+    }
+    const words = level * this.upperStride;
+    this.#reserveUpper(this.upperTop + words);
+    this.upperOffset[node] = this.upperTop;
+    this.upperLinks.fill(0, this.upperTop, this.upperTop + words);
+    this.upperTop += words;
+  }
+
+  /** Bytes held by the graph's arrays (their used part). */
   get bytes(): number {
-    let b = this.level0.byteLength + this.levels.byteLength;
-    for (const u of this.upper) if (u) b += u.byteLength;
-    return b;
+    return this.level0.byteLength + this.levels.byteLength + this.upperOffset.byteLength + this.upperTop * 4;
   }
 
   /** Greedy descent from the entry point to level `stopLevel + 1`'s closest node. */
@@ -118,8 +249,8 @@ export class HnswGraph {
       let changed = true;
       while (changed) {
         changed = false;
-        const links = this.upper[cur]!;
-        const base = (level - 1) * this.upperStride;
+        const links = this.upperLinks;
+        const base = this.upperOffset[cur] + (level - 1) * this.upperStride;
         const cnt = links[base];
         for (let j = 0; j < cnt; j++) nb[j] = links[base + 1 + j];
         vectors.gather(q, nb, cnt, nbDist);
@@ -161,8 +292,8 @@ export class HnswGraph {
         links = this.level0;
         base = c * this.stride0;
       } else {
-        links = this.upper[c]!;
-        base = (level - 1) * this.upperStride;
+        links = this.upperLinks;
+        base = this.upperOffset[c] + (level - 1) * this.upperStride;
       }
       const cnt = links[base];
       let m = 0;
@@ -225,7 +356,7 @@ export class HnswGraph {
 
   /** Links of `node` at `level`: the array and the base index of its count word. */
   #linksAt(node: number, level: number): [Uint32Array, number] {
-    return level === 0 ? [this.level0, node * this.stride0] : [this.upper[node]!, (level - 1) * this.upperStride];
+    return level === 0 ? [this.level0, node * this.stride0] : [this.upperLinks, this.upperOffset[node] + (level - 1) * this.upperStride];
   }
 
   /** Adds `slot` (already in the vector storage) to the graph. Slots must be inserted in increasing order. */
@@ -235,11 +366,12 @@ export class HnswGraph {
     const level = Math.min(255, Math.floor(-Math.log(1 - nextRandom(this.#rng)) * this.#levelMult));
     this.levels[slot] = level;
     this.level0[slot * this.stride0] = 0;
-    this.upper[slot] = level > 0 ? new Uint32Array(level * this.upperStride) : undefined;
+    this.allocUpper(slot, level);
     this.nodeCount = slot + 1;
     if (this.entryPoint < 0) {
       this.entryPoint = slot;
       this.maxLevel = level;
+      this.publish();
       return;
     }
     const q = this.vectors.slotQuery(slot, 0);
@@ -276,6 +408,7 @@ export class HnswGraph {
       this.entryPoint = slot;
       this.maxLevel = level;
     }
+    this.publish();
   }
 
   /** Adds a back link `node → added` at `level`, shrinking `node`'s list with the heuristic when it is full. */
@@ -405,7 +538,7 @@ export class HnswGraph {
     this.reserve(slot + 1);
     this.levels[slot] = level;
     this.level0[slot * this.stride0] = 0;
-    this.upper[slot] = level > 0 ? new Uint32Array(level * this.upperStride) : undefined;
+    this.allocUpper(slot, level);
   }
 
   /** Greedy descent from the entry point through the levels above `stopLevel`. */

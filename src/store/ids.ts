@@ -12,6 +12,7 @@
  * @internal
  * @module
  */
+import { growableShared, growShared } from './shared-buffer.js';
 import { CapacityError } from '../core/errors.js';
 
 const EMPTY = -1;
@@ -39,8 +40,11 @@ export class SlotDirectory {
   #slots = 0;
   /** Scratch for encoding a looked-up id. */
   #scratch = new Uint8Array(256);
-  /** 1 where the slot is dead. Grown geometrically. */
-  deleted = new Uint8Array(64);
+  /**
+   * 1 where the slot is dead. Grown geometrically, in place, on a growable SharedArrayBuffer (search workers read
+   * it): a fixed-length view re-made after each growth.
+   */
+  deleted = new Uint8Array(growableShared(64), 0, 64);
   /** Dead slots. */
   dead = 0;
 
@@ -144,7 +148,8 @@ export class SlotDirectory {
       const cap = Math.max(64, this.#hashes.length * 2);
       this.#offsets = grow(this.#offsets, cap + 1);
       this.#hashes = grow(this.#hashes, cap);
-      this.deleted = grow(this.deleted, cap);
+      const buf = growShared(this.deleted.buffer as SharedArrayBuffer, cap);
+      this.deleted = new Uint8Array(buf, 0, cap);
     }
     if (!dead) {
       if (this.#arenaLen + n > this.#arena.length) {
@@ -210,7 +215,7 @@ export class SlotDirectory {
   }
 }
 
-function grow<T extends Uint8Array | Uint32Array>(a: T, length: number): T {
+function grow<T extends Uint32Array>(a: T, length: number): T {
   const next = new (a.constructor as new (n: number) => T)(length);
   next.set(a);
   return next;

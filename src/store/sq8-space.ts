@@ -6,14 +6,37 @@
  * For `q` and a stored `x̂ = scale ⊙ c + offset`: `q · x̂ = (Σ round(α q_i scale_i) c_i) / α + q · offset`, and for L2
  * `‖q − x̂‖² = ‖q‖² − 2 q · x̂ + ‖x̂‖²` with `‖x̂‖²` kept per slot.
  *
+ * Like {@link VectorStorage}, the codes live in a shared memory where the runtime allows, and the per-slot norms on
+ * a growable SharedArrayBuffer, so search workers attach ({@link Sq8Space.attach}) and walk the same codes.
+ *
  * @internal
  * @module
  */
 import { CapacityError } from '../core/errors.js';
-import { KernelArena, maxI16QueryMagnitude, type KernelBackend } from '../kernels/index.js';
-import type { ScalarQuantizer } from './quantization/scalar.js';
+import { KernelArena, maxI16QueryMagnitude, type KernelBackend, type WasmMemory } from '../kernels/index.js';
+import { ScalarQuantizer } from './quantization/scalar.js';
+import { growableShared, growShared } from './shared-buffer.js';
 import type { DistanceSpace, QueryLane } from './space.js';
-import { MAX_GATHER } from './vectors.js';
+import { MAX_GATHER, SHARED_MEMORY } from './vectors.js';
+
+/** What a worker needs to attach to an {@link Sq8Space}. @internal */
+export interface SharedSq8 {
+  memory: WasmMemory;
+  /** Int32 words: code block offset, capacity, count. */
+  meta: SharedArrayBuffer;
+  /** ‖x̂‖² per slot (float32), growable. */
+  norms: SharedArrayBuffer;
+  scale: Float32Array;
+  offset: Float32Array;
+  isL2: boolean;
+}
+
+/** Offsets of a search worker's query lane and gather buffers inside the shared arena. @internal */
+export interface Sq8Scratch {
+  lane: number;
+  ids: number;
+  out: number;
+}
 
 const MIN_CAPACITY = 64;
 const LANES = 3;
@@ -38,28 +61,97 @@ export class Sq8Space implements DistanceSpace {
   #capacity: number;
   /** ‖x̂‖² per slot (L2 only). */
   #norms: Float32Array;
+  #normsBuf: SharedArrayBuffer | ArrayBuffer;
+  /** Shared scalars for readers: code block offset, capacity, count. */
+  readonly #meta: Int32Array;
 
   /**
    * @param quantizer - trained ranges
    * @param isL2 - squared-L2 distances (else `1 - dot`)
    * @param initialCapacity - slots to allocate up front
    * @param backend - kernel backend
+   * @param attachTo - a worker's view of another thread's space (internal: use {@link Sq8Space.attach})
    */
-  constructor(quantizer: ScalarQuantizer, isL2: boolean, initialCapacity = MIN_CAPACITY, backend: KernelBackend = 'auto') {
+  constructor(
+    quantizer: ScalarQuantizer, isL2: boolean, initialCapacity = MIN_CAPACITY, backend: KernelBackend = 'auto',
+    attachTo?: { shared: SharedSq8; scratch: Sq8Scratch },
+  ) {
     this.quantizer = quantizer;
     this.dimension = quantizer.dim;
     this.isL2 = isL2;
-    this.#capacity = Math.max(MIN_CAPACITY, initialCapacity);
     const dim = this.dimension;
-    this.#arena = new KernelArena({ initialBytes: this.#capacity * dim + LANES * dim * 2 + MAX_GATHER * 8 + 65536, backend });
+    this.#maxMag = maxI16QueryMagnitude(dim);
+    this.#decoded = new Float32Array(dim);
+    this.#scaled = new Float32Array(dim);
+    if (attachTo !== undefined) {
+      const { shared, scratch } = attachTo;
+      this.#arena = KernelArena.attach(shared.memory, backend);
+      this.#meta = new Int32Array(shared.meta);
+      this.#lanes = [scratch.lane, scratch.lane, scratch.lane];
+      this.#ids = scratch.ids;
+      this.#out = scratch.out;
+      this.#codes = 0;
+      this.#capacity = 0;
+      this.#normsBuf = shared.norms;
+      this.#norms = new Float32Array(0);
+      this.refresh();
+      return;
+    }
+    this.#capacity = Math.max(MIN_CAPACITY, initialCapacity);
+    this.#arena = new KernelArena({ initialBytes: this.#capacity * dim + LANES * dim * 2 + MAX_GATHER * 8 + 65536, backend, shared: SHARED_MEMORY });
+    this.#meta = new Int32Array(SHARED_MEMORY ? new SharedArrayBuffer(12) : new ArrayBuffer(12));
     this.#lanes = Array.from({ length: LANES }, () => this.#arena.alloc(dim * 2));
     this.#ids = this.#arena.alloc(MAX_GATHER * 4);
     this.#out = this.#arena.alloc(MAX_GATHER * 4);
     this.#codes = this.#alloc(this.#capacity);
-    this.#norms = new Float32Array(this.#capacity);
-    this.#maxMag = maxI16QueryMagnitude(dim);
-    this.#decoded = new Float32Array(dim);
-    this.#scaled = new Float32Array(dim);
+    this.#normsBuf = SHARED_MEMORY ? growableShared(this.#capacity * 4) : new ArrayBuffer(this.#capacity * 4);
+    this.#norms = new Float32Array(this.#normsBuf, 0, this.#capacity);
+    this.publish();
+  }
+
+  /**
+   * A worker thread's view of a space another thread owns: same codes, its own query lane (lanes 0-2 all map to
+   * it: a reader only ever prepares one query). Call {@link Sq8Space.refresh} before each use; never append.
+   *
+   * @param shared - the owner's {@link Sq8Space.shared}
+   * @param scratch - scratch the owner allocated for this worker ({@link Sq8Space.allocScratch})
+   * @param backend - kernel backend
+   * @returns the attached space
+   */
+  static attach(shared: SharedSq8, scratch: Sq8Scratch, backend: KernelBackend = 'auto'): Sq8Space {
+    return new Sq8Space(new ScalarQuantizer(shared.scale, shared.offset), shared.isL2, 0, backend, { shared, scratch });
+  }
+
+  /** What a worker attaches to, or undefined where the memory is not shared. */
+  get shared(): SharedSq8 | undefined {
+    if (!this.#arena.shared || !(this.#normsBuf instanceof SharedArrayBuffer)) return undefined;
+    return {
+      memory: this.#arena.memory, meta: this.#meta.buffer as SharedArrayBuffer, norms: this.#normsBuf,
+      scale: this.quantizer.scale, offset: this.quantizer.offset, isL2: this.isL2,
+    };
+  }
+
+  /** Allocates a query lane and gather buffers for one search worker (owner side). */
+  allocScratch(): Sq8Scratch {
+    return { lane: this.#arena.alloc(this.dimension * 2), ids: this.#arena.alloc(MAX_GATHER * 4), out: this.#arena.alloc(MAX_GATHER * 4) };
+  }
+
+  /** Writer side: makes the code block's place and the slot count visible to readers. */
+  publish(): void {
+    const m = this.#meta;
+    Atomics.store(m, 0, this.#codes);
+    Atomics.store(m, 1, this.#capacity);
+    Atomics.store(m, 2, this.count);
+  }
+
+  /** Reader side: takes the published place and count, and re-maps memory and norms that grew. */
+  refresh(): void {
+    const m = this.#meta;
+    this.#codes = Atomics.load(m, 0);
+    this.#capacity = Atomics.load(m, 1);
+    this.count = Atomics.load(m, 2);
+    this.#arena.sync();
+    if (this.#norms.byteLength !== this.#normsBuf.byteLength) this.#norms = new Float32Array(this.#normsBuf, 0, this.#normsBuf.byteLength >>> 2);
   }
 
   #alloc(slots: number, from?: number): number {
@@ -89,10 +181,17 @@ export class Sq8Space implements DistanceSpace {
     if (slots <= this.#capacity) return;
     const next = Math.max(slots, Math.ceil(this.#capacity * 1.5), this.#capacity + MIN_CAPACITY);
     this.#codes = this.#alloc(next, this.#codes);
-    const norms = new Float32Array(next);
-    norms.set(this.#norms);
-    this.#norms = norms;
+    if (this.#normsBuf instanceof SharedArrayBuffer) {
+      this.#normsBuf = growShared(this.#normsBuf, next * 4);
+      this.#norms = new Float32Array(this.#normsBuf, 0, next);
+    } else {
+      const norms = new Float32Array(next);
+      norms.set(this.#norms);
+      this.#normsBuf = norms.buffer;
+      this.#norms = norms;
+    }
     this.#capacity = next;
+    this.publish();
   }
 
   /**
@@ -113,6 +212,7 @@ export class Sq8Space implements DistanceSpace {
       this.#norms[slot] = s;
     }
     this.count = slot + 1;
+    this.publish();
     return slot;
   }
 
@@ -135,6 +235,7 @@ export class Sq8Space implements DistanceSpace {
       }
     }
     this.count = count;
+    this.publish();
   }
 
   #prepare(query: Float32Array, lane: QueryLane): number {

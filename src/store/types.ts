@@ -245,6 +245,29 @@ export interface VectorStoreOptions extends CallOptions {
    * @defaultValue 16 MiB
    */
   snapshotLogBytes?: number;
+  /**
+   * Worker threads that answer vector searches (`search()` without a filter or text, and `searchMany`) in parallel,
+   * reading the index in shared memory. `0` keeps every search on the calling thread. Workers start with the first
+   * search that can use them; until one is up, and for stores under 2,048 records, searches run on the calling
+   * thread. Filtered and text searches, IVF indexes and vectors on disk always search on the calling thread. See
+   * "Concurrent search" in docs/store.md.
+   * @defaultValue `os.availableParallelism()` (at most 16)
+   */
+  searchThreads?: number;
+}
+
+/** The search workers' state, in {@link VectorStoreStats}. */
+export interface SearchPoolStats {
+  /** Worker threads configured (`searchThreads`). */
+  threads: number;
+  /** Workers running now (0 until the first search that can use them starts them). */
+  workersUp: number;
+  /** `unhealthy` while every worker keeps dying at start (searches then run on the calling thread). */
+  status: 'ok' | 'unhealthy';
+  /** Workers replaced after dying, since open. */
+  restarts: number;
+  /** Searches answered by workers since open. */
+  searches: number;
 }
 
 /** Counters describing a store, from {@link VectorStore.stats}. */
@@ -281,6 +304,8 @@ export interface VectorStoreStats {
   backgroundErrors: number;
   /** The newest of those failures, absent when there was none. */
   lastBackgroundError?: StoreFailureInfo;
+  /** The search workers (absent with `searchThreads: 0`). */
+  searchPool?: SearchPoolStats;
 }
 
 /** A failure as {@link VectorStoreStats} reports it. */
@@ -296,7 +321,7 @@ export interface StoreFailureInfo {
 }
 
 /** The store's work that can fail on its own, outside a caller's request. */
-export type StoreJob = 'write' | 'flush' | 'sync' | 'snapshot' | 'compaction' | 'close';
+export type StoreJob = 'write' | 'flush' | 'sync' | 'snapshot' | 'compaction' | 'close' | 'search';
 
 /**
  * What a store's `error` listeners receive: the typed error and which work failed. Sent for background failures

@@ -4,8 +4,9 @@
  *
  * @module
  */
+import { availableParallelism } from 'node:os';
 import type { CallOptions } from '../core/contracts.js';
-import { ClosedError, ValidationError } from '../core/errors.js';
+import { ClosedError, PoolUnhealthyError, ValidationError } from '../core/errors.js';
 import { parseFilter } from '../core/filter.js';
 import { throwIfAborted } from '../internal/abort.js';
 import { reciprocalRankFusion, weightedScoreFusion, type FusedItem } from '../retrieval/fusion.js';
@@ -13,7 +14,7 @@ import { type Collection, resolveIndex, type CollectionConfig, type SlotHit } fr
 import { StoreDurability } from './persistence/durability.js';
 import { compileFilterNode } from './filter-compiler.js';
 import { encodeDelete, encodeUpsert, metricCode } from './persistence/collection-codec.js';
-import type { VectorStoreOptions, VectorStoreStats } from './types.js';
+import type { SearchPoolStats, VectorStoreOptions, VectorStoreStats } from './types.js';
 import type {
   DistanceMetric, HybridSearchBackend, ScannableBackend, ScanOptions, SearchHit, SearchOptions, SearchQuery,
   StoredRecord, VectorRecord, VectorStoreBackend, WriteOptions,
@@ -22,6 +23,27 @@ import type { StoreErrorEvent } from './types.js';
 import { toVector, validateIds, validateRecords } from './validate.js';
 import { storeSettings, type VectorStoreSettings } from './settings.js';
 import { WalKind } from './persistence/wal.js';
+import { SearchPool } from './search-pool/search-pool.js';
+import { yieldToLoop } from '../internal/yield.js';
+import { EXACT_BELOW } from './vector-search.js';
+import type { MetadataPredicate } from './filter-compiler.js';
+
+/** Default `searchThreads`: every core the process may use, at most 16. */
+function defaultSearchThreads(): number {
+  return Math.max(1, Math.min(16, availableParallelism()));
+}
+
+/** Calling-thread searches of a `searchMany` between yields to the event loop. */
+const LOCAL_SLICE_MS = 10;
+
+/** Validated per-search parameters. */
+interface SearchParams {
+  k: number;
+  efSearch: number;
+  nprobe: number;
+  rerank: number;
+  exact: boolean;
+}
 
 
 function checkOptions(o: VectorStoreOptions): void {
@@ -81,6 +103,8 @@ function checkOptions(o: VectorStoreOptions): void {
   if (logBytes !== undefined && !(Number.isSafeInteger(logBytes) && logBytes >= 1)) {
     throw new ValidationError(`snapshotLogBytes must be a positive integer, got ${String(logBytes)}`);
   }
+  const st = o.searchThreads;
+  if (st !== undefined && !(Number.isInteger(st) && st >= 0 && st <= 256)) throw new ValidationError(`searchThreads must be an integer in [0, 256], got ${String(st)}`);
   const t = o.compactionThreshold;
   if (t !== undefined && !(t > 0 && t <= 1)) throw new ValidationError('compactionThreshold must be in (0, 1]');
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) throw new ValidationError('path must be a non-empty string');
@@ -124,14 +148,20 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   readonly #d: StoreDurability;
   #efSearch: number;
   #closed = false;
+  /** Search workers configured (0: every search on the calling thread). */
+  readonly #threads: number;
+  /** Started by the first search that can use it. */
+  #pool: SearchPool | undefined;
+  #poolSearches = 0;
 
-  private constructor(d: StoreDurability) {
+  private constructor(d: StoreDurability, searchThreads: number) {
     const c = d.collection;
     this.dimension = c.dimension;
     this.metric = c.metric;
     this.path = d.path;
     this.#d = d;
     this.#efSearch = c.index.efSearch;
+    this.#threads = searchThreads;
   }
 
   /** The current collection (a compaction swaps it). */
@@ -159,7 +189,7 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
     const metric = options.metric ?? 'cosine';
     const config = configOf(options, metric);
     const d = options.path === undefined ? await StoreDurability.inMemory(options, config) : await StoreDurability.open(options, metric, config);
-    return new VectorStore(d);
+    return new VectorStore(d, options.searchThreads ?? defaultSearchThreads());
   }
 
   /** Live records. */
@@ -329,18 +359,9 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
     this.#checkOpen();
     const query: SearchQuery = isVectorLike(arg) ? { ...maybeOptions, vector: arg } : (arg ?? {});
     throwIfAborted(query.signal);
-    const k = query.k ?? 10;
-    if (!Number.isInteger(k) || k < 1) throw new ValidationError(`k must be a positive integer, got ${String(k)}`);
     const c = this.#c;
-    const params = {
-      efSearch: query.efSearch ?? this.#efSearch,
-      nprobe: query.nprobe ?? c.index.nprobe,
-      rerank: query.rerank ?? c.index.rerank,
-      exact: query.exact === true,
-    };
-    if (!Number.isInteger(params.efSearch) || params.efSearch < 1) throw new ValidationError('efSearch must be a positive integer');
-    if (!Number.isInteger(params.nprobe) || params.nprobe < 0) throw new ValidationError('nprobe must be a positive integer');
-    if (!Number.isInteger(params.rerank) || params.rerank < 1) throw new ValidationError('rerank must be a positive integer');
+    const params = this.#params(query, c);
+    const k = params.k;
     const filter = query.filter === undefined ? null : compileFilterNode(parseFilter(query.filter));
     const hasText = query.text !== undefined;
     if (hasText && typeof query.text !== 'string') throw new ValidationError('text must be a string');
@@ -352,7 +373,10 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
       if (query.includeVectors) hit.vector = c.floats.copyOf(slot);
       return hit;
     };
-    if (!hasText) return c.search(q!, k, filter, params).map((h) => toHit(h.slot, c.score(h.distance)));
+    if (!hasText) {
+      const hits = this.#usesWorkers(c, filter) ? (await this.#workerSearch(c, q!, 1, params, query.signal))[0] : c.search(q!, k, filter, params);
+      return hits.map((h) => toHit(h.slot, c.score(h.distance)));
+    }
     if (q === undefined) return c.searchText(query.text!, k, filter).map((h) => toHit(h.slot, -h.distance));
     const candidates = query.candidates ?? Math.max(4 * k, 50);
     if (!Number.isInteger(candidates) || candidates < 1) throw new ValidationError('candidates must be a positive integer');
@@ -373,6 +397,127 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
       throw new ValidationError(`unknown fusion method ${JSON.stringify((fusion as { method: unknown }).method)}`);
     }
     return fused.map((f) => toHit(Number(f.id), f.score));
+  }
+
+  /**
+   * Finds the `k` nearest records for each of many query vectors in one call, with the options of
+   * {@link VectorStore.search} (filter, k, efSearch…) applied to every query. With search workers (`searchThreads`,
+   * unfiltered queries on an HNSW or flat index in memory) the queries are spread over all of them; otherwise they run
+   * on the calling thread, yielding to the event loop every 10 ms. Every result set comes from one consistent
+   * version of the store (writes land between, never inside, a worker's batch).
+   *
+   * @param queries - the query vectors
+   * @param options - k, filter, efSearch, nprobe, rerank, exact, includeVectors, signal
+   * @returns one hit list per query, in the order of `queries`, each best first
+   * @throws {@link DimensionMismatchError} for a query of the wrong length
+   * @throws {@link ValidationError} for non-finite values, a bad `k`, or `queries` not an array
+   * @throws {@link InvalidFilterError} for a malformed filter
+   * @throws {@link AbortError} when the signal fires
+   * @throws {@link WorkerCrashedError} when a search's worker died twice (once is retried on another)
+   * @throws {@link ClosedError} after `close()` (also for searches still running when it was called)
+   *
+   * @example
+   * ```ts
+   * const results = await store.searchMany([q1, q2, q3], { k: 5 });
+   * for (const hits of results) console.log(hits.map((h) => h.id));
+   * ```
+   */
+  async searchMany(queries: readonly (Float32Array | readonly number[])[], options: SearchOptions = {}): Promise<SearchHit[][]> {
+    this.#checkOpen();
+    if (!Array.isArray(queries)) throw new ValidationError('queries must be an array of vectors');
+    throwIfAborted(options.signal);
+    const c = this.#c;
+    const params = this.#params(options, c);
+    const filter = options.filter === undefined ? null : compileFilterNode(parseFilter(options.filter));
+    const dim = this.dimension;
+    const rows = new Float32Array(queries.length * dim);
+    queries.forEach((v, i) => rows.set(c.prepareQuery(toVector(v, dim, `queries[${i}]`)), i * dim));
+    const toHits = (hits: SlotHit[]): SearchHit[] => hits.map((h) => {
+      const hit: SearchHit = { id: c.idOf(h.slot), score: c.score(h.distance), text: c.textOf(h.slot), metadata: c.metadataOf(h.slot) };
+      if (options.includeVectors) hit.vector = c.floats.copyOf(h.slot);
+      return hit;
+    });
+    if (queries.length === 0) return [];
+    if (this.#usesWorkers(c, filter)) {
+      // Pieces small enough that every worker gets several (a slow worker does not hold the batch back).
+      const piece = Math.max(1, Math.ceil(queries.length / (this.#threads * 4)));
+      const parts: Promise<SlotHit[][]>[] = [];
+      for (let i = 0; i < queries.length; i += piece) {
+        const n = Math.min(piece, queries.length - i);
+        parts.push(this.#workerSearch(c, rows.subarray(i * dim, (i + n) * dim), n, params, options.signal));
+      }
+      // Settle every part before failing, so no rejection goes unobserved.
+      const settled = await Promise.allSettled(parts);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      return settled.flatMap((r) => (r as PromiseFulfilledResult<SlotHit[][]>).value).map(toHits);
+    }
+    const out: SearchHit[][] = [];
+    let slice = performance.now();
+    for (let i = 0; i < queries.length; i++) {
+      out.push(toHits(c.search(rows.subarray(i * dim, (i + 1) * dim), params.k, filter, params)));
+      if (performance.now() - slice > LOCAL_SLICE_MS) {
+        await yieldToLoop();
+        throwIfAborted(options.signal);
+        this.#checkOpen();
+        slice = performance.now();
+      }
+    }
+    return out;
+  }
+
+  /** Validates and fills a search's parameters. */
+  #params(query: SearchOptions, c: Collection): SearchParams {
+    const k = query.k ?? 10;
+    if (!Number.isInteger(k) || k < 1) throw new ValidationError(`k must be a positive integer, got ${String(k)}`);
+    const params = {
+      k,
+      efSearch: query.efSearch ?? this.#efSearch,
+      nprobe: query.nprobe ?? c.index.nprobe,
+      rerank: query.rerank ?? c.index.rerank,
+      exact: query.exact === true,
+    };
+    if (!Number.isInteger(params.efSearch) || params.efSearch < 1) throw new ValidationError('efSearch must be a positive integer');
+    if (!Number.isInteger(params.nprobe) || params.nprobe < 0) throw new ValidationError('nprobe must be a positive integer');
+    if (!Number.isInteger(params.rerank) || params.rerank < 1) throw new ValidationError('rerank must be a positive integer');
+    return params;
+  }
+
+  /**
+   * Whether a vector search of `c` goes to the workers: workers configured, no filter (until filters are bitsets the
+   * walk can test off-thread), an index the workers walk (HNSW, flat) over vectors in memory, and at least
+   * {@link EXACT_BELOW} records (below, a search on this thread costs less than the round trip). Starts the pool
+   * and answers false until a worker is up.
+   */
+  #usesWorkers(c: Collection, filter: MetadataPredicate | null): boolean {
+    if (this.#threads === 0 || filter !== null || c.size < EXACT_BELOW || c.workerLayout(0) === null) return false;
+    if (this.#pool === undefined) {
+      this.#pool = new SearchPool(this.#threads);
+      this.#pool.onCrash = (err) => this.#d.report(err, 'search');
+    }
+    const h = this.#pool.health();
+    return h.status === 'ok' && h.workersUp > 0;
+  }
+
+  /** Searches `nq` prepared query rows on the workers (on this thread when the pool turned unhealthy meanwhile). */
+  async #workerSearch(c: Collection, rows: Float32Array, nq: number, p: SearchParams, signal: AbortSignal | undefined): Promise<SlotHit[][]> {
+    const dim = this.dimension;
+    try {
+      const r = await this.#pool!.search(c, rows, nq, { k: p.k, efSearch: p.efSearch, rerank: p.rerank, exact: p.exact }, null, signal);
+      this.#poolSearches += nq;
+      const out: SlotHit[][] = [];
+      let at = 0;
+      for (let i = 0; i < nq; i++) {
+        const hits: SlotHit[] = [];
+        for (let j = 0; j < r.counts[i]; j++, at++) hits.push({ slot: r.slots[at], distance: r.dists[at] });
+        out.push(hits);
+      }
+      return out;
+    } catch (err) {
+      if (!(err instanceof PoolUnhealthyError)) throw err;
+      // Workers cannot start: answer here (the failure went to `error` listeners and stats as each worker died).
+      return Array.from({ length: nq }, (_, i) => c.search(rows.subarray(i * dim, (i + 1) * dim), p.k, null, p));
+    }
   }
 
   /**
@@ -469,7 +614,13 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
     const c = this.#c;
     return {
       size: c.size, deadSlots: c.dir.dead, index: c.index.type, trained: !c.needsTraining, indexBytes: c.indexBytes, recordBytes: c.recordBytes, ...this.#d.stats(),
+      ...(this.#threads > 0 ? { searchPool: this.#poolStats() } : {}),
     };
+  }
+
+  #poolStats(): SearchPoolStats {
+    const h = this.#pool?.health();
+    return { threads: this.#threads, workersUp: h?.workersUp ?? 0, status: h?.status ?? 'ok', restarts: h?.restarts ?? 0, searches: this.#poolSearches };
   }
 
   /**
@@ -482,6 +633,10 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#d.close();
+    try {
+      await this.#pool?.close();
+    } finally {
+      await this.#d.close();
+    }
   }
 }

@@ -7,6 +7,10 @@
  * grow (append, reserve, resetTo) and never hold it across an `await`. Searches allocate nothing, so a view taken at
  * the start of a search stays valid for its whole (synchronous) run.
  *
+ * The arena's memory is shared (a SharedArrayBuffer) where the runtime allows: search workers attach to it
+ * ({@link VectorStorage.attach}) with their own scratch rows and read the vectors in place. The writer calls
+ * {@link VectorStorage.publish} so readers see where the rows are and how many there are.
+ *
  * wasm32 memories stop at 4 GiB: about 2.7 million 384-d vectors per store. Past that, writes fail with a
  * `CapacityError` that says so.
  *
@@ -14,13 +18,32 @@
  * @module
  */
 import { CapacityError } from '../core/errors.js';
-import { KernelArena, type KernelBackend } from '../kernels/index.js';
+import { KernelArena, type KernelBackend, type WasmMemory } from '../kernels/index.js';
 import { normalizeInPlace } from './distance.js';
 import type { DistanceSpace } from './space.js';
 
 const MIN_CAPACITY = 64;
 /** Slots per kernel call; callers with more split their work. @internal */
 export const MAX_GATHER = 1024;
+
+/** Whether shared WebAssembly memories can be made here (they back the stores' vectors so workers can search). @internal */
+export const SHARED_MEMORY = typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object';
+
+/** Offsets of a search worker's own query row and gather buffers inside a shared arena. @internal */
+export interface StorageScratch {
+  query: number;
+  ids: number;
+  out: number;
+}
+
+/** What a worker needs to attach to a {@link VectorStorage}. @internal */
+export interface SharedStorage {
+  memory: WasmMemory;
+  /** Int32 words: row block offset, capacity, count (as of the last publish). */
+  meta: SharedArrayBuffer;
+  dimension: number;
+  isL2: boolean;
+}
 
 /** Growable, contiguous storage of fixed-dimension float vectors, with distance kernels over it. @internal */
 export class VectorStorage implements DistanceSpace {
@@ -41,25 +64,90 @@ export class VectorStorage implements DistanceSpace {
   #data: Float32Array = new Float32Array(0);
   #u32: Uint32Array = new Uint32Array(0);
   #f32: Float32Array = new Float32Array(0);
+  /** Shared scalars for readers: row block offset, capacity, count. */
+  readonly #meta: Int32Array;
 
   /**
    * @param dimension - elements per vector
    * @param isL2 - squared-L2 distances (else `1 - dot`)
    * @param initialCapacity - slots to allocate up front
    * @param backend - kernel backend (`'js'` forces the scalar fallback)
+   * @param attachTo - a worker's view of another thread's storage (internal: use {@link VectorStorage.attach})
    */
-  constructor(dimension: number, isL2: boolean, initialCapacity = MIN_CAPACITY, backend: KernelBackend = 'auto') {
+  constructor(
+    dimension: number, isL2: boolean, initialCapacity = MIN_CAPACITY, backend: KernelBackend = 'auto',
+    attachTo?: { shared: SharedStorage; scratch: StorageScratch },
+  ) {
     this.dimension = dimension;
     this.isL2 = isL2;
     this.#rowBytes = dimension * 4;
+    if (attachTo !== undefined) {
+      this.#arena = KernelArena.attach(attachTo.shared.memory, backend);
+      this.#meta = new Int32Array(attachTo.shared.meta);
+      ({ query: this.#query, ids: this.#ids, out: this.#out } = attachTo.scratch);
+      this.#base = 0;
+      this.#capacity = 0;
+      this.refresh();
+      return;
+    }
     this.#capacity = Math.max(MIN_CAPACITY, initialCapacity);
     const scratch = this.#rowBytes + MAX_GATHER * 8 + 64;
-    this.#arena = new KernelArena({ initialBytes: this.#capacity * this.#rowBytes + scratch + 65536, backend });
+    this.#arena = new KernelArena({ initialBytes: this.#capacity * this.#rowBytes + scratch + 65536, backend, shared: SHARED_MEMORY });
+    this.#meta = new Int32Array(SHARED_MEMORY ? new SharedArrayBuffer(12) : new ArrayBuffer(12));
     // Scratch first: it never moves, so only the vector block is ever reallocated.
     this.#query = this.#arena.alloc(this.#rowBytes);
     this.#ids = this.#arena.alloc(MAX_GATHER * 4);
     this.#out = this.#arena.alloc(MAX_GATHER * 4);
     this.#base = this.#alloc(this.#capacity);
+    this.publish();
+  }
+
+  /**
+   * A worker thread's view of a storage another thread owns: same vectors, its own scratch. Call
+   * {@link VectorStorage.refresh} before each use; never write through it.
+   *
+   * @param shared - the owner's {@link VectorStorage.shared}
+   * @param scratch - scratch the owner allocated for this worker ({@link VectorStorage.allocScratch})
+   * @param backend - kernel backend
+   * @returns the attached storage
+   */
+  static attach(shared: SharedStorage, scratch: StorageScratch, backend: KernelBackend = 'auto'): VectorStorage {
+    return new VectorStorage(shared.dimension, shared.isL2, 0, backend, { shared, scratch });
+  }
+
+  /** What a worker attaches to, or undefined where the memory is not shared. */
+  get shared(): SharedStorage | undefined {
+    if (!this.#arena.shared) return undefined;
+    return { memory: this.#arena.memory, meta: this.#meta.buffer as SharedArrayBuffer, dimension: this.dimension, isL2: this.isL2 };
+  }
+
+  /** Allocates a query row and gather buffers for one search worker (owner side). */
+  allocScratch(): StorageScratch {
+    const query = this.#arena.alloc(this.#rowBytes);
+    const ids = this.#arena.alloc(MAX_GATHER * 4);
+    const out = this.#arena.alloc(MAX_GATHER * 4);
+    this.#generation = -1;
+    return { query, ids, out };
+  }
+
+  /** Writer side: makes the row block's place and the slot count visible to readers. */
+  publish(): void {
+    const m = this.#meta;
+    Atomics.store(m, 0, this.#base);
+    Atomics.store(m, 1, this.#capacity);
+    Atomics.store(m, 2, this.count);
+  }
+
+  /** Reader side: takes the published place and count, and re-maps the memory if it grew. */
+  refresh(): void {
+    const m = this.#meta;
+    const base = Atomics.load(m, 0), capacity = Atomics.load(m, 1);
+    this.count = Atomics.load(m, 2);
+    if (this.#arena.sync() || base !== this.#base || capacity !== this.#capacity) {
+      this.#base = base;
+      this.#capacity = capacity;
+      this.#generation = -1;
+    }
   }
 
   #alloc(slots: number, from?: number): number {
@@ -120,6 +208,7 @@ export class VectorStorage implements DistanceSpace {
     this.#base = this.#alloc(next, this.#base);
     this.#capacity = next;
     this.#generation = -1;
+    this.publish();
   }
 
   /**
@@ -135,6 +224,7 @@ export class VectorStorage implements DistanceSpace {
     for (let i = 0; i < this.dimension; i++) data[o + i] = vector[i];
     if (normalize) normalizeInPlace(data, o, this.dimension);
     this.count = slot + 1;
+    this.publish();
     return slot;
   }
 
@@ -160,6 +250,7 @@ export class VectorStorage implements DistanceSpace {
     this.count = 0;
     this.reserve(count);
     this.count = count;
+    this.publish();
   }
 
   /** Bytes reserved for vectors. */

@@ -36,7 +36,11 @@ import { encodeWalRecord, scanWal, WAL_HEADER, WalWriter } from './wal.js';
 
 const SNAPSHOT_FILE = 'snapshot.abs';
 const LOG_FILE = 'wal.abw';
-const APPLY_SLICE_MS = 10;
+/**
+ * Longest a write holds a collection's write lock in one go (then it lets readers in and yields). A search worker
+ * waits at most this, or one record's insert when that takes longer (an HNSW insert: ~1 ms at 100k x 384).
+ */
+const WRITE_CHUNK_MS = 2;
 /** Backoff of retried background work (snapshots, compactions): doubles from the first to the cap. */
 const RETRY_FIRST_MS = 1000;
 const RETRY_CAP_MS = 60_000;
@@ -248,6 +252,14 @@ export class StoreDurability {
     return new DurabilityError(this.path, { cause: this.#failure.error.cause });
   }
 
+  /**
+   * Reports a failure of the store's own background machinery (a search worker that died) to `error` listeners
+   * and {@link StoreDurability.stats}.
+   */
+  report(err: unknown, job: StoreJob): void {
+    this.#background(err, job);
+  }
+
   /** Counts and reports a background failure (a failed fsync among them turns the store failed). */
   #background(err: unknown, job: StoreJob): AbiError {
     this.#backgroundErrors++;
@@ -288,21 +300,32 @@ export class StoreDurability {
     }
   }
 
-  /** Applies a logged operation to memory, yielding between time slices so searches keep flowing. */
+  /**
+   * Applies a logged operation to memory in chunks of at most {@link WRITE_CHUNK_MS} (or one record, when one takes
+   * longer), each under the collection's write lock, yielding to the event loop between chunks: search workers wait
+   * for at most one chunk, and searches on this thread keep flowing too.
+   */
   async #apply(op: LogOp): Promise<void> {
     const c = this.#c;
     this.#compaction?.ops.push(op);
-    let slice = performance.now();
-    if (op.kind === 'upsert') {
-      for (const r of op.records) {
-        c.upsert(r.id, r.vector, r.text, r.metadataJson);
-        if (performance.now() - slice > APPLY_SLICE_MS) {
-          await yieldToLoop();
-          slice = performance.now();
+    await c.lock.acquireWrite();
+    try {
+      if (op.kind === 'upsert') {
+        let slice = performance.now();
+        for (const r of op.records) {
+          c.upsert(r.id, r.vector, r.text, r.metadataJson);
+          if (performance.now() - slice > WRITE_CHUNK_MS) {
+            c.lock.releaseWrite();
+            await yieldToLoop();
+            await c.lock.acquireWrite();
+            slice = performance.now();
+          }
         }
+      } else {
+        for (const id of op.ids) c.delete(id);
       }
-    } else {
-      for (const id of op.ids) c.delete(id);
+    } finally {
+      c.lock.releaseWrite();
     }
   }
 
@@ -432,11 +455,18 @@ export class StoreDurability {
           // Writes that landed during the rebuild were applied to the old collection and recorded in job.ops.
           this.#compaction = undefined;
           const old = this.#c;
-          this.#c = next;
-          for (const op of job.ops) {
-            if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadataJson);
-            else for (const id of op.ids) next.delete(id);
+          // No worker has seen `next` yet (searches are dispatched from this thread, which is busy here), so the
+          // lock is free; it is taken anyway so the carried-over writes publish as one version.
+          next.lock.tryAcquireWrite();
+          try {
+            for (const op of job.ops) {
+              if (op.kind === 'upsert') for (const r of op.records) next.upsert(r.id, r.vector, r.text, r.metadataJson);
+              else for (const id of op.ids) next.delete(id);
+            }
+          } finally {
+            next.lock.releaseWrite();
           }
+          this.#c = next;
           // Memory: nothing to release. Disk: `next` reads its rows through `old` until its checkpoint re-points it.
           void old;
           this.#compactions++;

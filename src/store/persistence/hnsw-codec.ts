@@ -37,10 +37,10 @@ export function serializeGraph(g: HnswGraph): Uint8Array {
   new Uint8Array(words.buffer, o * 4, n).set(g.levels.subarray(0, n));
   o += levelWords;
   for (let i = 0; i < n; i++) {
-    const u = g.upper[i];
-    if (u) {
-      words.set(u, o);
-      o += u.length;
+    const len = g.levels[i] * g.upperStride;
+    if (len > 0) {
+      words.set(g.upperLinks.subarray(g.upperOffset[i], g.upperOffset[i] + len), o);
+      o += len;
     }
   }
   return new Uint8Array(words.buffer);
@@ -76,14 +76,16 @@ export function deserializeGraph(bytes: Uint8Array, vectors: DistanceSpace, isL2
     if (lv > 0) {
       const len = lv * g.upperStride;
       if (o + len > words.length) return 'graph upper links truncated';
-      g.upper[i] = words.slice(o, o + len);
+      g.allocUpper(i, lv);
+      const at = g.upperOffset[i], up = g.upperLinks;
+      up.set(words.subarray(o, o + len), at);
       o += len;
       for (let l = 0; l < lv; l++) {
-        const base = l * g.upperStride, cnt = g.upper[i]![base];
+        const base = at + l * g.upperStride, cnt = up[base];
         if (cnt > M) return 'graph upper link count out of range';
-        for (let j = 1; j <= cnt; j++) if (g.upper[i]![base + j] >= n || g.levels[g.upper[i]![base + j]] < l + 1) return 'graph upper link out of range';
+        for (let j = 1; j <= cnt; j++) if (up[base + j] >= n || g.levels[up[base + j]] < l + 1) return 'graph upper link out of range';
       }
-    } else g.upper[i] = undefined;
+    } else g.allocUpper(i, 0);
     const base0 = i * g.stride0, cnt0 = g.level0[base0];
     if (cnt0 > g.maxM0) return 'graph link count out of range';
     for (let j = 1; j <= cnt0; j++) if (g.level0[base0 + j] >= n) return 'graph link out of range';
@@ -93,5 +95,6 @@ export function deserializeGraph(bytes: Uint8Array, vectors: DistanceSpace, isL2
   g.nodeCount = n;
   g.entryPoint = ep;
   g.maxLevel = maxLevel;
+  g.publish();
   return g;
 }

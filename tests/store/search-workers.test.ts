@@ -1,0 +1,140 @@
+// Search workers (VectorStore searchThreads): the same answers as the calling thread on a quiescent store, for every
+// index the workers walk; searchMany in order; abort; close with searches in flight; a worker killed mid-search.
+import { afterEach, describe, expect, it } from 'vitest';
+import { AbortError, ClosedError, VectorStore, WorkerCrashedError, type SearchHit, type StoreErrorEvent, type VectorStoreOptions } from '../../src/index.js';
+import { workerFaults } from '../../src/internal/crash-loop.js';
+import { failOnProcessFaults, until } from '../helpers/process-faults.js';
+import { randomVectors } from './helpers.js';
+
+const DIM = 24;
+const N = 3000; // above the 2,048 records below which searches stay on the calling thread
+const vectors = randomVectors(N, DIM, 11);
+const records = vectors.map((vector, i) => ({ id: `r${i}`, vector, text: `t${i}`, metadata: { i, tag: i % 5 } }));
+const queries = randomVectors(40, DIM, 12);
+const open: VectorStore[] = [];
+
+failOnProcessFaults(() => {
+  workerFaults.exitOnRequest = 0;
+});
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.close()));
+});
+
+async function storeWith(options: Partial<VectorStoreOptions>): Promise<VectorStore> {
+  const s = await VectorStore.open({ dimension: DIM, metric: 'cosine', index: { type: 'hnsw', M: 8, efConstruction: 40 }, ...options });
+  open.push(s);
+  await s.upsert(records);
+  return s;
+}
+
+/** Starts the pool and waits until `n` workers are up (before that, searches run on the calling thread). */
+async function workersUp(s: VectorStore, n = 2): Promise<void> {
+  await s.search(queries[0]);
+  await until(() => (s.stats().searchPool?.workersUp ?? 0) >= n, 60_000, 10);
+}
+
+const ids = (hits: SearchHit[]): string[] => hits.map((h) => h.id);
+
+describe('search workers', () => {
+  it.each([
+    ['hnsw float', { type: 'hnsw', M: 8, efConstruction: 40 }],
+    ['hnsw int8', { type: 'hnsw', M: 8, efConstruction: 40, quantization: 'int8' }],
+    ['flat', { type: 'flat' }],
+  ] as const)('answer like the calling thread on a quiescent store (%s), search and searchMany', async (_name, index) => {
+    const pooled = await storeWith({ index, searchThreads: 2 });
+    const local = await storeWith({ index, searchThreads: 0 });
+    if (index.type === 'hnsw' && 'quantization' in index) {
+      // int8 trains in a background compaction once past trainAt: the same on both.
+      await pooled.compact();
+      await local.compact();
+      await until(() => pooled.stats().trained && local.stats().trained && !pooled.stats().compacting && !local.stats().compacting);
+    }
+    await workersUp(pooled);
+    const before = pooled.stats().searchPool!.searches;
+    for (const q of queries) {
+      const [a, b] = [await pooled.search(q, { k: 10, efSearch: 32 }), await local.search(q, { k: 10, efSearch: 32 })];
+      expect(a).toEqual(b);
+    }
+    const many = await pooled.searchMany(queries, { k: 7, efSearch: 32 });
+    expect(many).toHaveLength(queries.length);
+    for (let i = 0; i < queries.length; i++) expect(many[i]).toEqual(await local.search(queries[i], { k: 7, efSearch: 32 }));
+    // The workers answered them (not the calling-thread fallback).
+    expect(pooled.stats().searchPool!.searches - before).toBe(queries.length * 2);
+    // Filtered searches run on the calling thread and agree too.
+    const f = { tag: { $eq: 2 } };
+    expect(await pooled.searchMany(queries.slice(0, 5), { k: 5, filter: f })).toEqual(await local.searchMany(queries.slice(0, 5), { k: 5, filter: f }));
+  }, 60_000);
+
+  it('see writes that grow every array (the vector block moves in the shared memory, graph buffers grow in place)', async () => {
+    const pooled = await storeWith({ searchThreads: 2 });
+    const local = await storeWith({ searchThreads: 0 });
+    await workersUp(pooled);
+    const more = randomVectors(3000, DIM, 13).map((vector, i) => ({ id: `m${i}`, vector }));
+    await pooled.upsert(more);
+    await local.upsert(more);
+    for (let i = 0; i < more.length; i += 5) {
+      const [a] = await pooled.search(more[i].vector, { k: 1 });
+      expect(a.id).toBe(`m${i}`);
+      expect(a.score).toBeCloseTo(1, 5);
+    }
+    const qs = randomVectors(20, DIM, 14);
+    expect(await pooled.searchMany(qs, { k: 10 })).toEqual(await local.searchMany(qs, { k: 10 }));
+  }, 60_000);
+
+  it('searchThreads 0 never starts workers; bad values are refused', async () => {
+    const s = await storeWith({ searchThreads: 0 });
+    await s.search(queries[0]);
+    expect(s.stats().searchPool).toBeUndefined();
+    await expect(VectorStore.open({ dimension: DIM, searchThreads: -1 })).rejects.toThrow(/searchThreads/);
+    await expect(VectorStore.open({ dimension: DIM, searchThreads: 1.5 })).rejects.toThrow(/searchThreads/);
+  });
+
+  it('honours AbortSignal: already aborted, and aborted while queued', async () => {
+    const s = await storeWith({ searchThreads: 2 });
+    await workersUp(s);
+    const done = AbortSignal.abort();
+    await expect(s.search(queries[0], { signal: done })).rejects.toBeInstanceOf(AbortError);
+    await expect(s.searchMany(queries, { signal: done })).rejects.toBeInstanceOf(AbortError);
+    const ac = new AbortController();
+    const many = Array.from({ length: 20 }, () => queries).flat();
+    const running = s.searchMany(many, { k: 10, efSearch: 200, signal: ac.signal });
+    ac.abort();
+    await expect(running).rejects.toBeInstanceOf(AbortError);
+    // The pool is still usable afterwards.
+    expect(await s.search(queries[1], { k: 3 })).toHaveLength(3);
+  }, 60_000);
+
+  it('close() with searches in flight: each settles (results or ClosedError), nothing unhandled, later calls fail ClosedError', async () => {
+    const s = await storeWith({ searchThreads: 2 });
+    await workersUp(s);
+    const many = Array.from({ length: 30 }, () => queries).flat();
+    const inFlight = Promise.allSettled([s.searchMany(many, { k: 10, efSearch: 200 }), ...queries.map((q) => s.search(q, { k: 5 }))]);
+    await s.close();
+    const settled = await inFlight;
+    for (const r of settled) {
+      if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(ClosedError);
+      else expect(Array.isArray(r.value)).toBe(true);
+    }
+    expect(settled.some((r) => r.status === 'rejected')).toBe(true);
+    await expect(s.search(queries[0])).rejects.toBeInstanceOf(ClosedError);
+  }, 60_000);
+
+  it('a worker killed mid-search: the search is retried on another and answers; a second death fails it typed', async () => {
+    const s = await storeWith({ searchThreads: 2 });
+    const local = await storeWith({ searchThreads: 0 });
+    const events: StoreErrorEvent[] = [];
+    s.on('error', (e) => events.push(e));
+    await workersUp(s);
+    workerFaults.exitOnRequest = 1;
+    expect(ids(await s.search(queries[2], { k: 10 }))).toEqual(ids(await local.search(queries[2], { k: 10 })));
+    expect(events.map((e) => [e.job, e.error.code])).toEqual([['search', 'WORKER_CRASHED']]);
+    await until(() => s.stats().searchPool!.workersUp === 2 && s.stats().searchPool!.restarts === 1, 60_000, 10);
+    expect(s.stats().backgroundErrors).toBe(1);
+
+    workerFaults.exitOnRequest = 2;
+    await expect(s.search(queries[3], { k: 10 })).rejects.toBeInstanceOf(WorkerCrashedError);
+    // Respawned: searches work again.
+    await until(() => s.stats().searchPool!.workersUp === 2, 60_000, 10);
+    expect(ids(await s.search(queries[4], { k: 10 }))).toEqual(ids(await local.search(queries[4], { k: 10 })));
+  }, 90_000);
+});
