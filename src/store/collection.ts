@@ -321,13 +321,14 @@ export class Collection {
    *
    * @param planner - runs phase A (worker threads or the calling thread)
    * @param alreadyNormalized - the vectors are already unit length (a rebuild's copies)
+   * @param chunkMs - longest stretch of writes under the write lock before it is released and the loop yields
    */
-  async upsertMany(records: readonly StagedRecord[], planner: BatchPlanner, alreadyNormalized = false): Promise<void> {
+  async upsertMany(records: readonly StagedRecord[], planner: BatchPlanner, alreadyNormalized = false, chunkMs = SLICE_MS): Promise<void> {
     const lock = this.lock;
     const g = this.graph!;
     const batched = this.batchesGraph(records.length);
     const dim = this.dimension;
-    // Writes happen under the write lock in slices of at most SLICE_MS; search workers read between slices, and
+    // Writes happen under the write lock in chunks of at most chunkMs; search workers read between chunks, and
     // while a batch is planned (the graph and the visible counts do not change then).
     const publish = (): void => {
       g.publish();
@@ -337,7 +338,7 @@ export class Collection {
     await lock.acquireWrite();
     let slice = performance.now();
     const pause = async (): Promise<void> => {
-      if (performance.now() - slice <= SLICE_MS) return;
+      if (performance.now() - slice <= chunkMs) return;
       publish();
       lock.releaseWrite();
       await yieldToLoop();
