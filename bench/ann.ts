@@ -26,6 +26,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VectorStore } from '../src/index.js';
+import { batchTimes } from '../src/store/hnsw-batch.js';
 import { defaultBuildThreads } from '../src/store/hnsw-build-pool.js';
 import { bitsSummary, BIT_SYSTEMS, runAbiBits, runLanceRq, type BitsContext } from './ann-bits.js';
 import { bruteForce, loadDataset, recallAt, type Dataset } from './datasets.js';
@@ -232,6 +233,7 @@ async function runDataset(kind: 'clustered' | 'lowrank'): Promise<void> {
   const abiMem = heapExtMB() - m0;
   const reopenedIndexMB = store.stats().indexBytes / 2 ** 20;
   const recordMB = store.stats().recordBytes / 2 ** 20;
+  console.error(`[${kind}] abi-sdk HNSW build, batched part: ${batchTimes.batches} batches, planning (phase A, on the workers) ${(batchTimes.planMs / 1000).toFixed(1)} s, linking (phase B, this thread) ${(batchTimes.linkMs / 1000).toFixed(1)} s; the rest of the build time is the first 4,096 nodes one at a time, the log and the records`);
   console.error(`[${kind}] abi-sdk HNSW: build ${abiBuild.toFixed(1)} s on ${BUILD_THREADS} build thread(s), snapshot on close ${closeS.toFixed(1)} s, reopen ${reopenS.toFixed(2)} s`);
   console.error(`[${kind}] abi-sdk HNSW memory: measured ${abiMem.toFixed(1)} MB; own accounting: vectors + graph ${reopenedIndexMB.toFixed(1)} MB, ids + id map + metadata ${recordMB.toFixed(1)} MB`);
 

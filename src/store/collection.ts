@@ -15,7 +15,7 @@ import { dot, l2sq, normalizeInPlace } from './distance.js';
 import { DiskVectors } from './disk-vectors.js';
 import { MaxHeap } from './heap.js';
 import { HnswGraph, type SlotPredicate } from './hnsw.js';
-import { beginBatch, linkNode, nextBatchSize, type BatchPlanner, SEQUENTIAL_PREFIX } from './hnsw-batch.js';
+import { batchTimes, beginBatch, linkNode, nextBatchSize, type BatchPlanner, SEQUENTIAL_PREFIX } from './hnsw-batch.js';
 import { SlotDirectory } from './ids.js';
 import { PayloadArena } from './payloads.js';
 import type { MetadataPredicate } from './filter-compiler.js';
@@ -367,15 +367,20 @@ export class Collection {
         const plan = beginBatch(g, from, from + size, planner.shared);
         publish();
         lock.releaseWrite();
+        const planStart = performance.now();
         try {
           await planner.plan(g, plan);
         } finally {
           await lock.acquireWrite();
           slice = performance.now();
         }
+        batchTimes.planMs += slice - planStart;
+        batchTimes.batches++;
         for (let k = 0; k < size; k++) {
           const rec = records[r + k];
+          const t = performance.now();
           linkNode(g, plan, k);
+          batchTimes.linkMs += performance.now() - t;
           const previous = this.dir.slotOf(rec.id);
           if (previous >= 0) this.#forget(previous);
           this.dir.assign(rec.id);

@@ -41,6 +41,9 @@ export function nextBatchSize(built: number, remaining: number, schedule: BatchS
   return Math.max(1, Math.min(remaining, maxBatch, Math.floor(built * BATCH_FRACTION)));
 }
 
+/** Wall time spent planning (phase A, on whatever threads) and linking (phase B) batches, all graphs together (benchmarks print it). @internal */
+export const batchTimes = { planMs: 0, linkMs: 0, batches: 0 };
+
 /** Batch sizing (tests use small batches). @internal */
 export interface BatchSchedule {
   /** Nodes inserted one at a time first. @defaultValue {@link SEQUENTIAL_PREFIX} */
