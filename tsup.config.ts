@@ -18,6 +18,8 @@ export default defineConfig({
     'ivf-worker': 'src/store/quantization/encode-worker.ts',
     // The worker threads that answer vector searches over the store's shared index (VectorStore searchThreads).
     'search-worker': 'src/store/search-pool/search-worker.ts',
+    // The worker threads that plan batches of HNSW nodes (phase A of batched construction).
+    'hnsw-build-worker': 'src/store/hnsw-build-worker.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -20,6 +20,7 @@
  *            floats in memory, queried beside hnsw and hnswlib-node: needs hnsw)
  *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps) --efs 16,32,64 (HNSW sweep) --no-resident (skip the
  *            fresh-process memory probes) --variant NAME (file names) --out DIR (where results and plot go)
+ *            --build-threads T (the HNSW store's buildThreads: default the available parallelism; 0 = one node at a time)
  *
  * Writes ann-<variant>.json (figures, ratios to the peers, machine, versions: bench/results.ts) and ann-<variant>.svg,
  * recall@10 against QPS (bench/plot.ts), to --out (default bench/results; the README's run: docs/bench).
@@ -29,6 +30,8 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { VectorStore } from '../src/index.js';
 import { runThreads } from './ann-threads.js';
+import { batchTimes } from '../src/store/hnsw-batch.js';
+import { defaultBuildThreads } from '../src/store/hnsw-build-pool.js';
 import { bitsSummary, BIT_SYSTEMS, runAbiBits, runLanceRq, type BitsContext } from './ann-bits.js';
 import { bruteForce, DATASET_DIMS, loadDataset, recallAt, type Dataset, type DatasetKind } from './datasets.js';
 import {
@@ -60,6 +63,8 @@ const REFINES = list('--refines', '10,30').map(Number);
 const M = 16;
 const EFS = list('--efs', quick ? '16,32,64,128' : '16,32,64,96,128,256').map(Number);
 const RESIDENT = !args.includes('--no-resident');
+/** HNSW build worker threads (the store's `buildThreads`; 0 = one node at a time on the calling thread). */
+const BUILD_THREADS = arg('--build-threads', defaultBuildThreads());
 const argOf = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const VARIANT = argOf('--variant') ?? (quick ? 'quick' : String(N));
 const OUT_DIR = resolve(argOf('--out') ?? RESULTS_DIR);
@@ -213,7 +218,10 @@ async function runDataset(kind: DatasetKind): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   // searchThreads 0: these rows time one query at a time on the calling thread (the --threads mode times the workers).
-  const hnswOpts = { path: dir, dimension: DIM, index: { type: 'hnsw' as const, M, efConstruction: EF_C }, durability: 'write' as const, snapshotLogBytes: 2 ** 31, searchThreads: 0 };
+  const hnswOpts = {
+    path: dir, dimension: DIM, index: { type: 'hnsw' as const, M, efConstruction: EF_C }, durability: 'write' as const, snapshotLogBytes: 2 ** 31,
+    buildThreads: BUILD_THREADS, searchThreads: 0,
+  };
   m0 = jsMB();
   t = performance.now();
   let store = await VectorStore.open(hnswOpts);
@@ -242,7 +250,8 @@ async function runDataset(kind: DatasetKind): Promise<void> {
   const abiMem = heapExtMB() - m0;
   const reopenedIndexMB = store.stats().indexBytes / 2 ** 20;
   const recordMB = store.stats().recordBytes / 2 ** 20;
-  console.error(`[${kind}] abi-sdk HNSW: build ${abiBuild.toFixed(1)} s, snapshot on close ${closeS.toFixed(1)} s, reopen ${reopenS.toFixed(2)} s`);
+  console.error(`[${kind}] abi-sdk HNSW build, batched part: ${batchTimes.batches} batches, planning (phase A, on the workers) ${(batchTimes.planMs / 1000).toFixed(1)} s, linking (phase B, this thread) ${(batchTimes.linkMs / 1000).toFixed(1)} s; the rest of the build time is the first 4,096 nodes one at a time, the log and the records`);
+  console.error(`[${kind}] abi-sdk HNSW: build ${abiBuild.toFixed(1)} s on ${BUILD_THREADS} build thread(s), snapshot on close ${closeS.toFixed(1)} s, reopen ${reopenS.toFixed(2)} s`);
   console.error(`[${kind}] abi-sdk HNSW memory: measured ${abiMem.toFixed(1)} MB; own accounting: vectors + graph ${reopenedIndexMB.toFixed(1)} MB, ids + id map + metadata ${recordMB.toFixed(1)} MB`);
 
   // hnswlib-node, same parameters.
@@ -522,7 +531,7 @@ function report(): string {
     if (note) lines.push(`- ${ds}: abi-sdk HNSW ${note}`);
     const sameEf = a && rows.find((r) => r.dataset === ds && r.system === 'hnswlib-node' && r.params === a.params);
     if (a || b) lines.push(`- ${ds}: abi-sdk HNSW / hnswlib-node QPS at recall ≥ 0.95 (lowest ef each): ${a && b ? `${(a.qps / b.qps).toFixed(2)}x (${a.params.split(' ').pop()} ${a.qps.toFixed(0)} QPS @ ${a.recall.toFixed(3)} vs ${b.params.split(' ').pop()} ${b.qps.toFixed(0)} QPS @ ${b.recall.toFixed(3)})` : 'n/a'}` +
-      `${sameEf ? `; at the same ef: ${(a.qps / sameEf.qps).toFixed(2)}x` : ''}; build time ratio ${a && b ? ((a.buildS ?? 0) / (b.buildS ?? 1)).toFixed(2) : 'n/a'}x; abi-sdk flat / Float32Array scan: ${flat && scan ? (flat.qps / scan.qps).toFixed(2) : 'n/a'}x`);
+      `${sameEf ? `; at the same ef: ${(a.qps / sameEf.qps).toFixed(2)}x` : ''}; build time ratio ${a && b ? ((a.buildS ?? 0) / (b.buildS ?? 1)).toFixed(2) : 'n/a'}x (abi-sdk on ${BUILD_THREADS} build thread(s), hnswlib-node on one); abi-sdk flat / Float32Array scan: ${flat && scan ? (flat.qps / scan.qps).toFixed(2) : 'n/a'}x`);
     if (a && b) lines.push(`- ${ds}: abi-sdk HNSW memory / hnswlib-node memory: ${(a.memMB! / b.memMB!).toFixed(2)}x (${a.memMB!.toFixed(0)} vs ${b.memMB!.toFixed(0)} MB)`);
     for (const sel of SELECTIVITIES) {
       const fa = first(filteredSystem('abi-sdk HNSW', sel.label)), fb = first(filteredSystem('hnswlib-node', sel.label));
@@ -578,7 +587,7 @@ function ratios(): Record<string, PeerRatio> {
     };
     sameEf('abi-sdk HNSW', 'hnswlib-node', `ann.${ds}.hnsw.qps_same_ef`, `${ds}: abi-sdk HNSW QPS / hnswlib-node QPS at the same ef, geometric mean over ef ${EFS.join(', ')}`);
     const a = of('abi-sdk HNSW')[0], b = of('hnswlib-node')[0];
-    if (a?.buildS && b?.buildS) out[`ann.${ds}.hnsw.build`] = { value: b.buildS / a.buildS, peer: 'hnswlib-node', what: `${ds}: hnswlib-node build time / abi-sdk HNSW build time (M ${M}, efConstruction ${EF_C})` };
+    if (a?.buildS && b?.buildS) out[`ann.${ds}.hnsw.build`] = { value: b.buildS / a.buildS, peer: 'hnswlib-node', what: `${ds}: hnswlib-node build time (one thread) / abi-sdk HNSW build time (M ${M}, efConstruction ${EF_C}, ${BUILD_THREADS} build threads)` };
     const best = (sys: string): Row | undefined => of(sys).filter((r) => r.recall >= 0.95).sort((x, y) => y.qps - x.qps)[0];
     const ha = best('abi-sdk HNSW'), hb = best('hnswlib-node');
     if (ha && hb) out[`ann.${ds}.hnsw.qps_at_recall95`] = { value: ha.qps / hb.qps, peer: 'hnswlib-node', what: `${ds}: fastest QPS at recall@10 ≥ 0.95, abi-sdk HNSW / hnswlib-node` };

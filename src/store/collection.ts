@@ -8,12 +8,15 @@
  * @module
  */
 import type { Metadata } from '../core/contracts.js';
+import { StoreIntegrityError } from '../core/errors.js';
+import { seededRandom } from '../internal/random.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { dot, l2sq, normalizeInPlace } from './distance.js';
 import { DiskVectors } from './disk-vectors.js';
 import { filterBitset, type AllowSet } from './filter-bitset.js';
 import { MaxHeap } from './heap.js';
 import { HnswGraph, type SlotPredicate } from './hnsw.js';
+import { batchTimes, beginBatch, linkNode, nextBatchSize, type BatchPlanner, SEQUENTIAL_PREFIX } from './hnsw-batch.js';
 import { SlotDirectory } from './ids.js';
 import { MetadataIndex } from './metadata-index.js';
 import { PayloadArena } from './payloads.js';
@@ -141,6 +144,17 @@ export interface SearchParams {
   rerank: number;
   exact: boolean;
 }
+
+/** A record as the log holds it (what {@link Collection.upsertMany} takes). @internal */
+export interface StagedRecord {
+  id: string;
+  vector: Float32Array;
+  text: string | undefined;
+  metadataJson: string;
+}
+
+/** Upserts of at least this many records build the graph in batches when a planner is given. */
+export const BATCH_UPSERT_MIN = 256;
 
 /** In-memory store state. @internal */
 export class Collection {
@@ -286,6 +300,97 @@ export class Collection {
     };
     this.#layouts.set(worker, { layout, deleted, graph: graphVersion, space: this.space });
     return layout;
+  }
+
+  /** Whether {@link Collection.upsertMany} would build `records` new nodes in batches (float HNSW, in memory, enough of them). */
+  batchesGraph(records: number): boolean {
+    return this.graph !== null && this.space === this.floats && this.floats instanceof VectorStorage &&
+      records >= BATCH_UPSERT_MIN && this.graph.nodeCount + records > SEQUENTIAL_PREFIX;
+  }
+
+  /**
+   * Inserts or replaces records in order, building the graph in batches ({@link BatchPlanner}: phase A on worker
+   * threads) where {@link Collection.batchesGraph} says so, else one by one. Yields to the event loop between time
+   * slices. While a batch is planned nothing visible changes (its rows are staged past the storage's count); each
+   * record then becomes visible, graph node and directory entry together, in order: a search between two slices
+   * sees the same state as after that many single upserts.
+   *
+   * @param planner - runs phase A (worker threads or the calling thread)
+   * @param alreadyNormalized - the vectors are already unit length (a rebuild's copies)
+   * @param chunkMs - longest stretch of writes under the write lock before it is released and the loop yields
+   */
+  async upsertMany(records: readonly StagedRecord[], planner: BatchPlanner, alreadyNormalized = false, chunkMs = SLICE_MS): Promise<void> {
+    const lock = this.lock;
+    const g = this.graph!;
+    const batched = this.batchesGraph(records.length);
+    const dim = this.dimension;
+    // Writes happen under the write lock in chunks of at most chunkMs; search workers read between chunks, and
+    // while a batch is planned (the graph and the visible counts do not change then).
+    const publish = (): void => {
+      g.publish();
+      if (this.floats instanceof VectorStorage) this.floats.publish();
+      this.publish();
+    };
+    await lock.acquireWrite();
+    let slice = performance.now();
+    const pause = async (): Promise<void> => {
+      if (performance.now() - slice <= chunkMs) return;
+      publish();
+      lock.releaseWrite();
+      await yieldToLoop();
+      await lock.acquireWrite();
+      slice = performance.now();
+    };
+    try {
+      for (let r = 0; r < records.length;) {
+        const size = batched ? nextBatchSize(g.nodeCount, records.length - r) : 1;
+        if (size === 1) {
+          const rec = records[r++];
+          this.upsert(rec.id, rec.vector, rec.text, rec.metadataJson, alreadyNormalized);
+          await pause();
+          continue;
+        }
+        // Stage the rows past the count: readers (exact scans, the graph, the workers) do not see them yet.
+        const floats = this.floats as VectorStorage;
+        const from = floats.count;
+        if (from !== g.nodeCount || from !== this.dir.slots) throw new StoreIntegrityError(`slot counts disagree: vectors ${from}, graph ${g.nodeCount}, ids ${this.dir.slots}`);
+        floats.reserve(from + size);
+        const data = floats.data;
+        for (let k = 0; k < size; k++) {
+          data.set(records[r + k].vector, (from + k) * dim);
+          if (this.normalize && !alreadyNormalized) normalizeInPlace(data, (from + k) * dim, dim);
+        }
+        const plan = beginBatch(g, from, from + size, planner.shared);
+        publish();
+        lock.releaseWrite();
+        const planStart = performance.now();
+        try {
+          await planner.plan(g, plan);
+        } finally {
+          await lock.acquireWrite();
+          slice = performance.now();
+        }
+        batchTimes.planMs += slice - planStart;
+        batchTimes.batches++;
+        for (let k = 0; k < size; k++) {
+          const rec = records[r + k];
+          const t = performance.now();
+          linkNode(g, plan, k);
+          batchTimes.linkMs += performance.now() - t;
+          const previous = this.dir.slotOf(rec.id);
+          if (previous >= 0) this.#forget(previous);
+          this.dir.assign(rec.id);
+          floats.count = from + k + 1;
+          this.payloads.append(from + k, rec.text, rec.metadataJson);
+          this.text?.add(from + k, rec.text ?? '');
+          await pause();
+        }
+        r += size;
+      }
+    } finally {
+      publish();
+      lock.releaseWrite();
+    }
   }
 
   /** The id of a slot. */
@@ -526,10 +631,23 @@ export class Collection {
    * to the event loop. Returns null when `cancelled()` turns true. With disk vectors the copy reads its rows through
    * `old` until its first checkpoint.
    */
-  static async rebuild(old: Collection, cancelled: () => boolean): Promise<Collection | null> {
+  static async rebuild(old: Collection, cancelled: () => boolean, planner?: BatchPlanner): Promise<Collection | null> {
     const slots = old.dir.liveSlots();
     const next = await Collection.create(old.config, slots.length);
     Object.assign(next.plans, old.plans); // counted since open, across compactions
+    if (planner !== undefined && next.batchesGraph(slots.length)) {
+      // Float HNSW in memory: the graph is built in batches, phase A on the planner's threads.
+      for (let c = 0; c < slots.length; c += REBUILD_CHUNK) {
+        const chunk: StagedRecord[] = [];
+        for (let i = c; i < Math.min(slots.length, c + REBUILD_CHUNK); i++) {
+          const s = slots[i];
+          chunk.push({ id: old.dir.idOf(s), vector: old.floats.copyOf(s), text: old.textOf(s), metadataJson: old.payloads.metadataJsonOf(s) });
+        }
+        await next.upsertMany(chunk, planner, true);
+        if (cancelled()) return null;
+      }
+      return next;
+    }
     const ivf = old.index.type === 'ivfpq' || old.index.type === 'ivf';
     const pool = ivf && slots.length >= POOL_RECORDS && defaultEncodeThreads() > 1 ? new EncodePool(defaultEncodeThreads()) : undefined;
     try {
@@ -592,4 +710,6 @@ function bitTest(bits: Uint32Array): SlotPredicate {
   return (s) => ((bits[s >>> 5] >>> (s & 31)) & 1) !== 0;
 }
 
+/** Records copied per batched-rebuild pass (bounds the copies held at once). */
+const REBUILD_CHUNK = 16_384;
 let collectionKeys = 0;

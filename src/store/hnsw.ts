@@ -529,4 +529,52 @@ export class HnswGraph {
   get rngState(): number {
     return this.#rng[0];
   }
+
+  // Hooks for batched construction (hnsw-batch.ts): the same steps `insert` takes, one at a time.
+
+  /** Draws the next node's level from the graph's seeded generator (the draw `insert` makes). */
+  drawLevel(): number {
+    return Math.min(255, Math.floor(-Math.log(1 - nextRandom(this.#rng)) * this.#levelMult));
+  }
+
+  /** Gives `slot` its level and empty link lists, without linking it or counting it in {@link nodeCount}. */
+  allocNode(slot: number, level: number): void {
+    this.reserve(slot + 1);
+    this.levels[slot] = level;
+    this.level0[slot * this.stride0] = 0;
+    this.allocUpper(slot, level);
+  }
+
+  /** Greedy descent from the entry point through the levels above `stopLevel`. */
+  descendFrom(q: number, stopLevel: number): { node: number; dist: number } {
+    this.#descend(q, stopLevel);
+    return { node: this.#epNode, dist: this.#epDist };
+  }
+
+  /** Construction beam search (width `ef`) on one level over nodes `[0, nodeCount)`, into `top`. */
+  searchLevel(q: number, ep: number, epDist: number, ef: number, level: number, top: MaxHeap): void {
+    this.#searchLayer(q, ep, epDist, ef, level, top);
+  }
+
+  /**
+   * The neighbour-selection heuristic over candidates sorted nearest first.
+   *
+   * @returns the kept slots (a scratch view, valid until the next call)
+   */
+  selectNeighbours(ids: Uint32Array, dists: Float64Array, n: number, M: number): Uint32Array {
+    const count = this.#heuristic(ids, dists, n, M);
+    return this.#sel.subarray(0, count);
+  }
+
+  /** Sets the links of `node` at `level`. */
+  setLinks(node: number, level: number, ids: Uint32Array, count: number): void {
+    const [links, base] = this.#linksAt(node, level);
+    links[base] = count;
+    for (let i = 0; i < count; i++) links[base + 1 + i] = ids[i];
+  }
+
+  /** Adds the back link `node → added` at `level`, shrinking `node`'s list with the heuristic when full. */
+  connectBack(node: number, added: number, level: number): void {
+    this.#connect(node, added, level);
+  }
 }

@@ -107,6 +107,8 @@ function checkOptions(o: VectorStoreOptions): void {
   if (st !== undefined && !(Number.isInteger(st) && st >= 0 && st <= 256)) throw new ValidationError(`searchThreads must be an integer in [0, 256], got ${String(st)}`);
   const t = o.compactionThreshold;
   if (t !== undefined && !(t > 0 && t <= 1)) throw new ValidationError('compactionThreshold must be in (0, 1]');
+  const b = o.buildThreads;
+  if (b !== undefined && !(Number.isInteger(b) && b >= 0 && b <= 64)) throw new ValidationError('buildThreads must be an integer from 0 to 64');
   if (o.path !== undefined && (typeof o.path !== 'string' || o.path.length === 0)) throw new ValidationError('path must be a non-empty string');
 }
 

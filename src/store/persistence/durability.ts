@@ -24,6 +24,7 @@ import { DirectoryLock } from '../../internal/file-lock.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import { Collection, type CollectionConfig } from '../collection.js';
 import { DiskVectors } from '../disk-vectors.js';
+import { BuildPool, defaultBuildThreads } from '../hnsw-build-pool.js';
 import { checkLineage, type SnapshotLineage } from './lineage.js';
 import {
   collectionFromSnapshot, collectionSections, decodeLogRecord, INDEX_CODES, KNOWN_SECTIONS, metricCode, metricOf,
@@ -105,6 +106,8 @@ export class StoreDurability {
   #snapshotBackoff = RETRY_FIRST_MS;
   #compactionBackoff = RETRY_FIRST_MS;
   #compactionRetry: NodeJS.Timeout | undefined;
+  /** Worker threads that plan large graph builds (batched construction); absent with `buildThreads: 0`. */
+  readonly #planner: BuildPool | undefined;
 
   private constructor(options: VectorStoreOptions, c: Collection) {
     this.path = options.path;
@@ -114,6 +117,9 @@ export class StoreDurability {
     this.#durability = options.durability ?? 'fsync';
     this.#threshold = options.compactionThreshold ?? 0.3;
     this.#snapshotBytes = options.snapshotLogBytes ?? 16 * 1024 * 1024;
+    const threads = options.buildThreads ?? defaultBuildThreads();
+    // A worker failure during a build is reported here; the batch itself completes on the calling thread.
+    this.#planner = threads > 0 ? new BuildPool(threads, (err) => void this.#background(err, 'build')) : undefined;
   }
 
   /** An in-memory store's machinery: no files, the same write queue and compaction. */
@@ -308,6 +314,11 @@ export class StoreDurability {
   async #apply(op: LogOp): Promise<void> {
     const c = this.#c;
     this.#compaction?.ops.push(op);
+    if (op.kind === 'upsert' && this.#planner !== undefined && c.batchesGraph(op.records.length)) {
+      // Batched graph build: upsertMany takes the write lock itself, in chunks, and not while workers plan a batch.
+      await c.upsertMany(op.records, this.#planner, false, WRITE_CHUNK_MS);
+      return;
+    }
     await c.lock.acquireWrite();
     try {
       if (op.kind === 'upsert') {
@@ -448,7 +459,7 @@ export class StoreDurability {
     this.#compaction = job;
     job.done = (async () => {
       try {
-        const next = await Collection.rebuild(this.#c, () => job.cancelled || this.#closed);
+        const next = await Collection.rebuild(this.#c, () => job.cancelled || this.#closed, this.#planner);
         if (!next) return;
         await this.exclusive(async () => {
           if (job.cancelled) return;
@@ -552,6 +563,7 @@ export class StoreDurability {
       await this.#wal?.close().catch(() => undefined);
       this.#wal = undefined;
       this.#c.close();
+      await this.#planner?.close().catch(() => undefined);
       await this.#lock?.release().catch(() => undefined);
     }
   }
