@@ -20,7 +20,7 @@
  *            --cache DIR --lance-timeout-s S --keep (keep the stores)
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { VectorStore, type IndexOptions } from '../src/index.js';
 import { KernelArena } from '../src/kernels/index.js';
@@ -81,6 +81,39 @@ function resetPeakRss(): void {
   } catch {
     // not permitted: the peak then covers the whole child, which does only this phase anyway
   }
+}
+
+/** CPU seconds (user + system, all threads) this process has used. */
+function cpuS(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Samples the V8 heap and array buffers every 200 ms: what the peak RSS is made of. */
+function memorySampler(): () => { heapMB: number; arrayBuffersMB: number } {
+  let heap = 0, buffers = 0;
+  const tick = (): void => {
+    const m = process.memoryUsage();
+    heap = Math.max(heap, m.heapUsed);
+    buffers = Math.max(buffers, m.arrayBuffers);
+  };
+  const timer = setInterval(tick, 200);
+  timer.unref();
+  return () => {
+    tick();
+    clearInterval(timer);
+    return { heapMB: heap / 2 ** 20, arrayBuffersMB: buffers / 2 ** 20 };
+  };
+}
+
+/** Bytes under a directory, MB. */
+function dirMB(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? dirMB(p) * 2 ** 20 : statSync(p).size;
+  }
+  return total / 2 ** 20;
 }
 
 /** Reads rows [from, from + count) of the data file into `out`. */
@@ -159,12 +192,15 @@ function loadTruth(): Uint32Array {
   return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
-const nlist = Math.min(4096, Math.round(4 * Math.sqrt(N)));
-function storeOptions(system: string): { path: string; dimension: number; index: IndexOptions; vectors: 'disk'; durability: 'write' } {
+// --nlist lets a reduced run use the full run's cells (4096 at 5M), so its per-vector build cost scales linearly.
+const nlist = Number(arg('--nlist', String(Math.min(4096, Math.round(4 * Math.sqrt(N))))));
+function storeOptions(system: string): { path: string; dimension: number; index: IndexOptions; vectors: 'disk'; durability: 'write'; snapshotLogBytes: number } {
   const index: IndexOptions = system === 'ivfpq'
     ? { type: 'ivfpq', nlist, m: DIM / 8, trainAt: N, rerank: 200 }
     : { type: 'ivf', quantization: 'rabitq', bits: Number(system.replace('rabitq', '')) as 1 | 2 | 4, nlist, trainAt: N };
-  return { path: join(CACHE, `store-${system}-${N}`), dimension: DIM, index, vectors: 'disk', durability: 'write' };
+  // A checkpoint rewrites the snapshot with every float row so far: at the default 16 MB of log between them,
+  // ingesting 5M rows would write ~500 snapshots (~2 TB). 2 GiB keeps it to a few, for ~2 GB of in-memory tail.
+  return { path: join(CACHE, `store-${system}-${N}`), dimension: DIM, index, vectors: 'disk', durability: 'write', snapshotLogBytes: 2 ** 31 };
 }
 
 /** Child: ingest the data file into a fresh store; reports seconds and peak RSS. */
@@ -172,7 +208,8 @@ async function buildPhase(system: string): Promise<object> {
   const opts = storeOptions(system);
   rmSync(opts.path, { recursive: true, force: true });
   resetPeakRss();
-  const t = performance.now();
+  const t = performance.now(), c0 = cpuS();
+  const sampled = memorySampler();
   const store = await VectorStore.open(opts);
   const fd = openSync(dataFile, 'r');
   const buf = new Float32Array(1000 * DIM);
@@ -182,19 +219,23 @@ async function buildPhase(system: string): Promise<object> {
     await store.upsert(Array.from({ length: m }, (_, i) => ({ id: String(s + i), vector: buf.subarray(i * DIM, (i + 1) * DIM) })));
   }
   closeSync(fd);
+  const ingestS = (performance.now() - t) / 1000, ingestCpuS = cpuS() - c0;
+  const ingestArrayBuffersMB = process.memoryUsage().arrayBuffers / 2 ** 20;
   if (store.stats().compacting || !store.stats().trained) await store.compact();
   await store.close();
-  return { buildS: (performance.now() - t) / 1000, buildPeakRssMB: peakRssMB() };
+  const buildS = (performance.now() - t) / 1000;
+  return { buildS, buildCpuS: cpuS() - c0, ingestS, ingestCpuS, ingestArrayBuffersMB, compactS: buildS - ingestS, buildPeakRssMB: peakRssMB(), ...sampled(), diskMB: dirMB(opts.path) };
 }
 
 /** Child: reopen and query at each nprobe; reports QPS, recall, index memory and peak RSS while serving. */
 async function servePhase(system: string): Promise<object> {
   const queries = loadQueries(), truth = loadTruth();
   resetPeakRss();
-  const t = performance.now();
+  const t = performance.now(), c0 = cpuS();
   const store = await VectorStore.open(storeOptions(system));
   const openS = (performance.now() - t) / 1000;
-  const indexMB = store.stats().indexBytes / 2 ** 20;
+  const indexMB = store.stats().indexBytes / 2 ** 20, recordMB = store.stats().recordBytes / 2 ** 20;
+  const opened = process.memoryUsage();
   const found = new Uint32Array(NQ * K);
   const settings = [];
   for (const nprobe of NPROBES) {
@@ -207,7 +248,9 @@ async function servePhase(system: string): Promise<object> {
   }
   await store.close();
   if (!args.includes('--keep')) rmSync(storeOptions(system).path, { recursive: true, force: true });
-  return { openS, indexMB, servePeakRssMB: peakRssMB(), settings };
+  return {
+    openS, indexMB, recordMB, openHeapMB: opened.heapUsed / 2 ** 20, openArrayBuffersMB: opened.arrayBuffers / 2 ** 20, servePeakRssMB: peakRssMB(), serveS: (performance.now() - t) / 1000, serveCpuS: cpuS() - c0, settings,
+  };
 }
 
 /** Child: LanceDB IVF_RQ from the same file (50k-row batches), then the same queries at each nprobe. */
@@ -250,6 +293,8 @@ async function lancePhase(): Promise<object> {
 
 function child(phase: string, system: string, timeoutS?: number): Record<string, unknown> | { error: string } {
   const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, ...args, '--phase', phase, '--system', system], {
+    // LanceDB logs a warning per empty partition and per query otherwise.
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'error', LANCE_LOG: process.env.LANCE_LOG ?? 'error' },
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutS === undefined ? undefined : timeoutS * 1000, maxBuffer: 1 << 24,
   });
   if (r.error || r.status !== 0) return { error: r.error?.message ?? `exit ${r.status ?? r.signal}` };
