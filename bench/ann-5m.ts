@@ -11,12 +11,26 @@
  *   the peak RSS reported for each phase (the kernel's VmHWM) is that phase's alone.
  * - LanceDB runs in a child with a time limit (`--lance-timeout-s`); a row says so when it did not finish.
  *
- * Disk: about 3x the raw vectors (data file, store snapshot, LanceDB copy): ~25 GB at 5M. Run time at 5M on the
- * 2-core machine: not yet measured (the ground truth alone is ~5·10^9 dot products, roughly 10 minutes).
+ * - The store checkpoints every 1 GiB of log (a checkpoint rewrites every float row so far; the default 16 MB would
+ *   rewrite them ~500 times at 5M).
+ *
+ * Disk, all under `--cache` (default bench/results/cache/clustered-stream-384, git-ignored): the data file (7.7 GB at
+ * 5M) and the truth stay cached for the next run (delete the folder to reclaim them); a store peaks at ~3x the raw
+ * vectors while it compacts (log, old and new snapshot) and is deleted after its serve phase (unless `--keep`);
+ * LanceDB's copy (~8 GB) is built after that and deleted when it is done. Peak ~31 GB at 5M; check `df -h` first.
+ *
+ * Run time at 5M on the idle 2-core machine, extrapolated from a 200k run at the full run's 4,096 cells (`--n 200000
+ * --nlist 4096`, measured in CPU seconds on a shared machine, so ±30%): data ~2 min, ground truth ~4 min (both once),
+ * RaBitQ 1-bit build ~12–15 min (ingest ~3–5, training ~0.5, assigning and encoding 5M rows ~8–10), serving 3 x 1,000
+ * queries ~1–2 min, LanceDB IVF_RQ ~25–35 min (328 s for IVF_PQ at 1M, linear), capped by `--lance-timeout-s`
+ * (3,600 s). In all ~50–60 min with the default systems; `--systems rabitq1,rabitq2,lancedb-rq` adds ~15 min.
+ * Expected memory: index ~300 MB (58 B a vector at 1 bit), ids ~215 MB, serving peak RSS ~0.7 GB (2-bit ~0.9 GB);
+ * build peak RSS ~2–3 GB (the log tail of up to ~0.7M rows in memory, the index, 2 worker threads).
  *
  *   npm run bench:ann:5m                                   # 5M vectors, 1,000 queries
+ *   npm run bench:ann:5m -- --n 200000 --nlist 4096        # the reduced run the estimates come from (~10 min)
  *   npm run bench:ann:5m -- --n 20000 --queries 50         # a small run of the whole pipeline
- *   options: --n N --queries Q --systems rabitq1,rabitq2,rabitq4,ivfpq,lancedb-rq --nprobes 16,32,64
+ *   options: --n N --queries Q --systems rabitq1,rabitq2,rabitq4,ivfpq,lancedb-rq --nprobes 16,32,64 --nlist C
  *            --cache DIR --lance-timeout-s S --keep (keep the stores)
  */
 import { spawnSync } from 'node:child_process';
@@ -36,10 +50,10 @@ const N = Number(arg('--n', '5000000'));
 const NQ = Number(arg('--queries', '1000'));
 const DIM = 384;
 const K = 10;
-const SYSTEMS = arg('--systems', 'rabitq1,rabitq2,lancedb-rq').split(',');
+const SYSTEMS = arg('--systems', 'rabitq1,lancedb-rq').split(',');
 const NPROBES = arg('--nprobes', '16,32,64').split(',').map(Number);
 const CACHE = arg('--cache', join(import.meta.dirname, 'results', 'cache', `clustered-stream-${DIM}`));
-const LANCE_TIMEOUT_S = Number(arg('--lance-timeout-s', '7200'));
+const LANCE_TIMEOUT_S = Number(arg('--lance-timeout-s', '3600'));
 const PHASE = arg('--phase', 'main');
 const SYSTEM = arg('--system', '');
 const CHUNK = 50_000;
@@ -199,8 +213,8 @@ function storeOptions(system: string): { path: string; dimension: number; index:
     ? { type: 'ivfpq', nlist, m: DIM / 8, trainAt: N, rerank: 200 }
     : { type: 'ivf', quantization: 'rabitq', bits: Number(system.replace('rabitq', '')) as 1 | 2 | 4, nlist, trainAt: N };
   // A checkpoint rewrites the snapshot with every float row so far: at the default 16 MB of log between them,
-  // ingesting 5M rows would write ~500 snapshots (~2 TB). 2 GiB keeps it to a few, for ~2 GB of in-memory tail.
-  return { path: join(CACHE, `store-${system}-${N}`), dimension: DIM, index, vectors: 'disk', durability: 'write', snapshotLogBytes: 2 ** 31 };
+  // ingesting 5M rows would write ~500 snapshots (~2 TB). 1 GiB keeps it to ~7 (~27 GB written in all), for an in-memory tail of at most ~0.7M rows (a 1.5 GB array).
+  return { path: join(CACHE, `store-${system}-${N}`), dimension: DIM, index, vectors: 'disk', durability: 'write', snapshotLogBytes: 2 ** 30 };
 }
 
 /** Child: ingest the data file into a fresh store; reports seconds and peak RSS. */
@@ -273,7 +287,7 @@ async function lancePhase(): Promise<object> {
   }
   closeSync(fd);
   await table!.createIndex('vector', { config: lancedb.Index.ivfRq({ numPartitions: nlist, numBits: 1, distanceType: 'cosine' }) });
-  const buildS = (performance.now() - t) / 1000;
+  const buildS = (performance.now() - t) / 1000, buildCpuS = cpuS();
   const buildPeakRssMB = peakRssMB();
   const queries = loadQueries(), truth = loadTruth();
   resetPeakRss();
@@ -288,7 +302,7 @@ async function lancePhase(): Promise<object> {
     settings.push({ nprobe, qps: NQ / ((performance.now() - t0) / 1000), recall: recallAt(truth, found, NQ, K) });
   }
   rmSync(dir, { recursive: true, force: true });
-  return { buildS, buildPeakRssMB, servePeakRssMB: peakRssMB(), settings };
+  return { buildS, buildCpuS, buildPeakRssMB, servePeakRssMB: peakRssMB(), serveCpuS: cpuS() - buildCpuS, settings };
 }
 
 function child(phase: string, system: string, timeoutS?: number): Record<string, unknown> | { error: string } {
@@ -313,8 +327,10 @@ if (PHASE === 'build') {
   const lines = [
     `bench:ann:5m — ${N} x ${DIM} clustered, ${NQ} queries one at a time, k=${K}, nlist ${nlist}, Node ${process.version}`,
     '',
-    '| system | build s | build peak RSS MB | index MB (x raw) | serve peak RSS MB | nprobe | QPS | recall@10 |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    `Data ${(JSON.parse(readFileSync(doneData, 'utf8')) as { seconds: number }).seconds.toFixed(0)} s (cached after the first run), ground truth ${(JSON.parse(readFileSync(doneTruth, 'utf8')) as { seconds: number }).seconds.toFixed(0)} s (cached).`,
+    '',
+    '| system | build s | build CPU s | build peak RSS MB | index MB (x raw) | serve peak RSS MB | nprobe | QPS | recall@10 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rawMB = (N * DIM * 4) / 2 ** 20;
   for (const system of SYSTEMS) {
@@ -327,12 +343,12 @@ if (PHASE === 'build') {
       serve = 'error' in build ? build : child('serve', system);
     }
     if ('error' in build || 'error' in serve) {
-      lines.push(`| ${label} | ${String((build as { error?: string }).error ?? (serve as { error?: string }).error)} | | | | | | |`);
+      lines.push(`| ${label} | ${String((build as { error?: string }).error ?? (serve as { error?: string }).error)} | | | | | | | |`);
       continue;
     }
     const idx = typeof serve.indexMB === 'number' ? `${serve.indexMB.toFixed(0)} (${(serve.indexMB / rawMB).toFixed(3)}x)` : '—';
     for (const s of serve.settings as { nprobe: number; qps: number; recall: number }[]) {
-      lines.push(`| ${label} | ${(build.buildS as number).toFixed(0)} | ${(build.buildPeakRssMB as number).toFixed(0)} | ${idx} | ${(serve.servePeakRssMB as number).toFixed(0)} | ${s.nprobe} | ${s.qps.toFixed(0)} | ${s.recall.toFixed(3)} |`);
+      lines.push(`| ${label} | ${(build.buildS as number).toFixed(0)} | ${(build.buildCpuS as number).toFixed(0)} | ${(build.buildPeakRssMB as number).toFixed(0)} | ${idx} | ${(serve.servePeakRssMB as number).toFixed(0)} | ${s.nprobe} | ${s.qps.toFixed(0)} | ${s.recall.toFixed(3)} |`);
     }
   }
   lines.push('', `Raw vectors ${rawMB.toFixed(0)} MB. Peak RSS = VmHWM of the child process doing that phase alone. Total ${((performance.now() - t0) / 1000).toFixed(0)} s.`);
