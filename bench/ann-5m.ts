@@ -11,16 +11,30 @@
  *   the peak RSS reported for each phase (the kernel's VmHWM) is that phase's alone.
  * - LanceDB runs in a child with a time limit (`--lance-timeout-s`); a row says so when it did not finish.
  *
- * Disk: about 3x the raw vectors (data file, store snapshot, LanceDB copy): ~25 GB at 5M. Run time at 5M on the
- * 2-core machine: not yet measured (the ground truth alone is ~5·10^9 dot products, roughly 10 minutes).
+ * - The store checkpoints every 1 GiB of log (a checkpoint rewrites every float row so far; the default 16 MB would
+ *   rewrite them ~500 times at 5M).
+ *
+ * Disk, all under `--cache` (default bench/results/cache/clustered-stream-384, git-ignored): the data file (7.7 GB at
+ * 5M) and the truth stay cached for the next run (delete the folder to reclaim them); a store peaks at ~3x the raw
+ * vectors while it compacts (log, old and new snapshot) and is deleted after its serve phase (unless `--keep`);
+ * LanceDB's copy (~8 GB) is built after that and deleted when it is done. Peak ~31 GB at 5M; check `df -h` first.
+ *
+ * Run time at 5M on the idle 2-core machine, extrapolated from a 200k run at the full run's 4,096 cells (`--n 200000
+ * --nlist 4096`, measured in CPU seconds on a shared machine, so ±30%): data ~2 min, ground truth ~4 min (both once),
+ * RaBitQ 1-bit build ~12–15 min (ingest ~3–5, training ~0.5, assigning and encoding 5M rows ~8–10), serving 3 x 1,000
+ * queries ~1–2 min, LanceDB IVF_RQ ~25–35 min (328 s for IVF_PQ at 1M, linear), capped by `--lance-timeout-s`
+ * (3,600 s). In all ~50–60 min with the default systems; `--systems rabitq1,rabitq2,lancedb-rq` adds ~15 min.
+ * Expected memory: index ~300 MB (58 B a vector at 1 bit), ids ~215 MB, serving peak RSS ~0.7 GB (2-bit ~0.9 GB);
+ * build peak RSS ~2–3 GB (the log tail of up to ~0.7M rows in memory, the index, 2 worker threads).
  *
  *   npm run bench:ann:5m                                   # 5M vectors, 1,000 queries
+ *   npm run bench:ann:5m -- --n 200000 --nlist 4096        # the reduced run the estimates come from (~10 min)
  *   npm run bench:ann:5m -- --n 20000 --queries 50         # a small run of the whole pipeline
- *   options: --n N --queries Q --systems rabitq1,rabitq2,rabitq4,ivfpq,lancedb-rq --nprobes 16,32,64
+ *   options: --n N --queries Q --systems rabitq1,rabitq2,rabitq4,ivfpq,lancedb-rq --nprobes 16,32,64 --nlist C
  *            --cache DIR --lance-timeout-s S --keep (keep the stores)
  */
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { VectorStore, type IndexOptions } from '../src/index.js';
 import { KernelArena } from '../src/kernels/index.js';
@@ -36,10 +50,10 @@ const N = Number(arg('--n', '5000000'));
 const NQ = Number(arg('--queries', '1000'));
 const DIM = 384;
 const K = 10;
-const SYSTEMS = arg('--systems', 'rabitq1,rabitq2,lancedb-rq').split(',');
+const SYSTEMS = arg('--systems', 'rabitq1,lancedb-rq').split(',');
 const NPROBES = arg('--nprobes', '16,32,64').split(',').map(Number);
 const CACHE = arg('--cache', join(import.meta.dirname, 'results', 'cache', `clustered-stream-${DIM}`));
-const LANCE_TIMEOUT_S = Number(arg('--lance-timeout-s', '7200'));
+const LANCE_TIMEOUT_S = Number(arg('--lance-timeout-s', '3600'));
 const PHASE = arg('--phase', 'main');
 const SYSTEM = arg('--system', '');
 const CHUNK = 50_000;
@@ -81,6 +95,39 @@ function resetPeakRss(): void {
   } catch {
     // not permitted: the peak then covers the whole child, which does only this phase anyway
   }
+}
+
+/** CPU seconds (user + system, all threads) this process has used. */
+function cpuS(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+/** Samples the V8 heap and array buffers every 200 ms: what the peak RSS is made of. */
+function memorySampler(): () => { heapMB: number; arrayBuffersMB: number } {
+  let heap = 0, buffers = 0;
+  const tick = (): void => {
+    const m = process.memoryUsage();
+    heap = Math.max(heap, m.heapUsed);
+    buffers = Math.max(buffers, m.arrayBuffers);
+  };
+  const timer = setInterval(tick, 200);
+  timer.unref();
+  return () => {
+    tick();
+    clearInterval(timer);
+    return { heapMB: heap / 2 ** 20, arrayBuffersMB: buffers / 2 ** 20 };
+  };
+}
+
+/** Bytes under a directory, MB. */
+function dirMB(dir: string): number {
+  let total = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    total += e.isDirectory() ? dirMB(p) * 2 ** 20 : statSync(p).size;
+  }
+  return total / 2 ** 20;
 }
 
 /** Reads rows [from, from + count) of the data file into `out`. */
@@ -159,12 +206,15 @@ function loadTruth(): Uint32Array {
   return new Uint32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
 }
 
-const nlist = Math.min(4096, Math.round(4 * Math.sqrt(N)));
-function storeOptions(system: string): { path: string; dimension: number; index: IndexOptions; vectors: 'disk'; durability: 'write' } {
+// --nlist lets a reduced run use the full run's cells (4096 at 5M), so its per-vector build cost scales linearly.
+const nlist = Number(arg('--nlist', String(Math.min(4096, Math.round(4 * Math.sqrt(N))))));
+function storeOptions(system: string): { path: string; dimension: number; index: IndexOptions; vectors: 'disk'; durability: 'write'; snapshotLogBytes: number } {
   const index: IndexOptions = system === 'ivfpq'
     ? { type: 'ivfpq', nlist, m: DIM / 8, trainAt: N, rerank: 200 }
     : { type: 'ivf', quantization: 'rabitq', bits: Number(system.replace('rabitq', '')) as 1 | 2 | 4, nlist, trainAt: N };
-  return { path: join(CACHE, `store-${system}-${N}`), dimension: DIM, index, vectors: 'disk', durability: 'write' };
+  // A checkpoint rewrites the snapshot with every float row so far: at the default 16 MB of log between them,
+  // ingesting 5M rows would write ~500 snapshots (~2 TB). 1 GiB keeps it to ~7 (~27 GB written in all), for an in-memory tail of at most ~0.7M rows (a 1.5 GB array).
+  return { path: join(CACHE, `store-${system}-${N}`), dimension: DIM, index, vectors: 'disk', durability: 'write', snapshotLogBytes: 2 ** 30 };
 }
 
 /** Child: ingest the data file into a fresh store; reports seconds and peak RSS. */
@@ -172,7 +222,8 @@ async function buildPhase(system: string): Promise<object> {
   const opts = storeOptions(system);
   rmSync(opts.path, { recursive: true, force: true });
   resetPeakRss();
-  const t = performance.now();
+  const t = performance.now(), c0 = cpuS();
+  const sampled = memorySampler();
   const store = await VectorStore.open(opts);
   const fd = openSync(dataFile, 'r');
   const buf = new Float32Array(1000 * DIM);
@@ -182,19 +233,23 @@ async function buildPhase(system: string): Promise<object> {
     await store.upsert(Array.from({ length: m }, (_, i) => ({ id: String(s + i), vector: buf.subarray(i * DIM, (i + 1) * DIM) })));
   }
   closeSync(fd);
+  const ingestS = (performance.now() - t) / 1000, ingestCpuS = cpuS() - c0;
+  const ingestArrayBuffersMB = process.memoryUsage().arrayBuffers / 2 ** 20;
   if (store.stats().compacting || !store.stats().trained) await store.compact();
   await store.close();
-  return { buildS: (performance.now() - t) / 1000, buildPeakRssMB: peakRssMB() };
+  const buildS = (performance.now() - t) / 1000;
+  return { buildS, buildCpuS: cpuS() - c0, ingestS, ingestCpuS, ingestArrayBuffersMB, compactS: buildS - ingestS, buildPeakRssMB: peakRssMB(), ...sampled(), diskMB: dirMB(opts.path) };
 }
 
 /** Child: reopen and query at each nprobe; reports QPS, recall, index memory and peak RSS while serving. */
 async function servePhase(system: string): Promise<object> {
   const queries = loadQueries(), truth = loadTruth();
   resetPeakRss();
-  const t = performance.now();
+  const t = performance.now(), c0 = cpuS();
   const store = await VectorStore.open(storeOptions(system));
   const openS = (performance.now() - t) / 1000;
-  const indexMB = store.stats().indexBytes / 2 ** 20;
+  const indexMB = store.stats().indexBytes / 2 ** 20, recordMB = store.stats().recordBytes / 2 ** 20;
+  const opened = process.memoryUsage();
   const found = new Uint32Array(NQ * K);
   const settings = [];
   for (const nprobe of NPROBES) {
@@ -207,7 +262,9 @@ async function servePhase(system: string): Promise<object> {
   }
   await store.close();
   if (!args.includes('--keep')) rmSync(storeOptions(system).path, { recursive: true, force: true });
-  return { openS, indexMB, servePeakRssMB: peakRssMB(), settings };
+  return {
+    openS, indexMB, recordMB, openHeapMB: opened.heapUsed / 2 ** 20, openArrayBuffersMB: opened.arrayBuffers / 2 ** 20, servePeakRssMB: peakRssMB(), serveS: (performance.now() - t) / 1000, serveCpuS: cpuS() - c0, settings,
+  };
 }
 
 /** Child: LanceDB IVF_RQ from the same file (50k-row batches), then the same queries at each nprobe. */
@@ -230,7 +287,7 @@ async function lancePhase(): Promise<object> {
   }
   closeSync(fd);
   await table!.createIndex('vector', { config: lancedb.Index.ivfRq({ numPartitions: nlist, numBits: 1, distanceType: 'cosine' }) });
-  const buildS = (performance.now() - t) / 1000;
+  const buildS = (performance.now() - t) / 1000, buildCpuS = cpuS();
   const buildPeakRssMB = peakRssMB();
   const queries = loadQueries(), truth = loadTruth();
   resetPeakRss();
@@ -245,11 +302,13 @@ async function lancePhase(): Promise<object> {
     settings.push({ nprobe, qps: NQ / ((performance.now() - t0) / 1000), recall: recallAt(truth, found, NQ, K) });
   }
   rmSync(dir, { recursive: true, force: true });
-  return { buildS, buildPeakRssMB, servePeakRssMB: peakRssMB(), settings };
+  return { buildS, buildCpuS, buildPeakRssMB, servePeakRssMB: peakRssMB(), serveCpuS: cpuS() - buildCpuS, settings };
 }
 
 function child(phase: string, system: string, timeoutS?: number): Record<string, unknown> | { error: string } {
   const r = spawnSync(process.execPath, [...process.execArgv, import.meta.filename, ...args, '--phase', phase, '--system', system], {
+    // LanceDB logs a warning per empty partition and per query otherwise.
+    env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'error', LANCE_LOG: process.env.LANCE_LOG ?? 'error' },
     encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], timeout: timeoutS === undefined ? undefined : timeoutS * 1000, maxBuffer: 1 << 24,
   });
   if (r.error || r.status !== 0) return { error: r.error?.message ?? `exit ${r.status ?? r.signal}` };
@@ -268,8 +327,10 @@ if (PHASE === 'build') {
   const lines = [
     `bench:ann:5m — ${N} x ${DIM} clustered, ${NQ} queries one at a time, k=${K}, nlist ${nlist}, Node ${process.version}`,
     '',
-    '| system | build s | build peak RSS MB | index MB (x raw) | serve peak RSS MB | nprobe | QPS | recall@10 |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|',
+    `Data ${(JSON.parse(readFileSync(doneData, 'utf8')) as { seconds: number }).seconds.toFixed(0)} s (cached after the first run), ground truth ${(JSON.parse(readFileSync(doneTruth, 'utf8')) as { seconds: number }).seconds.toFixed(0)} s (cached).`,
+    '',
+    '| system | build s | build CPU s | build peak RSS MB | index MB (x raw) | serve peak RSS MB | nprobe | QPS | recall@10 |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const rawMB = (N * DIM * 4) / 2 ** 20;
   for (const system of SYSTEMS) {
@@ -282,12 +343,12 @@ if (PHASE === 'build') {
       serve = 'error' in build ? build : child('serve', system);
     }
     if ('error' in build || 'error' in serve) {
-      lines.push(`| ${label} | ${String((build as { error?: string }).error ?? (serve as { error?: string }).error)} | | | | | | |`);
+      lines.push(`| ${label} | ${String((build as { error?: string }).error ?? (serve as { error?: string }).error)} | | | | | | | |`);
       continue;
     }
     const idx = typeof serve.indexMB === 'number' ? `${serve.indexMB.toFixed(0)} (${(serve.indexMB / rawMB).toFixed(3)}x)` : '—';
     for (const s of serve.settings as { nprobe: number; qps: number; recall: number }[]) {
-      lines.push(`| ${label} | ${(build.buildS as number).toFixed(0)} | ${(build.buildPeakRssMB as number).toFixed(0)} | ${idx} | ${(serve.servePeakRssMB as number).toFixed(0)} | ${s.nprobe} | ${s.qps.toFixed(0)} | ${s.recall.toFixed(3)} |`);
+      lines.push(`| ${label} | ${(build.buildS as number).toFixed(0)} | ${(build.buildCpuS as number).toFixed(0)} | ${(build.buildPeakRssMB as number).toFixed(0)} | ${idx} | ${(serve.servePeakRssMB as number).toFixed(0)} | ${s.nprobe} | ${s.qps.toFixed(0)} | ${s.recall.toFixed(3)} |`);
     }
   }
   lines.push('', `Raw vectors ${rawMB.toFixed(0)} MB. Peak RSS = VmHWM of the child process doing that phase alone. Total ${((performance.now() - t0) / 1000).toFixed(0)} s.`);

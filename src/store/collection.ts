@@ -691,6 +691,8 @@ export class Collection {
         }
       }
       next.#deferIvf = false;
+      // The lists grew while the batches went in: cut them to size (a quarter of slack per list otherwise).
+      next.ivf?.trim();
       return next;
     } finally {
       await pool?.close();

@@ -1,8 +1,9 @@
 /**
  * IVF with bit codes: the coarse k-means cells of IVF-PQ, with each cell's inverted list holding either
- * - RaBitQ codes (1, 2 or 4 bits per dimension) of the rotated residual `P·(o − c)` with three float factors, read
- *   by an unbiased distance estimator with an error bound (see `rabitq.ts`); the query is rotated and quantised once
- *   per search. A search keeps, per candidate, the
+ * - RaBitQ codes (1, 2 or 4 bits per dimension) of the rotated residual `P·(o − c)` with two bfloat16 factors
+ *   (scale and error width; plus a float32 additive term for `l2`), read by an unbiased distance estimator with an
+ *   error bound (see `rabitq.ts`), the bound widened by the factors' rounding; the query is rotated and quantised
+ *   once per search. A search keeps, per candidate, the
  *   estimate and its lower bound; candidates whose lower bound cannot beat the k-th smallest upper bound are dropped
  *   during the scan, and the rest are re-ranked on float vectors in order of their lower bound until the next lower
  *   bound cannot beat the k-th exact distance. The re-rank depth follows from the bound, not from a setting.
@@ -12,6 +13,10 @@
  *
  * Codes live in a kernel arena (one block per list) and are scanned a list at a time by the WebAssembly SIMD kernels
  * `andPop4Block` (1-bit RaBitQ), `bitsDotI8Block` (2/4-bit) and `hammingBlock` (binary).
+ *
+ * Memory per vector: the code, a u32 slot, 4 bytes of factors (RaBitQ; 8 for `l2`) and 2 bytes in the slot map;
+ * lists, slot map and arena are cut to their exact sizes after a bulk build ({@link IvfBitsIndex.trim}, which the
+ * store calls after training and compaction) and on load, and appends grow a list by a quarter.
  *
  * Internal distances: squared L2 for `l2`, minus the inner product for `dot`.
  *
@@ -23,10 +28,11 @@ import { seededRandom } from '../../internal/random.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import { KernelArena, type KernelBackend } from '../../kernels/index.js';
 import { MaxHeap } from '../heap.js';
+import { BF16_REL, bf16Table, toBf16, toBf16Up } from './bfloat16.js';
 import { Encoder, EncodePool } from './encode-pool.js';
 import type { IvfIndex } from './ivf-index.js';
 import {
-  ByteReader, ByteWriter, centroidNorms, checkTrainSample, defaultTrainThreads, DriftMeter, heapHits, type IvfTrainOptions, probeOrder, SlotMap,
+  ByteReader, ByteWriter, centroidNorms, checkTrainSample, defaultTrainThreads, DriftMeter, heapHits, type IvfTrainOptions, grownCapacity, probeOrder, SlotMap,
   takeTop, trainCoarse,
 } from './ivf-lists.js';
 import type { IvfMetric, IvfPqAddOptions, IvfPqHits, IvfPqSearchOptions } from './ivf.js';
@@ -50,10 +56,17 @@ export interface IvfBitsTrainOptions extends IvfTrainOptions {
 }
 
 const MAGIC = 0x31514252; // "RBQ1"
-/** Section body version this build writes and reads; a newer one is refused with UnsupportedError. */
-const VERSION = 1;
-/** RaBitQ floats per vector: scale, additive term, error width. */
-const FACTORS = 3;
+/**
+ * Section body version this build writes; it reads this one and version 1 (three float32 factors per vector, cut
+ * to bfloat16 on load); a newer one is refused with UnsupportedError.
+ */
+const VERSION = 2;
+/** RaBitQ bfloat16 factors per vector: scale, error width (the additive term of `l2` is kept apart, in float32). */
+const FACTORS = 2;
+/** Float32 factors per vector in a version-1 body: scale, additive term, error width. */
+const V1_FACTORS = 3;
+/** Arena bytes a trimmed index keeps above its lists (query and scan-output scratch grow into it). */
+const ARENA_HEADROOM = 1 << 16;
 /** Candidates re-ranked per exact-score call (the bound is checked between calls). */
 const RERANK_CHUNK = 16;
 /** Seed of the query's randomised rounding: a fixed seed per search keeps results reproducible. */
@@ -62,7 +75,10 @@ const QUERY_SEED = 0x5eed_51;
 /** One growable inverted list; codes in the arena. */
 interface BitList {
   slots: Uint32Array;
-  factors: Float32Array;
+  /** RaBitQ: bfloat16 scale and error width per vector. */
+  factors: Uint16Array;
+  /** RaBitQ with `l2`: the additive term ‖r‖² + 2<r, c> per vector (float32: it can be large next to the bound). */
+  adds: Float32Array;
   /** Arena offset of the codes (0 = none yet). */
   codes: number;
   capacity: number;
@@ -96,13 +112,13 @@ export class IvfBitsIndex implements IvfIndex {
   readonly #coarse: NearestCentroids;
   readonly #backend: KernelBackend | undefined;
   readonly #centroidNorms: Float32Array;
-  readonly #arena: KernelArena;
+  #arena: KernelArena;
   readonly #lists: BitList[];
   /** Arena scratch: the query (planes or int8 or sign bits) and the kernel's int32 output. */
   #queryBuf: number;
   #outBuf = 0;
   #outCap = 0;
-  readonly #slots = new SlotMap();
+  readonly #slots: SlotMap;
   readonly #drift = new DriftMeter();
 
   private constructor(
@@ -125,7 +141,10 @@ export class IvfBitsIndex implements IvfIndex {
     this.#centroidNorms = centroidNorms(centroids, this.nlist, dim);
     this.#arena = new KernelArena({ initialBytes: 1 << 20, backend });
     this.#queryBuf = this.#arena.alloc(this.padded);
-    this.#lists = Array.from({ length: this.nlist }, () => ({ slots: new Uint32Array(0), factors: new Float32Array(0), codes: 0, capacity: 0, length: 0 }));
+    this.#slots = new SlotMap(this.nlist);
+    this.#lists = Array.from({ length: this.nlist }, () => ({
+      slots: new Uint32Array(0), factors: new Uint16Array(0), adds: new Float32Array(0), codes: 0, capacity: 0, length: 0,
+    }));
   }
 
   /**
@@ -168,12 +187,20 @@ export class IvfBitsIndex implements IvfIndex {
     return this.#drift.count;
   }
 
-  /** Bytes held: centroids (and their rotations), the rotation, lists (slots, factors, codes) and the slot map. */
+  /**
+   * Bytes held: centroids, the rotation, the slot map, the lists' slots and factors, and the whole kernel arena
+   * holding the codes (its size, free space included: what the process holds, not what the codes need).
+   */
   get memoryBytes(): number {
-    let bytes = this.centroids.byteLength + (this.rotation?.bytes ?? 0)
-      + this.#slots.byteLength;
-    for (const l of this.#lists) bytes += l.slots.byteLength + l.factors.byteLength + l.capacity * this.codeBytes;
+    let bytes = this.centroids.byteLength + (this.rotation?.bytes ?? 0) + this.#slots.byteLength + this.#arena.byteLength;
+    for (const l of this.#lists) bytes += l.slots.byteLength + l.factors.byteLength + l.adds.byteLength;
     return bytes;
+  }
+
+  /** Bytes each indexed vector takes once trimmed: code, slot, factors and its slot-map entry. */
+  get bytesPerVector(): number {
+    const factors = this.kind === 'binary' ? 0 : FACTORS * 2 + (this.metric === 'l2' ? 4 : 0);
+    return this.codeBytes + 4 + factors + (this.nlist >= 0xffff ? 4 : 2);
   }
 
   /**
@@ -269,9 +296,10 @@ export class IvfBitsIndex implements IvfIndex {
     const pos = this.#slots.append(list, slot, cell);
     this.#arena.views.u8.set(code, list.codes + pos * this.codeBytes);
     if (this.kind === 'rabitq') {
-      list.factors[pos * FACTORS] = f0;
-      list.factors[pos * FACTORS + 1] = f1;
-      list.factors[pos * FACTORS + 2] = f2;
+      list.factors[pos * FACTORS] = toBf16(f0);
+      // Rounded up: a wider bound is still a bound.
+      list.factors[pos * FACTORS + 1] = toBf16Up(f2);
+      if (this.metric === 'l2') list.adds[pos] = f1;
     }
   }
 
@@ -284,12 +312,15 @@ export class IvfBitsIndex implements IvfIndex {
   remove(slot: number): boolean {
     if (!this.has(slot)) return false;
     const list = this.#lists[this.#slots.cell(slot)];
-    const pos = this.#slots.pos(slot);
-    const last = this.#slots.detach(list, slot);
+    const pos = this.#slots.detach(list, slot);
+    const last = list.length;
     if (pos !== last) {
       const b = this.codeBytes;
       this.#arena.views.u8.copyWithin(list.codes + pos * b, list.codes + last * b, list.codes + (last + 1) * b);
-      if (this.kind === 'rabitq') list.factors.copyWithin(pos * FACTORS, last * FACTORS, (last + 1) * FACTORS);
+      if (this.kind === 'rabitq') {
+        list.factors.copyWithin(pos * FACTORS, last * FACTORS, (last + 1) * FACTORS);
+        if (this.metric === 'l2') list.adds[pos] = list.adds[last];
+      }
     }
     return true;
   }
@@ -354,6 +385,8 @@ export class IvfBitsIndex implements IvfIndex {
     const l2 = this.metric === 'l2';
     const eps = this.epsilon;
     const bits = this.bits;
+    const bf16 = bf16Table();
+    const rounding = (l2 ? 2 : 1) * (BF16_REL / (1 - BF16_REL));
     // k smallest upper bounds seen: a candidate whose lower bound is above the k-th cannot be in the top k.
     const upper = new MaxHeap(k);
     let candSlot = new Uint32Array(256), candLow = new Float64Array(256), candEst = new Float64Array(256);
@@ -370,14 +403,15 @@ export class IvfBitsIndex implements IvfIndex {
       // −cellScore is ‖q − c‖² for L2 and −<c,q> for inner product.
       const base = -cellScore[cell];
       const width = (l2 ? 2 : 1) * eps * qq.norm;
-      const f = list.factors;
+      const f = list.factors, adds = list.adds;
       for (let i = 0, fo = 0; i < list.length; i++, fo += FACTORS) {
         const slot = list.slots[i];
         if (accept !== undefined && !accept(slot)) continue;
-        const e = estimateDot(out[ob + i], qq, bits, f[fo]);
+        const e = estimateDot(out[ob + i], qq, bits, bf16[f[fo]]);
         // l2: ‖o−q‖² = ‖q−c‖² + (‖r‖² + 2<r,c>) − 2<r,q>; dot: −<o,q> = −<c,q> − <r,q>.
-        const est = l2 ? base + f[fo + 1] - 2 * e : base - e;
-        const bound = width * f[fo + 2];
+        const est = l2 ? base + adds[i] - 2 * e : base - e;
+        // The scale's bfloat16 rounding moves the estimate by at most BF16_REL of the exact one: widen by that.
+        const bound = width * bf16[f[fo + 1]] + rounding * (e < 0 ? -e : e);
         const low = est - bound;
         if (upper.size === k && low >= upper.topKey()) continue;
         const high = est + bound;
@@ -431,29 +465,83 @@ export class IvfBitsIndex implements IvfIndex {
 
   #reserve(list: BitList, n: number): void {
     if (n <= list.capacity) return;
-    const cap = Math.max(n, list.capacity * 2, 8);
+    this.#resize(list, grownCapacity(list.capacity, n));
+  }
+
+  /** Gives a list room for exactly `cap` entries (at least its length), codes included. */
+  #resize(list: BitList, cap: number): void {
     const slots = new Uint32Array(cap);
     slots.set(list.slots.subarray(0, list.length));
     list.slots = slots;
     if (this.kind === 'rabitq') {
-      const factors = new Float32Array(cap * FACTORS);
+      const factors = new Uint16Array(cap * FACTORS);
       factors.set(list.factors.subarray(0, list.length * FACTORS));
       list.factors = factors;
+      if (this.metric === 'l2') {
+        const adds = new Float32Array(cap);
+        adds.set(list.adds.subarray(0, list.length));
+        list.adds = adds;
+      }
     }
-    list.codes = list.codes === 0 ? this.#arena.alloc(cap * this.codeBytes) : this.#arena.realloc(list.codes, cap * this.codeBytes);
+    if (list.codes !== 0) list.codes = this.#arena.realloc(list.codes, cap * this.codeBytes);
+    else if (cap > 0) list.codes = this.#arena.alloc(cap * this.codeBytes);
     list.capacity = cap;
   }
 
   /**
-   * Serializes the index: u32 magic "RBQ1", u32 version, u8 kind (0 RaBitQ, 1 binary), u8 bits, u8 metric (0 dot,
-   * 1 l2), u8 0, u32 dim, u32 nlist, f64 epsilon, f64 training error, the centroids, u32 rotation length + the
-   * rotation (RaBitQ), then per cell: u32 length, the slots, the factors (RaBitQ), the codes.
+   * Cuts every list, the slot map and the kernel arena to their exact sizes: the lists' codes are copied into a new
+   * arena just large enough for them, the scan scratch and a little headroom (a WebAssembly memory cannot shrink).
+   * Called after a bulk build and on load; later appends grow a list by a quarter.
+   */
+  trim(): void {
+    for (const l of this.#lists) if (l.capacity !== l.length) this.#resizeArrays(l);
+    this.#slots.trim();
+    let longest = 0, need = 2 * ARENA_HEADROOM + this.padded;
+    for (const l of this.#lists) {
+      longest = Math.max(longest, l.length);
+      need += Math.ceil((l.length * this.codeBytes) / 16) * 16 + 16;
+    }
+    need += longest * 4;
+    const old = this.#arena;
+    const arena = new KernelArena({ initialBytes: need, backend: this.#backend });
+    for (const l of this.#lists) {
+      if (l.length === 0) {
+        l.codes = 0;
+        continue;
+      }
+      const at = arena.alloc(l.length * this.codeBytes);
+      arena.views.u8.set(old.views.u8.subarray(l.codes, l.codes + l.length * this.codeBytes), at);
+      l.codes = at;
+    }
+    this.#arena = arena;
+    this.#queryBuf = arena.alloc(this.padded);
+    this.#outBuf = 0;
+    this.#outCap = 0;
+    this.#ensureOut(Math.max(longest, 1));
+  }
+
+  /** Cuts a list's slots and factors to its length (its codes move with the arena in {@link IvfBitsIndex.trim}). */
+  #resizeArrays(list: BitList): void {
+    list.slots = list.slots.slice(0, list.length);
+    if (this.kind === 'rabitq') {
+      list.factors = list.factors.slice(0, list.length * FACTORS);
+      if (this.metric === 'l2') list.adds = list.adds.slice(0, list.length);
+    }
+    list.capacity = list.length;
+  }
+
+  /**
+   * Serializes the index (body version 2): u32 magic "RBQ1", u32 version, u8 kind (0 RaBitQ, 1 binary), u8 bits,
+   * u8 metric (0 dot, 1 l2), u8 0, u32 dim, u32 nlist, f64 epsilon, f64 training error, the centroids, u32 rotation
+   * length + the rotation (RaBitQ), then per cell: u32 length, the slots (u32), the factors (RaBitQ: u16 bfloat16
+   * scale and error width per vector, then for `l2` a float32 additive term per vector), the codes. Version 1 had
+   * three float32 factors per vector (scale, additive term, error width) in their place.
    *
    * @returns versioned bytes
    */
   serialize(): Uint8Array {
     const rot = this.rotation?.serialize() ?? new Uint8Array(0);
-    const per = 4 + (this.kind === 'rabitq' ? FACTORS * 4 : 0) + this.codeBytes;
+    const per = this.bytesPerVector - (this.nlist >= 0xffff ? 4 : 2);
     let size = 36 + this.centroids.byteLength + 4 + rot.length;
     for (const l of this.#lists) size += 4 + l.length * per;
     const w = new ByteWriter(size);
@@ -475,7 +563,8 @@ export class IvfBitsIndex implements IvfIndex {
     for (const l of this.#lists) {
       w.slotList(l);
       if (this.kind === 'rabitq') {
-        for (let i = 0; i < l.length * FACTORS; i++, w.o += 4) view.setFloat32(w.o, l.factors[i], true);
+        for (let i = 0; i < l.length * FACTORS; i++, w.o += 2) view.setUint16(w.o, l.factors[i], true);
+        if (this.metric === 'l2') for (let i = 0; i < l.length; i++, w.o += 4) view.setFloat32(w.o, l.adds[i], true);
       }
       w.bytes(u8.subarray(l.codes, l.codes + l.length * this.codeBytes));
     }
@@ -518,23 +607,45 @@ export class IvfBitsIndex implements IvfIndex {
     const rotation = rotLen > 0 ? Rotation.deserialize(rotBytes, backend) : null;
     if (rotation !== null && rotation.dim !== dim) throw new CorruptDataError('IVF bit-code rotation dimension differs from the index');
     const index = new IvfBitsIndex(metricCode === 0 ? 'dot' : 'l2', kind, bits as RabitqBits, epsilon, centroids, dim, rotation, trainingError, backend);
-    const f = kind === 'rabitq' ? FACTORS : 0;
+    const rabitq = kind === 'rabitq', l2 = metricCode === 1;
+    const factorBytes = !rabitq ? 0 : version === 1 ? V1_FACTORS * 4 : FACTORS * 2 + (l2 ? 4 : 0);
     const view = r.view;
     for (let cell = 0; cell < nlist; cell++) {
       const len = r.u32();
-      r.need(len * (4 + f * 4 + index.codeBytes));
+      r.need(len * (4 + factorBytes + index.codeBytes));
       const list = index.#lists[cell];
-      index.#reserve(list, len);
+      index.#resize(list, len);
       index.#slots.readList(r, list, cell, len);
-      for (let i = 0; i < len * f; i++, r.o += 4) {
-        const v = view.getFloat32(r.o, true);
-        if (!Number.isFinite(v)) throw new CorruptDataError('IVF bit-code index holds a non-finite factor');
-        list.factors[i] = v;
+      if (rabitq && version === 1) {
+        for (let i = 0; i < len; i++, r.o += 12) {
+          const scale = view.getFloat32(r.o, true), add = view.getFloat32(r.o + 4, true), err = view.getFloat32(r.o + 8, true);
+          if (!Number.isFinite(scale) || !Number.isFinite(add) || !(err >= 0) || !Number.isFinite(err)) {
+            throw new CorruptDataError('IVF bit-code index holds an invalid factor');
+          }
+          list.factors[i * FACTORS] = toBf16(scale);
+          list.factors[i * FACTORS + 1] = toBf16Up(err);
+          if (l2) list.adds[i] = add;
+        }
+      } else if (rabitq) {
+        for (let i = 0; i < len * FACTORS; i++, r.o += 2) {
+          const h = view.getUint16(r.o, true);
+          // Finite patterns only (exponent not all ones); the error width (odd entries) must not be negative.
+          if ((h & 0x7f80) === 0x7f80 || (i & 1 && h & 0x8000)) throw new CorruptDataError('IVF bit-code index holds an invalid factor');
+          list.factors[i] = h;
+        }
+        if (l2) {
+          for (let i = 0; i < len; i++, r.o += 4) {
+            const v = view.getFloat32(r.o, true);
+            if (!Number.isFinite(v)) throw new CorruptDataError('IVF bit-code index holds a non-finite factor');
+            list.adds[i] = v;
+          }
+        }
       }
       index.#arena.views.u8.set(r.take(len * index.codeBytes), list.codes);
       list.length = len;
     }
     r.end();
+    index.trim();
     return index;
   }
 }

@@ -34,6 +34,8 @@ export interface IvfIndex {
    * product: the dot product), so estimates and exact scores can be compared.
    */
   search(query: Float32Array, options: IvfPqSearchOptions): IvfPqHits;
+  /** Cuts lists and the slot map to their exact sizes (after a bulk build; appends grow them again). */
+  trim(): void;
   /** Versioned bytes. */
   serialize(): Uint8Array;
 }

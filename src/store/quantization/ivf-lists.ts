@@ -247,15 +247,28 @@ export class DriftMeter {
 }
 
 /**
- * Which list and position each slot sits at, grown geometrically; keeps the count of indexed slots. The code arrays
- * stay with the caller, which moves them alongside {@link SlotMap.append} and {@link SlotMap.detach}.
+ * Which list each slot sits at (2 bytes a slot below 65,535 cells, else 4), grown geometrically and trimmed to the
+ * highest slot by {@link SlotMap.trim}; keeps the count of indexed slots. A slot's position in its list is found by
+ * scanning that list (removal is rare next to search, and a list holds about n / nlist slots), so no position array
+ * is kept. The code arrays stay with the caller, which moves them alongside {@link SlotMap.append} and
+ * {@link SlotMap.detach}.
  *
  * @internal
  */
 export class SlotMap {
-  #cell = new Int32Array(0);
-  #pos = new Uint32Array(0);
+  readonly #wide: boolean;
+  readonly #none: number;
+  #cell: Uint16Array | Int32Array;
   #size = 0;
+
+  /**
+   * @param nlist - cells of the index (decides the width of the map)
+   */
+  constructor(nlist: number) {
+    this.#wide = nlist >= 0xffff;
+    this.#none = this.#wide ? NONE : 0xffff;
+    this.#cell = this.#wide ? new Int32Array(0) : new Uint16Array(0);
+  }
 
   /** Indexed slots. */
   get size(): number {
@@ -264,7 +277,7 @@ export class SlotMap {
 
   /** Bytes held. */
   get byteLength(): number {
-    return this.#cell.byteLength + this.#pos.byteLength;
+    return this.#cell.byteLength;
   }
 
   /**
@@ -274,7 +287,7 @@ export class SlotMap {
    * @returns true when present
    */
   has(slot: number): boolean {
-    return slot < this.#cell.length && this.#cell[slot] !== NONE;
+    return slot < this.#cell.length && this.#cell[slot] !== this.#none;
   }
 
   /**
@@ -288,16 +301,6 @@ export class SlotMap {
   }
 
   /**
-   * The position of an indexed slot in its cell's list.
-   *
-   * @param slot - an indexed slot
-   * @returns its position
-   */
-  pos(slot: number): number {
-    return this.#pos[slot];
-  }
-
-  /**
    * Appends an absent slot to a list (whose capacity the caller has reserved) and records where it went.
    *
    * @param list - the cell's list
@@ -308,31 +311,36 @@ export class SlotMap {
   append(list: SlotList, slot: number, cell: number): number {
     const pos = list.length;
     list.slots[pos] = slot;
-    this.#set(slot, cell, pos);
+    this.#set(slot, cell);
     list.length++;
     return pos;
   }
 
   /**
-   * Removes an indexed slot from its list by moving the list's last slot into its place; the caller moves the
-   * codes of position `last` to the slot's old position when the two differ.
+   * Removes an indexed slot from its list by moving the list's last slot into its place; the caller then moves the
+   * codes of position `list.length` (the old last entry) to the returned position when the two differ.
    *
    * @param list - the slot's list
    * @param slot - an indexed slot
-   * @returns `last`, the position the list's last entry had
+   * @returns the position the slot had
+   * @throws {@link CorruptDataError} when the list does not hold the slot (the map and the lists disagree)
    */
   detach(list: SlotList, slot: number): number {
-    const pos = this.#pos[slot];
     const last = list.length - 1;
-    if (pos !== last) {
-      const moved = list.slots[last];
-      list.slots[pos] = moved;
-      this.#pos[moved] = pos;
-    }
+    const pos = list.slots.subarray(0, list.length).lastIndexOf(slot);
+    if (pos < 0) throw new CorruptDataError('IVF slot map and inverted list disagree');
+    if (pos !== last) list.slots[pos] = list.slots[last];
     list.length--;
-    this.#cell[slot] = NONE;
+    this.#cell[slot] = this.#none;
     this.#size--;
-    return last;
+    return pos;
+  }
+
+  /** Shrinks the map to the highest indexed slot (after a bulk build or a load). */
+  trim(): void {
+    let end = this.#cell.length;
+    while (end > 0 && this.#cell[end - 1] === this.#none) end--;
+    if (end < this.#cell.length) this.#cell = this.#cell.slice(0, end);
   }
 
   /**
@@ -352,25 +360,35 @@ export class SlotMap {
       const slot = view.getUint32(o, true);
       if (this.has(slot)) throw new CorruptDataError(`${reader.label} lists a slot twice`);
       list.slots[i] = slot;
-      this.#set(slot, cell, i);
+      this.#set(slot, cell);
     }
     reader.o = o;
   }
 
-  #set(slot: number, cell: number, pos: number): void {
+  #set(slot: number, cell: number): void {
     if (slot >= this.#cell.length) {
-      const cap = Math.max(slot + 1, this.#cell.length * 2, 64);
-      const l = new Int32Array(cap).fill(NONE);
-      l.set(this.#cell);
-      const p = new Uint32Array(cap);
-      p.set(this.#pos);
-      this.#cell = l;
-      this.#pos = p;
+      const cap = Math.max(slot + 1, grownCapacity(this.#cell.length, 0), 64);
+      const next = this.#wide ? new Int32Array(cap) : new Uint16Array(cap);
+      next.fill(this.#none);
+      next.set(this.#cell);
+      this.#cell = next;
     }
     this.#cell[slot] = cell;
-    this.#pos[slot] = pos;
     this.#size++;
   }
+}
+
+/**
+ * The capacity a list grows to when it must hold `n` entries: a quarter more than it had (not double), so a list
+ * trimmed to its exact size after a bulk build gains little slack from the appends that follow.
+ *
+ * @param capacity - current capacity
+ * @param n - entries needed
+ * @returns the new capacity
+ * @internal
+ */
+export function grownCapacity(capacity: number, n: number): number {
+  return Math.max(n, capacity + (capacity >> 2), 8);
 }
 
 /** Little-endian writer over a buffer sized in advance. @internal */

@@ -13,7 +13,7 @@ import { CorruptDataError, ValidationError } from '../../core/errors.js';
 import type { KernelBackend } from '../../kernels/index.js';
 import { Encoder, EncodePool } from './encode-pool.js';
 import {
-  ByteReader, ByteWriter, centroidNorms, checkTrainSample, defaultTrainThreads, DriftMeter, heapHits, type IvfTrainOptions, probeOrder, SlotMap,
+  ByteReader, ByteWriter, centroidNorms, checkTrainSample, defaultTrainThreads, DriftMeter, heapHits, type IvfTrainOptions, grownCapacity, probeOrder, SlotMap,
   trainCoarse,
 } from './ivf-lists.js';
 import { NearestCentroids } from './kmeans.js';
@@ -93,7 +93,7 @@ export class IvfPqIndex {
   readonly #backend: KernelBackend | undefined;
   readonly #centroidNorms: Float32Array;
   readonly #lists: InvertedList[];
-  readonly #slots = new SlotMap();
+  readonly #slots: SlotMap;
   readonly #drift = new DriftMeter();
 
   private constructor(metric: IvfMetric, centroids: Float32Array, pq: ProductQuantizer, trainingError: number, backend?: KernelBackend) {
@@ -106,6 +106,7 @@ export class IvfPqIndex {
     this.#coarse = new NearestCentroids(centroids, this.nlist, this.dim, backend);
     this.#backend = backend;
     this.#centroidNorms = centroidNorms(centroids, this.nlist, this.dim);
+    this.#slots = new SlotMap(this.nlist);
     this.#lists = Array.from({ length: this.nlist }, () => ({ slots: new Uint32Array(8), codes: new Uint8Array(8 * pq.m), length: 0 }));
   }
 
@@ -238,8 +239,8 @@ export class IvfPqIndex {
   remove(slot: number): boolean {
     if (!this.has(slot)) return false;
     const list = this.#lists[this.#slots.cell(slot)];
-    const pos = this.#slots.pos(slot);
-    const last = this.#slots.detach(list, slot);
+    const pos = this.#slots.detach(list, slot);
+    const last = list.length;
     if (pos !== last) list.codes.copyWithin(pos * this.pq.m, last * this.pq.m, (last + 1) * this.pq.m);
     return true;
   }
@@ -292,13 +293,24 @@ export class IvfPqIndex {
 
   #reserve(list: InvertedList, n: number): void {
     if (n <= list.slots.length) return;
-    const cap = Math.max(n, list.slots.length * 2);
+    const cap = grownCapacity(list.slots.length, n);
     const slots = new Uint32Array(cap);
     slots.set(list.slots.subarray(0, list.length));
     const codes = new Uint8Array(cap * this.pq.m);
     codes.set(list.codes.subarray(0, list.length * this.pq.m));
     list.slots = slots;
     list.codes = codes;
+  }
+
+  /** Shrinks every list and the slot map to their exact sizes (after a bulk build or a load). */
+  trim(): void {
+    const { m } = this.pq;
+    for (const l of this.#lists) {
+      if (l.slots.length === l.length) continue;
+      l.slots = l.slots.slice(0, l.length);
+      l.codes = l.codes.slice(0, l.length * m);
+    }
+    this.#slots.trim();
   }
 
   /**
@@ -360,6 +372,7 @@ export class IvfPqIndex {
       list.length = len;
     }
     r.end();
+    index.trim();
     return index;
   }
 }
