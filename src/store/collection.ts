@@ -181,6 +181,11 @@ export class Collection {
   #deferIvf = false;
   /** Columnar metadata indexes (derived; caught up before each filtered search). */
   readonly #meta = new MetadataIndex();
+  /**
+   * The last few filters' allow sets, by filter, valid while no slot is written or deleted: a repeated filter (a
+   * tenant, a language) costs a map lookup instead of a bitset build per query (~0.1 ms at 100k for a dense one).
+   */
+  readonly #allowCache = new Map<string, { slots: number; dead: number; set: AllowSet }>();
   /** Filtered searches answered by each plan (since open: a rebuild carries them over). */
   readonly plans: FilterPlanCounts = { empty: 0, exact: 0, walk: 0 };
   /** Readers–writer lock between the writer (this thread) and search workers reading the shared index. */
@@ -556,13 +561,27 @@ export class Collection {
       }
       return { bits, count };
     }
+    const key = JSON.stringify(node);
+    const { slots, dead } = this.dir;
+    const hit = this.#allowCache.get(key);
+    if (hit !== undefined && hit.slots === slots && hit.dead === dead) {
+      this.#allowCache.delete(key); // most recently used last
+      this.#allowCache.set(key, hit);
+      return hit.set;
+    }
     this.#meta.catchUp(this.payloads, this.dir.deleted);
-    return filterBitset(node, { index: this.#meta, payloads: this.payloads, slots: this.dir.slots, deleted: this.dir.deleted, dead: this.dir.dead });
+    const set = filterBitset(node, { index: this.#meta, payloads: this.payloads, slots, deleted: this.dir.deleted, dead });
+    this.#allowCache.delete(key);
+    this.#allowCache.set(key, { slots, dead, set });
+    if (this.#allowCache.size > ALLOW_CACHE_SIZE) this.#allowCache.delete(this.#allowCache.keys().next().value!);
+    return set;
   }
 
-  /** Bytes held by the columnar metadata indexes (built by the first filtered search). */
+  /** Bytes held by the columnar metadata indexes (built by the first filtered search) and the cached allow sets. */
   get filterIndexBytes(): number {
-    return this.#meta.bytes;
+    let cached = 0;
+    for (const { set } of this.#allowCache.values()) cached += set.bits.byteLength;
+    return this.#meta.bytes + cached;
   }
 
   /** BM25 top-k over live slots matching `filter`, best first; distance = −score. */
@@ -712,6 +731,8 @@ function bitTest(bits: Uint32Array): SlotPredicate {
   return (s) => ((bits[s >>> 5] >>> (s & 31)) & 1) !== 0;
 }
 
+/** Allow sets kept per collection (the most recently used filters). */
+const ALLOW_CACHE_SIZE = 16;
 /** Records copied per batched-rebuild pass (bounds the copies held at once). */
 const REBUILD_CHUNK = 16_384;
 let collectionKeys = 0;

@@ -118,6 +118,32 @@ describe('filter bitsets from columnar metadata indexes', () => {
   });
 });
 
+describe('cached allow sets', () => {
+  it('a repeated filter is answered from its cached set until a write or delete, then rebuilt', async () => {
+    const dim = 4;
+    const store = await VectorStore.open({ dimension: dim, index: { type: 'flat' } });
+    try {
+      const vectors = randomVectors(64, dim, 3);
+      await store.upsert(vectors.map((vector, i) => ({ id: String(i), vector, metadata: { lang: i % 4 === 0 ? 'en' : 'de' } })));
+      const q = vectors[0];
+      const en = async (): Promise<string[]> => (await store.search(q, { k: 100, filter: { lang: 'en' } })).map((h) => h.id).sort();
+      const first = await en();
+      expect(first).toHaveLength(16);
+      const bytes = store.stats().filterIndexBytes;
+      expect(await en()).toEqual(first); // a cache hit: same set, no new bytes
+      expect(store.stats().filterIndexBytes).toBe(bytes);
+      await store.upsert([{ id: 'new', vector: q, metadata: { lang: 'en' } }]);
+      expect(await en()).toEqual([...first, 'new'].sort());
+      await store.upsert([{ id: '4', vector: vectors[4], metadata: { lang: 'de' } }]); // overwrite: leaves the set
+      expect(await en()).toEqual([...first, 'new'].filter((id) => id !== '4').sort());
+      await store.delete(['0']);
+      expect(await en()).toEqual([...first, 'new'].filter((id) => id !== '4' && id !== '0').sort());
+    } finally {
+      await store.close();
+    }
+  });
+});
+
 describe('filtered search planning', () => {
   it('returns k rows at 50%, 10%, 1% and 0.1% selectivity, plans by exact counts, and holds recall', async () => {
     const n = 10_000, dim = 16, k = 10;
