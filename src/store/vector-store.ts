@@ -27,10 +27,11 @@ import { SearchPool } from './search-pool/search-pool.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { EXACT_BELOW } from './vector-search.js';
 import type { MetadataPredicate } from './filter-compiler.js';
+import type { WalkPlan } from './collection.js';
 
-/** Default `searchThreads`: every core the process may use, at most 16. */
+/** Default `searchThreads`: every core the process may use but one (the calling thread answers searches too), at most 15. */
 function defaultSearchThreads(): number {
-  return Math.max(1, Math.min(16, availableParallelism()));
+  return Math.max(0, Math.min(15, availableParallelism() - 1));
 }
 
 /** Calling-thread searches of a `searchMany` between yields to the event loop. */
@@ -153,6 +154,8 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   /** Started by the first search that can use it. */
   #pool: SearchPool | undefined;
   #poolSearches = 0;
+  /** Searches in flight through the dispatcher (waiting for a turn here, or on a worker). */
+  #active = 0;
 
   private constructor(d: StoreDurability, searchThreads: number) {
     const c = d.collection;
@@ -379,7 +382,7 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
       return hit;
     };
     if (!hasText) {
-      const hits = this.#usesWorkers(c, filter) ? (await this.#workerSearch(c, q!, 1, params, query.signal))[0] : c.search(q!, k, filter, params);
+      const hits = this.#usesWorkers(c) ? await this.#dispatch(c, q!, filter, params, query.signal) : c.search(q!, k, filter, params);
       return hits.map((h) => toHit(h.slot, c.score(h.distance)));
     }
     if (q === undefined) return c.searchText(query.text!, k, filter).map((h) => toHit(h.slot, -h.distance));
@@ -443,20 +446,7 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
       return hit;
     });
     if (queries.length === 0) return [];
-    if (this.#usesWorkers(c, filter)) {
-      // Pieces small enough that every worker gets several (a slow worker does not hold the batch back).
-      const piece = Math.max(1, Math.ceil(queries.length / (this.#threads * 4)));
-      const parts: Promise<SlotHit[][]>[] = [];
-      for (let i = 0; i < queries.length; i += piece) {
-        const n = Math.min(piece, queries.length - i);
-        parts.push(this.#workerSearch(c, rows.subarray(i * dim, (i + n) * dim), n, params, options.signal));
-      }
-      // Settle every part before failing, so no rejection goes unobserved.
-      const settled = await Promise.allSettled(parts);
-      const failed = settled.find((r) => r.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-      return settled.flatMap((r) => (r as PromiseFulfilledResult<SlotHit[][]>).value).map(toHits);
-    }
+    if (this.#usesWorkers(c)) return (await this.#spread(c, rows, queries.length, filter, params, options.signal)).map(toHits);
     const out: SearchHit[][] = [];
     let slice = performance.now();
     for (let i = 0; i < queries.length; i++) {
@@ -489,13 +479,12 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   }
 
   /**
-   * Whether a vector search of `c` goes to the workers: workers configured, no filter (until filters are bitsets the
-   * walk can test off-thread), an index the workers walk (HNSW, flat) over vectors in memory, and at least
-   * {@link EXACT_BELOW} records (below, a search on this thread costs less than the round trip). Starts the pool
-   * and answers false until a worker is up.
+   * Whether vector searches of `c` may go to the workers: workers configured, an index the workers walk (HNSW,
+   * flat) over vectors in memory, and at least {@link EXACT_BELOW} records (below, a search on this thread costs less
+   * than the round trip). Starts the pool and answers false until a worker is up.
    */
-  #usesWorkers(c: Collection, filter: MetadataPredicate | null): boolean {
-    if (this.#threads === 0 || filter !== null || c.size < EXACT_BELOW || c.workerLayout(0) === null) return false;
+  #usesWorkers(c: Collection): boolean {
+    if (this.#threads === 0 || c.size < EXACT_BELOW || c.workerLayout(0) === null) return false;
     if (this.#pool === undefined) {
       this.#pool = new SearchPool(this.#threads);
       this.#pool.onCrash = (err) => this.#d.report(err, 'search');
@@ -504,11 +493,87 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
     return h.status === 'ok' && h.workersUp > 0;
   }
 
-  /** Searches `nq` prepared query rows on the workers (on this thread when the pool turned unhealthy meanwhile). */
-  async #workerSearch(c: Collection, rows: Float32Array, nq: number, p: SearchParams, signal: AbortSignal | undefined): Promise<SlotHit[][]> {
+  /**
+   * Inline-first dispatch of one search. With no other search in flight it is answered here after a microtask (so
+   * calls made in the same tick see each other): a lone caller pays no round trip. With others in flight it goes to
+   * an idle worker (planned here: allow set, count, exact or walk); with none idle it is answered here after a turn
+   * of the event loop, so worker replies are never starved by a chain of searches on this thread.
+   */
+  async #dispatch(c: Collection, q: Float32Array, filter: MetadataPredicate | null, p: SearchParams, signal: AbortSignal | undefined): Promise<SlotHit[]> {
+    const busy = this.#active > 0;
+    this.#active++;
+    try {
+      if (!busy) {
+        await Promise.resolve();
+      } else if (this.#pool!.idleWorkers() > 0) {
+        const plan = c.planWalk(p.k, filter, p, 1);
+        if (plan === 'empty') return [];
+        if (plan !== null) return (await this.#workerSearch(c, q, 1, plan, filter, p, signal))[0];
+      } else {
+        await yieldToLoop();
+      }
+      this.#checkOpen();
+      throwIfAborted(signal);
+      return c.search(q, p.k, filter, p);
+    } finally {
+      this.#active--;
+    }
+  }
+
+  /**
+   * A `searchMany` over the calling thread and the idle workers: pieces of the batch go to whichever is free (each
+   * worker piece planned here when sent), the calling thread yielding to the event loop between its pieces.
+   */
+  async #spread(c: Collection, rows: Float32Array, nq: number, filter: MetadataPredicate | null, p: SearchParams, signal: AbortSignal | undefined): Promise<SlotHit[][]> {
+    const dim = this.dimension;
+    const out: SlotHit[][] = new Array<SlotHit[]>(nq);
+    const workers = this.#pool!.idleWorkers();
+    // Pieces small enough that every runner gets several (a slow one does not hold the batch back).
+    const piece = Math.max(1, Math.ceil(nq / ((workers + 1) * 4)));
+    let next = 0;
+    const take = (): number => (next < nq ? (next += piece) - piece : -1);
+    const onWorker = async (): Promise<void> => {
+      for (let i = take(); i >= 0; i = take()) {
+        const n = Math.min(piece, nq - i);
+        const plan = c.planWalk(p.k, filter, p, n);
+        const rs = plan === 'empty' ? Array.from({ length: n }, (): SlotHit[] => [])
+          : plan === null ? Array.from({ length: n }, (_, j) => c.search(rows.subarray((i + j) * dim, (i + j + 1) * dim), p.k, filter, p))
+          : await this.#workerSearch(c, rows.subarray(i * dim, (i + n) * dim), n, plan, filter, p, signal);
+        for (let j = 0; j < n; j++) out[i + j] = rs[j];
+      }
+    };
+    const here = async (): Promise<void> => {
+      for (let i = take(), first = true; i >= 0; i = take(), first = false) {
+        if (!first) {
+          await yieldToLoop();
+          this.#checkOpen();
+          throwIfAborted(signal);
+        }
+        const n = Math.min(piece, nq - i);
+        for (let j = 0; j < n; j++) out[i + j] = c.search(rows.subarray((i + j) * dim, (i + j + 1) * dim), p.k, filter, p);
+      }
+    };
+    this.#active++;
+    try {
+      const runners = Array.from({ length: workers }, onWorker);
+      runners.push(here());
+      // Settle every runner before failing, so no rejection goes unobserved.
+      const settled = await Promise.allSettled(runners);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      return out;
+    } finally {
+      this.#active--;
+    }
+  }
+
+  /** Searches `nq` prepared query rows on a worker (on this thread when the pool turned unhealthy meanwhile). */
+  async #workerSearch(
+    c: Collection, rows: Float32Array, nq: number, plan: WalkPlan, filter: MetadataPredicate | null, p: SearchParams, signal: AbortSignal | undefined,
+  ): Promise<SlotHit[][]> {
     const dim = this.dimension;
     try {
-      const r = await this.#pool!.search(c, rows, nq, { k: p.k, efSearch: p.efSearch, rerank: p.rerank, exact: p.exact }, null, signal);
+      const r = await this.#pool!.search(c, rows, nq, { k: plan.kk, efSearch: p.efSearch, rerank: p.rerank, exact: plan.exact }, plan.allow?.bits ?? null, signal);
       this.#poolSearches += nq;
       const out: SlotHit[][] = [];
       let at = 0;
@@ -521,7 +586,7 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
     } catch (err) {
       if (!(err instanceof PoolUnhealthyError)) throw err;
       // Workers cannot start: answer here (the failure went to `error` listeners and stats as each worker died).
-      return Array.from({ length: nq }, (_, i) => c.search(rows.subarray(i * dim, (i + 1) * dim), p.k, null, p));
+      return Array.from({ length: nq }, (_, i) => c.search(rows.subarray(i * dim, (i + 1) * dim), p.k, filter, p));
     }
   }
 
