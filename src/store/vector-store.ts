@@ -333,9 +333,9 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
    * Finds the `k` records most similar to `vector` among those matching `filter`. HNSW and IVF-PQ answer
    * approximately (quantized indexes re-rank their best candidates on float vectors); selective filters, small
    * stores and `exact: true` are answered by an exact scan. Whenever at least `k` records match, `k` hits come back.
-   * With search workers (`searchThreads`, the default) an unfiltered search of an HNSW or flat index in memory runs
-   * on a worker thread, so concurrent calls use every core; filtered searches, IVF indexes and vectors on disk
-   * search on the calling thread.
+   * With search workers (`searchThreads`, the default) a search of an HNSW or flat index in memory, filtered or not,
+   * runs on the calling thread when no other is in flight (no round trip) and on an idle worker when others are, so
+   * concurrent calls use every core; IVF indexes and vectors on disk search on the calling thread.
    *
    * @param vector - the query
    * @param options - k, filter, efSearch, nprobe, rerank, exact, includeVectors, signal
@@ -410,9 +410,10 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   /**
    * Finds the `k` nearest records for each of many query vectors in one call, with the options of
    * {@link VectorStore.search} (filter, k, efSearch…) applied to every query. With search workers (`searchThreads`,
-   * unfiltered queries on an HNSW or flat index in memory) the queries are spread over all of them; otherwise they run
-   * on the calling thread, yielding to the event loop every 10 ms. Every result set comes from one consistent
-   * version of the store (writes land between, never inside, a worker's batch).
+   * an HNSW or flat index in memory) the queries are cut into pieces shared between the calling thread and the idle
+   * workers (the calling thread yields to the event loop between its pieces); otherwise they run on the calling
+   * thread, yielding every 10 ms. Every result set comes from one consistent version of the store (writes land
+   * between, never inside, a worker's piece).
    *
    * @param queries - the query vectors
    * @param options - k, filter, efSearch, nprobe, rerank, exact, includeVectors, signal

@@ -1,7 +1,7 @@
 // Search workers (VectorStore searchThreads): the same answers as the calling thread on a quiescent store, for every
 // index the workers walk; searchMany in order; abort; close with searches in flight; a worker killed mid-search.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError, ClosedError, VectorStore, WorkerCrashedError, type SearchHit, type StoreErrorEvent, type VectorStoreOptions } from '../../src/index.js';
+import { AbortError, ClosedError, VectorStore, WorkerCrashedError, type SearchHit, type Filter, type SearchOptions, type StoreErrorEvent, type VectorStoreOptions } from '../../src/index.js';
 import { workerFaults } from '../../src/internal/crash-loop.js';
 import { failOnProcessFaults, until } from '../helpers/process-faults.js';
 import { randomVectors, tempDir } from './helpers.js';
@@ -36,7 +36,7 @@ async function workersUp(s: VectorStore, n = 2): Promise<void> {
 const ids = (hits: SearchHit[]): string[] => hits.map((h) => h.id);
 
 /** Searches `q` on a worker: a lone call is answered on the calling thread, so it goes beside another one. */
-async function onWorker(s: VectorStore, q: Float32Array, options: Parameters<VectorStore['search']>[1] = {}): Promise<SearchHit[]> {
+async function onWorker(s: VectorStore, q: Float32Array, options: SearchOptions = {}): Promise<SearchHit[]> {
   const [, hits] = await Promise.all([s.search(queries[0], { k: 1 }), s.search(q, options)]);
   return hits;
 }
@@ -187,7 +187,7 @@ describe('search workers', () => {
     ['3%', { i: { $lt: 90 } }],
     ['0.3%', { i: { $in: [5, 500, 1500, 2500, 2999, 7, 8, 9, 10] } }],
     ['none', { tag: { $eq: 99 } }],
-  ] as const)('filtered searches on workers equal the calling thread (%s of records)', async (_name, filter) => {
+  ] as [string, Filter][])('filtered searches on workers equal the calling thread (%s of records)', async (_name, filter) => {
     const pooled = await storeWith({ searchThreads: 2 });
     const local = await storeWith({ searchThreads: 0 });
     await workersUp(pooled);
