@@ -3,9 +3,10 @@
  * clustered 384-d dataset, in the same run and at the same ef sweep:
  * - hnswlib-node, one query at a time on one thread (the peer the goal is stated against);
  * - abi-sdk `searchThreads: 0`, one query at a time (today's calling-thread search);
- * - abi-sdk `searchThreads: 2`, one query at a time (latency through a worker);
- * - abi-sdk `searchThreads: 2`, 2 concurrent client loops of `search()` (total QPS);
- * - abi-sdk `searchThreads: 2`, `searchMany` of all queries in one call;
+ * - abi-sdk with the default pool (`availableParallelism() - 1` workers), one query at a time (inline-first: the
+ *   calling thread answers a lone caller);
+ * - the same store, 2 concurrent client loops of `search()` (total QPS: the calling thread and the workers);
+ * - the same store, `searchMany` of all queries in one call;
  * - usearch (same M / expansion), its multi-threaded batch search (a native reference row).
  * Prints one table and the ratios at recall@10 ≥ 0.95 (each system at its lowest ef reaching it), and writes
  * `ann-threads-<variant>.json` (bench/results.ts).
@@ -87,7 +88,7 @@ export async function runThreads(o: ThreadsOptions): Promise<void> {
   }
   // Wait for the workers (they start with the first search that can use them).
   await pooled.search(qv(0));
-  while ((pooled.stats().searchPool?.workersUp ?? 0) < THREADS) await new Promise((r) => setTimeout(r, 10));
+  while ((pooled.stats().searchPool?.workersUp ?? 0) < WORKERS) await new Promise((r) => setTimeout(r, 10));
 
   const allQueries = Array.from({ length: nq }, (_, q) => qv(q));
   const matrix = ds.queries.subarray(0, nq * DIM);
