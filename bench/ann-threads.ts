@@ -3,9 +3,10 @@
  * clustered 384-d dataset, in the same run and at the same ef sweep:
  * - hnswlib-node, one query at a time on one thread (the peer the goal is stated against);
  * - abi-sdk `searchThreads: 0`, one query at a time (today's calling-thread search);
- * - abi-sdk `searchThreads: 2`, one query at a time (latency through a worker);
- * - abi-sdk `searchThreads: 2`, 2 concurrent client loops of `search()` (total QPS);
- * - abi-sdk `searchThreads: 2`, `searchMany` of all queries in one call;
+ * - abi-sdk with the default pool (`availableParallelism() - 1` workers), one query at a time (inline-first: the
+ *   calling thread answers a lone caller);
+ * - the same store, 2 concurrent client loops of `search()` (total QPS: the calling thread and the workers);
+ * - the same store, `searchMany` of all queries in one call;
  * - usearch (same M / expansion), its multi-threaded batch search (a native reference row).
  * Prints one table and the ratios at recall@10 ≥ 0.95 (each system at its lowest ef reaching it), and writes
  * `ann-threads-<variant>.json` (bench/results.ts).
@@ -23,6 +24,8 @@ const require = createRequire(import.meta.url);
 const K = 10;
 const DIM = 384;
 const THREADS = 2;
+/** The store's default pool: a worker per core but one (the calling thread answers searches too). */
+const WORKERS = Math.max(1, availableParallelism() - 1);
 /** Queries per interleaving chunk. */
 const CHUNK = 100;
 
@@ -73,7 +76,7 @@ export async function runThreads(o: ThreadsOptions): Promise<void> {
   }
   await built.close();
   cpSync(join(dir, 'a'), join(dir, 'b'), { recursive: true });
-  const pooled = await VectorStore.open({ path: join(dir, 'a'), dimension: DIM, searchThreads: THREADS });
+  const pooled = await VectorStore.open({ path: join(dir, 'a'), dimension: DIM, searchThreads: WORKERS });
   const local = await VectorStore.open({ path: join(dir, 'b'), dimension: DIM, searchThreads: 0 });
   const hnsw = buildHnswlib(ds.data, o.n, DIM, o.M, o.efC);
   const usearch = require('usearch') as typeof import('usearch');
@@ -85,7 +88,7 @@ export async function runThreads(o: ThreadsOptions): Promise<void> {
   }
   // Wait for the workers (they start with the first search that can use them).
   await pooled.search(qv(0));
-  while ((pooled.stats().searchPool?.workersUp ?? 0) < THREADS) await new Promise((r) => setTimeout(r, 10));
+  while ((pooled.stats().searchPool?.workersUp ?? 0) < WORKERS) await new Promise((r) => setTimeout(r, 10));
 
   const allQueries = Array.from({ length: nq }, (_, q) => qv(q));
   const matrix = ds.queries.subarray(0, nq * DIM);
@@ -100,8 +103,8 @@ export async function runThreads(o: ThreadsOptions): Promise<void> {
     const systems: [string, boolean, Run][] = [
       ['hnswlib-node, 1 thread', true, async (a, b) => { for (let q = a; q < b; q++) put(q, searchHnswlib(hnsw, qv(q), K)); }],
       ['abi-sdk searchThreads 0, one at a time', true, async (a, b) => { for (let q = a; q < b; q++) put(q, ids(await local.search(qv(q), { k: K, efSearch: ef }))); }],
-      [`abi-sdk searchThreads ${THREADS}, one at a time`, true, async (a, b) => { for (let q = a; q < b; q++) put(q, ids(await pooled.search(qv(q), { k: K, efSearch: ef }))); }],
-      [`abi-sdk searchThreads ${THREADS}, ${THREADS} client loops`, false, async (a, b) => {
+      [`abi-sdk searchThreads ${WORKERS}, one at a time`, true, async (a, b) => { for (let q = a; q < b; q++) put(q, ids(await pooled.search(qv(q), { k: K, efSearch: ef }))); }],
+      [`abi-sdk searchThreads ${WORKERS}, ${THREADS} client loops`, false, async (a, b) => {
         // Client loops pulling queries from one shared counter until all are answered.
         let next = a;
         const loop = async (): Promise<void> => {
@@ -109,7 +112,7 @@ export async function runThreads(o: ThreadsOptions): Promise<void> {
         };
         await Promise.all(Array.from({ length: THREADS }, loop));
       }],
-      [`abi-sdk searchThreads ${THREADS}, searchMany`, false, async (a, b) => {
+      [`abi-sdk searchThreads ${WORKERS}, searchMany`, false, async (a, b) => {
         (await pooled.searchMany(allQueries.slice(a, b), { k: K, efSearch: ef })).forEach((hits, i) => put(a + i, ids(hits)));
       }],
       [`usearch batch search, ${THREADS} threads`, false, async (a, b) => {
@@ -151,8 +154,8 @@ export async function runThreads(o: ThreadsOptions): Promise<void> {
     const fmt = (r: ThreadRow): string => `ef${r.ef} ${r.qps.toFixed(0)} QPS @ ${r.recall.toFixed(3)}`;
     lines.push('', `At recall@10 ≥ 0.95, each at its lowest ef reaching it; hnswlib-node 1 thread: ${fmt(peer)}`);
     for (const [sys, key] of [
-      [`abi-sdk searchThreads ${THREADS}, ${THREADS} client loops`, 'ann.threads.loops_qps_at_recall95'],
-      [`abi-sdk searchThreads ${THREADS}, searchMany`, 'ann.threads.search_many_qps_at_recall95'],
+      [`abi-sdk searchThreads ${WORKERS}, ${THREADS} client loops`, 'ann.threads.loops_qps_at_recall95'],
+      [`abi-sdk searchThreads ${WORKERS}, searchMany`, 'ann.threads.search_many_qps_at_recall95'],
       ['abi-sdk searchThreads 0, one at a time', 'ann.threads.one_at_a_time_qps_at_recall95'],
       [`usearch batch search, ${THREADS} threads`, ''],
     ] as const) {
@@ -163,7 +166,7 @@ export async function runThreads(o: ThreadsOptions): Promise<void> {
     }
   }
   const lat0 = rows.filter((r) => r.system === 'abi-sdk searchThreads 0, one at a time');
-  const latP = rows.filter((r) => r.system === `abi-sdk searchThreads ${THREADS}, one at a time`);
+  const latP = rows.filter((r) => r.system === `abi-sdk searchThreads ${WORKERS}, one at a time`);
   const pairs = lat0.map((a) => [a, latP.find((b) => b.ef === a.ef)!] as const).filter(([, b]) => b);
   if (pairs.length) {
     lines.push(`- one query at a time, latency with the pool / searchThreads 0: ${pairs.map(([a, b]) => `ef${a.ef} ${(b.latencyUs! / a.latencyUs!).toFixed(2)}x (${b.latencyUs!.toFixed(0)} vs ${a.latencyUs!.toFixed(0)} µs)`).join(', ')}`);

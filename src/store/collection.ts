@@ -81,6 +81,13 @@ const WALK_VISITS_PER_EF = 12;
 const WALK_COST = 3;
 /** IVF: filters matching less than this fraction of the live records scan every cell (the matches are few). */
 const SELECTIVE_FRACTION = 0.08;
+
+/** A planned walk: results wanted, the allow set (null: all live slots), and whether to scan instead of walk. */
+export interface WalkPlan {
+  kk: number;
+  allow: AllowSet | null;
+  exact: boolean;
+}
 /** Vectors sampled to train quantizers. */
 const TRAIN_SAMPLE = 65_536;
 /** IVF rebuilds of at least this many records assign and encode on worker threads. */
@@ -491,6 +498,41 @@ export class Collection {
    * least k live records match, k come back.
    */
   search(q: Float32Array, k: number, filter: MetadataPredicate | null, p: SearchParams): SlotHit[] {
+    const plan = this.planWalk(k, filter, p, 1);
+    if (plan === 'empty') return [];
+    if (plan !== null) return walkNearest(this.#walkContext(this.space!), q, plan.kk, plan.allow, { efSearch: p.efSearch, rerank: p.rerank, exact: plan.exact });
+    return this.#searchHere(q, k, filter, p);
+  }
+
+  /**
+   * Plans `n` searches with the same k, filter and parameters (the calling thread's part of a search that a worker
+   * may run): the allow set, its exact count and the exact-vs-walk choice, counted in {@link Collection.plans}.
+   * Returns 'empty' when nothing can match, and null when the search is not a walk of the shared layout (IVF,
+   * vectors on disk): then {@link Collection.search} answers it here.
+   */
+  planWalk(k: number, filter: MetadataPredicate | null, p: SearchParams, n: number): WalkPlan | 'empty' | null {
+    const live = this.dir.live;
+    if (live === 0 || k <= 0) return 'empty';
+    if ((this.ivf !== null && !p.exact) || this.space === null) return null;
+    const allow = filter === null ? null : this.allowSet(filter);
+    if (allow !== null && allow.count === 0) {
+      this.plans.empty += n;
+      return 'empty';
+    }
+    const matches = allow === null ? live : allow.count;
+    const kk = Math.min(k, matches);
+    const ef = Math.max(p.efSearch, kk);
+    const selective = allow !== null && matches <= WALK_COST * Math.min(live, (WALK_VISITS_PER_EF * ef * live) / matches);
+    const exact = p.exact || this.index.type === 'flat' || live < EXACT_BELOW || this.needsTraining || selective;
+    if (allow !== null) {
+      if (exact || this.graph === null) this.plans.exact += n;
+      else this.plans.walk += n;
+    }
+    return { kk, allow, exact };
+  }
+
+  /** The IVF and disk-vector searches (and anything {@link Collection.planWalk} does not plan as a walk). */
+  #searchHere(q: Float32Array, k: number, filter: MetadataPredicate | null, p: SearchParams): SlotHit[] {
     const live = this.dir.live;
     if (live === 0 || k <= 0) return [];
     const deleted = this.dir.deleted;

@@ -246,12 +246,14 @@ export interface VectorStoreOptions extends CallOptions {
    */
   snapshotLogBytes?: number;
   /**
-   * Worker threads that answer vector searches (`search()` without a filter or text, and `searchMany`) in parallel,
-   * reading the index in shared memory. `0` keeps every search on the calling thread. Workers start with the first
-   * search that can use them; until one is up, and for stores under 2,048 records, searches run on the calling
-   * thread. Filtered and text searches, IVF indexes and vectors on disk always search on the calling thread. See
-   * "Concurrent search" in docs/store.md.
-   * @defaultValue `os.availableParallelism()` (at most 16)
+   * Worker threads that answer vector searches (`search()` and `searchMany`, filtered or not) beside the calling
+   * thread, reading the index in shared memory. Dispatch is inline-first: a search with no other in flight runs on
+   * the calling thread (no round trip); while others are in flight it goes to an idle worker, or, with none idle,
+   * runs on the calling thread after a turn of the event loop. `0` keeps every search on the calling thread. Workers
+   * start with the first search that can use them; until one is up, and for stores under 2,048 records, searches run
+   * on the calling thread. Text and hybrid searches, IVF indexes and vectors on disk always search on the calling
+   * thread. See "Concurrent search" in docs/store.md.
+   * @defaultValue `os.availableParallelism() - 1` (at most 15; the calling thread is the other core)
    */
   searchThreads?: number;
   /**

@@ -27,10 +27,11 @@ import { SearchPool } from './search-pool/search-pool.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { EXACT_BELOW } from './vector-search.js';
 import type { MetadataPredicate } from './filter-compiler.js';
+import type { WalkPlan } from './collection.js';
 
-/** Default `searchThreads`: every core the process may use, at most 16. */
+/** Default `searchThreads`: every core the process may use but one (the calling thread answers searches too), at most 15. */
 function defaultSearchThreads(): number {
-  return Math.max(1, Math.min(16, availableParallelism()));
+  return Math.max(0, Math.min(15, availableParallelism() - 1));
 }
 
 /** Calling-thread searches of a `searchMany` between yields to the event loop. */
@@ -155,6 +156,8 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   /** Started by the first search that can use it. */
   #pool: SearchPool | undefined;
   #poolSearches = 0;
+  /** Searches in flight through the dispatcher (waiting for a turn here, or on a worker). */
+  #active = 0;
 
   private constructor(d: StoreDurability, searchThreads: number) {
     const c = d.collection;
@@ -332,9 +335,9 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
    * Finds the `k` records most similar to `vector` among those matching `filter`. HNSW and IVF-PQ answer
    * approximately (quantized indexes re-rank their best candidates on float vectors); selective filters, small
    * stores and `exact: true` are answered by an exact scan. Whenever at least `k` records match, `k` hits come back.
-   * With search workers (`searchThreads`, the default) an unfiltered search of an HNSW or flat index in memory runs
-   * on a worker thread, so concurrent calls use every core; filtered searches, IVF indexes and vectors on disk
-   * search on the calling thread.
+   * With search workers (`searchThreads`, the default) a search of an HNSW or flat index in memory, filtered or not,
+   * runs on the calling thread when no other is in flight (no round trip) and on an idle worker when others are, so
+   * concurrent calls use every core; IVF indexes and vectors on disk search on the calling thread.
    *
    * @param vector - the query
    * @param options - k, filter, efSearch, nprobe, rerank, exact, includeVectors, signal
@@ -381,7 +384,7 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
       return hit;
     };
     if (!hasText) {
-      const hits = this.#usesWorkers(c, filter) ? (await this.#workerSearch(c, q!, 1, params, query.signal))[0] : c.search(q!, k, filter, params);
+      const hits = this.#usesWorkers(c) ? await this.#dispatch(c, q!, filter, params, query.signal) : c.search(q!, k, filter, params);
       return hits.map((h) => toHit(h.slot, c.score(h.distance)));
     }
     if (q === undefined) return c.searchText(query.text!, k, filter).map((h) => toHit(h.slot, -h.distance));
@@ -409,9 +412,10 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   /**
    * Finds the `k` nearest records for each of many query vectors in one call, with the options of
    * {@link VectorStore.search} (filter, k, efSearch…) applied to every query. With search workers (`searchThreads`,
-   * unfiltered queries on an HNSW or flat index in memory) the queries are spread over all of them; otherwise they run
-   * on the calling thread, yielding to the event loop every 10 ms. Every result set comes from one consistent
-   * version of the store (writes land between, never inside, a worker's batch).
+   * an HNSW or flat index in memory) the queries are cut into pieces shared between the calling thread and the idle
+   * workers (the calling thread yields to the event loop between its pieces); otherwise they run on the calling
+   * thread, yielding every 10 ms. Every result set comes from one consistent version of the store (writes land
+   * between, never inside, a worker's piece).
    *
    * @param queries - the query vectors
    * @param options - k, filter, efSearch, nprobe, rerank, exact, includeVectors, signal
@@ -445,20 +449,7 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
       return hit;
     });
     if (queries.length === 0) return [];
-    if (this.#usesWorkers(c, filter)) {
-      // Pieces small enough that every worker gets several (a slow worker does not hold the batch back).
-      const piece = Math.max(1, Math.ceil(queries.length / (this.#threads * 4)));
-      const parts: Promise<SlotHit[][]>[] = [];
-      for (let i = 0; i < queries.length; i += piece) {
-        const n = Math.min(piece, queries.length - i);
-        parts.push(this.#workerSearch(c, rows.subarray(i * dim, (i + n) * dim), n, params, options.signal));
-      }
-      // Settle every part before failing, so no rejection goes unobserved.
-      const settled = await Promise.allSettled(parts);
-      const failed = settled.find((r) => r.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
-      return settled.flatMap((r) => (r as PromiseFulfilledResult<SlotHit[][]>).value).map(toHits);
-    }
+    if (this.#usesWorkers(c)) return (await this.#spread(c, rows, queries.length, filter, params, options.signal)).map(toHits);
     const out: SearchHit[][] = [];
     let slice = performance.now();
     for (let i = 0; i < queries.length; i++) {
@@ -491,13 +482,12 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
   }
 
   /**
-   * Whether a vector search of `c` goes to the workers: workers configured, no filter (until filters are bitsets the
-   * walk can test off-thread), an index the workers walk (HNSW, flat) over vectors in memory, and at least
-   * {@link EXACT_BELOW} records (below, a search on this thread costs less than the round trip). Starts the pool
-   * and answers false until a worker is up.
+   * Whether vector searches of `c` may go to the workers: workers configured, an index the workers walk (HNSW,
+   * flat) over vectors in memory, and at least {@link EXACT_BELOW} records (below, a search on this thread costs less
+   * than the round trip). Starts the pool and answers false until a worker is up.
    */
-  #usesWorkers(c: Collection, filter: MetadataPredicate | null): boolean {
-    if (this.#threads === 0 || filter !== null || c.size < EXACT_BELOW || c.workerLayout(0) === null) return false;
+  #usesWorkers(c: Collection): boolean {
+    if (this.#threads === 0 || c.size < EXACT_BELOW || c.workerLayout(0) === null) return false;
     if (this.#pool === undefined) {
       this.#pool = new SearchPool(this.#threads);
       this.#pool.onCrash = (err) => this.#d.report(err, 'search');
@@ -506,11 +496,87 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
     return h.status === 'ok' && h.workersUp > 0;
   }
 
-  /** Searches `nq` prepared query rows on the workers (on this thread when the pool turned unhealthy meanwhile). */
-  async #workerSearch(c: Collection, rows: Float32Array, nq: number, p: SearchParams, signal: AbortSignal | undefined): Promise<SlotHit[][]> {
+  /**
+   * Inline-first dispatch of one search. With no other search in flight it is answered here after a microtask (so
+   * calls made in the same tick see each other): a lone caller pays no round trip. With others in flight it goes to
+   * an idle worker (planned here: allow set, count, exact or walk); with none idle it is answered here after a turn
+   * of the event loop, so worker replies are never starved by a chain of searches on this thread.
+   */
+  async #dispatch(c: Collection, q: Float32Array, filter: MetadataPredicate | null, p: SearchParams, signal: AbortSignal | undefined): Promise<SlotHit[]> {
+    const busy = this.#active > 0;
+    this.#active++;
+    try {
+      if (!busy) {
+        await Promise.resolve();
+      } else if (this.#pool!.idleWorkers() > 0) {
+        const plan = c.planWalk(p.k, filter, p, 1);
+        if (plan === 'empty') return [];
+        if (plan !== null) return (await this.#workerSearch(c, q, 1, plan, filter, p, signal))[0];
+      } else {
+        await yieldToLoop();
+      }
+      this.#checkOpen();
+      throwIfAborted(signal);
+      return c.search(q, p.k, filter, p);
+    } finally {
+      this.#active--;
+    }
+  }
+
+  /**
+   * A `searchMany` over the calling thread and the idle workers: pieces of the batch go to whichever is free (each
+   * worker piece planned here when sent), the calling thread yielding to the event loop between its pieces.
+   */
+  async #spread(c: Collection, rows: Float32Array, nq: number, filter: MetadataPredicate | null, p: SearchParams, signal: AbortSignal | undefined): Promise<SlotHit[][]> {
+    const dim = this.dimension;
+    const out: SlotHit[][] = new Array<SlotHit[]>(nq);
+    const workers = this.#pool!.idleWorkers();
+    // Pieces small enough that every runner gets several (a slow one does not hold the batch back).
+    const piece = Math.max(1, Math.ceil(nq / ((workers + 1) * 4)));
+    let next = 0;
+    const take = (): number => (next < nq ? (next += piece) - piece : -1);
+    const onWorker = async (): Promise<void> => {
+      for (let i = take(); i >= 0; i = take()) {
+        const n = Math.min(piece, nq - i);
+        const plan = c.planWalk(p.k, filter, p, n);
+        const rs = plan === 'empty' ? Array.from({ length: n }, (): SlotHit[] => [])
+          : plan === null ? Array.from({ length: n }, (_, j) => c.search(rows.subarray((i + j) * dim, (i + j + 1) * dim), p.k, filter, p))
+          : await this.#workerSearch(c, rows.subarray(i * dim, (i + n) * dim), n, plan, filter, p, signal);
+        for (let j = 0; j < n; j++) out[i + j] = rs[j];
+      }
+    };
+    const here = async (): Promise<void> => {
+      for (let i = take(), first = true; i >= 0; i = take(), first = false) {
+        if (!first) {
+          await yieldToLoop();
+          this.#checkOpen();
+          throwIfAborted(signal);
+        }
+        const n = Math.min(piece, nq - i);
+        for (let j = 0; j < n; j++) out[i + j] = c.search(rows.subarray((i + j) * dim, (i + j + 1) * dim), p.k, filter, p);
+      }
+    };
+    this.#active++;
+    try {
+      const runners = Array.from({ length: workers }, onWorker);
+      runners.push(here());
+      // Settle every runner before failing, so no rejection goes unobserved.
+      const settled = await Promise.allSettled(runners);
+      const failed = settled.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
+      return out;
+    } finally {
+      this.#active--;
+    }
+  }
+
+  /** Searches `nq` prepared query rows on a worker (on this thread when the pool turned unhealthy meanwhile). */
+  async #workerSearch(
+    c: Collection, rows: Float32Array, nq: number, plan: WalkPlan, filter: MetadataPredicate | null, p: SearchParams, signal: AbortSignal | undefined,
+  ): Promise<SlotHit[][]> {
     const dim = this.dimension;
     try {
-      const r = await this.#pool!.search(c, rows, nq, { k: p.k, efSearch: p.efSearch, rerank: p.rerank, exact: p.exact }, null, signal);
+      const r = await this.#pool!.search(c, rows, nq, { k: plan.kk, efSearch: p.efSearch, rerank: p.rerank, exact: plan.exact }, plan.allow?.bits ?? null, signal);
       this.#poolSearches += nq;
       const out: SlotHit[][] = [];
       let at = 0;
@@ -523,7 +589,7 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
     } catch (err) {
       if (!(err instanceof PoolUnhealthyError)) throw err;
       // Workers cannot start: answer here (the failure went to `error` listeners and stats as each worker died).
-      return Array.from({ length: nq }, (_, i) => c.search(rows.subarray(i * dim, (i + 1) * dim), p.k, null, p));
+      return Array.from({ length: nq }, (_, i) => c.search(rows.subarray(i * dim, (i + 1) * dim), p.k, filter, p));
     }
   }
 

@@ -142,8 +142,10 @@ describe('search workers under concurrent writes', () => {
       }
       await Promise.all(running);
     }), { numRuns: 12, seed: 2312 });
-    // The workers answered (not the calling-thread fallback), and a compaction swapped collections under them.
-    expect(store.stats().searchPool!.searches).toBeGreaterThan(searched / 2);
+    // The workers answered a share of them (concurrent searches go to idle workers, the rest run on the calling
+    // thread), and a compaction swapped collections under them.
+    expect(store.stats().searchPool!.searches).toBeGreaterThan(searched / 10);
+    expect(store.stats().searchPool!.searches).toBeLessThan(searched);
     expect(store.stats().compactions).toBeGreaterThan(0);
   }, 120_000);
 });

@@ -124,6 +124,19 @@ export class SearchPool {
   }
 
   /**
+   * Workers up with nothing to do (requests already queued count against them): the store's dispatcher sends a
+   * search here only when this is positive, and answers it on the calling thread otherwise.
+   *
+   * @returns idle workers, at least 0
+   */
+  idleWorkers(): number {
+    if (this.#closed || this.#unhealthy) return 0;
+    let idle = 0;
+    for (const s of this.#slots) if (s.up && s.job === undefined) idle++;
+    return Math.max(0, idle - this.#queue.length);
+  }
+
+  /**
    * Searches `nq` queries of `collection` on one worker.
    *
    * @param collection - the collection (its {@link Collection.workerLayout} must not be null)
