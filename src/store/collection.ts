@@ -78,7 +78,7 @@ export interface CollectionConfig {
  * that is cheaper.
  */
 const WALK_VISITS_PER_EF = 12;
-const WALK_COST = 3;
+const WALK_COST = 2;
 /** IVF: filters matching less than this fraction of the live records scan every cell (the matches are few). */
 const SELECTIVE_FRACTION = 0.08;
 
