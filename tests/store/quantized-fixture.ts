@@ -52,7 +52,9 @@ export async function checkRetrainOnDrift(index: IndexOptions): Promise<void> {
   for (let s = 0; s < 1200; s += 200) await store.upsert(Array.from({ length: 200 }, (_, i) => ({ id: `b${s + i}`, vector: row(shifted, s + i) })));
   // No deletes, so only the drift check can have started a compaction: wait for it.
   for (let i = 0; i < 400 && store.stats().compactions < 2; i++) await new Promise((r) => setTimeout(r, 50));
-  expect(store.stats().compactions).toBe(2);
+  // At least 2: when the drift check fires while the shifted batches are still arriving, the rows added after that
+  // retrain drift again and may start a third compaction (seen once in CI); only the drift check can start any.
+  expect(store.stats().compactions).toBeGreaterThanOrEqual(2);
   const [hit] = await store.search(row(shifted, 7), { k: 1 });
   expect(hit.id).toBe('b7');
   await store.close();
