@@ -31,7 +31,7 @@ import { join, resolve } from 'node:path';
 import { VectorStore } from '../src/index.js';
 import { runThreads } from './ann-threads.js';
 import { batchTimes } from '../src/store/hnsw-batch.js';
-import { defaultBuildThreads } from '../src/store/hnsw-build-pool.js';
+import { defaultWorkerThreads } from '../src/internal/worker-supervisor.js';
 import { bitsSummary, BIT_SYSTEMS, runAbiBits, runLanceRq, type BitsContext } from './ann-bits.js';
 import { bruteForce, DATASET_DIMS, loadDataset, recallAt, type Dataset, type DatasetKind } from './datasets.js';
 import {
@@ -64,7 +64,7 @@ const M = 16;
 const EFS = list('--efs', quick ? '16,32,64,128' : '16,32,64,96,128,256').map(Number);
 const RESIDENT = !args.includes('--no-resident');
 /** HNSW build worker threads (the store's `buildThreads`; 0 = one node at a time on the calling thread). */
-const BUILD_THREADS = arg('--build-threads', defaultBuildThreads());
+const BUILD_THREADS = arg('--build-threads', defaultWorkerThreads());
 const argOf = (name: string): string | undefined => (args.includes(name) ? args[args.indexOf(name) + 1] : undefined);
 const VARIANT = argOf('--variant') ?? (quick ? 'quick' : String(N));
 const OUT_DIR = resolve(argOf('--out') ?? RESULTS_DIR);

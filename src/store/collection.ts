@@ -21,7 +21,8 @@ import { SlotDirectory } from './ids.js';
 import { MetadataIndex } from './metadata-index.js';
 import { PayloadArena } from './payloads.js';
 import type { MetadataPredicate } from './filter-compiler.js';
-import { EncodePool, defaultEncodeThreads, sharedFloats } from './quantization/encode-pool.js';
+import { EncodePool, sharedFloats } from './quantization/encode-pool.js';
+import { defaultWorkerThreads } from '../internal/worker-supervisor.js';
 import { IvfPqIndex } from './quantization/ivf.js';
 import { IvfBitsIndex } from './quantization/ivf-bits.js';
 import type { IvfIndex } from './quantization/ivf-index.js';
@@ -710,7 +711,7 @@ export class Collection {
       return next;
     }
     const ivf = old.index.type === 'ivfpq' || old.index.type === 'ivf';
-    const pool = ivf && slots.length >= POOL_RECORDS && defaultEncodeThreads() > 1 ? new EncodePool(defaultEncodeThreads()) : undefined;
+    const pool = ivf && slots.length >= POOL_RECORDS && defaultWorkerThreads() > 1 ? new EncodePool(defaultWorkerThreads()) : undefined;
     try {
       await next.train(old, slots, undefined, pool);
       if (cancelled()) return null;

@@ -13,15 +13,13 @@
  * @internal
  * @module
  */
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { WorkerCrashedError } from '../core/errors.js';
 import type { KernelBackend } from '../kernels/index.js';
 import type { HnswGraph } from './hnsw.js';
 import { planNodes, type BatchPlan, type BatchPlanner } from './hnsw-batch.js';
 import type { BuildWorkerSetup, PlanReady, PlanReply, PlanRequest } from './hnsw-build-protocol.js';
+import { workerScript } from '../internal/worker-supervisor.js';
 import { yieldToLoop } from '../internal/yield.js';
 import { VectorStorage, type StorageScratch } from './vectors.js';
 
@@ -35,23 +33,6 @@ export const buildCounters = { workerChunks: 0, threadChunks: 0 };
 
 /** Test hook: workers spawned while set exit when they take a request. @internal */
 export const buildFaults: { exitOnPlan: boolean } = { exitOnPlan: false };
-
-/** The worker script: the built bundle next to this chunk, or the tsx loader in the source tree. */
-function workerEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  if (here.endsWith('.ts')) return join(dir, 'hnsw-build-worker-loader.mjs');
-  return join(dir, here.endsWith('.cjs') ? 'hnsw-build-worker.cjs' : 'hnsw-build-worker.js');
-}
-
-/**
- * Build threads when none are asked for: every core the process may use, at most 16.
- *
- * @internal
- */
-export function defaultBuildThreads(): number {
-  return Math.max(1, Math.min(16, availableParallelism()));
-}
 
 interface Slot {
   index: number;
@@ -173,7 +154,7 @@ export class BuildPool implements BatchPlanner {
   #start(slot: Slot): Promise<boolean> {
     if (slot.worker !== undefined && slot.ready !== undefined) return slot.ready;
     const setup: BuildWorkerSetup = { backend: this.#backend, ...(buildFaults.exitOnPlan ? { fault: 'exit-on-plan' as const } : {}) };
-    const worker = new Worker(workerEntry(), { workerData: setup });
+    const worker = new Worker(workerScript(import.meta.url, 'hnsw-build-worker-loader.mjs', 'hnsw-build-worker'), { workerData: setup });
     worker.unref();
     slot.worker = worker;
     let lastError: unknown;

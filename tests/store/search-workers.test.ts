@@ -1,8 +1,9 @@
 // Search workers (VectorStore searchThreads): the same answers as the calling thread on a quiescent store, for every
 // index the workers walk; searchMany in order; abort; close with searches in flight; a worker killed mid-search.
 import { afterEach, describe, expect, it } from 'vitest';
-import { AbortError, ClosedError, VectorStore, WorkerCrashedError, type SearchHit, type Filter, type SearchOptions, type StoreErrorEvent, type VectorStoreOptions } from '../../src/index.js';
+import { AbortError, ClosedError, PoolUnhealthyError, VectorStore, WorkerCrashedError, type SearchHit, type Filter, type SearchOptions, type StoreErrorEvent, type VectorStoreOptions } from '../../src/index.js';
 import { workerFaults } from '../../src/internal/crash-loop.js';
+import { SearchPool } from '../../src/store/search-pool/search-pool.js';
 import { failOnProcessFaults, until } from '../helpers/process-faults.js';
 import { randomVectors, tempDir } from './helpers.js';
 
@@ -15,6 +16,7 @@ const open: VectorStore[] = [];
 
 failOnProcessFaults(() => {
   workerFaults.exitOnRequest = 0;
+  workerFaults.exitAtStart = false;
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
@@ -202,4 +204,36 @@ describe('search workers', () => {
     expect(await pooled.searchMany(queries, { k: 6, filter })).toEqual(await local.searchMany(queries, { k: 6, filter }));
     expect(pooled.stats().filterPlans).toEqual(local.stats().filterPlans);
   }, 60_000);
+
+  it('workers that keep dying at start: the pool turns unhealthy, refuses typed, and recovers once a worker comes up', async () => {
+    workerFaults.exitAtStart = true;
+    const pool = new SearchPool(2, 'auto', { initialDelayMs: 5, maxDelayMs: 40, unhealthyAfter: 3 });
+    try {
+      await until(() => pool.health().status === 'unhealthy', 60_000, 5);
+      expect(pool.health()).toMatchObject({ workersUp: 0, workers: 2 });
+      expect(pool.health().reason).toMatch(/the search pool is unhealthy: every worker died 3 times in a row/);
+      expect(pool.idleWorkers()).toBe(0);
+      const refused = await pool.search(undefined as never, new Float32Array(DIM), 1, { k: 1, efSearch: 16, rerank: 0, exact: false }, null).catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(PoolUnhealthyError);
+      workerFaults.exitAtStart = false; // the next probe (at maxDelayMs) comes up
+      await until(() => pool.health().status === 'ok' && pool.health().workersUp === 2, 60_000, 5);
+      expect(pool.health().restarts).toBeGreaterThanOrEqual(6);
+    } finally {
+      workerFaults.exitAtStart = false;
+      await pool.close();
+    }
+  }, 60_000);
+
+  it('a store whose search workers keep dying answers every search on the calling thread', async () => {
+    workerFaults.exitAtStart = true;
+    const pooled = await storeWith({ searchThreads: 2 });
+    const local = await storeWith({ searchThreads: 0 });
+    await pooled.search(queries[0]); // starts the pool
+    await until(() => pooled.stats().searchPool!.status === 'unhealthy', 60_000, 10);
+    const all = await Promise.all(queries.slice(0, 10).map((q) => pooled.search(q, { k: 10, efSearch: 32 })));
+    for (let i = 0; i < 10; i++) expect(all[i]).toEqual(await local.search(queries[i], { k: 10, efSearch: 32 }));
+    expect(await pooled.searchMany(queries.slice(0, 10), { k: 10, efSearch: 32 })).toEqual(all);
+    expect(pooled.stats().searchPool!.searches).toBe(0);
+    workerFaults.exitAtStart = false;
+  }, 90_000);
 });

@@ -24,7 +24,8 @@ import { DirectoryLock } from '../../internal/file-lock.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import { Collection, type CollectionConfig } from '../collection.js';
 import { DiskVectors } from '../disk-vectors.js';
-import { BuildPool, defaultBuildThreads } from '../hnsw-build-pool.js';
+import { BuildPool } from '../hnsw-build-pool.js';
+import { defaultWorkerThreads } from '../../internal/worker-supervisor.js';
 import { checkLineage, type SnapshotLineage } from './lineage.js';
 import {
   collectionFromSnapshot, collectionSections, decodeLogRecord, INDEX_CODES, KNOWN_SECTIONS, metricCode, metricOf,
@@ -117,7 +118,7 @@ export class StoreDurability {
     this.#durability = options.durability ?? 'fsync';
     this.#threshold = options.compactionThreshold ?? 0.3;
     this.#snapshotBytes = options.snapshotLogBytes ?? 16 * 1024 * 1024;
-    const threads = options.buildThreads ?? defaultBuildThreads();
+    const threads = options.buildThreads ?? defaultWorkerThreads();
     // A worker failure during a build is reported here; the batch itself completes on the calling thread.
     this.#planner = threads > 0 ? new BuildPool(threads, (err) => void this.#background(err, 'build')) : undefined;
   }

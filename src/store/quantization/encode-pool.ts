@@ -12,60 +12,21 @@
  * @internal
  * @module
  */
-import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ClosedError, PoolUnhealthyError, WorkerCrashedError } from '../../core/errors.js';
+import { ClosedError, WorkerCrashedError } from '../../core/errors.js';
 import { throwIfAborted } from '../../internal/abort.js';
-import {
-  type PoolHealthState, resolveRespawn, type ResolvedRespawnOptions, type RespawnOptions, respawnDelay, workerFaults,
-} from '../../internal/crash-loop.js';
+import { type PoolHealthState, type RespawnOptions, workerFaults } from '../../internal/crash-loop.js';
+import { type SupervisedWorker, WorkerSupervisor, workerScript } from '../../internal/worker-supervisor.js';
 import { yieldToLoop } from '../../internal/yield.js';
 import type { KernelBackend } from '../../kernels/index.js';
 import { BatchEncoder, ENCODE_BLOCK, type EncodeModel, type EncodeOutput } from './batch-encoder.js';
-import type { EncodeReady, EncodeReply, EncodeRequest, EncodeWorkerSetup, SharedModel } from './encode-protocol.js';
+import type { EncodeReply, EncodeRequest, EncodeWorkerSetup, SharedModel } from './encode-protocol.js';
 
 /** Points per in-thread slice between yields to the event loop. */
 const SLICE_POINTS = 2048;
 
-/** The worker script: the built bundle next to this chunk, or the tsx loader in the source tree. */
-function workerEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  if (here.endsWith('.ts')) return join(dir, 'encode-worker-loader.mjs');
-  return join(dir, here.endsWith('.cjs') ? 'ivf-worker.cjs' : 'ivf-worker.js');
-}
-
-/**
- * Worker threads to use when none are asked for: every core the process may use (the calling thread only waits),
- * at most 16.
- *
- * @internal
- */
-export function defaultEncodeThreads(): number {
-  return Math.max(1, Math.min(16, availableParallelism()));
-}
-
 interface Pending {
   resolve: () => void;
   reject: (err: Error) => void;
-}
-
-/** One worker position; its worker is replaced when it dies (after a backoff when it keeps dying). */
-interface Slot {
-  index: number;
-  worker: Worker;
-  /** Spawned and not dead. */
-  alive: boolean;
-  /** Said it is ready, and not dead since: only such workers take pieces. */
-  up: boolean;
-  busy: boolean;
-  /** The request running on it. */
-  job: number | undefined;
-  /** Deaths in a row with no finished piece in between. */
-  streak: number;
-  respawn: NodeJS.Timeout | undefined;
 }
 
 /**
@@ -79,9 +40,9 @@ interface Slot {
  */
 export class EncodePool {
   readonly threads: number;
-  readonly #backend: KernelBackend;
-  readonly #respawn: ResolvedRespawnOptions;
-  readonly #slots: Slot[] = [];
+  readonly #workers: WorkerSupervisor<EncodeReply>;
+  /** The piece each worker position runs (its request id), if any. */
+  readonly #jobs: (number | undefined)[] = [];
   readonly #pending = new Map<number, Pending>();
   /** Runs waiting for a worker to come up (every worker is dead and waiting out its backoff). */
   readonly #waiting: (() => void)[] = [];
@@ -89,9 +50,6 @@ export class EncodePool {
   /** Runs in progress (workers are ref'd while any is). */
   #running = 0;
   #closed = false;
-  #restarts = 0;
-  /** Set while unhealthy: the last worker failure. */
-  #unhealthy: PoolUnhealthyError | undefined;
 
   /**
    * @param threads - worker threads (≥ 1)
@@ -101,13 +59,36 @@ export class EncodePool {
    */
   constructor(threads: number, backend: KernelBackend = 'auto', respawn: RespawnOptions = {}) {
     this.threads = Math.max(1, Math.floor(threads));
-    this.#backend = backend;
-    this.#respawn = resolveRespawn(respawn);
-    for (let i = 0; i < this.threads; i++) {
-      const slot = { index: i, alive: false, up: false, busy: false, job: undefined, streak: 0, respawn: undefined } as unknown as Slot;
-      this.#slots.push(slot);
-      this.#spawn(slot);
-    }
+    this.#workers = new WorkerSupervisor<EncodeReply>(this.threads, respawn, {
+      script: workerScript(import.meta.url, 'encode-worker-loader.mjs', 'ivf-worker'),
+      setup: (): EncodeWorkerSetup => ({ backend, ...(workerFaults.exitAtStart ? { fault: 'exit-at-start' as const } : {}) }),
+      name: 'IVF encode worker',
+      poolName: 'the IVF encode pool',
+      onSpawn: (slot) => {
+        this.#jobs[slot.index] = undefined;
+      },
+      onUp: () => this.#wake(),
+      onReply: (slot, msg) => {
+        this.#jobs[slot.index] = undefined;
+        const p = this.#pending.get(msg.id);
+        this.#pending.delete(msg.id);
+        if (p !== undefined) {
+          if (msg.error === undefined) p.resolve();
+          else p.reject(new WorkerCrashedError(`IVF encode worker ${slot.index} failed: ${msg.error}`));
+        }
+        this.#wake(); // a worker is free: another run waiting for one may go on
+      },
+      onDeath: (slot, crash) => {
+        // Fail the piece it ran (and so its run).
+        const job = this.#jobs[slot.index];
+        this.#jobs[slot.index] = undefined;
+        if (job === undefined) return;
+        const p = this.#pending.get(job);
+        this.#pending.delete(job);
+        p?.reject(crash);
+      },
+      onUnhealthy: () => this.#wake(),
+    });
   }
 
   /**
@@ -116,14 +97,7 @@ export class EncodePool {
    * @returns status, workers up, crash streak, restarts
    */
   health(): PoolHealthState {
-    return {
-      status: this.#unhealthy ? 'unhealthy' : 'ok',
-      ...(this.#unhealthy ? { reason: this.#unhealthy.message } : {}),
-      workersUp: this.#slots.filter((s) => s.up).length,
-      workers: this.#slots.length,
-      crashStreak: Math.max(0, ...this.#slots.map((s) => s.streak)),
-      restarts: this.#restarts,
-    };
+    return this.#workers.health();
   }
 
   /**
@@ -143,25 +117,24 @@ export class EncodePool {
     out: { cells: SharedArrayBuffer; dists: SharedArrayBuffer; codes: SharedArrayBuffer | null }, signal?: AbortSignal,
   ): Promise<void> {
     if (this.#closed) throw new ClosedError('the encode pool is closed');
-    if (this.#unhealthy) throw this.#unhealthyError();
+    if (this.#workers.unhealthy) throw this.#workers.unhealthyError();
     const piece = Math.max(ENCODE_BLOCK, Math.ceil(count / (this.threads * 8)));
     let next = 0;
     let error: Error | undefined;
     // Idle workers do not keep the process alive; busy ones must, or an awaited run could end with the process.
-    if (this.#running++ === 0) this.#refAll(true);
+    if (this.#running++ === 0) this.#workers.hold();
     try {
       await new Promise<void>((resolveAll) => {
         let inFlight = 0;
         const pump = (): void => {
           while (error === undefined && next < count && !signal?.aborted && !this.#closed) {
-            const slot = this.#slots.find((s) => s.up && !s.busy);
+            const slot = this.#idleWorker();
             if (slot === undefined) break;
             const from = next;
             const n = Math.min(piece, count - from);
             next += n;
             const id = ++this.#seq;
-            slot.busy = true;
-            slot.job = id;
+            this.#jobs[slot.index] = id;
             inFlight++;
             this.#pending.set(id, {
               resolve: () => { inFlight--; pump(); },
@@ -176,8 +149,8 @@ export class EncodePool {
             error = new ClosedError('the encode pool is closed');
             return resolveAll();
           }
-          if (this.#unhealthy) {
-            error = this.#unhealthyError();
+          if (this.#workers.unhealthy) {
+            error = this.#workers.unhealthyError();
             return resolveAll();
           }
           // No worker is free (starting, waiting out a backoff, or busy with another run): go on when one is, or when
@@ -187,7 +160,7 @@ export class EncodePool {
         pump();
       });
     } finally {
-      if (--this.#running === 0) this.#refAll(false);
+      if (--this.#running === 0) this.#workers.release();
     }
     if (error !== undefined) throw error;
     throwIfAborted(signal);
@@ -197,84 +170,17 @@ export class EncodePool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const s of this.#slots) clearTimeout(s.respawn);
     this.#wake();
-    await Promise.all(this.#slots.filter((s) => s.alive).map((s) => s.worker.terminate()));
+    await this.#workers.close();
   }
 
-  #spawn(slot: Slot): void {
-    const setup: EncodeWorkerSetup = { backend: this.#backend, ...(workerFaults.exitAtStart ? { fault: 'exit-at-start' as const } : {}) };
-    const worker = new Worker(workerEntry(), { workerData: setup });
-    if (this.#running === 0) worker.unref();
-    Object.assign(slot, { worker, alive: true, up: false, busy: false, job: undefined });
-    let lastError: unknown;
-    worker.on('message', (msg: EncodeReply | EncodeReady) => {
-      if (slot.worker !== worker) return;
-      if ('ready' in msg) {
-        slot.up = true;
-        this.#unhealthy = undefined;
-        this.#wake();
-        return;
-      }
-      slot.busy = false;
-      slot.job = undefined;
-      slot.streak = 0;
-      const p = this.#pending.get(msg.id);
-      this.#pending.delete(msg.id);
-      if (p !== undefined) {
-        if (msg.error === undefined) p.resolve();
-        else p.reject(new WorkerCrashedError(`IVF encode worker ${slot.index} failed: ${msg.error}`));
-      }
-      this.#wake(); // a worker is free: another run waiting for one may go on
-    });
-    worker.on('error', (err) => { lastError = err; });
-    worker.on('exit', (code) => this.#onExit(slot, worker, lastError ?? new Error(`exit code ${code}`)));
-  }
-
-  /** A worker died: fail the piece it ran, and respawn it (after a backoff when it keeps dying). */
-  #onExit(slot: Slot, worker: Worker, cause: unknown): void {
-    if (slot.worker !== worker || !slot.alive) return;
-    const job = slot.job;
-    Object.assign(slot, { alive: false, up: false, busy: false, job: undefined });
-    if (this.#closed) return;
-    const crash = new WorkerCrashedError(`IVF encode worker ${slot.index} died`, { cause });
-    if (job !== undefined) {
-      const p = this.#pending.get(job);
-      this.#pending.delete(job);
-      p?.reject(crash);
-    }
-    slot.streak++;
-    this.#restarts++;
-    const limit = this.#respawn.unhealthyAfter;
-    if (!this.#unhealthy && this.#slots.every((s) => !s.up && s.streak >= limit)) {
-      this.#unhealthy = new PoolUnhealthyError(`the IVF encode pool is unhealthy: every worker died ${limit} times in a row (last: ${crash.message})`, { cause: crash });
-      this.#wake();
-    }
-    const delay = this.#unhealthy ? this.#respawn.maxDelayMs : respawnDelay(slot.streak, this.#respawn);
-    slot.respawn = setTimeout(() => {
-      slot.respawn = undefined;
-      if (!this.#closed) this.#spawn(slot);
-    }, delay);
-    if (this.#running === 0) slot.respawn.unref();
+  /** A worker that is up and runs no piece. */
+  #idleWorker(): SupervisedWorker | undefined {
+    return this.#workers.slots.find((s) => s.up && this.#jobs[s.index] === undefined);
   }
 
   #wake(): void {
     for (const w of this.#waiting.splice(0)) w();
-  }
-
-  #refAll(on: boolean): void {
-    for (const s of this.#slots) {
-      if (s.alive) {
-        if (on) s.worker.ref();
-        else s.worker.unref();
-      }
-      if (on) s.respawn?.ref();
-      else s.respawn?.unref();
-    }
-  }
-
-  #unhealthyError(): PoolUnhealthyError {
-    return new PoolUnhealthyError(this.#unhealthy!.message, { cause: this.#unhealthy!.cause });
   }
 }
 

@@ -10,7 +10,8 @@
 import { CorruptDataError, ValidationError } from '../../core/errors.js';
 import type { KernelBackend } from '../../kernels/index.js';
 import { MaxHeap } from '../heap.js';
-import { Encoder, type EncodePool, defaultEncodeThreads } from './encode-pool.js';
+import { defaultWorkerThreads } from '../../internal/worker-supervisor.js';
+import { Encoder, type EncodePool } from './encode-pool.js';
 import type { IvfMetric, IvfPqHits } from './ivf.js';
 import { type NearestCentroids, trainKMeans } from './kmeans.js';
 
@@ -55,7 +56,7 @@ export function checkTrainSample(sample: Float32Array, dim: number, nlist: numbe
  * @internal
  */
 export function defaultTrainThreads(n: number, nlist: number, dim: number): number {
-  return n * nlist * dim > POOL_WORK ? defaultEncodeThreads() : 1;
+  return n * nlist * dim > POOL_WORK ? defaultWorkerThreads() : 1;
 }
 
 /** Options of {@link trainCoarse}. @internal */

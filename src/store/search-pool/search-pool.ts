@@ -16,26 +16,14 @@
  * @internal
  * @module
  */
-import { popcount } from '../filter-bitset.js';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
-import { ClosedError, PoolUnhealthyError, WorkerCrashedError } from '../../core/errors.js';
+import { ClosedError, WorkerCrashedError } from '../../core/errors.js';
 import { toAbortError } from '../../internal/abort.js';
-import {
-  type PoolHealthState, resolveRespawn, type ResolvedRespawnOptions, type RespawnOptions, respawnDelay, workerFaults,
-} from '../../internal/crash-loop.js';
+import { type PoolHealthState, type RespawnOptions, workerFaults } from '../../internal/crash-loop.js';
+import { type SupervisedWorker, WorkerSupervisor, workerScript } from '../../internal/worker-supervisor.js';
 import type { KernelBackend } from '../../kernels/index.js';
 import type { Collection } from '../collection.js';
-import type { SearchReady, SearchReply, SearchRequest, SearchResult, SearchWorkerSetup } from './protocol.js';
-
-/** The worker script: the built bundle next to this chunk, or the tsx loader in the source tree. */
-function workerEntry(): string {
-  const here = fileURLToPath(import.meta.url);
-  const dir = dirname(here);
-  if (here.endsWith('.ts')) return join(dir, 'search-worker-loader.mjs');
-  return join(dir, here.endsWith('.cjs') ? 'search-worker.cjs' : 'search-worker.js');
-}
+import { popcount } from '../filter-bitset.js';
+import type { SearchReply, SearchRequest, SearchResult, SearchWorkerSetup } from './protocol.js';
 
 /** Per-search parameters a worker needs. @internal */
 export interface PoolSearchParams {
@@ -61,33 +49,25 @@ interface Job {
   done: boolean;
 }
 
-/** One worker position; its worker is replaced when it dies. */
-interface Slot {
-  index: number;
-  worker: Worker;
-  alive: boolean;
-  up: boolean;
+/** What the pool keeps per worker position (reset when its worker is replaced). */
+interface Position {
+  /** The request its worker runs. */
   job: Job | undefined;
   /** Collection key → layout version this worker has mapped. */
   mapped: Map<number, number>;
-  streak: number;
-  respawn: NodeJS.Timeout | undefined;
 }
 
 /** @internal */
 export class SearchPool {
   readonly threads: number;
-  readonly #backend: KernelBackend;
-  readonly #respawn: ResolvedRespawnOptions;
-  readonly #slots: Slot[] = [];
+  readonly #workers: WorkerSupervisor<SearchReply>;
+  readonly #positions: Position[] = [];
   readonly #queue: Job[] = [];
   /** Collection key → searches in flight on it (workers keep these mapped, and unmap the rest). */
   readonly #keys = new Map<number, number>();
   #seq = 0;
   #inFlight = 0;
   #closed = false;
-  #restarts = 0;
-  #unhealthy: PoolUnhealthyError | undefined;
   /** Called with each worker death (the store reports it through its `error` event). */
   onCrash: ((err: WorkerCrashedError) => void) | undefined;
 
@@ -98,13 +78,20 @@ export class SearchPool {
    */
   constructor(threads: number, backend: KernelBackend = 'auto', respawn: RespawnOptions = {}) {
     this.threads = Math.max(1, Math.floor(threads));
-    this.#backend = backend;
-    this.#respawn = resolveRespawn(respawn);
-    for (let i = 0; i < this.threads; i++) {
-      const slot = { index: i, alive: false, up: false, job: undefined, mapped: new Map(), streak: 0, respawn: undefined } as unknown as Slot;
-      this.#slots.push(slot);
-      this.#spawn(slot);
-    }
+    for (let i = 0; i < this.threads; i++) this.#positions.push({ job: undefined, mapped: new Map() });
+    this.#workers = new WorkerSupervisor<SearchReply>(this.threads, respawn, {
+      script: workerScript(import.meta.url, 'search-worker-loader.mjs', 'search-worker'),
+      setup: (): SearchWorkerSetup => ({ backend, ...(workerFaults.exitAtStart ? { fault: 'exit-at-start' as const } : {}) }),
+      name: 'search worker',
+      poolName: 'the search pool',
+      onSpawn: (slot) => Object.assign(this.#positions[slot.index], { job: undefined, mapped: new Map() }),
+      onUp: () => this.#pump(),
+      onReply: (slot, reply) => this.#onReply(slot, reply),
+      onDeath: (slot, crash) => this.#onDeath(slot, crash),
+      onUnhealthy: () => {
+        for (const j of this.#queue.splice(0)) j.reject(this.#workers.unhealthyError());
+      },
+    });
   }
 
   /**
@@ -113,14 +100,7 @@ export class SearchPool {
    * @returns status, workers up, crash streak, restarts
    */
   health(): PoolHealthState {
-    return {
-      status: this.#unhealthy ? 'unhealthy' : 'ok',
-      ...(this.#unhealthy ? { reason: this.#unhealthy.message } : {}),
-      workersUp: this.#slots.filter((s) => s.up).length,
-      workers: this.#slots.length,
-      crashStreak: Math.max(0, ...this.#slots.map((s) => s.streak)),
-      restarts: this.#restarts,
-    };
+    return this.#workers.health();
   }
 
   /**
@@ -130,9 +110,9 @@ export class SearchPool {
    * @returns idle workers, at least 0
    */
   idleWorkers(): number {
-    if (this.#closed || this.#unhealthy) return 0;
+    if (this.#closed || this.#workers.unhealthy) return 0;
     let idle = 0;
-    for (const s of this.#slots) if (s.up && s.job === undefined) idle++;
+    for (const s of this.#workers.slots) if (s.up && this.#positions[s.index].job === undefined) idle++;
     return Math.max(0, idle - this.#queue.length);
   }
 
@@ -155,7 +135,7 @@ export class SearchPool {
     collection: Collection, queries: Float32Array, nq: number, params: PoolSearchParams, allow: Uint32Array | null, signal?: AbortSignal,
   ): Promise<SearchResult> {
     if (this.#closed) return Promise.reject(new ClosedError('VectorStore'));
-    if (this.#unhealthy) return Promise.reject(this.#unhealthyError());
+    if (this.#workers.unhealthy) return Promise.reject(this.#workers.unhealthyError());
     if (signal?.aborted) return Promise.reject(toAbortError(signal));
     return new Promise<SearchResult>((resolve, reject) => {
       const job: Job = {
@@ -175,7 +155,7 @@ export class SearchPool {
         };
         signal.addEventListener('abort', job.onAbort, { once: true });
       }
-      if (this.#inFlight++ === 0) this.#refAll(true);
+      if (this.#inFlight++ === 0) this.#workers.hold();
       this.#keys.set(collection.key, (this.#keys.get(collection.key) ?? 0) + 1);
       this.#queue.push(job);
       this.#pump();
@@ -187,7 +167,7 @@ export class SearchPool {
     if (job.done) return false;
     job.done = true;
     if (job.onAbort !== undefined) job.signal!.removeEventListener('abort', job.onAbort);
-    if (--this.#inFlight === 0) this.#refAll(false);
+    if (--this.#inFlight === 0) this.#workers.release();
     const key = job.collection.key, left = (this.#keys.get(key) ?? 1) - 1;
     if (left === 0) this.#keys.delete(key);
     else this.#keys.set(key, left);
@@ -197,7 +177,7 @@ export class SearchPool {
   /** Hands queued jobs to idle workers. */
   #pump(): void {
     while (this.#queue.length > 0) {
-      const slot = this.#slots.find((s) => s.up && s.job === undefined);
+      const slot = this.#workers.slots.find((s) => s.up && this.#positions[s.index].job === undefined);
       if (slot === undefined) return;
       const job = this.#queue.shift()!;
       if (job.done) continue;
@@ -205,14 +185,15 @@ export class SearchPool {
     }
   }
 
-  #send(slot: Slot, job: Job, forceLayout: boolean): void {
+  #send(slot: SupervisedWorker, job: Job, forceLayout: boolean): void {
+    const position = this.#positions[slot.index];
     const layout = job.collection.workerLayout(slot.index);
     if (layout === null) {
       job.reject(new WorkerCrashedError('this collection cannot be searched on workers'));
       return;
     }
-    for (const key of slot.mapped.keys()) if (!this.#keys.has(key)) slot.mapped.delete(key); // the worker unmaps them too
-    const send = forceLayout || slot.mapped.get(layout.key) !== layout.version;
+    for (const key of position.mapped.keys()) if (!this.#keys.has(key)) position.mapped.delete(key); // the worker unmaps them too
+    const send = forceLayout || position.mapped.get(layout.key) !== layout.version;
     const req: SearchRequest = {
       id: job.id, key: layout.key, queries: job.queries, nq: job.nq, allow: job.allow, allowCount: job.allow === null ? 0 : popcount(job.allow), keep: [...this.#keys.keys()], ...job.params,
       ...(send ? { layout } : {}),
@@ -221,8 +202,8 @@ export class SearchPool {
       workerFaults.exitOnRequest--;
       req.fault = 'exit';
     }
-    slot.job = job;
-    if (send) slot.mapped.set(layout.key, layout.version);
+    position.job = job;
+    if (send) position.mapped.set(layout.key, layout.version);
     slot.worker.postMessage(req);
   }
 
@@ -230,93 +211,43 @@ export class SearchPool {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const s of this.#slots) clearTimeout(s.respawn);
     const closed = (): ClosedError => new ClosedError('VectorStore');
     for (const job of this.#queue.splice(0)) job.reject(closed());
-    for (const s of this.#slots) s.job?.reject(closed());
-    await Promise.all(this.#slots.filter((s) => s.alive).map((s) => s.worker.terminate()));
+    for (const p of this.#positions) p.job?.reject(closed());
+    await this.#workers.close();
   }
 
   /** Test hook: terminates worker `index` as a crash would (it is respawned like any dead worker). @internal */
   async killWorker(index: number): Promise<void> {
-    const slot = this.#slots[index];
-    if (slot?.alive) await slot.worker.terminate();
+    await this.#workers.kill(index);
   }
 
-  #spawn(slot: Slot): void {
-    const setup: SearchWorkerSetup = { backend: this.#backend, ...(workerFaults.exitAtStart ? { fault: 'exit-at-start' as const } : {}) };
-    const worker = new Worker(workerEntry(), { workerData: setup });
-    if (this.#inFlight === 0) worker.unref();
-    Object.assign(slot, { worker, alive: true, up: false, job: undefined, mapped: new Map() });
-    let lastError: unknown;
-    worker.on('message', (msg: SearchReply | SearchReady) => {
-      if (slot.worker !== worker) return;
-      if ('ready' in msg) {
-        slot.up = true;
-        this.#unhealthy = undefined;
-        this.#pump();
+  #onReply(slot: SupervisedWorker, msg: SearchReply): void {
+    const position = this.#positions[slot.index];
+    const job = position.job;
+    position.job = undefined;
+    if (job !== undefined && job.id === msg.id) {
+      if ('needLayout' in msg) {
+        // The worker dropped this collection (it keeps a few): map it again and go on.
+        this.#send(slot, job, true);
         return;
       }
-      const job = slot.job;
-      slot.job = undefined;
-      slot.streak = 0;
-      if (job !== undefined && job.id === msg.id) {
-        if ('needLayout' in msg) {
-          // The worker dropped this collection (it keeps a few): map it again and go on.
-          this.#send(slot, job, true);
-          return;
-        }
-        if ('error' in msg) job.reject(new WorkerCrashedError(`search worker ${slot.index} failed: ${msg.error}`));
-        else job.resolve(msg);
-      }
-      this.#pump();
-    });
-    worker.on('error', (err) => {
-      lastError = err;
-    });
-    worker.on('exit', (code) => this.#onExit(slot, worker, lastError ?? new Error(`exit code ${code}`)));
+      if ('error' in msg) job.reject(new WorkerCrashedError(`search worker ${slot.index} failed: ${msg.error}`));
+      else job.resolve(msg);
+    }
+    this.#pump();
   }
 
-  /** A worker died: retry its job once elsewhere (or fail it), and respawn it (after a backoff when it keeps dying). */
-  #onExit(slot: Slot, worker: Worker, cause: unknown): void {
-    if (slot.worker !== worker || !slot.alive) return;
-    const job = slot.job;
-    Object.assign(slot, { alive: false, up: false, job: undefined });
-    if (this.#closed) return;
-    const crash = new WorkerCrashedError(`search worker ${slot.index} died`, { cause });
+  /** A worker died (it is being respawned): retry its job once elsewhere, or fail it. */
+  #onDeath(slot: SupervisedWorker, crash: WorkerCrashedError): void {
+    const position = this.#positions[slot.index];
+    const job = position.job;
+    position.job = undefined;
     this.onCrash?.(crash);
     if (job !== undefined && !job.done) {
       if (++job.crashes >= 2) job.reject(crash);
       else this.#queue.unshift(job);
     }
-    slot.streak++;
-    this.#restarts++;
-    const limit = this.#respawn.unhealthyAfter;
-    if (!this.#unhealthy && this.#slots.every((s) => !s.up && s.streak >= limit)) {
-      this.#unhealthy = new PoolUnhealthyError(`the search pool is unhealthy: every worker died ${limit} times in a row (last: ${crash.message})`, { cause: crash });
-      for (const j of this.#queue.splice(0)) j.reject(this.#unhealthyError());
-    }
-    const delay = this.#unhealthy ? this.#respawn.maxDelayMs : respawnDelay(slot.streak, this.#respawn);
-    slot.respawn = setTimeout(() => {
-      slot.respawn = undefined;
-      if (!this.#closed) this.#spawn(slot);
-    }, delay);
-    if (this.#inFlight === 0) slot.respawn.unref();
     this.#pump();
-  }
-
-  #refAll(on: boolean): void {
-    for (const s of this.#slots) {
-      if (s.alive) {
-        if (on) s.worker.ref();
-        else s.worker.unref();
-      }
-      if (on) s.respawn?.ref();
-      else s.respawn?.unref();
-    }
-  }
-
-  #unhealthyError(): PoolUnhealthyError {
-    return new PoolUnhealthyError(this.#unhealthy!.message, { cause: this.#unhealthy!.cause });
   }
 }
