@@ -2,16 +2,32 @@
 // compaction) race them are each valid at some version of the store. For every hit of every result set: its id
 // existed during the call with a vector whose recomputed score equals the hit's (no torn rows: a half-written vector
 // matches no version), ids are unique, scores are sorted, and k rows come back (the store never drops under k live
-// records). `search()` and `searchMany` are both exercised.
+// records). `search()` and `searchMany` are both exercised, unfiltered and under filters (25% and 50% of records,
+// walked on the workers with the allow-bitset planned on the calling thread, and ~1.3%, answered by an exact scan of
+// the matches): every hit matches the filter, and k rows come back (each filter always matches more than k live
+// records: deletes and overwrites never touch the 40 records the narrow filter matches).
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { VectorStore, type SearchHit } from '../../src/index.js';
+import { VectorStore, type Filter, type SearchHit } from '../../src/index.js';
 import { failOnProcessFaults, until } from '../helpers/process-faults.js';
 import { randomVectors, rng } from './helpers.js';
 
 const DIM = 16;
 const BASE = 2600; // live records stay above 2,048, so searches go to the workers
 const K = 8;
+/** Records b0…b39 match the narrow filter; deletes and overwrites leave them alone. */
+const PROTECTED = 40;
+
+/** Each id's metadata never changes: `tag` from its number, `n` its number (new batches: tag from the position). */
+const metadataOf = (n: number): { tag: number; n: number } => ({ tag: n % 4, n });
+const FILTERS: Filter[] = [{ tag: { $eq: 1 } }, { tag: { $in: [0, 3] } }, { n: { $lt: PROTECTED } }];
+/** Whether metadata `m` passes filter `f` (the three filters above). */
+function passes(f: Filter, m: { tag: number; n: number }): boolean {
+  if (f === FILTERS[0]) return m.tag === 1;
+  if (f === FILTERS[1]) return m.tag === 0 || m.tag === 3;
+  return m.n < PROTECTED;
+}
+const metadata = new Map<string, { tag: number; n: number }>();
 
 /** One vector an id held, and the window (in the event clock) during which a search could see it. */
 interface Version {
@@ -49,7 +65,7 @@ async function upsert(id: string, vector: Float32Array): Promise<void> {
   history.set(id, versions);
   const previous = versions.at(-1);
   versions.push({ vector, from });
-  await store.upsert([{ id, vector }]);
+  await store.upsert([{ id, vector, metadata: metadata.get(id)! }]);
   const ack = ++clock;
   if (previous && previous.until === undefined) previous.until = ack;
 }
@@ -57,9 +73,12 @@ async function upsert(id: string, vector: Float32Array): Promise<void> {
 /** A batch of new ids (grows the arrays: the vector block may move, the graph buffers grow in place). */
 async function upsertBatch(prefix: string, vectors: Float32Array[]): Promise<void> {
   const from = ++clock;
-  vectors.forEach((vector, i) => history.set(`${prefix}${i}`, [{ vector, from }]));
+  vectors.forEach((vector, i) => {
+    history.set(`${prefix}${i}`, [{ vector, from }]);
+    metadata.set(`${prefix}${i}`, metadataOf(PROTECTED + i)); // never matches the narrow filter
+  });
   recent.push(...vectors.slice(-50));
-  await store.upsert(vectors.map((vector, i) => ({ id: `${prefix}${i}`, vector })));
+  await store.upsert(vectors.map((vector, i) => ({ id: `${prefix}${i}`, vector, metadata: metadata.get(`${prefix}${i}`)! })));
   ++clock;
 }
 
@@ -72,8 +91,9 @@ async function remove(id: string): Promise<void> {
 }
 
 /** Checks one result set of a search issued at `start` and settled at `end`. */
-function checkResult(q: Float32Array, hits: SearchHit[], start: number, end: number): void {
+function checkResult(q: Float32Array, hits: SearchHit[], start: number, end: number, filter?: Filter): void {
   expect(hits).toHaveLength(K);
+  if (filter !== undefined) for (const h of hits) expect(passes(filter, metadata.get(h.id)!), `hit ${h.id} fails the filter`).toBe(true);
   expect(new Set(hits.map((h) => h.id)).size).toBe(hits.length);
   for (let i = 1; i < hits.length; i++) expect(hits[i - 1].score).toBeGreaterThanOrEqual(hits[i].score);
   for (const h of hits) {
@@ -90,7 +110,8 @@ beforeAll(async () => {
   store = await VectorStore.open({ dimension: DIM, metric: 'cosine', index: { type: 'hnsw', M: 8, efConstruction: 32 }, searchThreads: 2, compactionThreshold: 1 });
   const vectors = randomVectors(BASE, DIM, 21);
   const from = ++clock;
-  await store.upsert(vectors.map((vector, i) => ({ id: `b${i}`, vector })));
+  vectors.forEach((_, i) => metadata.set(`b${i}`, metadataOf(i)));
+  await store.upsert(vectors.map((vector, i) => ({ id: `b${i}`, vector, metadata: metadata.get(`b${i}`)! })));
   vectors.forEach((vector, i) => history.set(`b${i}`, [{ vector, from }]));
   await store.search(vectors[0]);
   await until(() => (store.stats().searchPool?.workersUp ?? 0) === 2, 60_000, 10);
@@ -101,12 +122,12 @@ afterAll(async () => {
 });
 
 const op = fc.oneof(
-  fc.record({ kind: fc.constant('upsert' as const), id: fc.integer({ min: 0, max: 3000 }), seed: fc.integer() }),
-  fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: 0, max: 3000 }) }),
+  fc.record({ kind: fc.constant('upsert' as const), id: fc.integer({ min: PROTECTED, max: 3000 }), seed: fc.integer() }),
+  fc.record({ kind: fc.constant('delete' as const), id: fc.integer({ min: PROTECTED, max: 3000 }) }),
   fc.record({ kind: fc.constant('compact' as const) }),
   fc.record({ kind: fc.constant('batch' as const), seed: fc.integer(), n: fc.integer({ min: 50, max: 400 }) }),
-  fc.record({ kind: fc.constant('search' as const), seed: fc.integer() }),
-  fc.record({ kind: fc.constant('searchMany' as const), seed: fc.integer(), n: fc.integer({ min: 1, max: 12 }) }),
+  fc.record({ kind: fc.constant('search' as const), seed: fc.integer(), filter: fc.integer({ min: -1, max: FILTERS.length - 1 }) }),
+  fc.record({ kind: fc.constant('searchMany' as const), seed: fc.integer(), n: fc.integer({ min: 1, max: 12 }), filter: fc.integer({ min: -1, max: FILTERS.length - 1 }) }),
 );
 
 describe('search workers under concurrent writes', () => {
@@ -118,6 +139,7 @@ describe('search workers under concurrent writes', () => {
       for (const o of ops) {
         if (o.kind === 'upsert') {
           const r = rng(o.seed);
+          metadata.set(`b${o.id}`, metadataOf(o.id));
           running.push(upsert(`b${o.id}`, Float32Array.from({ length: DIM }, () => r() - 0.5)));
         } else if (o.kind === 'delete') {
           // Keep well above k live records and above the worker threshold.
@@ -132,10 +154,12 @@ describe('search workers under concurrent writes', () => {
           const qs = Array.from({ length: n }, (_, i) =>
             i % 2 === 1 && recent.length > 0 ? recent[Math.floor(r() * recent.length)] : Float32Array.from({ length: DIM }, () => r() - 0.5));
           const start = ++clock;
-          const call = o.kind === 'search' ? store.search(qs[0], { k: K, efSearch: 32 }).then((h) => [h]) : store.searchMany(qs, { k: K, efSearch: 32 });
+          const filter = o.filter < 0 ? undefined : FILTERS[o.filter];
+          const options = { k: K, efSearch: 32, ...(filter ? { filter } : {}) };
+          const call = o.kind === 'search' ? store.search(qs[0], options).then((h) => [h]) : store.searchMany(qs, options);
           running.push(call.then((results) => {
             const end = ++clock;
-            results.forEach((hits, i) => checkResult(qs[i], hits, start, end));
+            results.forEach((hits, i) => checkResult(qs[i], hits, start, end, filter));
             searched += n;
           }));
         }
@@ -147,5 +171,8 @@ describe('search workers under concurrent writes', () => {
     expect(store.stats().searchPool!.searches).toBeGreaterThan(searched / 10);
     expect(store.stats().searchPool!.searches).toBeLessThan(searched);
     expect(store.stats().compactions).toBeGreaterThan(0);
+    // Filtered searches took both plans: walks (25%, 50%) and exact scans of the matches (the narrow filter).
+    expect(store.stats().filterPlans.walk).toBeGreaterThan(0);
+    expect(store.stats().filterPlans.exact).toBeGreaterThan(0);
   }, 120_000);
 });
