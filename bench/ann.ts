@@ -12,7 +12,7 @@
  *   npm run bench:ann                 # 100k vectors, 1000 queries
  *   npm run bench:ann -- --quick      # 20k vectors, 300 queries, efConstruction 40 for both HNSW builds
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
- *   npm run bench:ann:1m:rabitq       # 1M clustered vectors: RaBitQ 1/2/4-bit, binary, IVF-PQ, LanceDB IVF_RQ and IVF_PQ
+ *   npm run bench:ann:1m:rabitq       # 1M clustered vectors: RaBitQ 1/2/4-bit, IVF-PQ, LanceDB IVF_RQ and IVF_PQ (the issue-22 row)
  *   npm run bench:ann -- --threads    # search on every core: 2 client loops and searchMany vs hnswlib-node (1 thread), usearch batch (bench/ann-threads.ts)
  *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
  *   options: --n N --queries Q --datasets clustered,lowrank,sentence768 --systems scan,flat,hnsw,int8,int8mem,ivfpq,lancedb,langchain,llamaindex
