@@ -14,9 +14,10 @@
  *   npm run bench:ann:1m              # 1M clustered vectors: IVF-PQ vs LanceDB IVF_PQ
  *   npm run bench:ann:1m:rabitq       # 1M clustered vectors: RaBitQ 1/2/4-bit, IVF-PQ, LanceDB IVF_RQ and IVF_PQ (the issue-22 row)
  *   npm run bench:ann -- --threads    # search on every core: 2 client loops and searchMany vs hnswlib-node (1 thread), usearch batch (bench/ann-threads.ts)
+ *                                     (`--systems …,threads` adds the same rows after a full run, in one invocation)
  *   npm run bench:ann:1m:hnsw         # 1M clustered vectors: HNSW (memory, filtered rows) vs hnswlib-node (~45 min on an idle 2-core machine)
  *   options: --n N --queries Q --datasets clustered,lowrank,sentence768 --systems scan,flat,hnsw,int8,int8mem,ivfpq,lancedb,langchain,llamaindex
- *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq; lancedb-pq = lancedb; int8mem = int8 traversal with the
+ *            (also rabitq1,rabitq2,rabitq4,binary,lancedb-rq,threads; lancedb-pq = lancedb; int8mem = int8 traversal with the
  *            floats in memory, queried beside hnsw and hnswlib-node: needs hnsw)
  *            --nprobes 16,32,64 --refines 10,30 (IVF-PQ sweeps) --efs 16,32,64 (HNSW sweep) --no-resident (skip the
  *            fresh-process memory probes) --variant NAME (file names) --out DIR (where results and plot go)
@@ -641,3 +642,6 @@ writeResults('ann', {
 });
 const plot = await writeAnnPlot(rows, join(OUT_DIR, `ann-${VARIANT}.svg`), annSubtitle(N, dims, K, new Date().toISOString(), machineInfo()));
 console.error(`bench:ann: plot written to ${plot}`);
+// `--systems …,threads`: the threads rows in the same invocation, right after (ann-threads-<variant>.json), so one run
+// gives every figure of the README's table.
+if (SYSTEMS.has('threads')) await runThreads({ n: N, nq: NQ, efs: EFS, M, efC: EF_C, variant: VARIANT, outDir: OUT_DIR });
