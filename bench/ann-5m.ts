@@ -21,7 +21,9 @@
  *
  * Measured at 5M (2026-12-07, the 2-core machine, idle but for light editing): data 80 s and ground truth 198 s (both
  * once, then cached), RaBitQ 1-bit build 642 s (ingest and the closing compaction that trains and encodes), serving
- * 3 x 1,000 queries ~30 s, LanceDB IVF_RQ 422 s: 1,400 s in all with the default systems.
+ * 3 x 1,000 queries ~30 s, LanceDB IVF_RQ 422 s: 1,400 s in all with the default systems (1,173 s in the run after,
+ * data and truth cached). Memory in that second run: index 291 MB, ids 257 MB, peak RSS 849 MB serving, 1,212 MB
+ * during the open, 2,324 MB building.
  *
  * The estimate it replaced, extrapolated from a 200k run at the full run's 4,096 cells (`--n 200000
  * --nlist 4096`, measured in CPU seconds on a shared machine, so ±30%): data ~2 min, ground truth ~4 min (both once),
