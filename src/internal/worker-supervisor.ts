@@ -212,7 +212,8 @@ export class WorkerSupervisor<Reply extends object> {
     slot.streak++;
     this.#restarts++;
     const limit = this.#respawn.unhealthyAfter;
-    if (!this.#unhealthy && this.slots.every((s) => !s.up && s.streak >= limit)) {
+    const turnsUnhealthy = !this.#unhealthy && this.slots.every((s) => !s.up && s.streak >= limit);
+    if (turnsUnhealthy) {
       this.#unhealthy = new PoolUnhealthyError(`${this.#hooks.poolName} is unhealthy: every worker died ${limit} times in a row (last: ${crash.message})`, { cause: crash });
     }
     const delay = this.#unhealthy ? this.#respawn.maxDelayMs : respawnDelay(slot.streak, this.#respawn);
@@ -222,7 +223,7 @@ export class WorkerSupervisor<Reply extends object> {
     }, delay);
     if (this.#held === 0) slot.respawn.unref();
     this.#hooks.onDeath(slot, crash);
-    if (this.#unhealthy && this.#unhealthy.cause === crash) this.#hooks.onUnhealthy(this.unhealthyError());
+    if (turnsUnhealthy) this.#hooks.onUnhealthy(this.unhealthyError());
   }
 
   #refAll(on: boolean): void {
