@@ -10,11 +10,23 @@ const ctrl = new Int32Array(workerData.sab);
 if (workerData.mode === 'pm') {
   parentPort.on('message', (m) => { parentPort.postMessage({ id: m.id, slots: new Uint32Array(10), dists: new Float64Array(10) }); });
 } else if (workerData.mode === 'block') {
-  for (;;) { Atomics.wait(ctrl, 0, 0); Atomics.store(ctrl, 0, 0); Atomics.store(ctrl, 1, 1); Atomics.notify(ctrl, 1); }
+  // The request slot: the query after the control words, the reply (ten slots, ten distances) after the query.
+  const query = new Float32Array(workerData.sab, 64, 384);
+  const slots = new Uint32Array(workerData.sab, 64 + 384 * 4, 10);
+  const dists = new Float64Array(workerData.sab, 64 + 384 * 4 + 40, 10);
+  const local = new Float32Array(384);
+  for (;;) {
+    Atomics.wait(ctrl, 0, 0);
+    Atomics.store(ctrl, 0, 0);
+    local.set(query);
+    for (let j = 0; j < 10; j++) { slots[j] = j; dists[j] = local[j]; }
+    Atomics.store(ctrl, 1, 1);
+    Atomics.notify(ctrl, 1);
+  }
 }
 `;
 async function run(mode) {
-  const sab = new SharedArrayBuffer(64);
+  const sab = new SharedArrayBuffer(64 + 384 * 4 + 40 + 80);
   const ctrl = new Int32Array(sab);
   const w = new Worker(src, { eval: true, workerData: { sab, mode } });
   await new Promise((r) => setTimeout(r, 200));
@@ -27,6 +39,7 @@ async function run(mode) {
   } else {
     for (let i = 0; i < N; i++) {
       Atomics.store(ctrl, 1, 0);
+      new Float32Array(sab, 64, 384).set(q);
       Atomics.store(ctrl, 0, 1); Atomics.notify(ctrl, 0);
       const r = Atomics.waitAsync(ctrl, 1, 0);
       if (r.async) await r.value;
