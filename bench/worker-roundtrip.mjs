@@ -1,7 +1,9 @@
 // bench/worker-roundtrip.mjs — the cost of handing one search to a worker thread and back, without the search:
-// postMessage (what the store's search pool uses) against a shared-memory request slot (the worker blocks in
-// Atomics.wait, the caller awaits Atomics.waitAsync). A request carries a 384-d query; the reply ten slots and
-// distances. Prints a markdown table; run it on an idle machine: node bench/worker-roundtrip.mjs
+// postMessage both ways (the store's search pool before the request slot), against a shared-memory request slot with
+// the worker blocked in Atomics.wait on a doorbell and the reply signalled either by Atomics.notify (the caller awaits
+// Atomics.waitAsync) or by a small postMessage (what the store's search pool does: protocol.ts, SLOT). A request
+// carries a 384-d query; the reply ten slots and distances. Prints a markdown table; run it on an idle machine:
+// node bench/worker-roundtrip.mjs
 import { Worker } from 'node:worker_threads';
 const N = 3000;
 const src = `
@@ -21,14 +23,15 @@ if (workerData.mode === 'pm') {
     local.set(query);
     for (let j = 0; j < 10; j++) { slots[j] = j; dists[j] = local[j]; }
     Atomics.store(ctrl, 1, 1);
-    Atomics.notify(ctrl, 1);
+    if (workerData.replyByMessage) parentPort.postMessage(0);
+    else Atomics.notify(ctrl, 1);
   }
 }
 `;
 async function run(mode) {
   const sab = new SharedArrayBuffer(64 + 384 * 4 + 40 + 80);
   const ctrl = new Int32Array(sab);
-  const w = new Worker(src, { eval: true, workerData: { sab, mode } });
+  const w = new Worker(src, { eval: true, workerData: { sab, mode: mode === 'pm' ? 'pm' : 'block', replyByMessage: mode === 'block-pm' } });
   await new Promise((r) => setTimeout(r, 200));
   const q = new Float32Array(384);
   let t0 = performance.now();
@@ -36,6 +39,16 @@ async function run(mode) {
     let pending;
     w.on('message', (m) => pending(m));
     for (let i = 0; i < N; i++) { await new Promise((r) => { pending = r; w.postMessage({ id: i, queries: q, keep: [1], allow: null }); }); }
+  } else if (mode === 'block-pm') {
+    let pending;
+    w.on('message', () => pending());
+    for (let i = 0; i < N; i++) {
+      Atomics.store(ctrl, 1, 0);
+      new Float32Array(sab, 64, 384).set(q);
+      const r = new Promise((res) => { pending = res; });
+      Atomics.store(ctrl, 0, 1); Atomics.notify(ctrl, 0);
+      await r;
+    }
   } else {
     for (let i = 0; i < N; i++) {
       Atomics.store(ctrl, 1, 0);
@@ -50,4 +63,5 @@ async function run(mode) {
   return us;
 }
 console.log('| transport | round trip µs |\n|---|---:|');
-for (const m of ['pm', 'block', 'pm', 'block']) console.log(`| ${m === 'pm' ? 'postMessage' : 'shared slot, Atomics.wait in the worker'} | ${(await run(m)).toFixed(1)} |`);
+const names = { pm: 'postMessage', block: 'shared slot, Atomics.wait in the worker, Atomics.waitAsync here', 'block-pm': 'shared slot, Atomics.wait in the worker, reply signalled by postMessage' };
+for (const m of ['pm', 'block', 'block-pm', 'pm', 'block', 'block-pm']) console.log(`| ${names[m]} | ${(await run(m)).toFixed(1)} |`);

@@ -84,11 +84,13 @@ export interface PoolHealthState {
  * Test-only fault switches for worker pools. Set `exitAtStart` and every worker spawned from then on exits at once
  * with code 70 (before taking any job), as a worker whose native module crashes on load would. `exitOnRequest`
  * (the store's search pool): the next that many requests make the worker that receives them exit with code 70, as a
- * worker crashing mid-search would. Not exported from any package entry.
+ * worker crashing mid-search would. `pauseAfterReadyMs` (the search pool): each worker spawned from then on stalls
+ * that long between saying it is ready and taking requests, as a worker descheduled there would. Not exported from
+ * any package entry.
  *
  * @internal
  */
-export const workerFaults: { exitAtStart: boolean; exitOnRequest: number } = { exitAtStart: false, exitOnRequest: 0 };
+export const workerFaults: { exitAtStart: boolean; exitOnRequest: number; pauseAfterReadyMs: number } = { exitAtStart: false, exitOnRequest: 0, pauseAfterReadyMs: 0 };
 
 /** A timer that does not keep the process alive. @internal */
 export function unrefTimer(fn: () => void, ms: number): NodeJS.Timeout {

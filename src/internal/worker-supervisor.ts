@@ -171,6 +171,16 @@ export class WorkerSupervisor<Reply extends object> {
     if (slot?.alive) await slot.worker.terminate();
   }
 
+  /**
+   * The worker at `slot` answered a request (by message this is noted already; a pool with another reply channel
+   * calls it): it works, so whatever killed its predecessors is gone and its crash streak restarts.
+   *
+   * @param slot - the position
+   */
+  replied(slot: SupervisedWorker): void {
+    slot.streak = 0;
+  }
+
   /** Stops the workers and any pending respawn (the pool fails its own work). */
   async close(): Promise<void> {
     if (this.#closed) return;
@@ -193,7 +203,7 @@ export class WorkerSupervisor<Reply extends object> {
         this.#hooks.onUp(slot);
         return;
       }
-      slot.streak = 0; // it finished a request: whatever killed its predecessors is gone
+      this.replied(slot);
       this.#hooks.onReply(slot, msg);
     });
     worker.on('error', (err) => {

@@ -492,28 +492,34 @@ export class VectorStore implements ScannableBackend, HybridSearchBackend {
       this.#pool = new SearchPool(this.#threads);
       this.#pool.onCrash = (err) => this.#d.report(err, 'search');
     }
-    const h = this.#pool.health();
-    return h.status === 'ok' && h.workersUp > 0;
+    return this.#pool.serving();
   }
 
   /**
    * Inline-first dispatch of one search. With no other search in flight it is answered here after a microtask (so
    * calls made in the same tick see each other): a lone caller pays no round trip. With others in flight it goes to
    * an idle worker (planned here: allow set, count, exact or walk); with none idle it is answered here after a turn
-   * of the event loop, so worker replies are never starved by a chain of searches on this thread.
+   * of the event loop (so worker replies are never starved by a chain of searches on this thread), or by a worker
+   * whose reply came in meanwhile.
    */
   async #dispatch(c: Collection, q: Float32Array, filter: MetadataPredicate | null, p: SearchParams, signal: AbortSignal | undefined): Promise<SlotHit[]> {
     const busy = this.#active > 0;
     this.#active++;
     try {
+      const pool = this.#pool!;
       if (!busy) {
         await Promise.resolve();
-      } else if (this.#pool!.idleWorkers() > 0) {
-        const plan = c.planWalk(p.k, filter, p, 1);
-        if (plan === 'empty') return [];
-        if (plan !== null) return (await this.#workerSearch(c, q, 1, plan, filter, p, signal))[0];
       } else {
-        await yieldToLoop();
+        if (pool.idleWorkers() === 0) {
+          await yieldToLoop();
+          this.#checkOpen();
+          pool.takeReplies(); // replies in whose message the loop has not delivered yet: their workers are free
+        }
+        if (this.#active > 1 && pool.idleWorkers() > 0) {
+          const plan = c.planWalk(p.k, filter, p, 1);
+          if (plan === 'empty') return [];
+          if (plan !== null) return (await this.#workerSearch(c, q, 1, plan, filter, p, signal))[0];
+        }
       }
       this.#checkOpen();
       throwIfAborted(signal);

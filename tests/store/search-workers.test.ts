@@ -1,9 +1,10 @@
 // Search workers (VectorStore searchThreads): the same answers as the calling thread on a quiescent store, for every
 // index the workers walk; searchMany in order; abort; close with searches in flight; a worker killed mid-search.
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { AbortError, ClosedError, PoolUnhealthyError, VectorStore, WorkerCrashedError, type SearchHit, type Filter, type SearchOptions, type StoreErrorEvent, type VectorStoreOptions } from '../../src/index.js';
 import { workerFaults } from '../../src/internal/crash-loop.js';
-import { SearchPool } from '../../src/store/search-pool/search-pool.js';
+import { Worker } from 'node:worker_threads';
+import { SearchPool, slotBytes } from '../../src/store/search-pool/search-pool.js';
 import { failOnProcessFaults, until } from '../helpers/process-faults.js';
 import { randomVectors, tempDir } from './helpers.js';
 
@@ -13,10 +14,13 @@ const vectors = randomVectors(N, DIM, 11);
 const records = vectors.map((vector, i) => ({ id: `r${i}`, vector, text: `t${i}`, metadata: { i, tag: i % 5 } }));
 const queries = randomVectors(40, DIM, 12);
 const open: VectorStore[] = [];
+const defaultSlotBytes = { ...slotBytes };
 
 failOnProcessFaults(() => {
   workerFaults.exitOnRequest = 0;
   workerFaults.exitAtStart = false;
+  workerFaults.pauseAfterReadyMs = 0;
+  Object.assign(slotBytes, defaultSlotBytes);
 });
 afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.close()));
@@ -174,6 +178,37 @@ describe('search workers', () => {
     await until(() => s.stats().searchPool!.workersUp === 2, 60_000, 10);
     expect(ids(await onWorker(s, queries[4], { k: 10 }))).toEqual(ids(await local.search(queries[4], { k: 10 })));
   }, 90_000);
+
+  it('a worker that stalls between saying it is ready and serving still takes the request sent meanwhile', async () => {
+    // The first request rings the worker's doorbell while it stalls; a worker that started waiting from the bell's
+    // value at that point (not from 0) would sleep through it and the search would never settle.
+    workerFaults.pauseAfterReadyMs = 300;
+    const s = await storeWith({ searchThreads: 1 });
+    const local = await storeWith({ searchThreads: 0 });
+    await workersUp(s, 1);
+    expect(await onWorker(s, queries[5], { k: 10 })).toEqual(await local.search(queries[5], { k: 10 }));
+    expect(s.stats().searchPool!.searches).toBe(1);
+  }, 30_000);
+
+  it('requests that do not fit the request slot go by message, with the same answers', async () => {
+    slotBytes.initial = 1024;
+    slotBytes.max = 2048; // one 24-d query fits; a searchMany piece of ~30 does not
+    const s = await storeWith({ searchThreads: 1 });
+    const local = await storeWith({ searchThreads: 0 });
+    await workersUp(s, 1);
+    await onWorker(s, queries[7]); // the first request to the worker carries the collection's layout, by message
+    const posted = vi.spyOn(Worker.prototype, 'postMessage');
+    try {
+      expect(await onWorker(s, queries[6], { k: 10 })).toEqual(await local.search(queries[6], { k: 10 }));
+      expect(posted).not.toHaveBeenCalled(); // the worker has the layout: the slot carried the request
+      const many = randomVectors(400, DIM, 15);
+      expect(await s.searchMany(many, { k: 5 })).toEqual(await local.searchMany(many, { k: 5 }));
+      expect(posted).toHaveBeenCalled();
+      for (const [req] of posted.mock.calls) expect((req as { nq: number }).nq * DIM * 4).toBeGreaterThan(1024);
+    } finally {
+      posted.mockRestore();
+    }
+  }, 30_000);
 
   it('a lone caller is answered on the calling thread (no worker search)', async () => {
     const s = await storeWith({ searchThreads: 2 });

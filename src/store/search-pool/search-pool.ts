@@ -5,7 +5,8 @@
  *
  * Dispatch: requests queue in arrival order and go to the first idle worker (one request per worker at a time, so a
  * request never waits behind a long batch on a busy worker while another sits idle). A collection's layout is sent
- * to a worker once (and again when a buffer was replaced); requests then carry only queries and parameters.
+ * to a worker once by message (and again when a buffer was replaced); later requests and their replies go through
+ * the worker's shared request slot (protocol.ts, `SLOT`): queries and parameters in, slots and distances out.
  *
  * Faults (the issue-21 contract): a worker that dies is respawned (at once the first time, then after a doubling
  * backoff); the request it was running is queued again once, and fails with `WorkerCrashedError` if its second
@@ -23,7 +24,8 @@ import { type SupervisedWorker, WorkerSupervisor, workerScript } from '../../int
 import type { KernelBackend } from '../../kernels/index.js';
 import type { Collection } from '../collection.js';
 import { popcount } from '../filter-bitset.js';
-import type { SearchReply, SearchRequest, SearchResult, SearchWorkerSetup } from './protocol.js';
+import { growableShared, growShared } from '../shared-buffer.js';
+import { SLOT, SLOT_REPLY, slotOffsets, type SearchReply, type SearchRequest, type SearchResult, type SearchWorkerSetup } from './protocol.js';
 
 /** Per-search parameters a worker needs. @internal */
 export interface PoolSearchParams {
@@ -55,6 +57,24 @@ interface Position {
   job: Job | undefined;
   /** Collection key → layout version this worker has mapped. */
   mapped: Map<number, number>;
+  /** The worker's request slot (a fresh one per spawned worker) and its control words. */
+  slot: SharedArrayBuffer;
+  ctrl: Int32Array;
+  /** The current request went through the slot (its reply comes back there). */
+  bySlot: boolean;
+}
+
+/**
+ * A request slot's size at spawn, and the most it grows to: a bigger request (a `searchMany` piece of ~40k 384-d
+ * queries) goes by message. Mutable for tests only.
+ *
+ * @internal
+ */
+export const slotBytes = { initial: 64 << 10, max: 64 << 20 };
+
+function newPosition(): Position {
+  const slot = growableShared(slotBytes.initial, slotBytes.max);
+  return { job: undefined, mapped: new Map(), slot, ctrl: new Int32Array(slot, 0, SLOT.headerBytes / 4), bySlot: false };
 }
 
 /** @internal */
@@ -78,13 +98,19 @@ export class SearchPool {
    */
   constructor(threads: number, backend: KernelBackend = 'auto', respawn: RespawnOptions = {}) {
     this.threads = Math.max(1, Math.floor(threads));
-    for (let i = 0; i < this.threads; i++) this.#positions.push({ job: undefined, mapped: new Map() });
     this.#workers = new WorkerSupervisor<SearchReply>(this.threads, respawn, {
       script: workerScript(import.meta.url, 'search-worker-loader.mjs', 'search-worker'),
-      setup: (): SearchWorkerSetup => ({ backend, ...(workerFaults.exitAtStart ? { fault: 'exit-at-start' as const } : {}) }),
+      // Each worker spawned gets a fresh position (its own request slot: nothing a dead worker left there is read).
+      setup: (index): SearchWorkerSetup => {
+        this.#positions[index] = newPosition();
+        return {
+          backend, slot: this.#positions[index].slot,
+          ...(workerFaults.exitAtStart ? { fault: 'exit-at-start' as const } : {}),
+          ...(workerFaults.pauseAfterReadyMs > 0 ? { pauseAfterReadyMs: workerFaults.pauseAfterReadyMs } : {}),
+        };
+      },
       name: 'search worker',
       poolName: 'the search pool',
-      onSpawn: (slot) => Object.assign(this.#positions[slot.index], { job: undefined, mapped: new Map() }),
       onUp: () => this.#pump(),
       onReply: (slot, reply) => this.#onReply(slot, reply),
       onDeath: (slot, crash) => this.#onDeath(slot, crash),
@@ -101,6 +127,28 @@ export class SearchPool {
    */
   health(): PoolHealthState {
     return this.#workers.health();
+  }
+
+  /**
+   * Whether the pool takes searches: open, healthy and at least one worker up (cheaper than {@link health}, for
+   * each search's dispatch).
+   *
+   * @returns true when a search may be sent
+   */
+  serving(): boolean {
+    return !this.#closed && !this.#workers.unhealthy && this.#workers.slots.some((s) => s.up);
+  }
+
+  /**
+   * Takes the replies that are in a worker's slot but whose message the event loop has not delivered yet (it may
+   * run a `setImmediate` first): the dispatcher calls this before deciding that no worker is idle.
+   *
+   * @returns replies taken
+   */
+  takeReplies(): number {
+    let taken = 0;
+    for (const s of this.#workers.slots) if (this.#takeSlotReply(s)) taken++;
+    return taken;
   }
 
   /**
@@ -193,18 +241,78 @@ export class SearchPool {
       return;
     }
     for (const key of position.mapped.keys()) if (!this.#keys.has(key)) position.mapped.delete(key); // the worker unmaps them too
-    const send = forceLayout || position.mapped.get(layout.key) !== layout.version;
-    const req: SearchRequest = {
-      id: job.id, key: layout.key, queries: job.queries, nq: job.nq, allow: job.allow, allowCount: job.allow === null ? 0 : popcount(job.allow), keep: [...this.#keys.keys()], ...job.params,
-      ...(send ? { layout } : {}),
-    };
-    if (workerFaults.exitOnRequest > 0) {
-      workerFaults.exitOnRequest--;
-      req.fault = 'exit';
-    }
+    const withLayout = forceLayout || position.mapped.get(layout.key) !== layout.version;
+    const keep = [...this.#keys.keys()];
+    const allowCount = job.allow === null ? 0 : popcount(job.allow);
     position.job = job;
-    if (send) position.mapped.set(layout.key, layout.version);
-    slot.worker.postMessage(req);
+    if (withLayout) position.mapped.set(layout.key, layout.version);
+    const bySlot = !withLayout && workerFaults.exitOnRequest === 0 && this.#toSlot(position, layout.key, job, keep, allowCount);
+    if (!bySlot) {
+      const req: SearchRequest = {
+        id: job.id, key: layout.key, queries: job.queries, nq: job.nq, allow: job.allow, allowCount, keep, ...job.params, ...(withLayout ? { layout } : {}),
+      };
+      if (workerFaults.exitOnRequest > 0) {
+        workerFaults.exitOnRequest--;
+        req.fault = 'exit';
+      }
+      slot.worker.postMessage(req);
+    }
+    position.bySlot = bySlot;
+    // Ring: the worker sleeps on the doorbell, and reads the message (if any) and the slot when it wakes.
+    Atomics.add(position.ctrl, SLOT.bell, 1);
+    Atomics.notify(position.ctrl, SLOT.bell);
+  }
+
+  /**
+   * Writes a request into the worker's slot (its reply word set to pending); false when it does not fit even grown
+   * to its maximum (it goes by message then).
+   */
+  #toSlot(position: Position, key: number, job: Job, keep: number[], allowCount: number): boolean {
+    const dim = job.queries.length / job.nq, allowWords = job.allow === null ? -1 : job.allow.length;
+    const { k } = job.params;
+    const at = slotOffsets(keep.length, job.nq, dim, allowWords, k);
+    if (at.end > position.slot.byteLength && growShared(position.slot, at.end) !== position.slot) return false; // past its maximum
+    const { slot, ctrl } = position;
+    ctrl[SLOT.id] = job.id;
+    ctrl[SLOT.key] = key;
+    ctrl[SLOT.nq] = job.nq;
+    ctrl[SLOT.k] = k;
+    ctrl[SLOT.efSearch] = job.params.efSearch;
+    ctrl[SLOT.rerank] = job.params.rerank;
+    ctrl[SLOT.exact] = job.params.exact ? 1 : 0;
+    ctrl[SLOT.allowWords] = allowWords;
+    ctrl[SLOT.allowCount] = allowCount;
+    ctrl[SLOT.keepCount] = keep.length;
+    new Int32Array(slot, at.keep, keep.length).set(keep);
+    new Float32Array(slot, at.queries, job.queries.length).set(job.queries);
+    if (job.allow !== null) new Uint32Array(slot, at.allow, allowWords).set(job.allow);
+    Atomics.store(ctrl, SLOT.reply, SLOT_REPLY.pending);
+    Atomics.store(ctrl, SLOT.request, 1);
+    return true;
+  }
+
+  /**
+   * Takes the reply of the request in `slot`'s worker when it came back through the slot and is in; false otherwise
+   * (none running, sent by message, or not answered yet).
+   */
+  #takeSlotReply(slot: SupervisedWorker): boolean {
+    const position = this.#positions[slot.index];
+    if (position?.job === undefined || !position.bySlot || Atomics.load(position.ctrl, SLOT.reply) !== SLOT_REPLY.done) return false;
+    const job = position.job;
+    position.job = undefined;
+    this.#workers.replied(slot);
+    const { ctrl } = position;
+    const nq = ctrl[SLOT.nq], hits = ctrl[SLOT.hits];
+    const at = slotOffsets(ctrl[SLOT.keepCount], nq, job.queries.length / job.nq, ctrl[SLOT.allowWords], ctrl[SLOT.k]);
+    job.resolve({
+      id: job.id,
+      counts: new Uint32Array(position.slot, at.counts, nq).slice(),
+      slots: new Uint32Array(position.slot, at.slots, hits).slice(),
+      dists: new Float64Array(position.slot, at.dists, hits).slice(),
+      version: ctrl[SLOT.version],
+    });
+    this.#pump();
+    return true;
   }
 
   /** Stops the workers; queued and running searches fail with `ClosedError`. */
@@ -213,7 +321,10 @@ export class SearchPool {
     this.#closed = true;
     const closed = (): ClosedError => new ClosedError('VectorStore');
     for (const job of this.#queue.splice(0)) job.reject(closed());
-    for (const p of this.#positions) p.job?.reject(closed());
+    for (const p of this.#positions) {
+      p.job?.reject(closed());
+      p.job = undefined;
+    }
     await this.#workers.close();
   }
 
@@ -225,16 +336,20 @@ export class SearchPool {
   #onReply(slot: SupervisedWorker, msg: SearchReply): void {
     const position = this.#positions[slot.index];
     const job = position.job;
-    position.job = undefined;
-    if (job !== undefined && job.id === msg.id) {
-      if ('needLayout' in msg) {
-        // The worker dropped this collection (it keeps a few): map it again and go on.
-        this.#send(slot, job, true);
-        return;
-      }
-      if ('error' in msg) job.reject(new WorkerCrashedError(`search worker ${slot.index} failed: ${msg.error}`));
-      else job.resolve(msg);
+    // A reply to a request no longer running here: its slot reply was taken already (takeReplies), or the job moved.
+    if (job === undefined || job.id !== msg.id) return;
+    if ('inSlot' in msg) {
+      this.#takeSlotReply(slot);
+      return;
     }
+    position.job = undefined;
+    if ('needLayout' in msg) {
+      // The worker dropped this collection (it keeps a few): map it again and go on.
+      this.#send(slot, job, true);
+      return;
+    }
+    if ('error' in msg) job.reject(new WorkerCrashedError(`search worker ${slot.index} failed: ${msg.error}`));
+    else job.resolve(msg);
     this.#pump();
   }
 
