@@ -77,8 +77,10 @@ describe('LocalScheduler faults', () => {
       expect(await s.embed(EMBED, ['warm'])).toHaveLength(1);
       // From now on every new worker dies at start; kill the running one so the pool must respawn.
       workerFaults.exitAtStart = true;
-      const waiting = codeOf(s.embed(EMBED, ['queued behind the crash loop']));
+      // The crash message goes first: the worker exits before it can take the job (messages arrive in order), so the
+      // job waits on respawns that die (with the job first, a fast worker could answer it before crashing).
       crashWorker(s, 0);
+      const waiting = codeOf(s.embed(EMBED, ['queued behind the crash loop']));
       await until(() => health.length === 1);
       expect(health[0]).toMatchObject({ status: 'unhealthy', code: 'POOL_UNHEALTHY', workersUp: 0, workers: 1, crashStreak: 4 });
       // The queued job was failed when the pool gave up, not left hanging on the backoff.

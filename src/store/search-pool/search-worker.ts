@@ -2,6 +2,7 @@
 // memories), then answers requests by walking the same graph and vectors as the owner thread, under the read lock.
 // Requests come through the worker's shared request slot (protocol.ts, SLOT), or by message when they carry a layout.
 import { parentPort, receiveMessageOnPort, workerData } from 'node:worker_threads';
+import { ValidationError } from '../../core/errors.js';
 import type { KernelBackend } from '../../kernels/index.js';
 import { MaxHeap } from '../heap.js';
 import type { AllowSet } from '../filter-bitset.js';
@@ -200,7 +201,7 @@ function serve(slot: SharedArrayBuffer): never {
   }
 }
 
-if (setup?.slot === undefined) throw new Error('search worker started without a request slot');
+if (setup?.slot === undefined) throw new ValidationError('search worker started without a request slot');
 parentPort?.postMessage({ ready: true } satisfies SearchReady);
 if (setup.pauseAfterReadyMs !== undefined) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, setup.pauseAfterReadyMs);
 serve(setup.slot);
