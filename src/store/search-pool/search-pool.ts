@@ -57,8 +57,9 @@ interface Position {
   job: Job | undefined;
   /** Collection key → layout version this worker has mapped. */
   mapped: Map<number, number>;
-  /** The worker's request slot (a fresh one per spawned worker) and its control words. */
+  /** The worker's request slot (a fresh one per spawned worker), the most it may grow to, and its control words. */
   slot: SharedArrayBuffer;
+  slotMax: number;
   ctrl: Int32Array;
   /** The current request went through the slot (its reply comes back there). */
   bySlot: boolean;
@@ -74,7 +75,7 @@ export const slotBytes = { initial: 64 << 10, max: 64 << 20 };
 
 function newPosition(): Position {
   const slot = growableShared(slotBytes.initial, slotBytes.max);
-  return { job: undefined, mapped: new Map(), slot, ctrl: new Int32Array(slot, 0, SLOT.headerBytes / 4), bySlot: false };
+  return { job: undefined, mapped: new Map(), slot, slotMax: Math.max(slotBytes.initial, slotBytes.max), ctrl: new Int32Array(slot, 0, SLOT.headerBytes / 4), bySlot: false };
 }
 
 /** @internal */
@@ -143,12 +144,9 @@ export class SearchPool {
    * Takes the replies that are in a worker's slot but whose message the event loop has not delivered yet (it may
    * run a `setImmediate` first): the dispatcher calls this before deciding that no worker is idle.
    *
-   * @returns replies taken
    */
-  takeReplies(): number {
-    let taken = 0;
-    for (const s of this.#workers.slots) if (this.#takeSlotReply(s)) taken++;
-    return taken;
+  takeReplies(): void {
+    for (const s of this.#workers.slots) this.#takeSlotReply(s);
   }
 
   /**
@@ -271,7 +269,8 @@ export class SearchPool {
     const dim = job.queries.length / job.nq, allowWords = job.allow === null ? -1 : job.allow.length;
     const { k } = job.params;
     const at = slotOffsets(keep.length, job.nq, dim, allowWords, k);
-    if (at.end > position.slot.byteLength && growShared(position.slot, at.end) !== position.slot) return false; // past its maximum
+    if (at.end > position.slotMax) return false;
+    growShared(position.slot, at.end); // in place, within the slot's maximum
     const { slot, ctrl } = position;
     ctrl[SLOT.id] = job.id;
     ctrl[SLOT.key] = key;
@@ -292,12 +291,12 @@ export class SearchPool {
   }
 
   /**
-   * Takes the reply of the request in `slot`'s worker when it came back through the slot and is in; false otherwise
-   * (none running, sent by message, or not answered yet).
+   * Takes the reply of the request in `slot`'s worker when it came back through the slot and is in (nothing when
+   * none runs, it went by message, or it is not answered yet).
    */
-  #takeSlotReply(slot: SupervisedWorker): boolean {
+  #takeSlotReply(slot: SupervisedWorker): void {
     const position = this.#positions[slot.index];
-    if (position?.job === undefined || !position.bySlot || Atomics.load(position.ctrl, SLOT.reply) !== SLOT_REPLY.done) return false;
+    if (position?.job === undefined || !position.bySlot || Atomics.load(position.ctrl, SLOT.reply) !== SLOT_REPLY.done) return;
     const job = position.job;
     position.job = undefined;
     this.#workers.replied(slot);
@@ -312,7 +311,6 @@ export class SearchPool {
       version: ctrl[SLOT.version],
     });
     this.#pump();
-    return true;
   }
 
   /** Stops the workers; queued and running searches fail with `ClosedError`. */

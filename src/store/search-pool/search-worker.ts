@@ -61,23 +61,12 @@ function allowSet(bits: Uint32Array | null, count: number): AllowSet | null {
 }
 
 /** Drops collections with no search in flight (one a compaction replaced), so their memory can be freed. */
-function unmapAllBut(key: number, keep: ArrayLike<number>): void {
-  for (const mk of mapped.keys()) {
-    if (mk === key) continue;
-    let kept = false;
-    for (let i = 0; i < keep.length && !kept; i++) kept = keep[i] === mk;
-    if (!kept) mapped.delete(mk);
-  }
+function unmapAllBut(key: number, keep: readonly number[] | Int32Array): void {
+  for (const mk of mapped.keys()) if (mk !== key && !keep.includes(mk)) mapped.delete(mk);
 }
 
 /** Search parameters of one request. */
-interface Params {
-  nq: number;
-  k: number;
-  efSearch: number;
-  rerank: number;
-  exact: boolean;
-}
+type Params = Pick<SearchRequest, 'nq' | 'k' | 'efSearch' | 'rerank' | 'exact'>;
 
 /**
  * Runs a request's `nq` queries under the read lock, writing hit counts, slots and distances into the given arrays
